@@ -1,0 +1,22 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.selectors import category_list
+
+
+class CategoryListApi(APIView):
+    permission_classes = (AllowAny,)
+
+    class OutputSerializer(serializers.Serializer):
+        slug = serializers.SlugField()
+        name = serializers.CharField()
+        name_zh = serializers.CharField()
+        parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    @extend_schema(responses={200: OutputSerializer(many=True)})
+    def get(self, request):
+        categories = category_list()
+        return Response({"results": self.OutputSerializer(categories, many=True).data})

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class IotGatewayConfig(AppConfig):
+    name = "iot_gateway"

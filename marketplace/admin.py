@@ -1,0 +1,65 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.models import ApiToken, Invitation, Membership, Organization, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ("email",)
+    list_display = ("email", "full_name", "is_staff", "is_active", "date_joined")
+    search_fields = ("email", "full_name")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("full_name",)}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "kind", "verified", "created_at")
+    list_filter = ("kind", "verified")
+    search_fields = ("name", "slug")
+    inlines = (MembershipInline,)
+    actions = ("mark_verified",)
+
+    @admin.action(description=_("Mark selected organizations verified"))
+    def mark_verified(self, request, queryset):
+        updated = queryset.update(verified=True)
+        self.message_user(request, _("%(count)d organizations verified.") % {"count": updated})
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "organization", "role", "created_at")
+    list_filter = ("role", "organization__kind")
+    search_fields = ("user__email", "organization__name")
+    autocomplete_fields = ("user", "organization")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("email", "organization", "role", "created_at", "expires_at", "accepted_at")
+    list_filter = ("role",)
+    search_fields = ("email", "organization__name")
+    readonly_fields = ("token_hash",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    search_fields = ("user__email", "prefix")
+    readonly_fields = ("key_hash", "prefix")

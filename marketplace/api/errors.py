@@ -1,0 +1,94 @@
+"""One error format for the whole API (see shared/API.md):
+400 `{"errors": {field: [messages]}}` or `{"detail": ...}`, 404 for what is not yours,
+409 for a conflict with the current state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ConflictError(exceptions.APIException):
+    """The action is not allowed from the object's current state, or capacity is gone."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("This change conflicts with the current state.")
+    default_code = "conflict"
+
+
+class UnprocessableError(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = gettext_lazy("The request cannot be processed.")
+    default_code = "unprocessable"
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        flattened: list[str] = []
+        for item in value:
+            flattened.extend(_as_list(item) if isinstance(item, list | tuple) else [item])
+        return [str(item) for item in flattened]
+    if isinstance(value, dict):
+        return [str(value)]
+    return [str(value)]
+
+
+def _field_errors(detail: Any) -> dict[str, Any]:
+    if isinstance(detail, dict):
+        result: dict[str, Any] = {}
+        for field, messages in detail.items():
+            if isinstance(messages, dict):
+                result[field] = _field_errors(messages)
+            elif isinstance(messages, list) and messages and isinstance(messages[0], dict):
+                result[field] = [_field_errors(item) for item in messages]
+            else:
+                result[field] = _as_list(messages)
+        return result
+    return {api_settings.NON_FIELD_ERRORS_KEY: _as_list(detail)}
+
+
+def validation_error_body(detail: Any) -> dict[str, Any]:
+    if isinstance(detail, dict):
+        errors = _field_errors(detail)
+        non_field = errors.pop(api_settings.NON_FIELD_ERRORS_KEY, None)
+        if non_field and not errors:
+            return {"detail": " ".join(non_field)}
+        if non_field:
+            errors[api_settings.NON_FIELD_ERRORS_KEY] = non_field
+        return {"errors": errors}
+    return {"detail": " ".join(_as_list(detail))}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, PermissionError | DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("Not found."))
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = validation_error_body(exc.detail)
+    elif isinstance(response.data, dict) and "detail" in response.data:
+        response.data = {"detail": str(response.data["detail"])}
+    return response
+
+
+def json_not_found(request, exception=None):
+    return JsonResponse({"detail": _("Not found.")}, status=404)
+
+
+def json_server_error(request, *args, **kwargs):
+    return JsonResponse({"detail": _("Server error.")}, status=500)

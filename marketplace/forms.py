@@ -1,0 +1,38 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.models import Membership, Organization
+
+SIGNUP_KIND_CHOICES = [
+    (kind, label) for kind, label in Organization.Kind.choices if kind in Organization.SIGNUP_KINDS
+]
+
+
+class SignupOrganizationForm(forms.Form):
+    """Extra fields on allauth's sign-up: every person starts by owning an organization."""
+
+    organization_name = forms.CharField(label=_("Organization name"), max_length=200)
+    organization_kind = forms.ChoiceField(
+        label=_("Your organization is a"), choices=SIGNUP_KIND_CHOICES
+    )
+
+    def signup(self, request, user) -> None:
+        from marketplace import services
+
+        services.organization_create(
+            name=self.cleaned_data["organization_name"],
+            kind=self.cleaned_data["organization_kind"],
+            owner=user,
+        )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(Membership.Role.MEMBER, _("Member")), (Membership.Role.ADMIN, _("Admin"))],
+    )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("Token name"), max_length=100)

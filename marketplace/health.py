@@ -1,0 +1,64 @@
+"""Liveness of the three parts the product cannot work without."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+
+from django.conf import settings
+from django.db import connection
+from redis import Redis
+
+HEARTBEAT_KEY_PREFIX = "c2m:worker-heartbeat:"
+
+
+def _redis() -> Redis:
+    return Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+
+
+def check_database() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:
+        return False, type(error).__name__
+    return True, "ok"
+
+
+def check_redis() -> tuple[bool, str]:
+    try:
+        _redis().ping()
+    except Exception as error:
+        return False, type(error).__name__
+    return True, "ok"
+
+
+def check_worker() -> tuple[bool, str]:
+    try:
+        keys = list(_redis().scan_iter(match=HEARTBEAT_KEY_PREFIX + "*", count=100))
+    except Exception as error:
+        return False, type(error).__name__
+    if not keys:
+        return False, "no worker heartbeat"
+    return True, f"{len(keys)} worker(s)"
+
+
+def start_worker_heartbeat(hostname: str | None = None) -> threading.Thread:
+    """Called in the worker: refresh a key that expires if the worker dies."""
+    interval = settings.WORKER_HEARTBEAT_SECONDS
+    key = HEARTBEAT_KEY_PREFIX + (hostname or socket.gethostname())
+
+    def beat() -> None:
+        client = _redis()
+        while True:
+            # A failed beat is retried next time; /healthz shows the gap meanwhile.
+            with contextlib.suppress(Exception):
+                client.set(key, int(time.time()), ex=interval * 3)
+            time.sleep(interval)
+
+    thread = threading.Thread(target=beat, name="c2m-heartbeat", daemon=True)
+    thread.start()
+    return thread

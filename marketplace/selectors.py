@@ -1,0 +1,64 @@
+"""Reads for tenancy: which organizations a user acts for, and which one now."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from marketplace.models import ApiToken, Invitation, Membership, Organization, User
+
+
+class OrganizationChoiceError(Exception):
+    """The caller must name an organization (several memberships) or named a wrong one."""
+
+
+def memberships_for_user(*, user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("organization")
+
+
+def membership_resolve(*, user: User, slug: str | None) -> Membership | None:
+    """The membership a request acts under: the named one, or the only one.
+
+    Returns None for a user with no membership. Raises OrganizationChoiceError when
+    `slug` names no organization of the user's, or when several exist and none is named.
+    """
+    memberships = list(memberships_for_user(user=user))
+    if slug:
+        for membership in memberships:
+            if membership.organization.slug == slug:
+                return membership
+        raise OrganizationChoiceError(slug)
+    if len(memberships) == 1:
+        return memberships[0]
+    if not memberships:
+        return None
+    raise OrganizationChoiceError(None)
+
+
+def organization_members(*, organization: Organization) -> QuerySet[Membership]:
+    return Membership.objects.filter(organization=organization).select_related("user")
+
+
+def invitation_pending_by_token(*, token: str) -> Invitation | None:
+    invitation = (
+        Invitation.objects.select_related("organization")
+        .filter(token_hash=Invitation.hash_token(token))
+        .first()
+    )
+    if invitation is None or not invitation.is_pending:
+        return None
+    return invitation
+
+
+def api_tokens_for_user(*, user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+
+
+def user_by_api_key(*, key: str) -> tuple[User, ApiToken] | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    return token.user, token

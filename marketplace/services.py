@@ -1,0 +1,183 @@
+"""Writes for tenancy: sign-up, organizations, invitations, API tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from marketplace.models import ApiToken, Invitation, Membership, Organization, User
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name, allow_unicode=False)[:60] or "org"
+    slug, counter = base, 1
+    while Organization.objects.filter(slug=slug).exists():
+        counter += 1
+        slug = f"{base}-{counter}"
+    return slug
+
+
+@transaction.atomic
+def organization_create(
+    *, name: str, kind: str, owner: User, slug: str | None = None, verified: bool = False
+) -> Organization:
+    if kind not in Organization.Kind.values:
+        raise ValidationError({"organization_kind": [_("Unknown organization kind.")]})
+    organization = Organization.objects.create(
+        name=name.strip(), kind=kind, slug=slug or _unique_slug(name), verified=verified
+    )
+    Membership.objects.create(user=owner, organization=organization, role=Membership.Role.OWNER)
+    return organization
+
+
+def user_create(*, email: str, password: str, full_name: str = "") -> User:
+    from django.contrib.auth.password_validation import validate_password
+
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": [_("A user with this email already exists.")]})
+    candidate = User(email=email, full_name=full_name)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as error:
+        raise ValidationError({"password": list(error.messages)}) from error
+    try:
+        return User.objects.create_user(email=email, password=password, full_name=full_name)
+    except IntegrityError as error:
+        raise ValidationError({"email": [_("A user with this email already exists.")]}) from error
+
+
+@transaction.atomic
+def user_signup(
+    *, email: str, password: str, organization_name: str, organization_kind: str
+) -> tuple[User, Organization]:
+    """A new person and the organization they own. Operators never sign up."""
+    if organization_kind not in Organization.SIGNUP_KINDS:
+        raise ValidationError(
+            {"organization_kind": [_("Choose buyer, factory or service_provider.")]}
+        )
+    if not organization_name.strip():
+        raise ValidationError({"organization_name": [_("This field may not be blank.")]})
+    user = user_create(email=email, password=password)
+    organization = organization_create(name=organization_name, kind=organization_kind, owner=user)
+    _email_address_record(user=user)
+    return user, organization
+
+
+def _email_address_record(*, user: User) -> None:
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"primary": True, "verified": False}
+    )
+
+
+def email_verification_send(*, user: User) -> None:
+    """Send allauth's confirmation mail; called after commit, never inside a transaction."""
+    from allauth.account.models import EmailAddress
+
+    address = EmailAddress.objects.filter(user=user, email=user.email).first()
+    if address is not None and not address.verified:
+        address.send_confirmation(request=None, signup=True)
+
+
+def api_token_create(*, user: User, name: str = "default") -> tuple[ApiToken, str]:
+    """Returns the stored token and the key, which is never stored and shown only now."""
+    key = ApiToken.generate_key()
+    token = ApiToken.objects.create(
+        user=user, name=name[:100] or "default", prefix=key[:8], key_hash=ApiToken.hash_key(key)
+    )
+    return token, key
+
+
+def api_token_revoke(*, user: User, token_pk: int) -> bool:
+    revoked = ApiToken.objects.filter(pk=token_pk, user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return revoked == 1
+
+
+def api_token_touch(*, token: ApiToken) -> None:
+    # One write a minute at most per token: the hot path must not write on every request.
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+def _require_manager(*, organization: Organization, acting_user: User) -> None:
+    allowed = Membership.objects.filter(
+        organization=organization, user=acting_user, role__in=Membership.MANAGING_ROLES
+    ).exists()
+    if not allowed:
+        raise PermissionError(_("Only an owner or admin can do this."))
+
+
+def invitation_create(
+    *, organization: Organization, email: str, role: str, acting_user: User
+) -> tuple[Invitation, str]:
+    _require_manager(organization=organization, acting_user=acting_user)
+    email = User.objects.normalize_email(email).lower()
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": [_("Unknown role.")]})
+    if role == Membership.Role.OWNER:
+        raise ValidationError({"role": [_("Ownership cannot be given by invitation.")]})
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise ValidationError({"email": [_("This person is already a member.")]})
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organization=organization,
+        email=email,
+        role=role,
+        token_hash=Invitation.hash_token(token),
+        invited_by=acting_user,
+        expires_at=timezone.now() + settings.INVITATION_TTL,
+    )
+    link = settings.SITE_URL + reverse("invitation_accept", kwargs={"token": token})
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=_("You are invited to join %(name)s on C2M Marketplace")
+            % {"name": organization.name},
+            message=_("%(inviter)s invited you to join %(name)s. Accept: %(link)s")
+            % {"inviter": acting_user.email, "name": organization.name, "link": link},
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: User) -> Membership:
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(token_hash=Invitation.hash_token(token))
+        .first()
+    )
+    if invitation is None or not invitation.is_pending:
+        raise ValidationError({"token": [_("This invitation is invalid or has expired.")]})
+    if invitation.email.lower() != user.email.lower():
+        raise ValidationError({"token": [_("This invitation was sent to another email address.")]})
+    membership, _created = Membership.objects.get_or_create(
+        user=user, organization=invitation.organization, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+def idempotency_records_purge() -> int:
+    cutoff = timezone.now() - settings.IDEMPOTENCY_TTL
+    from marketplace.models import IdempotencyRecord
+
+    deleted, _details = IdempotencyRecord.objects.filter(Q(created_at__lt=cutoff)).delete()
+    return deleted

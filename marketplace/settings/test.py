@@ -1,0 +1,24 @@
+"""Test runs: real PostgreSQL and Redis (127.0.0.1 by default), never SQLite."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/c2m")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+
+from .base import *
+
+DEBUG = False
+# Parallel sessions on one machine set their own name so their test databases never collide.
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_c2m")}
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": "10000/min",
+    "user": "10000/min",
+    "auth": "10000/min",
+}
+ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]
+CACHES["default"]["KEY_PREFIX"] = "c2m-test-" + env("TEST_DATABASE_NAME", default="test_c2m")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(DATA_DIR / "test-media"))

@@ -1,0 +1,37 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from marketplace import views
+
+admin.site.site_header = _("C2M Marketplace operations")
+admin.site.site_title = _("C2M operations")
+admin.site.index_title = _("Platform administration")
+
+api_v1 = [
+    path("", include("marketplace.api.urls")),
+    path("", include("catalog.api.urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("organization/switch/", views.organization_switch, name="organization_switch"),
+    path("team/", views.team, name="team"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("account/tokens/", views.api_tokens, name="api_tokens"),
+    path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

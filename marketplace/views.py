@@ -1,0 +1,145 @@
+"""Browser pages for tenancy: home, dashboard, organization switcher, team, API tokens."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from marketplace import health, selectors, services
+from marketplace.forms import ApiTokenForm, InvitationForm
+from marketplace.middleware import SESSION_ORGANIZATION_KEY
+from marketplace.models import Membership
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "marketplace/home.html")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "marketplace/dashboard.html")
+
+
+@login_required
+@require_POST
+def organization_switch(request: HttpRequest) -> HttpResponse:
+    slug = request.POST.get("organization", "")
+    try:
+        membership = selectors.membership_resolve(user=request.user, slug=slug)
+    except selectors.OrganizationChoiceError as error:
+        raise Http404(_("Organization not found.")) from error
+    if membership is None:
+        raise Http404(_("Organization not found."))
+    request.session[SESSION_ORGANIZATION_KEY] = membership.organization.slug
+    messages.success(
+        request, _("You are now working as %(name)s.") % {"name": membership.organization.name}
+    )
+    target = request.POST.get("next") or "dashboard"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "dashboard"
+    return redirect(target)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    if membership is None:
+        raise Http404
+    can_manage = membership.role in Membership.MANAGING_ROLES
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            messages.error(request, _("Only an owner or admin can invite people."))
+            return redirect("team")
+        if form.is_valid():
+            try:
+                services.invitation_create(
+                    organization=membership.organization,
+                    acting_user=request.user,
+                    **form.cleaned_data,
+                )
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(
+                    request,
+                    _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+                )
+                return redirect("team")
+    context = {
+        "members": selectors.organization_members(organization=membership.organization),
+        "form": form,
+        "can_manage": can_manage,
+    }
+    return render(request, "marketplace/team.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = selectors.invitation_pending_by_token(token=token)
+    if invitation is None:
+        return render(request, "marketplace/invitation_invalid.html", status=404)
+    if request.method == "POST" and request.user.is_authenticated:
+        try:
+            membership = services.invitation_accept(token=token, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            request.session[SESSION_ORGANIZATION_KEY] = membership.organization.slug
+            messages.success(
+                request, _("Welcome to %(name)s.") % {"name": membership.organization.name}
+            )
+            return redirect("dashboard")
+    return render(request, "marketplace/invitation_accept.html", {"invitation": invitation})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        _token, new_key = services.api_token_create(
+            user=request.user, name=form.cleaned_data["name"]
+        )
+        form = ApiTokenForm()
+    context = {
+        "tokens": selectors.api_tokens_for_user(user=request.user),
+        "form": form,
+        "new_key": new_key,
+    }
+    return render(request, "marketplace/api_tokens.html", context)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    if not services.api_token_revoke(user=request.user, token_pk=pk):
+        raise Http404
+    messages.success(request, _("The token was revoked."))
+    return redirect("api_tokens")
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {
+        "database": health.check_database(),
+        "redis": health.check_redis(),
+        "worker": health.check_worker(),
+    }
+    healthy = all(ok for ok, _detail in checks.values())
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "checks": {name: {"ok": ok, "detail": detail} for name, (ok, detail) in checks.items()},
+    }
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -1,0 +1,71 @@
+"""Shared test helpers: organizations with people, API clients acting for them, and the
+cross-tenant assertion every restricted endpoint's tests use."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from rest_framework.test import APIClient
+
+from marketplace import services
+from marketplace.models import Membership, Organization, User
+
+PASSWORD = "correct-horse-battery-staple"
+_sequence = itertools.count(1)
+
+
+def make_user(email: str | None = None, *, verified: bool = True) -> User:
+    email = email or f"person{next(_sequence)}@example.com"
+    user = User.objects.create_user(email=email, password=PASSWORD)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
+    return user
+
+
+def make_organization(
+    kind: str = Organization.Kind.BUYER,
+    *,
+    name: str | None = None,
+    owner: User | None = None,
+    verified: bool = True,
+) -> tuple[Organization, User]:
+    owner = owner or make_user()
+    organization = services.organization_create(
+        name=name or f"{kind.title()} {next(_sequence)}", kind=kind, owner=owner, verified=verified
+    )
+    return organization, owner
+
+
+def add_member(organization: Organization, role: str = Membership.Role.MEMBER) -> User:
+    user = make_user()
+    Membership.objects.create(user=user, organization=organization, role=role)
+    return user
+
+
+def api_client(user: User | None = None, organization: Organization | None = None) -> APIClient:
+    """An API client authenticated with a real hashed token, acting for `organization`."""
+    client = APIClient()
+    if user is not None:
+        _token, key = services.api_token_create(user=user, name="test")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        if organization is not None:
+            client.defaults["HTTP_X_ORGANIZATION"] = organization.slug
+    return client
+
+
+def assert_other_organization_gets_404(
+    client: APIClient,
+    method: str,
+    url: str,
+    data: dict[str, Any] | None = None,
+    unchanged: Callable[[], Any] | None = None,
+) -> None:
+    """Another organization's object is a 404 (never 403), and nothing about it changes."""
+    before = unchanged() if unchanged else None
+    response = getattr(client, method.lower())(url, data=data, format="json")
+    assert response.status_code == 404, (response.status_code, response.content[:300])
+    assert "detail" in response.json()
+    if unchanged is not None:
+        assert unchanged() == before
