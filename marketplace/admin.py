@@ -2,7 +2,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.models import ApiToken, Invitation, Membership, Organization, User
+from marketplace.models import (
+    ApiToken,
+    Invitation,
+    Membership,
+    Notification,
+    Organization,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -63,3 +70,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
     search_fields = ("user__email", "prefix")
     readonly_fields = ("key_hash", "prefix")
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("title", "organization", "recipient", "created_at", "read_at")
+    list_filter = ("organization__kind",)
+    search_fields = ("title", "recipient__email", "organization__name")
+    list_select_related = ("organization", "recipient")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from marketplace.models import ApiToken, Invitation, Membership, Organization, User
+from marketplace.models import ApiToken, Invitation, Membership, Notification, Organization, User
 
 
 class OrganizationChoiceError(Exception):
@@ -62,3 +62,15 @@ def user_by_api_key(*, key: str) -> tuple[User, ApiToken] | None:
     if token is None or not token.user.is_active:
         return None
     return token.user, token
+
+
+def notifications_for_user(*, user: User, organization: Organization) -> QuerySet[Notification]:
+    return Notification.objects.for_organization(organization).filter(recipient=user)
+
+
+def notifications_unread_count(*, user: User, organization: Organization) -> int:
+    return (
+        notifications_for_user(user=user, organization=organization)
+        .filter(read_at__isnull=True)
+        .count()
+    )

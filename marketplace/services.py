@@ -6,7 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import send_mail, send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from marketplace.models import ApiToken, Invitation, Membership, Organization, User
+from marketplace.models import ApiToken, Invitation, Membership, Notification, Organization, User
 
 
 def _unique_slug(name: str) -> str:
@@ -181,3 +181,49 @@ def idempotency_records_purge() -> int:
 
     deleted, _details = IdempotencyRecord.objects.filter(Q(created_at__lt=cutoff)).delete()
     return deleted
+
+
+def notification_send(
+    *,
+    organization: Organization,
+    title: str,
+    body: str = "",
+    url: str = "",
+    email: bool = True,
+    roles: tuple[str, ...] | None = None,
+) -> list[Notification]:
+    """Tell every member of `organization` (optionally only some roles): an inbox row each,
+    and an email after commit. Call it inside the transaction that made the news."""
+    members = Membership.objects.filter(organization=organization).select_related("user")
+    if roles:
+        members = members.filter(role__in=roles)
+    recipients = [membership.user for membership in members if membership.user.is_active]
+    notifications = Notification.objects.bulk_create(
+        Notification(
+            organization=organization, recipient=user, title=title[:200], body=body, url=url
+        )
+        for user in recipients
+    )
+    if email and recipients:
+        link = settings.SITE_URL + url if url.startswith("/") else url
+        message = "\n\n".join(part for part in (body, link) if part)
+        addresses = [user.email for user in recipients]
+        transaction.on_commit(
+            lambda: send_mass_mail(
+                [(title, message, None, [address]) for address in addresses],
+                fail_silently=True,
+            )
+        )
+    return notifications
+
+
+def notification_mark_read(
+    *, user: User, organization: Organization, notification_pk: int | None = None
+) -> int:
+    """Mark one notification (or, without a pk, all of them) read; returns how many."""
+    unread = Notification.objects.for_organization(organization).filter(
+        recipient=user, read_at__isnull=True
+    )
+    if notification_pk is not None:
+        unread = unread.filter(pk=notification_pk)
+    return unread.update(read_at=timezone.now())
