@@ -7,14 +7,15 @@ UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: lock help install run test lint typecheck migrations-check pytest browser-deps messages bench stop-embedded clean
+.PHONY: lock help install run test lint typecheck migrations-check deploy-check pytest browser-deps gettext-deps messages bench stop-embedded clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
 
+# uv installs the lock; it is itself pinned in the lock, so `uv pip sync` keeps it.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip uv
+	$(BIN)/pip install --quiet --disable-pip-version-check "$$(grep -m1 '^uv==' requirements.lock)"
 
 $(STAMP): $(BIN)/python requirements.lock
 	$(UV) pip sync --python $(BIN)/python --quiet requirements.lock
@@ -37,6 +38,7 @@ browser-deps: ## Debian's chromium for the browser tests, when it is missing
 lint: install ## ruff check, ruff format --check, djlint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates */templates --lint --quiet
 
 typecheck: install ## mypy with django-stubs
 	$(BIN)/mypy marketplace catalog factories customization orders finance iot_gateway
@@ -47,10 +49,24 @@ migrations-check: install ## No model change is missing its migration
 pytest: install browser-deps ## The pytest suite (real Postgres, Redis, Celery worker, Chromium)
 	$(BIN)/pytest
 
-test: lint typecheck migrations-check pytest ## Everything CI runs
+# Production settings with throwaway values: proves `check --deploy` passes as deployed.
+deploy-check: install ## manage.py check --deploy --fail-level WARNING with production settings
+	DJANGO_SETTINGS_MODULE=marketplace.settings.production \
+	SECRET_KEY="deploy-check-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	ALLOWED_HOSTS=c2m.example.com DATABASE_URL=postgres://c2m@db.invalid:5432/c2m \
+	REDIS_URL=redis://redis.invalid:6379/0 EMAIL_URL=smtp://mail.invalid:587 \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
-messages: install ## Extract and compile translations (English, Simplified Chinese)
-	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=.data
+test: lint typecheck migrations-check deploy-check pytest ## Everything CI runs
+
+gettext-deps: ## Debian's gettext (xgettext, for makemessages), when it is missing
+	@command -v xgettext >/dev/null 2>&1 || { \
+	  echo "Installing Debian's gettext for makemessages"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext) >/dev/null \
+	    || { echo "could not install gettext (run as root?)"; exit 1; }; }
+
+messages: install gettext-deps ## Extract and compile translations (English, Simplified Chinese)
+	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=.data --ignore=tests --ignore=bench --ignore=staticfiles
 	$(BIN)/python scripts/compile_messages.py
 
 bench: install ## The benchmarks under bench/

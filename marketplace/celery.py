@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import worker_ready
+from celery.signals import worker_ready, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.local")
 
@@ -25,3 +25,10 @@ def _start_heartbeat(sender=None, **kwargs):
     from marketplace.health import start_worker_heartbeat
 
     start_worker_heartbeat(getattr(sender, "hostname", None))
+
+
+@worker_shutdown.connect
+def _stop_heartbeat(sender=None, **kwargs):
+    from marketplace.health import stop_worker_heartbeat
+
+    stop_worker_heartbeat(getattr(sender, "hostname", None))

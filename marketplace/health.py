@@ -46,19 +46,34 @@ def check_worker() -> tuple[bool, str]:
     return True, f"{len(keys)} worker(s)"
 
 
+_heartbeat_stop = threading.Event()
+
+
+def _heartbeat_key(hostname: str | None) -> str:
+    return HEARTBEAT_KEY_PREFIX + (hostname or socket.gethostname())
+
+
 def start_worker_heartbeat(hostname: str | None = None) -> threading.Thread:
     """Called in the worker: refresh a key that expires if the worker dies."""
     interval = settings.WORKER_HEARTBEAT_SECONDS
-    key = HEARTBEAT_KEY_PREFIX + (hostname or socket.gethostname())
+    key = _heartbeat_key(hostname)
+    _heartbeat_stop.clear()
 
     def beat() -> None:
         client = _redis()
-        while True:
+        while not _heartbeat_stop.is_set():
             # A failed beat is retried next time; /healthz shows the gap meanwhile.
             with contextlib.suppress(Exception):
                 client.set(key, int(time.time()), ex=interval * 3)
-            time.sleep(interval)
+            _heartbeat_stop.wait(interval)
 
     thread = threading.Thread(target=beat, name="c2m-heartbeat", daemon=True)
     thread.start()
     return thread
+
+
+def stop_worker_heartbeat(hostname: str | None = None) -> None:
+    """Called when the worker shuts down cleanly, so /healthz notices at once."""
+    _heartbeat_stop.set()
+    with contextlib.suppress(Exception):
+        _redis().delete(_heartbeat_key(hostname))

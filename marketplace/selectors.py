@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 
 from marketplace.models import ApiToken, Invitation, Membership, Notification, Organization, User
 
@@ -49,19 +53,62 @@ def invitation_pending_by_token(*, token: str) -> Invitation | None:
     return invitation
 
 
+def invitations_pending(*, organization: Organization) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.for_organization(organization)
+        .filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+        .select_related("invited_by")
+    )
+
+
 def api_tokens_for_user(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True)
 
 
-def user_by_api_key(*, key: str) -> tuple[User, ApiToken] | None:
+def _unverified_login_email(*, user_ref: str, email_ref: str) -> Exists:
+    return Exists(
+        EmailAddress.objects.filter(
+            user=OuterRef(user_ref), email__iexact=OuterRef(email_ref), verified=False
+        )
+    )
+
+
+def user_email_is_unverified(*, user: User) -> bool:
+    """True while the address the user signs in with awaits its confirmation link.
+
+    People created by operators (admin, createsuperuser) have no address record: trusted.
+    """
+    return (
+        User.objects.filter(pk=user.pk)
+        .filter(_unverified_login_email(user_ref="pk", email_ref="email"))
+        .exists()
+    )
+
+
+@dataclass(frozen=True)
+class ApiKeyOwner:
+    user: User
+    token: ApiToken
+    email_verified: bool
+
+
+def user_by_api_key(*, key: str) -> ApiKeyOwner | None:
+    """The active token with this key and its user, in one query (the API's hot path)."""
     token = (
         ApiToken.objects.select_related("user")
+        .annotate(
+            email_unverified=_unverified_login_email(user_ref="user", email_ref="user__email")
+        )
         .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True)
         .first()
     )
     if token is None or not token.user.is_active:
         return None
-    return token.user, token
+    return ApiKeyOwner(
+        user=token.user,
+        token=token,
+        email_verified=not token.email_unverified,  # type: ignore[attr-defined]
+    )
 
 
 def notifications_for_user(*, user: User, organization: Organization) -> QuerySet[Notification]:

@@ -121,6 +121,7 @@ def _require_manager(*, organization: Organization, acting_user: User) -> None:
         raise PermissionError(_("Only an owner or admin can do this."))
 
 
+@transaction.atomic
 def invitation_create(
     *, organization: Organization, email: str, role: str, acting_user: User
 ) -> tuple[Invitation, str]:
@@ -173,6 +174,17 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     return membership
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, acting_user: User) -> None:
+    """Withdraw a pending invitation: its link stops working at once (the row is kept)."""
+    _require_manager(organization=invitation.organization, acting_user=acting_user)
+    revoked = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, expires_at__gt=timezone.now()
+    ).update(expires_at=timezone.now())
+    if revoked == 0:
+        raise ValidationError(_("This invitation was already accepted or has expired."))
 
 
 def idempotency_records_purge() -> int:

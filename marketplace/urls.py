@@ -7,6 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from marketplace import views
 
+handler404 = "marketplace.views.page_not_found"
+handler500 = "marketplace.views.server_error"
+
 admin.site.site_header = _("C2M Marketplace operations")
 admin.site.site_title = _("C2M operations")
 admin.site.index_title = _("Platform administration")

@@ -5,14 +5,23 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotFound,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marketplace import health, selectors, services
+from marketplace.api.errors import json_not_found, json_server_error
 from marketplace.forms import ApiTokenForm, InvitationForm
 from marketplace.middleware import SESSION_ORGANIZATION_KEY
 from marketplace.models import Membership
@@ -143,3 +152,22 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "checks": {name: {"ok": ok, "detail": detail} for name, (ok, detail) in checks.items()},
     }
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 for every unmatched URL: the API's JSON error format under /api/, a page elsewhere."""
+    if _wants_json(request):
+        return json_not_found(request, exception)
+    content = loader.render_to_string("marketplace/errors/404.html", request=request)
+    return HttpResponseNotFound(content)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No request context here: the database or Redis may be why we are rendering this.
+    if _wants_json(request):
+        return json_server_error(request)
+    return HttpResponseServerError(loader.render_to_string("marketplace/errors/500.html"))

@@ -14,7 +14,7 @@ class CategoryListApi(APIView):
         slug = serializers.SlugField()
         name = serializers.CharField()
         name_zh = serializers.CharField()
-        parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+        parent = serializers.CharField(source="parent.slug", allow_null=True, read_only=True)
 
     @extend_schema(responses={200: OutputSerializer(many=True)})
     def get(self, request):

@@ -8,6 +8,11 @@ from rest_framework import authentication, exceptions
 
 from marketplace import selectors, services
 
+EMAIL_UNVERIFIED_MESSAGE = _(
+    "Confirm your email address first: open the link we emailed you "
+    "(signing in at /accounts/login/ sends a new one)."
+)
+
 
 class HashedTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Token"
@@ -22,12 +27,14 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError as error:
             raise exceptions.AuthenticationFailed(_("Invalid token header.")) from error
-        found = selectors.user_by_api_key(key=key)
-        if found is None:
+        owner = selectors.user_by_api_key(key=key)
+        if owner is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
-        user, token = found
-        services.api_token_touch(token=token)
-        return user, token
+        if not owner.email_verified:
+            # Verification is mandatory on every channel (see docs/adr/0001-foundation.md).
+            raise exceptions.PermissionDenied(EMAIL_UNVERIFIED_MESSAGE)
+        services.api_token_touch(token=owner.token)
+        return owner.user, owner.token
 
     def authenticate_header(self, request):
         return self.keyword

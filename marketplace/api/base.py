@@ -7,6 +7,7 @@ owns `get_queryset`: the model's `for_organization` scope. Subclasses only narro
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.db.models import QuerySet
@@ -23,16 +24,26 @@ ORGANIZATION_HEADER = "X-Organization"
 SESSION_ORGANIZATION_KEY = "organization_slug"
 
 
+def _resolve(request: Request) -> Membership | None:
+    header_slug = request.headers.get(ORGANIZATION_HEADER) or None
+    if header_slug is not None:
+        return membership_resolve(user=request.user, slug=header_slug)
+    session = getattr(request, "session", None)
+    session_slug = session.get(SESSION_ORGANIZATION_KEY) if session is not None else None
+    if session_slug:
+        # The browser switcher's choice; a stale one (membership since removed) falls back.
+        with contextlib.suppress(OrganizationChoiceError):
+            return membership_resolve(user=request.user, slug=session_slug)
+    return membership_resolve(user=request.user, slug=None)
+
+
 def request_membership(request: Request) -> Membership:
     """The caller's membership for this request, cached on the request."""
     cached = getattr(request, "_membership", None)
     if cached is not None:
         return cached
-    slug = request.headers.get(ORGANIZATION_HEADER) or None
-    if slug is None and hasattr(request, "session"):
-        slug = request.session.get(SESSION_ORGANIZATION_KEY)
     try:
-        membership = membership_resolve(user=request.user, slug=slug)
+        membership = _resolve(request)
     except OrganizationChoiceError as error:
         if error.args[0] is None:
             raise exceptions.ValidationError(

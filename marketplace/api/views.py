@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from marketplace import selectors, services
+from marketplace.api.authentication import EMAIL_UNVERIFIED_MESSAGE
 from marketplace.api.base import OrganizationAPIView
-from marketplace.models import Membership, Organization
+from marketplace.api.errors import ConflictError
+from marketplace.models import Invitation, Membership, Notification, Organization
 
 
 class OrganizationOutputSerializer(serializers.Serializer):
@@ -92,11 +99,15 @@ class TokenObtainApi(APIView):
                 {"detail": _("Email or password is incorrect.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        if selectors.user_email_is_unverified(user=user):
+            raise PermissionDenied(EMAIL_UNVERIFIED_MESSAGE)
         _token, key = services.api_token_create(user=user, name=data.validated_data["name"])
         return Response({"token": key})
 
 
-class TokenListApi(APIView):
+class TokenListApi(GenericAPIView):
+    """The caller's active API tokens (never the keys: only their first characters)."""
+
     permission_classes = (IsAuthenticated,)
 
     class OutputSerializer(serializers.Serializer):
@@ -108,8 +119,8 @@ class TokenListApi(APIView):
 
     @extend_schema(responses={200: OutputSerializer(many=True)})
     def get(self, request):
-        tokens = selectors.api_tokens_for_user(user=request.user)
-        return Response({"results": self.OutputSerializer(tokens, many=True).data})
+        page = self.paginate_queryset(selectors.api_tokens_for_user(user=request.user))
+        return self.get_paginated_response(self.OutputSerializer(page, many=True).data)
 
 
 class TokenRevokeApi(APIView):
@@ -140,7 +151,18 @@ class MeApi(APIView):
         return Response(self.OutputSerializer(body).data)
 
 
-class InvitationCreateApi(OrganizationAPIView):
+class InvitationOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    email = serializers.EmailField()
+    role = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+
+class InvitationListCreateApi(OrganizationAPIView):
+    """The organization's pending invitations (GET) and a new one by email (POST)."""
+
+    queryset = Invitation.objects.all()
     required_roles = Membership.MANAGING_ROLES
 
     class InputSerializer(serializers.Serializer):
@@ -149,17 +171,90 @@ class InvitationCreateApi(OrganizationAPIView):
             choices=[Membership.Role.ADMIN, Membership.Role.MEMBER], default="member"
         )
 
-    class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField(source="pk")
-        email = serializers.EmailField()
-        role = serializers.CharField()
-        expires_at = serializers.DateTimeField()
+    def narrow_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @extend_schema(responses={200: InvitationOutputSerializer(many=True)})
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(InvitationOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: InvitationOutputSerializer})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         invitation, _token = services.invitation_create(
             organization=self.organization, acting_user=request.user, **data.validated_data
         )
-        return Response(self.OutputSerializer(invitation).data, status=status.HTTP_201_CREATED)
+        return Response(InvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationRevokeApi(OrganizationAPIView):
+    queryset = Invitation.objects.all()
+    required_roles = Membership.MANAGING_ROLES
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, pk: int):
+        invitation = self.get_object()
+        try:
+            services.invitation_revoke(invitation=invitation, acting_user=request.user)
+        except DjangoValidationError as error:
+            raise ConflictError(" ".join(error.messages)) from error
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class NotificationOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    title = serializers.CharField()
+    body = serializers.CharField()
+    url = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+
+
+class NotificationListApi(OrganizationAPIView):
+    """The caller's inbox in the organization it acts for, newest first; `?unread=true`."""
+
+    queryset = Notification.objects.all()
+
+    def narrow_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(recipient=self.request.user)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("unread", bool, description="Only unread ones.")],
+        responses={200: NotificationOutputSerializer(many=True)},
+    )
+    def get(self, request):
+        queryset = self.get_queryset()
+        if request.query_params.get("unread") in ("1", "true", "yes"):
+            queryset = queryset.filter(read_at__isnull=True)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(NotificationOutputSerializer(page, many=True).data)
+
+
+class NotificationReadApi(OrganizationAPIView):
+    queryset = Notification.objects.all()
+
+    def narrow_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(recipient=self.request.user)
+
+    @extend_schema(request=None, responses={200: NotificationOutputSerializer})
+    def post(self, request, pk: int):
+        notification = self.get_object()
+        services.notification_mark_read(
+            user=request.user, organization=self.organization, notification_pk=notification.pk
+        )
+        notification.refresh_from_db()
+        return Response(NotificationOutputSerializer(notification).data)
+
+
+class NotificationReadAllApi(OrganizationAPIView):
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer("NotificationsRead", {"marked": serializers.IntegerField()})
+        },
+    )
+    def post(self, request):
+        marked = services.notification_mark_read(user=request.user, organization=self.organization)
+        return Response({"marked": marked})

@@ -156,7 +156,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "marketplace.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -216,3 +216,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Orders (issue 4) ------------------------------------------------------------------
+# Matching invites the best ORDERS_INVITE_TOP_N verified factories; when none has quoted
+# after ORDERS_QUOTE_TIMEOUT_HOURS the next ones are invited, up to ORDERS_MAX_INVITE_ROUNDS.
+ORDERS_INVITE_TOP_N = env.int("ORDERS_INVITE_TOP_N", default=5)
+ORDERS_QUOTE_TIMEOUT = timedelta(hours=env.int("ORDERS_QUOTE_TIMEOUT_HOURS", default=24))
+ORDERS_MAX_INVITE_ROUNDS = env.int("ORDERS_MAX_INVITE_ROUNDS", default=3)
+# A capacity hold placed on quote acceptance lapses if the order is not paid in this time.
+ORDERS_HOLD_TTL = timedelta(hours=env.int("ORDERS_HOLD_HOURS", default=7 * 24))
+# Days kept free for making and shipping the sample before production may start.
+ORDERS_SAMPLE_LEAD_DAYS = env.int("ORDERS_SAMPLE_LEAD_DAYS", default=3)
+ORDERS_AUTO_CONFIRM_DAYS = env.int("ORDERS_AUTO_CONFIRM_DAYS", default=7)
+ORDERS_DISPUTE_WINDOW_DAYS = env.int("ORDERS_DISPUTE_WINDOW_DAYS", default=7)
+ORDERS_OVERDUE_AFTER = timedelta(hours=env.int("ORDERS_OVERDUE_HOURS", default=48))
+ORDERS_ATTACHMENT_MAX_BYTES = env.int("ORDERS_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ORDERS_ATTACHMENTS_PER_RFQ = env.int("ORDERS_ATTACHMENTS_PER_RFQ", default=10)
+# --- end Orders -------------------------------------------------------------------------

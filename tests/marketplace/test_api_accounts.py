@@ -1,6 +1,9 @@
+import re
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.test import Client
 
 from marketplace.models import ApiToken, Membership, Organization, User
 from tests.helpers import PASSWORD, add_member, api_client, make_organization, make_user
@@ -28,9 +31,29 @@ def test_signup_creates_user_organization_and_token():
     assert membership.role == "owner"
     assert not EmailAddress.objects.get(email="new@example.com").verified
     assert len(mail.outbox) == 1
-    me = api_client().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {body['token']}")
+    token_client = api_client()
+    token_client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+    # Verification is mandatory: the signup token works once the emailed link is confirmed.
+    refused = token_client.get("/api/v1/me/")
+    assert refused.status_code == 403
+    assert "Confirm your email" in refused.json()["detail"]
+    confirm_path = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", mail.outbox[0].body)
+    assert confirm_path is not None, mail.outbox[0].body
+    assert Client().post(confirm_path.group(1)).status_code == 302
+    assert EmailAddress.objects.get(email="new@example.com").verified
+    me = token_client.get("/api/v1/me/")
     assert me.status_code == 200
     assert me.json()["memberships"][0]["organization"]["slug"] == "acme-sourcing"
+
+
+def test_unverified_user_gets_no_token():
+    make_user("pending@example.com", verified=False)
+    response = api_client().post(
+        "/api/v1/auth/token/", {"email": "pending@example.com", "password": PASSWORD}, format="json"
+    )
+    assert response.status_code == 403
+    assert "Confirm your email" in response.json()["detail"]
+    assert ApiToken.objects.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -86,8 +109,9 @@ def test_token_obtain_and_hashed_storage_and_revoke():
     assert key not in stored.key_hash
     client = api_client()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    listing = client.get("/api/v1/auth/tokens/").json()["results"]
-    assert [row["prefix"] for row in listing] == [key[:8]]
+    listing = client.get("/api/v1/auth/tokens/").json()
+    assert listing["count"] == 1
+    assert [row["prefix"] for row in listing["results"]] == [key[:8]]
     assert client.delete(f"/api/v1/auth/tokens/{stored.pk}/").status_code == 204
     assert client.get("/api/v1/me/").status_code == 401
 

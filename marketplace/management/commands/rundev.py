@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -61,10 +62,16 @@ class Command(BaseCommand):
                 "--pidfile=",
             ],
         }
+        # Each child leads its own process group, so stopping one also stops what it spawned
+        # (runserver's autoreloader child, Celery's pool processes): no orphans hold the port.
         processes = {
-            name: subprocess.Popen(command, env=environment, cwd=settings.BASE_DIR)
+            name: subprocess.Popen(
+                command, env=environment, cwd=settings.BASE_DIR, start_new_session=True
+            )
             for name, command in commands.items()
         }
+        # `kill <pid>` (SIGTERM) stops everything just as Ctrl-C does.
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         self._announce(port)
         try:
             while all(process.poll() is None for process in processes.values()):
@@ -74,14 +81,9 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             self.stdout.write("\nStopping web, worker and beat…")
         finally:
-            for process in processes.values():
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-            for process in processes.values():
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            _stop_all(processes)
+        self.stdout.write("Stopped. The embedded PostgreSQL and Redis keep running for next time")
+        self.stdout.write("(`make stop-embedded` stops them); your data stays in .data/.")
 
     def _announce(self, port: int) -> None:
         lines = [
@@ -99,3 +101,35 @@ class Command(BaseCommand):
 def _port_in_use(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
+
+
+def _stop_all(processes: dict[str, subprocess.Popen]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for process in processes.values():
+        # Celery does a warm shutdown on SIGTERM (running tasks finish, acks_late redelivers
+        # what cannot); runserver and its reloader child stop on SIGTERM too.
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    for process in processes.values():
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    for process in processes.values():
+        # Whatever a child left behind in its group (a reloader child, a pool process).
+        _signal_group(process, signal.SIGTERM)
+    time.sleep(0.5)
+    for process in processes.values():
+        _signal_group(process, signal.SIGKILL)
