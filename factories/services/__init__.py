@@ -1,0 +1,81 @@
+"""Writes for factories. Other apps use these names (and `factories.selectors`) only."""
+
+from factories.services.audit import (
+    AuditStateError,
+    EvidenceInput,
+    audit_approve,
+    audit_reject,
+    audit_submit,
+    certifications_flag_expired,
+)
+from factories.services.calendar import (
+    CapacityCell,
+    CapacityEditError,
+    capacity_cells_set,
+    capacity_copy_week,
+    capacity_csv_parse,
+    capacity_fill_range,
+    capacity_mark_closed,
+    capacity_stale_flag,
+    capacity_window,
+    capacity_window_roll,
+)
+from factories.services.performance import (
+    factory_performance_refresh,
+    factory_performance_update,
+)
+from factories.services.profile import (
+    certification_save,
+    equipment_save,
+    factory_photo_add,
+    factory_photo_delete,
+    factory_profile_ensure,
+    factory_profile_update,
+    production_line_save,
+    profile_item_delete,
+)
+from factories.services.reservations import (
+    CapacityUnavailable,
+    ReservationReferenceError,
+    capacity_book,
+    capacity_hold,
+    reservation_confirm,
+    reservation_release,
+    reservations_expire,
+)
+
+__all__ = [
+    "AuditStateError",
+    "CapacityCell",
+    "CapacityEditError",
+    "CapacityUnavailable",
+    "EvidenceInput",
+    "ReservationReferenceError",
+    "audit_approve",
+    "audit_reject",
+    "audit_submit",
+    "capacity_book",
+    "capacity_cells_set",
+    "capacity_copy_week",
+    "capacity_csv_parse",
+    "capacity_fill_range",
+    "capacity_hold",
+    "capacity_mark_closed",
+    "capacity_stale_flag",
+    "capacity_window",
+    "capacity_window_roll",
+    "certification_save",
+    "certifications_flag_expired",
+    "equipment_save",
+    "factory_performance_refresh",
+    "factory_performance_update",
+    "factory_photo_add",
+    "factory_photo_delete",
+    "factory_profile_ensure",
+    "factory_profile_update",
+    "production_line_save",
+    "profile_item_delete",
+    "reservation_confirm",
+    "reservation_release",
+    "reservations_expire",
+]

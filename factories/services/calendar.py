@@ -1,0 +1,339 @@
+"""Editing the 30-day capacity calendar: set cells, fill ranges, copy weeks, close days,
+CSV import, and the daily roll / staleness check."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Category
+from factories.models import CAPACITY_WINDOW_DAYS, CapacityDay, FactoryProfile
+from marketplace.models import Organization
+
+MAX_UNITS_PER_DAY = 10_000_000
+STALE_HORIZON_DAYS = 7
+
+
+@dataclass(frozen=True)
+class CapacityCell:
+    date: datetime.date
+    category_id: int
+    units: int
+
+
+class CapacityEditError(Exception):
+    """Some cells cannot be written. `errors` maps the cell's index to field errors."""
+
+    def __init__(self, errors: dict[int, dict[str, list[str]]]) -> None:
+        self.errors = errors
+        super().__init__(errors)
+
+    def messages(self, cells: list[CapacityCell] | None = None) -> list[str]:
+        lines = []
+        for index, fields in sorted(self.errors.items()):
+            prefix = ""
+            if cells is not None and index < len(cells):
+                prefix = f"{cells[index].date.isoformat()}: "
+            lines.extend(prefix + message for messages in fields.values() for message in messages)
+        return lines
+
+
+def capacity_window(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    today = today or timezone.localdate()
+    return today, today + datetime.timedelta(days=CAPACITY_WINDOW_DAYS - 1)
+
+
+def _validate(
+    *, organization: Organization, cells: list[CapacityCell]
+) -> dict[int, dict[str, list[str]]]:
+    start, end = capacity_window()
+    allowed = set(
+        FactoryProfile.categories.through.objects.filter(
+            factoryprofile__organization=organization
+        ).values_list("category_id", flat=True)
+    )
+    errors: dict[int, dict[str, list[str]]] = {}
+    seen: set[tuple[datetime.date, int]] = set()
+    for index, cell in enumerate(cells):
+        problems: dict[str, list[str]] = {}
+        if not start <= cell.date <= end:
+            problems["date"] = [
+                _("Choose a date from %(start)s to %(end)s.")
+                % {"start": start.isoformat(), "end": end.isoformat()}
+            ]
+        if cell.category_id not in allowed:
+            problems["category"] = [_("Add this category to your factory profile first.")]
+        if not 0 <= cell.units <= MAX_UNITS_PER_DAY:
+            problems["units"] = [
+                _("Enter a whole number from 0 to %(max)d.") % {"max": MAX_UNITS_PER_DAY}
+            ]
+        if (cell.date, cell.category_id) in seen:
+            problems["date"] = [*problems.get("date", []), _("This day is listed twice.")]
+        seen.add((cell.date, cell.category_id))
+        if problems:
+            errors[index] = problems
+    return errors
+
+
+_UPSERT = """
+INSERT INTO factories_capacityday
+    (organization_id, category_id, date, units, held, booked, updated_at)
+SELECT %s, cell.category_id, cell.day, cell.units, 0, 0, now()
+FROM unnest(%s::bigint[], %s::date[], %s::integer[]) AS cell(category_id, day, units)
+ORDER BY cell.category_id, cell.day
+ON CONFLICT (organization_id, category_id, date) DO UPDATE
+    SET units = EXCLUDED.units, updated_at = EXCLUDED.updated_at
+    WHERE factories_capacityday.held + factories_capacityday.booked <= EXCLUDED.units
+RETURNING category_id, date
+"""
+
+
+@transaction.atomic
+def capacity_cells_set(
+    *, organization: Organization, cells: list[CapacityCell]
+) -> list[CapacityDay]:
+    """Replace the given (date, category) cells, all or nothing.
+
+    One upsert whose conflict branch only fires when the new units still cover what is
+    held plus booked: a reservation racing with this edit can never be overbooked.
+    """
+    errors = _validate(organization=organization, cells=cells)
+    if errors:
+        raise CapacityEditError(errors)
+    if not cells:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UPSERT,
+            [
+                organization.pk,
+                [cell.category_id for cell in cells],
+                [cell.date for cell in cells],
+                [cell.units for cell in cells],
+            ],
+        )
+        written = {(row[0], row[1]) for row in cursor.fetchall()}
+    refused = [
+        index for index, cell in enumerate(cells) if (cell.category_id, cell.date) not in written
+    ]
+    if refused:
+        taken = {
+            (row.category_id, row.date): row.held + row.booked
+            for row in CapacityDay.objects.filter(
+                organization=organization, date__in={cells[index].date for index in refused}
+            )
+        }
+        raise CapacityEditError(
+            {
+                index: {
+                    "units": [
+                        _("%(taken)d units are already held or booked on this day.")
+                        % {"taken": taken.get((cells[index].category_id, cells[index].date), 0)}
+                    ]
+                }
+                for index in refused
+            }
+        )
+    _stale_clear(organization=organization)
+    keys = {(cell.category_id, cell.date) for cell in cells}
+    rows = CapacityDay.objects.filter(
+        organization=organization,
+        category_id__in={key[0] for key in keys},
+        date__in={key[1] for key in keys},
+    ).select_related("category")
+    return [row for row in rows if (row.category_id, row.date) in keys]
+
+
+def capacity_fill_range(
+    *,
+    organization: Organization,
+    category: Category,
+    start: datetime.date,
+    end: datetime.date,
+    units: int,
+    weekdays: set[int] | None = None,
+) -> list[CapacityDay]:
+    """Set `units` on every day from start to end (optionally only some weekdays, 0=Monday)."""
+    if end < start:
+        raise ValidationError({"end": [_("The end must not be before the start.")]})
+    cells = []
+    day = start
+    while day <= end:
+        if weekdays is None or day.weekday() in weekdays:
+            cells.append(CapacityCell(date=day, category_id=category.pk, units=units))
+        day += datetime.timedelta(days=1)
+    return capacity_cells_set(organization=organization, cells=cells)
+
+
+def capacity_mark_closed(
+    *, organization: Organization, dates: list[datetime.date], category: Category | None = None
+) -> list[CapacityDay]:
+    """Publish zero units on these days for one category, or for every category made."""
+    if category is not None:
+        category_ids = [category.pk]
+    else:
+        category_ids = list(
+            FactoryProfile.categories.through.objects.filter(
+                factoryprofile__organization=organization
+            ).values_list("category_id", flat=True)
+        )
+    cells = [
+        CapacityCell(date=day, category_id=category_id, units=0)
+        for category_id in sorted(category_ids)
+        for day in sorted(set(dates))
+    ]
+    return capacity_cells_set(organization=organization, cells=cells)
+
+
+def capacity_copy_week(
+    *,
+    organization: Organization,
+    source_start: datetime.date,
+    category: Category | None = None,
+) -> list[CapacityDay]:
+    """Copy the 7 days from `source_start` onto every later week inside the window.
+
+    With `source_start` a week ago this is "copy last week"; with today it repeats the
+    current week across the window. Days the source week left unpublished stay as they are.
+    """
+    window_start, window_end = capacity_window()
+    source = CapacityDay.objects.filter(
+        organization=organization,
+        date__gte=source_start,
+        date__lt=source_start + datetime.timedelta(days=7),
+    )
+    if category is not None:
+        source = source.filter(category=category)
+    cells = []
+    for row in source.order_by("category_id", "date"):
+        target = row.date + datetime.timedelta(days=7)
+        while target <= window_end:
+            if target >= window_start:
+                cells.append(
+                    CapacityCell(date=target, category_id=row.category_id, units=row.units)
+                )
+            target += datetime.timedelta(days=7)
+    if not cells:
+        raise ValidationError({"source_start": [_("Nothing is published in that week to copy.")]})
+    cells.sort(key=lambda cell: (cell.category_id, cell.date))
+    return capacity_cells_set(organization=organization, cells=cells)
+
+
+def capacity_csv_parse(*, organization: Organization, text: str) -> list[CapacityCell]:
+    """Rows `date,category,units` (a header row is optional); category is a slug."""
+    slugs = dict(
+        Category.objects.filter(
+            pk__in=FactoryProfile.categories.through.objects.filter(
+                factoryprofile__organization=organization
+            ).values("category_id")
+        ).values_list("slug", "pk")
+    )
+    cells, problems = [], []
+    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or not any(part.strip() for part in row):
+            continue
+        if number == 1 and row[0].strip().lower() == "date":
+            continue
+        if len(row) != 3:
+            problems.append(_("Line %(n)d: expected date,category,units.") % {"n": number})
+            continue
+        raw_date, slug, raw_units = (part.strip() for part in row)
+        try:
+            day = datetime.date.fromisoformat(raw_date)
+        except ValueError:
+            problems.append(_("Line %(n)d: the date must be YYYY-MM-DD.") % {"n": number})
+            continue
+        if slug not in slugs:
+            problems.append(
+                _("Line %(n)d: %(slug)s is not a category in your profile.")
+                % {"n": number, "slug": slug}
+            )
+            continue
+        if not raw_units.isdigit():
+            problems.append(_("Line %(n)d: units must be a whole number.") % {"n": number})
+            continue
+        cells.append(CapacityCell(date=day, category_id=slugs[slug], units=int(raw_units)))
+    if len(cells) > 5000:
+        problems.append(_("At most 5,000 rows per file."))
+    if problems:
+        raise ValidationError({"file": problems})
+    if not cells:
+        raise ValidationError({"file": [_("The file has no rows.")]})
+    return cells
+
+
+def capacity_window_roll(*, today: datetime.date | None = None) -> int:
+    """Publish the new last day of the window for factories that asked to repeat their
+    weekly pattern, copying the same weekday one week earlier. Idempotent."""
+    _start, end = capacity_window(today)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO factories_capacityday
+                (organization_id, category_id, date, units, held, booked, updated_at)
+            SELECT c.organization_id, c.category_id, %s, c.units, 0, 0, now()
+            FROM factories_capacityday c
+            JOIN factories_factoryprofile p ON p.organization_id = c.organization_id
+            WHERE c.date = %s AND p.auto_roll_calendar
+            ORDER BY c.organization_id, c.category_id
+            ON CONFLICT (organization_id, category_id, date) DO NOTHING
+            """,
+            [end, end - datetime.timedelta(days=7)],
+        )
+        return cursor.rowcount
+
+
+def _stale_clear(*, organization: Organization) -> None:
+    horizon = timezone.localdate() + datetime.timedelta(days=STALE_HORIZON_DAYS)
+    if CapacityDay.objects.filter(organization=organization, date__gte=horizon).exists():
+        FactoryProfile.objects.filter(organization=organization, calendar_stale=True).update(
+            calendar_stale=False, calendar_stale_since=None
+        )
+
+
+@transaction.atomic
+def capacity_stale_flag() -> int:
+    """Flag factories whose calendar ends less than a week ahead, tell them once, and clear
+    the flag for those that published again. Returns how many were newly flagged."""
+    from marketplace.services import notification_send
+
+    horizon = timezone.localdate() + datetime.timedelta(days=STALE_HORIZON_DAYS)
+    last_days = dict(
+        CapacityDay.objects.values("organization_id")
+        .annotate(last=Max("date"))
+        .values_list("organization_id", "last")
+    )
+    fresh_ids = [pk for pk, last in last_days.items() if last >= horizon]
+    FactoryProfile.objects.filter(organization_id__in=fresh_ids, calendar_stale=True).update(
+        calendar_stale=False, calendar_stale_since=None
+    )
+    newly_stale = list(
+        FactoryProfile.objects.select_for_update(of=("self",))
+        .filter(calendar_stale=False, organization__kind=Organization.Kind.FACTORY)
+        .exclude(organization_id__in=fresh_ids)
+        .select_related("organization")
+    )
+    for profile in newly_stale:
+        profile.calendar_stale = True
+        profile.calendar_stale_since = timezone.now()
+        profile.save(update_fields=["calendar_stale", "calendar_stale_since"])
+        notification_send(
+            organization=profile.organization,
+            title=_("Your capacity calendar needs updating"),
+            body=_(
+                "Buyers cannot book days you have not published. Your calendar has nothing "
+                "published from %(date)s on."
+            )
+            % {"date": horizon.isoformat()},
+            url=reverse("factories:capacity"),
+        )
+    return len(newly_stale)

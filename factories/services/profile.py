@@ -1,0 +1,209 @@
+"""Factory profiles: the profile itself, photos (validated, thumbnailed), production lines,
+equipment and certifications."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from catalog.models import Category
+from factories.models import (
+    Certification,
+    Equipment,
+    FactoryPerformance,
+    FactoryPhoto,
+    FactoryProfile,
+    ProductionLine,
+)
+from marketplace.models import Organization
+
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+PHOTO_MAX_PIXELS = 40_000_000
+PHOTO_MIN_SIDE = 200
+PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+THUMBNAIL_SIZE = (480, 360)
+MAX_PHOTOS = 24
+
+PROFILE_FIELDS = (
+    "description",
+    "country",
+    "region",
+    "city",
+    "address",
+    "established_year",
+    "workers_count",
+    "floor_area_m2",
+    "processes",
+    "technology",
+    "quality_control",
+    "min_order_quantity",
+    "standard_lead_days",
+    "free_sampling",
+    "price_level",
+    "auto_roll_calendar",
+)
+
+
+def _require_factory(organization: Organization) -> None:
+    if organization.kind != Organization.Kind.FACTORY:
+        raise PermissionError(_("Only factories have a factory profile."))
+
+
+def factory_profile_ensure(*, organization: Organization) -> FactoryProfile:
+    """The factory's profile (and performance record), created empty the first time."""
+    _require_factory(organization)
+    profile, _created = FactoryProfile.objects.get_or_create(organization=organization)
+    FactoryPerformance.objects.get_or_create(organization=organization)
+    return profile
+
+
+@transaction.atomic
+def factory_profile_update(
+    *, organization: Organization, categories: list[Category] | None = None, **fields: Any
+) -> FactoryProfile:
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown profile fields: {sorted(unknown)}")
+    profile = factory_profile_ensure(organization=organization)
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    profile.full_clean(exclude=["organization", "categories"])
+    profile.save()
+    if categories is not None:
+        profile.categories.set(categories)
+    return profile
+
+
+def _open_image(upload: UploadedFile) -> Image.Image:
+    if upload.size is not None and upload.size > PHOTO_MAX_BYTES:
+        raise ValidationError(
+            {"image": [_("The photo is larger than %(mb)d MB.") % {"mb": PHOTO_MAX_BYTES >> 20}]}
+        )
+    try:
+        upload.seek(0)
+        image = Image.open(upload)
+        image.verify()  # catches truncated and corrupt files
+        upload.seek(0)
+        image = Image.open(upload)
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
+        raise ValidationError({"image": [_("This file is not a readable image.")]}) from error
+    if image.format not in PHOTO_FORMATS:
+        raise ValidationError({"image": [_("Upload a JPEG, PNG or WebP photo.")]})
+    if image.width * image.height > PHOTO_MAX_PIXELS:
+        raise ValidationError({"image": [_("The photo has too many pixels.")]})
+    if min(image.width, image.height) < PHOTO_MIN_SIDE:
+        raise ValidationError(
+            {
+                "image": [
+                    _("The photo must be at least %(px)d pixels wide and high.")
+                    % {"px": PHOTO_MIN_SIDE}
+                ]
+            }
+        )
+    return image
+
+
+def _thumbnail(image: Image.Image) -> ContentFile:
+    thumb = image.convert("RGB")
+    thumb.thumbnail(THUMBNAIL_SIZE)
+    buffer = io.BytesIO()
+    thumb.save(buffer, format="JPEG", quality=82, optimize=True)
+    return ContentFile(buffer.getvalue())
+
+
+@transaction.atomic
+def factory_photo_add(
+    *, organization: Organization, upload: UploadedFile, caption: str = ""
+) -> FactoryPhoto:
+    factory_profile_ensure(organization=organization)
+    if FactoryPhoto.objects.for_organization(organization).count() >= MAX_PHOTOS:
+        message = _("A profile holds at most %(n)d photos.") % {"n": MAX_PHOTOS}
+        raise ValidationError({"image": [message]})
+    image = _open_image(upload)
+    extension = PHOTO_FORMATS[image.format or "JPEG"]
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    photo = FactoryPhoto(
+        organization=organization,
+        caption=caption[:200],
+        width=image.width,
+        height=image.height,
+        position=FactoryPhoto.objects.for_organization(organization).count(),
+    )
+    upload.seek(0)
+    photo.image.save(f"{organization.pk}-{stamp}.{extension}", upload, save=False)
+    photo.thumbnail.save(f"{organization.pk}-{stamp}-thumb.jpg", _thumbnail(image), save=False)
+    photo.save()
+    return photo
+
+
+@transaction.atomic
+def factory_photo_delete(*, photo: FactoryPhoto) -> None:
+    image, thumbnail = photo.image, photo.thumbnail
+    photo.delete()
+    transaction.on_commit(lambda: (image.delete(save=False), thumbnail.delete(save=False)))
+
+
+def _check_category(organization: Organization, category: Category) -> None:
+    if not FactoryProfile.categories.through.objects.filter(
+        factoryprofile__organization=organization, category=category
+    ).exists():
+        raise ValidationError({"category": [_("Add this category to your factory profile first.")]})
+
+
+@transaction.atomic
+def production_line_save(
+    *, organization: Organization, line: ProductionLine | None = None, **fields: Any
+) -> ProductionLine:
+    factory_profile_ensure(organization=organization)
+    line = line or ProductionLine(organization=organization)
+    for name, value in fields.items():
+        setattr(line, name, value)
+    _check_category(organization, line.category)
+    line.full_clean(exclude=["organization"])
+    line.save()
+    return line
+
+
+@transaction.atomic
+def equipment_save(
+    *, organization: Organization, equipment: Equipment | None = None, **fields: Any
+) -> Equipment:
+    factory_profile_ensure(organization=organization)
+    equipment = equipment or Equipment(organization=organization)
+    for name, value in fields.items():
+        setattr(equipment, name, value)
+    equipment.full_clean(exclude=["organization"])
+    equipment.save()
+    return equipment
+
+
+@transaction.atomic
+def certification_save(
+    *, organization: Organization, certification: Certification | None = None, **fields: Any
+) -> Certification:
+    factory_profile_ensure(organization=organization)
+    certification = certification or Certification(organization=organization)
+    for name, value in fields.items():
+        setattr(certification, name, value)
+    if certification.issued_on and certification.issued_on > certification.expires_on:
+        message = _("A certificate cannot expire before it is issued.")
+        raise ValidationError({"expires_on": [message]})
+    certification.full_clean(exclude=["organization"])
+    if not certification.is_expired:
+        certification.expired_flagged_at = None
+    certification.save()
+    return certification
+
+
+@transaction.atomic
+def profile_item_delete(*, item: ProductionLine | Equipment | Certification) -> None:
+    item.delete()
