@@ -17,6 +17,24 @@ app.conf.beat_schedule = {
         "task": "marketplace.tasks.idempotency_records_purge_task",
         "schedule": crontab(minute=17),
     },
+    # Factories: release expired holds; roll the 30-day window and flag stale calendars;
+    # flag expired certificates; recompute capacity-derived performance figures.
+    "factories-expire-holds": {
+        "task": "factories.tasks.reservations_expire_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    "factories-capacity-daily": {
+        "task": "factories.tasks.capacity_daily_task",
+        "schedule": crontab(hour=0, minute=10),
+    },
+    "factories-certifications-expired": {
+        "task": "factories.tasks.certifications_flag_expired_task",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "factories-performance-refresh": {
+        "task": "factories.tasks.factory_performance_refresh_all_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
 
 

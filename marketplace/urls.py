@@ -17,6 +17,7 @@ admin.site.index_title = _("Platform administration")
 api_v1 = [
     path("", include("marketplace.api.urls")),
     path("", include("catalog.api.urls")),
+    path("", include("factories.api.urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +29,7 @@ urlpatterns = [
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("factories.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,192 @@
+"""Forms for the factory pages. They parse input only; the services decide."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Category
+from factories.models import CAPACITY_WINDOW_DAYS, FactoryProfile
+from factories.services.profile import PROFILE_FIELDS
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+WEEKDAYS = [
+    (0, _("Mon")),
+    (1, _("Tue")),
+    (2, _("Wed")),
+    (3, _("Thu")),
+    (4, _("Fri")),
+    (5, _("Sat")),
+    (6, _("Sun")),
+]
+
+
+class FactoryProfileForm(forms.ModelForm):
+    class Meta:
+        model = FactoryProfile
+        fields = [*PROFILE_FIELDS, "categories"]
+        widgets = {
+            "categories": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "processes": forms.Textarea(attrs={"rows": 3}),
+            "technology": forms.Textarea(attrs={"rows": 3}),
+            "quality_control": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].queryset = Category.objects.filter(children__isnull=True)
+        self.fields["categories"].required = True
+
+
+class PhotoForm(forms.Form):
+    image = forms.FileField(label=_("Photo"), help_text=_("JPEG, PNG or WebP, up to 8 MB."))
+    caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
+
+
+class LineForm(forms.Form):
+    name = forms.CharField(label=_("Line name"), max_length=120)
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none())
+    daily_output = forms.IntegerField(label=_("Daily output (units)"), min_value=1)
+    workers = forms.IntegerField(label=_("Workers"), min_value=0, initial=0)
+    description = forms.CharField(label=_("Description"), max_length=255, required=False)
+
+    def __init__(self, *args, categories=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories or Category.objects.none()
+
+
+class EquipmentForm(forms.Form):
+    name = forms.CharField(label=_("Equipment"), max_length=120)
+    manufacturer = forms.CharField(label=_("Manufacturer"), max_length=120, required=False)
+    model_number = forms.CharField(label=_("Model"), max_length=120, required=False)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
+    year = forms.IntegerField(label=_("Year"), min_value=1950, required=False)
+
+
+class CertificationForm(forms.Form):
+    name = forms.CharField(label=_("Certificate"), max_length=120)
+    issuer = forms.CharField(label=_("Issuer"), max_length=120, required=False)
+    number = forms.CharField(label=_("Number"), max_length=120, required=False)
+    issued_on = forms.DateField(label=_("Issued on"), required=False, widget=DATE_INPUT)
+    expires_on = forms.DateField(label=_("Expires on"), widget=DATE_INPUT)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class AuditForm(forms.Form):
+    legal_name = forms.CharField(label=_("Registered legal name"), max_length=200)
+    business_registration_number = forms.CharField(
+        label=_("Business registration number"), max_length=60
+    )
+    business_registration = forms.FileField(
+        label=_("Business registration (PDF or image)"),
+    )
+    certificates = MultipleFileField(label=_("Certificates"))
+    photos = MultipleFileField(label=_("Workshop photos"))
+    note = forms.CharField(
+        label=_("Note to the reviewer"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+def _window_bounds():
+    today = timezone.localdate()
+    return today, today + datetime.timedelta(days=CAPACITY_WINDOW_DAYS - 1)
+
+
+class _CategoryChoiceForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.none(), required=False
+    )
+
+    def __init__(self, *args, categories=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories or Category.objects.none()
+        self.fields["category"].empty_label = _("All my categories")
+
+
+class FillRangeForm(_CategoryChoiceForm):
+    start = forms.DateField(label=_("From"), widget=DATE_INPUT)
+    end = forms.DateField(label=_("To"), widget=DATE_INPUT)
+    units = forms.IntegerField(label=_("Units per day"), min_value=0, max_value=10_000_000)
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Only on"),
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty for every day."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        start, end = _window_bounds()
+        self.fields["start"].initial = start
+        self.fields["end"].initial = end
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["end"] < cleaned["start"]:
+            self.add_error("end", _("The end must not be before the start."))
+        return cleaned
+
+
+class CopyWeekForm(_CategoryChoiceForm):
+    source = forms.ChoiceField(
+        label=_("Copy"),
+        choices=[
+            ("last", _("last week onto every week ahead")),
+            ("this", _("this week onto the following weeks")),
+        ],
+    )
+
+
+class CloseDaysForm(_CategoryChoiceForm):
+    start = forms.DateField(label=_("From"), widget=DATE_INPUT)
+    end = forms.DateField(label=_("To"), widget=DATE_INPUT)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["end"] < cleaned["start"]:
+            self.add_error("end", _("The end must not be before the start."))
+        return cleaned
+
+
+class CapacityCsvForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"), help_text=_("Rows: date,category,units"))
+
+
+class SearchForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.filter(children__isnull=True).order_by("name"),
+        to_field_name="slug",
+    )
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10_000_000)
+    ready_by = forms.DateField(label=_("Ready by"), widget=DATE_INPUT)
+    region = forms.CharField(label=_("Region"), max_length=80, required=False)
+    certification = forms.CharField(label=_("Certification"), max_length=120, required=False)
+    free_sampling = forms.BooleanField(label=_("Free sampling only"), required=False)
+
+    def clean_ready_by(self):
+        ready_by = self.cleaned_data["ready_by"]
+        if ready_by <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a date after today."))
+        return ready_by

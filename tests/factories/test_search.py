@@ -1,0 +1,175 @@
+"""Capacity search: who appears, who does not, ranking, and the query budget."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from factories import selectors, services
+from tests.factories.conftest import make_category, make_factory
+
+pytestmark = pytest.mark.django_db
+
+
+def days(n: int) -> datetime.timedelta:
+    return datetime.timedelta(days=n)
+
+
+def search(**params):
+    response = APIClient().get("/api/v1/factories/search/", params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def slugs(body) -> list[str]:
+    return [result["factory"]["slug"] for result in body["results"]]
+
+
+def test_search_finds_factories_with_enough_free_capacity(category, today):
+    fitting, _owner = make_factory([category], units=20)
+    small, _owner = make_factory([category], units=2)
+    body = search(category="shirts", quantity=100, ready_by=(today + days(10)).isoformat())
+    assert slugs(body) == [fitting.slug]
+    result = body["results"][0]
+    # 20 units a day from today; lead time 7 days: done on day 4 by capacity, day 7 by lead.
+    assert result["available_units"] == 20 * 11
+    assert result["earliest_completion"] == (today + days(7)).isoformat()
+    assert 0 < result["score"] <= 1
+    assert len(result["free_capacity"]) == 30
+    assert result["free_capacity"][0] == {"date": today.isoformat(), "free": 20}
+    assert small.slug not in slugs(body)
+
+
+def test_capacity_completion_date_follows_the_calendar(category, today):
+    make_factory([category], units=10, standard_lead_days=1)
+    body = search(category="shirts", quantity=45, ready_by=(today + days(20)).isoformat())
+    assert body["results"][0]["earliest_completion"] == (today + days(4)).isoformat()
+
+
+def test_moq_lead_time_verification_and_held_units_rule_factories_out(category, today):
+    ok, _owner = make_factory([category], units=20)
+    make_factory([category], units=20, min_order_quantity=500)
+    make_factory([category], units=20, standard_lead_days=15)
+    make_factory([category], units=20, verified=False)
+    busy, _owner = make_factory([category], units=10, days=11)
+    ready_by = today + days(10)
+    services.capacity_hold(
+        factory=busy,
+        category=category,
+        allocations={today + days(offset): 5 for offset in range(11)},
+        reference="busy",
+        expires_at=datetime.datetime.now(datetime.UTC) + days(1),
+    )
+    body = search(category="shirts", quantity=60, ready_by=ready_by.isoformat())
+    assert slugs(body) == [ok.slug]
+
+
+def test_other_categories_and_capacity_after_ready_by_do_not_count(today):
+    shirts, jeans = make_category("s-shirts"), make_category("s-jeans")
+    factory, _owner = make_factory([shirts, jeans], units=0)
+    services.capacity_fill_range(
+        organization=factory, category=jeans, start=today, end=today + days(29), units=100
+    )
+    services.capacity_fill_range(
+        organization=factory,
+        category=shirts,
+        start=today + days(15),
+        end=today + days(29),
+        units=100,
+    )
+    assert (
+        search(category="s-shirts", quantity=50, ready_by=(today + days(14)).isoformat())["results"]
+        == []
+    )
+    later = search(category="s-shirts", quantity=50, ready_by=(today + days(20)).isoformat())
+    assert slugs(later) == [factory.slug]
+
+
+def test_filters_region_certification_free_sampling(category, today):
+    sampler, _owner = make_factory([category], units=20, free_sampling=True, region="Guangdong")
+    plain, _owner = make_factory([category], units=20, region="Zhejiang")
+    services.certification_save(organization=plain, name="ISO 9001", expires_on=today + days(100))
+    services.certification_save(organization=sampler, name="ISO 9001", expires_on=today - days(1))
+    ready_by = (today + days(10)).isoformat()
+    assert slugs(search(category="shirts", quantity=50, ready_by=ready_by, region="guangdong")) == [
+        sampler.slug
+    ]
+    assert slugs(
+        search(category="shirts", quantity=50, ready_by=ready_by, certification="iso 9001")
+    ) == [plain.slug]
+    assert slugs(
+        search(category="shirts", quantity=50, ready_by=ready_by, free_sampling="true")
+    ) == [sampler.slug]
+
+
+def test_ranking_uses_the_documented_score(category, today):
+    reliable, _owner = make_factory([category], units=20)
+    sloppy, _owner = make_factory([category], units=20)
+    services.factory_performance_update(
+        factory=reliable, on_time_rate=0.98, rating=4.8, median_quote_response_hours=2
+    )
+    services.factory_performance_update(
+        factory=sloppy, on_time_rate=0.5, rating=2.0, median_quote_response_hours=72
+    )
+    body = search(category="shirts", quantity=100, ready_by=(today + days(10)).isoformat())
+    assert slugs(body) == [reliable.slug, sloppy.slug]
+    # fit = min(220 / 200, 1) = 1; price level 3 -> 0.5; response 1 / (1 + 2/24)
+    expected = 0.35 * 1 + 0.10 * 0.5 + 0.25 * 0.98 + 0.15 * 4.8 / 5 + 0.15 / (1 + 2 / 24)
+    assert body["results"][0]["score"] == pytest.approx(expected, abs=1e-4)
+
+
+def test_search_selector_runs_three_queries_whatever_the_result_count(category, today):
+    for _index in range(5):
+        make_factory([category], units=20)
+    with CaptureQueriesContext(connection) as queries:
+        results = selectors.factory_search(
+            category=category, quantity=50, ready_by=today + days(10)
+        )
+    assert len(results) == 5
+    assert len(queries) == 3
+
+
+def test_api_search_query_count_is_at_most_three_plus_category(category, today):
+    for _index in range(6):
+        make_factory([category], units=20)
+    client = APIClient()
+    params = {"category": "shirts", "quantity": 50, "ready_by": (today + days(10)).isoformat()}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/factories/search/", params)
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 6
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert len(sql) <= 4, sql  # the category slug lookup + the three search queries
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"quantity": 10, "ready_by": "2099-01-01"}, "category"),
+        ({"category": "nope", "quantity": 10, "ready_by": "2099-01-01"}, "category"),
+        ({"category": "shirts", "quantity": 0, "ready_by": "2099-01-01"}, "quantity"),
+        ({"category": "shirts", "quantity": 10, "ready_by": "tomorrow"}, "ready_by"),
+        ({"category": "shirts", "quantity": 10, "ready_by": "2001-01-01"}, "ready_by"),
+    ],
+)
+def test_bad_search_input_is_400_with_field_errors(category, params, field):
+    response = APIClient().get("/api/v1/factories/search/", params)
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+def test_search_page_shows_results_with_a_chart(client, category, today):
+    factory, _owner = make_factory([category], units=20)
+    response = client.get(
+        "/factories/search/",
+        {"category": "shirts", "quantity": 50, "ready_by": (today + days(10)).isoformat()},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert factory.name in html
+    assert "<svg" in html
+    assert "sparkline" in html
