@@ -35,6 +35,24 @@ app.conf.beat_schedule = {
         "task": "factories.tasks.factory_performance_refresh_all_task",
         "schedule": crontab(hour=3, minute=0),
     },
+    # Orders: invite the next factories on RFQs nobody quoted (and expire stale RFQs).
+    "orders-reinvite-stale-rfqs": {
+        "task": "orders.tasks.rfqs_reinvite_task",
+        "schedule": crontab(minute="*/15"),
+    },
+    # Orders: confirm receipt after ORDERS_AUTO_CONFIRM_DAYS, complete after the dispute window.
+    "orders-auto-step": {
+        "task": "orders.tasks.orders_auto_step_task",
+        "schedule": crontab(minute=7),
+    },
+    "orders-remind-overdue": {
+        "task": "orders.tasks.orders_remind_overdue_task",
+        "schedule": crontab(minute=37),
+    },
+    "orders-performance-push": {
+        "task": "orders.tasks.factories_performance_push_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 

@@ -9,6 +9,8 @@ from marketplace import views
 
 handler404 = "marketplace.views.page_not_found"
 handler500 = "marketplace.views.server_error"
+# Not a Django hook: django-allauth looks it up here for its rate-limited pages.
+handler429 = "marketplace.views.too_many_requests"
 
 admin.site.site_header = _("C2M Marketplace operations")
 admin.site.site_title = _("C2M operations")
@@ -18,6 +20,7 @@ api_v1 = [
     path("", include("marketplace.api.urls")),
     path("", include("catalog.api.urls")),
     path("", include("factories.api.urls")),
+    path("", include("orders.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,9 +28,15 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("organization/switch/", views.organization_switch, name="organization_switch"),
     path("team/", views.team, name="team"),
+    path("team/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
+    path("", include("orders.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("", include("factories.urls")),
     path("accounts/", include("allauth.urls")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import (
     Http404,
     HttpRequest,
@@ -15,8 +16,10 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,6 +28,9 @@ from marketplace.api.errors import json_not_found, json_server_error
 from marketplace.forms import ApiTokenForm, InvitationForm
 from marketplace.middleware import SESSION_ORGANIZATION_KEY
 from marketplace.models import Membership
+from marketplace.tenancy import get_for_organization_or_404
+
+NOTIFICATIONS_PER_PAGE = 25
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -86,10 +92,35 @@ def team(request: HttpRequest) -> HttpResponse:
                 return redirect("team")
     context = {
         "members": selectors.organization_members(organization=membership.organization),
+        "pending_invitations": (
+            selectors.invitations_pending(organization=membership.organization)
+            if can_manage
+            else []
+        ),
         "form": form,
         "can_manage": can_manage,
     }
     return render(request, "marketplace/team.html", context)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = _current_organization_or_404(request)
+    invitation = get_for_organization_or_404(
+        selectors.invitations_pending(organization=organization), organization, pk=pk
+    )
+    try:
+        services.invitation_revoke(invitation=invitation, acting_user=request.user)
+    except PermissionError as error:
+        messages.error(request, str(error))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}
+        )
+    return redirect("team")
 
 
 @require_http_methods(["GET", "POST"])
@@ -138,6 +169,82 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("api_tokens")
 
 
+def _current_organization_or_404(request: HttpRequest):
+    membership = request.membership  # type: ignore[attr-defined]
+    if not membership:
+        raise Http404(_("You are not a member of any organization."))
+    return membership.organization
+
+
+@login_required
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    organization = _current_organization_or_404(request)
+    inbox = selectors.notifications_for_user(user=request.user, organization=organization)
+    show_unread_only = request.GET.get("show") == "unread"
+    if show_unread_only:
+        inbox = inbox.filter(read_at__isnull=True)
+    page = Paginator(inbox, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"page": page, "show_unread_only": show_unread_only}
+    return render(request, "marketplace/notifications.html", context)
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = _current_organization_or_404(request)
+    notification = get_for_organization_or_404(
+        selectors.notifications_for_user(user=request.user, organization=organization),
+        organization,
+        pk=pk,
+    )
+    services.notification_mark_read(
+        user=request.user, organization=organization, notification_pk=notification.pk
+    )
+    if request.htmx:  # type: ignore[attr-defined]
+        notification.refresh_from_db()
+        return render(
+            request, "marketplace/includes/notification_row.html", {"notification": notification}
+        )
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    organization = _current_organization_or_404(request)
+    marked = services.notification_mark_read(user=request.user, organization=organization)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d notification marked read.", "%(count)d notifications marked read.", marked
+        )
+        % {"count": marked},
+    )
+    return redirect("notifications")
+
+
+@login_required
+@require_GET
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notification's link, marking it read on the way."""
+    organization = _current_organization_or_404(request)
+    notification = get_for_organization_or_404(
+        selectors.notifications_for_user(user=request.user, organization=organization),
+        organization,
+        pk=pk,
+    )
+    services.notification_mark_read(
+        user=request.user, organization=organization, notification_pk=notification.pk
+    )
+    target = notification.url
+    if not target or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("notifications")
+    return redirect(target)
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -171,3 +278,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         return json_server_error(request)
     return HttpResponseServerError(loader.render_to_string("marketplace/errors/500.html"))
+
+
+def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """django-allauth's rate limits (sign-in, sign-up, password reset) end here."""
+    if _wants_json(request):
+        return JsonResponse({"detail": _("Too many requests. Try again later.")}, status=429)
+    response = render(request, "marketplace/errors/429.html", status=429)
+    response["Retry-After"] = "60"
+    return response

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
@@ -24,6 +25,14 @@ from marketplace.api.errors import ConflictError, UnprocessableError
 from marketplace.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+# For `@extend_schema(parameters=[...])` on every view that honours the header.
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    HEADER,
+    str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Retry safely: the same key and body within 24 h replays the first response.",
+)
 
 
 def _request_fingerprint(request: Request) -> str:

@@ -21,6 +21,7 @@ from marketplace import selectors, services
 from marketplace.api.authentication import EMAIL_UNVERIFIED_MESSAGE
 from marketplace.api.base import OrganizationAPIView
 from marketplace.api.errors import ConflictError
+from marketplace.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from marketplace.models import Invitation, Membership, Notification, Organization
 
 
@@ -179,7 +180,12 @@ class InvitationListCreateApi(OrganizationAPIView):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(InvitationOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=InputSerializer, responses={201: InvitationOutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: InvitationOutputSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @idempotent
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

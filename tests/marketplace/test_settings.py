@@ -1,0 +1,67 @@
+"""Production settings fail closed; the embedded servers start only when URLs are unset."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from marketplace import embedded
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "marketplace.settings.production",
+    "SECRET_KEY": "x" * 60,
+    "ALLOWED_HOSTS": "c2m.example.com",
+    "DATABASE_URL": "postgres://c2m@db.invalid/c2m",
+    "REDIS_URL": "redis://redis.invalid:6379/0",
+    "EMAIL_URL": "smtp://mail.invalid:587",
+}
+
+
+def _load_settings(**overrides: str | None) -> subprocess.CompletedProcess:
+    environment = {name: os.environ[name] for name in ("PATH", "HOME") if name in os.environ}
+    environment.update(PRODUCTION)
+    for name, value in overrides.items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+
+
+def test_production_loads_with_debug_off():
+    result = _load_settings()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "EMAIL_URL"])
+def test_production_refuses_to_start_without(missing):
+    result = _load_settings(**{missing: None})
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_production_refuses_debug():
+    result = _load_settings(DEBUG="true")
+    assert result.returncode != 0
+    assert "DEBUG must stay off in production" in result.stderr
+
+
+def test_nothing_embedded_starts_when_urls_are_given(monkeypatch):
+    started = []
+    monkeypatch.setattr(embedded, "start_postgres", lambda: started.append("postgres") or "pg")
+    monkeypatch.setattr(embedded, "start_redis", lambda: started.append("redis") or "redis")
+    given = {"DATABASE_URL": "postgres://elsewhere/db", "REDIS_URL": "redis://elsewhere/0"}
+    embedded.ensure_embedded_services(given)
+    assert started == []
+    assert given == {"DATABASE_URL": "postgres://elsewhere/db", "REDIS_URL": "redis://elsewhere/0"}
+    unset: dict[str, str] = {}
+    embedded.ensure_embedded_services(unset)
+    assert started == ["postgres", "redis"]
+    assert unset == {"DATABASE_URL": "pg", "REDIS_URL": "redis"}
