@@ -270,6 +270,10 @@ class QuoteTier(models.Model):
     def __str__(self) -> str:
         return f">= {self.min_quantity}: {self.unit_price_minor}"
 
+    @property
+    def unit_price(self) -> Money:
+        return Money(self.unit_price_minor, self.quote.currency)
+
 
 class OrderStatus(models.TextChoices):
     SAMPLE_REQUESTED = "sample_requested", _("Sample requested")

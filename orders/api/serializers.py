@@ -1,0 +1,238 @@
+"""Wire formats shared by the orders API views (money as {"amount", "currency"})."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from orders.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            "amount": {"type": "string", "example": "1234.50"},
+            "currency": {"type": "string", "example": "CNY"},
+        },
+        "required": ["amount"],
+    }
+)
+class MoneyField(serializers.Field):
+    """`{"amount": "1234.50", "currency": "CNY"}` <-> Money (integer minor units)."""
+
+    default_error_messages = {
+        "invalid": _('Send {"amount": "12.50", "currency": "CNY"}.'),
+        "amount": _("Enter the amount as a decimal string with at most 2 decimal places."),
+        "currency": _("Unsupported currency."),
+    }
+
+    def to_representation(self, value: Money) -> dict[str, str]:
+        return value.as_wire()
+
+    def to_internal_value(self, data) -> Money:
+        if isinstance(data, str | int | float | Decimal):
+            data = {"amount": str(data)}
+        if not isinstance(data, dict) or "amount" not in data:
+            self.fail("invalid")
+        currency = str(data.get("currency") or DEFAULT_CURRENCY).upper()
+        if currency not in SUPPORTED_CURRENCIES:
+            self.fail("currency")
+        try:
+            return Money.from_decimal(str(data["amount"]), currency)
+        except ValueError:
+            self.fail("amount")
+
+
+class OrganizationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class TierSerializer(serializers.Serializer):
+    min_quantity = serializers.IntegerField(min_value=1)
+    unit_price = MoneyField()
+
+
+def tiers_from(data: list[dict]) -> list[tuple[int, Money]]:
+    return [(tier["min_quantity"], tier["unit_price"]) for tier in data]
+
+
+class InvitationOutputSerializer(serializers.Serializer):
+    factory = OrganizationRefSerializer()
+    round = serializers.IntegerField()
+    rank = serializers.IntegerField()
+    score = serializers.FloatField()
+    available_units = serializers.IntegerField()
+    earliest_completion = serializers.DateField(allow_null=True)
+    status = serializers.CharField()
+    source = serializers.CharField()
+    invited_at = serializers.DateTimeField()
+
+
+class AttachmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField(source="original_name")
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, attachment) -> str:
+        return attachment.file.url
+
+
+class RFQOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    buyer = OrganizationRefSerializer()
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    title = serializers.CharField()
+    quantity = serializers.IntegerField()
+    ready_by = serializers.DateField()
+    spec = serializers.CharField()
+    currency = serializers.CharField()
+    status = serializers.CharField()
+    matched_factories = serializers.SerializerMethodField()
+    attachments = AttachmentOutputSerializer(many=True)
+    quote_count = serializers.IntegerField(required=False)
+    invite_rounds = serializers.IntegerField()
+    matched_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(InvitationOutputSerializer(many=True))
+    def get_matched_factories(self, rfq) -> list[dict]:
+        # A factory sees only its own invitation, never its competitors.
+        organization = self.context.get("organization")
+        invitations = list(rfq.invitations.all())
+        if organization is not None and organization.pk != rfq.buyer_id:
+            invitations = [item for item in invitations if item.factory_id == organization.pk]
+        return InvitationOutputSerializer(invitations, many=True).data
+
+
+class QuoteOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    rfq = serializers.IntegerField(source="rfq_id")
+    factory = OrganizationRefSerializer()
+    unit_price = MoneyField()
+    sample_fee = MoneyField()
+    total = serializers.SerializerMethodField()
+    tiers = serializers.SerializerMethodField()
+    lead_time_days = serializers.IntegerField()
+    valid_until = serializers.DateField()
+    note = serializers.CharField()
+    status = serializers.CharField()
+    revision = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(MoneyField())
+    def get_total(self, quote) -> dict:
+        return (quote.unit_price_for(quote.rfq.quantity) * quote.rfq.quantity).as_wire()
+
+    @extend_schema_field(TierSerializer(many=True))
+    def get_tiers(self, quote) -> list[dict]:
+        return [
+            {"min_quantity": tier.min_quantity, "unit_price": tier_price.as_wire()}
+            for tier in quote.tiers.all()
+            for tier_price in [Money(tier.unit_price_minor, quote.currency)]
+        ]
+
+
+class EventOutputSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = serializers.SerializerMethodField()
+    actor_organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    action = serializers.CharField()
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    note = serializers.CharField()
+    data = serializers.JSONField()
+
+    def get_actor(self, event) -> str:
+        if event.actor is None:
+            return "system"
+        return event.actor.get_full_name()
+
+
+class OrderSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    number = serializers.CharField()
+    status = serializers.CharField()
+    buyer = OrganizationRefSerializer()
+    factory = OrganizationRefSerializer()
+    rfq = serializers.IntegerField(source="rfq_id", allow_null=True)
+    quote = serializers.IntegerField(source="quote_id", allow_null=True)
+    repeat_of = serializers.IntegerField(source="repeat_of_id", allow_null=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    title = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = MoneyField()
+    sample_fee = MoneyField()
+    total = MoneyField()
+    with_sample = serializers.BooleanField()
+    ready_by = serializers.DateField()
+    created_at = serializers.DateTimeField()
+    status_changed_at = serializers.DateTimeField()
+
+
+class InspectionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    aql = serializers.CharField()
+    lot_size = serializers.IntegerField()
+    sample_size = serializers.IntegerField()
+    acceptance_number = serializers.IntegerField()
+    defects_found = serializers.IntegerField()
+    checklist = serializers.JSONField()
+    passed = serializers.BooleanField()
+    note = serializers.CharField()
+    photos = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_photos(self, inspection) -> list[str]:
+        return [photo.image.url for photo in inspection.photos.all()]
+
+
+class ProgressPointSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    planned = serializers.IntegerField()
+    actual = serializers.IntegerField()
+    planned_cumulative = serializers.IntegerField()
+    actual_cumulative = serializers.IntegerField()
+
+
+class OrderOutputSerializer(OrderSummarySerializer):
+    production_plan = serializers.JSONField()
+    reservation_reference = serializers.CharField()
+    hold_expires_at = serializers.DateTimeField(allow_null=True)
+    capacity_booked = serializers.BooleanField()
+    carrier = serializers.CharField()
+    tracking_number = serializers.CharField()
+    shipped_on = serializers.DateField(allow_null=True)
+    sample_carrier = serializers.CharField()
+    sample_tracking_number = serializers.CharField()
+    paid_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+    events = EventOutputSerializer(many=True)
+    inspections = InspectionOutputSerializer(many=True)
+    progress = serializers.SerializerMethodField()
+    available_actions = serializers.SerializerMethodField()
+
+    @extend_schema_field(ProgressPointSerializer(many=True))
+    def get_progress(self, order) -> list[dict]:
+        from orders.selectors import production_progress
+
+        return ProgressPointSerializer(production_progress(order), many=True).data
+
+    def get_available_actions(self, order) -> list[str]:
+        from orders.services import order_party
+        from orders.transitions import available_actions
+
+        organization = self.context.get("organization")
+        if organization is None:
+            return []
+        party = order_party(order=order, organization=organization)
+        return [item.action for item in available_actions(status=order.status, party=party)]

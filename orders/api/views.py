@@ -1,0 +1,411 @@
+"""Orders API (shared/API.md): RFQs, quotes, orders and the one transitions endpoint.
+
+Each view parses input, resolves tenant-scoped objects (404 when not the caller's), calls
+one service and renders the result. Domain conflicts are 409, the other party's action 403.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from catalog.models import Category
+from marketplace.api.idempotency import idempotent
+from marketplace.models import Organization
+from orders import selectors, services
+from orders.api.base import OrdersAPIView
+from orders.api.serializers import (
+    EventOutputSerializer,
+    MoneyField,
+    OrderOutputSerializer,
+    OrderSummarySerializer,
+    ProgressPointSerializer,
+    QuoteOutputSerializer,
+    RFQOutputSerializer,
+    TierSerializer,
+    tiers_from,
+)
+from orders.models import Order, Review
+from orders.transitions import ACTIONS
+
+PARSERS = [JSONParser, MultiPartParser, FormParser]
+
+
+class RfqListCreateApi(OrdersAPIView):
+    parser_classes = PARSERS
+
+    class InputSerializer(serializers.Serializer):
+        category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
+        title = serializers.CharField(max_length=200)
+        quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
+        ready_by = serializers.DateField()
+        spec = serializers.CharField(required=False, allow_blank=True, default="")
+        design = serializers.IntegerField(required=False, allow_null=True)
+
+        def validate_design(self, value):
+            if value is not None:
+                # Saved designs arrive with the Customization app; until then none exist.
+                raise serializers.ValidationError(_("Saved designs are not available yet."))
+            return value
+
+    @extend_schema(responses={200: RFQOutputSerializer(many=True)})
+    def get(self, request):
+        queryset = selectors.rfq_list(organization=self.organization)
+        status_filter = request.query_params.get("status")
+        if status_filter:
+            queryset = queryset.filter(status=status_filter)
+        page = self.paginate_queryset(queryset)
+        context = {"organization": self.organization}
+        return self.get_paginated_response(
+            RFQOutputSerializer(page, many=True, context=context).data
+        )
+
+    @extend_schema(request=InputSerializer, responses={201: RFQOutputSerializer})
+    @idempotent
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = {key: value for key, value in data.validated_data.items() if key != "design"}
+        rfq = services.rfq_create(
+            buyer=self.organization,
+            acting_user=request.user,
+            attachments=request.FILES.getlist("attachments"),
+            **fields,
+        )
+        rfq = selectors.rfq_get(organization=self.organization, pk=rfq.pk)
+        body = RFQOutputSerializer(rfq, context={"organization": self.organization}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class RfqDetailApi(OrdersAPIView):
+    @extend_schema(responses={200: RFQOutputSerializer})
+    def get(self, request, pk: int):
+        rfq = selectors.rfq_get(organization=self.organization, pk=pk)
+        return Response(RFQOutputSerializer(rfq, context={"organization": self.organization}).data)
+
+
+class RfqCancelApi(OrdersAPIView):
+    @extend_schema(request=None, responses={200: RFQOutputSerializer})
+    def post(self, request, pk: int):
+        rfq = selectors.rfq_get(organization=self.organization, pk=pk)
+        services.rfq_cancel(
+            rfq=rfq, acting_organization=self.organization, acting_user=request.user
+        )
+        rfq = selectors.rfq_get(organization=self.organization, pk=pk)
+        return Response(RFQOutputSerializer(rfq, context={"organization": self.organization}).data)
+
+
+class QuoteFieldsSerializer(serializers.Serializer):
+    unit_price = MoneyField()
+    lead_time_days = serializers.IntegerField(min_value=1, max_value=365)
+    sample_fee = MoneyField(required=False)
+    valid_until = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    tiers = TierSerializer(many=True, required=False)
+
+
+class RfqQuotesApi(OrdersAPIView):
+    @extend_schema(responses={200: QuoteOutputSerializer(many=True)})
+    def get(self, request, pk: int):
+        rfq = selectors.rfq_get(organization=self.organization, pk=pk)
+        quotes = selectors.quotes_for_rfq(rfq=rfq, organization=self.organization)
+        page = self.paginate_queryset(quotes)
+        return self.get_paginated_response(QuoteOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=QuoteFieldsSerializer, responses={201: QuoteOutputSerializer})
+    @idempotent
+    def post(self, request, pk: int):
+        rfq = selectors.rfq_get(organization=self.organization, pk=pk)
+        data = QuoteFieldsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        quote = services.quote_submit(
+            rfq=rfq,
+            factory=self.organization,
+            acting_user=request.user,
+            tiers=tiers_from(fields.pop("tiers", [])),
+            **fields,
+        )
+        quote = selectors.quote_get(organization=self.organization, pk=quote.pk)
+        return Response(QuoteOutputSerializer(quote).data, status=status.HTTP_201_CREATED)
+
+
+class QuoteDetailApi(OrdersAPIView):
+    class PatchSerializer(QuoteFieldsSerializer):
+        unit_price = MoneyField(required=False)
+        lead_time_days = serializers.IntegerField(min_value=1, max_value=365, required=False)
+        valid_until = serializers.DateField(required=False)
+        note = serializers.CharField(required=False, allow_blank=True)
+
+    @extend_schema(responses={200: QuoteOutputSerializer})
+    def get(self, request, pk: int):
+        quote = selectors.quote_get(organization=self.organization, pk=pk)
+        return Response(QuoteOutputSerializer(quote).data)
+
+    @extend_schema(request=PatchSerializer, responses={200: QuoteOutputSerializer})
+    def patch(self, request, pk: int):
+        """Revise the quote (the factory, before acceptance)."""
+        quote = selectors.quote_get(organization=self.organization, pk=pk)
+        data = self.PatchSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if "tiers" in fields:
+            fields["tiers"] = tiers_from(fields["tiers"])
+        services.quote_revise(
+            quote=quote, acting_organization=self.organization, acting_user=request.user, **fields
+        )
+        quote = selectors.quote_get(organization=self.organization, pk=pk)
+        return Response(QuoteOutputSerializer(quote).data)
+
+
+class QuoteWithdrawApi(OrdersAPIView):
+    @extend_schema(request=None, responses={200: QuoteOutputSerializer})
+    def post(self, request, pk: int):
+        quote = selectors.quote_get(organization=self.organization, pk=pk)
+        services.quote_withdraw(quote=quote, acting_organization=self.organization)
+        return Response(
+            QuoteOutputSerializer(selectors.quote_get(organization=self.organization, pk=pk)).data
+        )
+
+
+def _order_body(view: OrdersAPIView, order_pk: int) -> dict:
+    order = selectors.order_get(organization=view.organization, pk=order_pk)
+    return OrderOutputSerializer(order, context={"organization": view.organization}).data
+
+
+class QuoteAcceptApi(OrdersAPIView):
+    class InputSerializer(serializers.Serializer):
+        with_sample = serializers.BooleanField(required=False, default=True)
+
+    @extend_schema(request=InputSerializer, responses={201: OrderOutputSerializer})
+    @idempotent
+    def post(self, request, pk: int):
+        quote = selectors.quote_get(organization=self.organization, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = services.quote_accept(
+            quote=quote,
+            acting_organization=self.organization,
+            acting_user=request.user,
+            with_sample=data.validated_data["with_sample"],
+        )
+        return Response(_order_body(self, order.pk), status=status.HTTP_201_CREATED)
+
+
+class RfqMessagesApi(OrdersAPIView):
+    class InputSerializer(serializers.Serializer):
+        body = serializers.CharField(max_length=5000)
+        factory = serializers.SlugRelatedField(
+            slug_field="slug",
+            queryset=Organization.objects.filter(kind=Organization.Kind.FACTORY),
+            required=False,
+        )
+        proposed_unit_price = MoneyField(required=False)
+        proposed_ready_by = serializers.DateField(required=False)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField(source="pk")
+        factory = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+        author_organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+        body = serializers.CharField()
+        proposed_unit_price = MoneyField(allow_null=True)
+        proposed_ready_by = serializers.DateField(allow_null=True)
+        created_at = serializers.DateTimeField()
+
+    @extend_schema(responses={200: OutputSerializer(many=True)})
+    def get(self, request, pk: int):
+        rfq = selectors.rfq_get(organization=self.organization, pk=pk)
+        messages = selectors.rfq_thread(rfq=rfq, organization=self.organization)
+        page = self.paginate_queryset(messages)
+        return self.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request, pk: int):
+        rfq = selectors.rfq_get(organization=self.organization, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.rfq_message_post(
+            rfq=rfq,
+            acting_organization=self.organization,
+            acting_user=request.user,
+            **data.validated_data,
+        )
+        return Response(self.OutputSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class OrderListApi(OrdersAPIView):
+    queryset = Order.objects.all()
+
+    def narrow_queryset(self, queryset):
+        return queryset.select_related("buyer", "factory", "category")
+
+    @extend_schema(responses={200: OrderSummarySerializer(many=True)})
+    def get(self, request):
+        queryset = self.get_queryset()
+        status_filter = request.query_params.get("status")
+        if status_filter:
+            queryset = queryset.filter(status=status_filter)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(OrderSummarySerializer(page, many=True).data)
+
+
+class OrderDetailApi(OrdersAPIView):
+    @extend_schema(responses={200: OrderOutputSerializer})
+    def get(self, request, pk: int):
+        return Response(_order_body(self, pk))
+
+
+class OrderTransitionApi(OrdersAPIView):
+    parser_classes = PARSERS
+
+    class InputSerializer(serializers.Serializer):
+        action = serializers.ChoiceField(choices=list(ACTIONS))
+        note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+        # ship_sample / ship
+        carrier = serializers.CharField(required=False, allow_blank=True, max_length=100)
+        tracking_number = serializers.CharField(required=False, allow_blank=True, max_length=100)
+        shipped_on = serializers.DateField(required=False)
+        # record_inspection
+        defects_found = serializers.IntegerField(required=False, min_value=0)
+        aql = serializers.CharField(required=False)
+        checklist = serializers.JSONField(required=False)
+        # open_dispute
+        reason = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+    @extend_schema(request=InputSerializer, responses={200: OrderOutputSerializer})
+    def post(self, request, pk: int):
+        order = selectors.order_get(organization=self.organization, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        details = dict(data.validated_data)
+        action, note = details.pop("action"), details.pop("note")
+        details["photos"] = request.FILES.getlist("photos")
+        details["evidence"] = request.FILES.getlist("evidence")
+        services.order_transition(
+            order=order,
+            action=action,
+            acting_user=request.user,
+            acting_organization=self.organization,
+            note=note,
+            details=details,
+        )
+        return Response(_order_body(self, pk))
+
+
+class OrderEventsApi(OrdersAPIView):
+    @extend_schema(responses={200: EventOutputSerializer(many=True)})
+    def get(self, request, pk: int):
+        order = selectors.order_get(organization=self.organization, pk=pk)
+        return Response({"results": EventOutputSerializer(order.events.all(), many=True).data})
+
+
+class OrderProgressApi(OrdersAPIView):
+    class InputSerializer(serializers.Serializer):
+        day = serializers.DateField()
+        units = serializers.IntegerField(min_value=0)
+        note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+    @extend_schema(responses={200: ProgressPointSerializer(many=True)})
+    def get(self, request, pk: int):
+        order = selectors.order_get(organization=self.organization, pk=pk)
+        points = selectors.production_progress(order)
+        return Response({"results": ProgressPointSerializer(points, many=True).data})
+
+    @extend_schema(request=InputSerializer, responses={201: ProgressPointSerializer(many=True)})
+    def post(self, request, pk: int):
+        order = selectors.order_get(organization=self.organization, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.production_progress_record(
+            order=order,
+            acting_organization=self.organization,
+            acting_user=request.user,
+            **data.validated_data,
+        )
+        order = selectors.order_get(organization=self.organization, pk=pk)
+        points = selectors.production_progress(order)
+        return Response(
+            {"results": ProgressPointSerializer(points, many=True).data},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class OrderRepeatApi(OrdersAPIView):
+    class InputSerializer(serializers.Serializer):
+        quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
+        ready_by = serializers.DateField()
+
+    @extend_schema(request=InputSerializer, responses={201: OrderOutputSerializer})
+    @idempotent
+    def post(self, request, pk: int):
+        order = selectors.order_get(organization=self.organization, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        repeat = services.order_repeat(
+            order=order,
+            acting_organization=self.organization,
+            acting_user=request.user,
+            **data.validated_data,
+        )
+        return Response(_order_body(self, repeat.pk), status=status.HTTP_201_CREATED)
+
+
+class ReviewOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    order = serializers.IntegerField(source="order_id")
+    factory = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    quality = serializers.IntegerField()
+    delivery = serializers.IntegerField()
+    communication = serializers.IntegerField()
+    average = serializers.FloatField()
+    comment = serializers.CharField()
+    reply = serializers.CharField()
+    replied_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class OrderReviewApi(OrdersAPIView):
+    class InputSerializer(serializers.Serializer):
+        quality = serializers.IntegerField(min_value=1, max_value=5)
+        delivery = serializers.IntegerField(min_value=1, max_value=5)
+        communication = serializers.IntegerField(min_value=1, max_value=5)
+        comment = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=5000
+        )
+
+    @extend_schema(request=InputSerializer, responses={201: ReviewOutputSerializer})
+    def post(self, request, pk: int):
+        order = selectors.order_get(organization=self.organization, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = services.review_create(
+            order=order,
+            acting_organization=self.organization,
+            acting_user=request.user,
+            **data.validated_data,
+        )
+        return Response(ReviewOutputSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+class ReviewReplyApi(OrdersAPIView):
+    queryset = Review.objects.all()
+
+    class InputSerializer(serializers.Serializer):
+        reply = serializers.CharField(max_length=5000)
+
+    @extend_schema(request=InputSerializer, responses={200: ReviewOutputSerializer})
+    def post(self, request, pk: int):
+        self.kwargs.setdefault("pk", pk)
+        review = self.get_object()
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = services.review_reply(
+            review=review,
+            acting_organization=self.organization,
+            acting_user=request.user,
+            reply=data.validated_data["reply"],
+        )
+        return Response(ReviewOutputSerializer(review).data)

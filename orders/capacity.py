@@ -1,0 +1,143 @@
+"""The one place Orders talks to Factories about capacity, search and performance.
+
+Only the agreed `factories.services` / `factories.selectors` functions are used (never
+factories' models), and a factory is its `Organization`. Imports are local so that this
+module stays importable while the Factories app is being built in parallel.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from marketplace.models import Organization
+
+
+class CapacityGoneError(Exception):
+    """The factory no longer has the free capacity this order needs."""
+
+
+@dataclass(frozen=True)
+class FactoryMatch:
+    factory: Organization
+    score: float
+    available_units: int
+    earliest_completion: datetime.date | None
+
+
+def reservation_reference(order_pk: int) -> str:
+    return f"order:{order_pk}"
+
+
+def production_plan(
+    *,
+    factory: Organization,
+    category: Any,
+    quantity: int,
+    start: datetime.date,
+    ready_by: datetime.date,
+) -> dict[datetime.date, int] | None:
+    from factories import selectors
+
+    return selectors.capacity_plan(
+        factory=factory, category=category, quantity=quantity, start=start, ready_by=ready_by
+    )
+
+
+def hold(
+    *,
+    factory: Organization,
+    category: Any,
+    allocations: dict[datetime.date, int],
+    reference: str,
+    expires_at: datetime.datetime,
+) -> None:
+    from factories import services
+
+    try:
+        services.capacity_hold(
+            factory=factory,
+            category=category,
+            allocations=allocations,
+            reference=reference,
+            expires_at=expires_at,
+        )
+    except (services.CapacityUnavailable, services.ReservationReferenceError) as error:
+        raise CapacityGoneError(str(error)) from error
+
+
+def confirm(
+    *,
+    factory: Organization,
+    category: Any,
+    allocations: dict[datetime.date, int],
+    reference: str,
+    expires_at: datetime.datetime,
+) -> None:
+    """Turn the hold under `reference` into a booking. A hold that lapsed (expired or was
+    released) is re-reserved by Factories when its days are still free; otherwise
+    CapacityGoneError, with nothing changed."""
+    from factories import selectors, services
+
+    reservation = selectors.reservation_by_reference(reference=reference)
+    try:
+        if reservation is None:
+            reservation = services.capacity_hold(
+                factory=factory,
+                category=category,
+                allocations=allocations,
+                reference=reference,
+                expires_at=expires_at,
+            )
+        services.reservation_confirm(reservation=reservation)
+    except (services.CapacityUnavailable, services.ReservationReferenceError) as error:
+        raise CapacityGoneError(str(error)) from error
+
+
+def release(*, reference: str) -> None:
+    from factories import selectors, services
+
+    reservation = selectors.reservation_by_reference(reference=reference)
+    if reservation is not None:
+        services.reservation_release(reservation=reservation)
+
+
+def reservation_status(*, reference: str) -> str | None:
+    from factories import selectors
+
+    reservation = selectors.reservation_by_reference(reference=reference)
+    return None if reservation is None else reservation.status
+
+
+def search(
+    *, category: Any, quantity: int, ready_by: datetime.date, limit: int
+) -> list[FactoryMatch]:
+    """Verified factories with free capacity for the job, best first."""
+    from factories import selectors
+
+    results = selectors.factory_search(
+        category=category, quantity=quantity, ready_by=ready_by, limit=limit
+    )
+    return [
+        FactoryMatch(
+            factory=result.factory,
+            score=float(result.score),
+            available_units=int(result.available_units),
+            earliest_completion=result.earliest_completion,
+        )
+        for result in results
+        if selectors.factory_is_verified(factory=result.factory)
+    ]
+
+
+def is_verified(*, factory: Organization) -> bool:
+    from factories import selectors
+
+    return selectors.factory_is_verified(factory=factory)
+
+
+def performance_push(*, factory: Organization, **figures: Any) -> None:
+    from factories import services
+
+    services.factory_performance_update(factory=factory, **figures)

@@ -1,0 +1,176 @@
+"""Browser forms for orders. They only parse input; the services decide."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.selectors import category_leaves
+from orders.inspection import AQL_CHOICES, DEFAULT_AQL
+from orders.money import Money
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class MoneyInput(forms.DecimalField):
+    """An amount in the RFQ's currency, returned as Money."""
+
+    def __init__(self, *args, currency: str = "CNY", **kwargs):
+        self.currency = currency
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", 0)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        amount = super().clean(value)
+        return None if amount is None else Money.from_decimal(amount, self.currency)
+
+
+class RFQForm(forms.Form):
+    category = forms.ModelChoiceField(queryset=category_leaves(), label=_("Category"))
+    title = forms.CharField(label=_("Title"), max_length=200)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10_000_000)
+    ready_by = forms.DateField(label=_("Ready by"), widget=DateInput)
+    spec = forms.CharField(
+        label=_("Specification"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        help_text=_("Materials, sizes, colours, packaging, anything the factory must know."),
+    )
+    attachments = MultipleFileField(
+        label=_("Drawings and photos"),
+        help_text=_("PDF, PNG, JPEG, WebP, DXF, DWG, STEP or ZIP; up to 10 MB each."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ready_by"].initial = timezone.localdate() + datetime.timedelta(days=14)
+
+
+class QuoteForm(forms.Form):
+    unit_price = MoneyInput(label=_("Unit price"), min_value=Decimal("0.01"))
+    sample_fee = MoneyInput(
+        label=_("Sample fee"), required=False, help_text=_("0 for free sampling.")
+    )
+    lead_time_days = forms.IntegerField(label=_("Lead time (days)"), min_value=1, max_value=365)
+    valid_until = forms.DateField(label=_("Valid until"), widget=DateInput)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    tier_quantity = forms.IntegerField(label=_("Tier: from quantity"), min_value=1, required=False)
+    tier_price = MoneyInput(label=_("Tier: unit price"), required=False, min_value=Decimal("0.01"))
+
+    def __init__(self, *args, currency: str = "CNY", **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("unit_price", "sample_fee", "tier_price"):
+            self.fields[name].currency = currency
+        self.fields["valid_until"].initial = timezone.localdate() + datetime.timedelta(days=14)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("tier_quantity")) != bool(data.get("tier_price")):
+            raise forms.ValidationError(_("A tier needs both a quantity and a price."))
+        return data
+
+    def tiers(self) -> list[tuple[int, Money]]:
+        if self.cleaned_data.get("tier_quantity") and self.cleaned_data.get("tier_price"):
+            return [(self.cleaned_data["tier_quantity"], self.cleaned_data["tier_price"])]
+        return []
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 2}))
+    proposed_unit_price = MoneyInput(label=_("Counter-offer: unit price"), required=False)
+    proposed_ready_by = forms.DateField(
+        label=_("Counter-offer: date"), widget=DateInput, required=False
+    )
+
+    def __init__(self, *args, currency: str = "CNY", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["proposed_unit_price"].currency = currency
+
+
+class TransitionForm(forms.Form):
+    action = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    carrier = forms.CharField(label=_("Carrier"), required=False, max_length=100)
+    tracking_number = forms.CharField(label=_("Tracking number"), required=False, max_length=100)
+    shipped_on = forms.DateField(label=_("Shipped on"), required=False, widget=DateInput)
+    reason = forms.CharField(
+        label=_("What is wrong?"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    evidence = MultipleFileField(label=_("Evidence (photos, documents)"))
+
+
+class InspectionForm(forms.Form):
+    aql = forms.ChoiceField(
+        label=_("AQL"), choices=[(aql, aql) for aql in AQL_CHOICES], initial=DEFAULT_AQL
+    )
+    defects_found = forms.IntegerField(label=_("Defects found in the sample"), min_value=0)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    photos = MultipleFileField(label=_("Photos"))
+
+    def __init__(self, *args, checklist: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checklist = checklist
+        for index, item in enumerate(checklist):
+            self.fields[f"check_{index}"] = forms.BooleanField(label=item, required=False)
+
+    def checklist_results(self) -> list[dict]:
+        return [
+            {"item": item, "passed": bool(self.cleaned_data.get(f"check_{index}"))}
+            for index, item in enumerate(self.checklist)
+        ]
+
+
+class ProgressForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=DateInput, initial=timezone.localdate)
+    units = forms.IntegerField(label=_("Units finished that day"), min_value=0)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class RepeatForm(forms.Form):
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10_000_000)
+    ready_by = forms.DateField(label=_("Ready by"), widget=DateInput)
+
+
+class ReviewForm(forms.Form):
+    SCORES = [(score, str(score)) for score in range(5, 0, -1)]
+    quality = forms.TypedChoiceField(label=_("Quality"), choices=SCORES, coerce=int)
+    delivery = forms.TypedChoiceField(label=_("Delivery"), choices=SCORES, coerce=int)
+    communication = forms.TypedChoiceField(label=_("Communication"), choices=SCORES, coerce=int)
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReplyForm(forms.Form):
+    reply = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 2}))

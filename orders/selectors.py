@@ -1,0 +1,140 @@
+"""Reads for orders, always scoped to the organization asking (404 when not theirs)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+
+from marketplace.models import Organization
+from marketplace.tenancy import get_for_organization_or_404
+from orders.models import RFQ, Order, OrderEvent, Quote, Review, RFQInvitation, RFQMessage
+
+
+def rfq_list(*, organization: Organization) -> QuerySet[RFQ]:
+    return (
+        RFQ.objects.for_organization(organization)
+        .select_related("category", "buyer")
+        .annotate(quote_count=Count("quotes", distinct=True))
+        .prefetch_related(
+            Prefetch(
+                "invitations",
+                queryset=RFQInvitation.objects.select_related("factory").order_by("round", "rank"),
+            )
+        )
+    )
+
+
+def rfq_get(*, organization: Organization, pk: int) -> RFQ:
+    return get_for_organization_or_404(rfq_list(organization=organization), organization, pk=pk)
+
+
+def quotes_for_rfq(*, rfq: RFQ, organization: Organization) -> QuerySet[Quote]:
+    """The buyer sees every quote; a factory only its own."""
+    quotes = (
+        Quote.objects.filter(rfq=rfq).select_related("factory", "rfq").prefetch_related("tiers")
+    )
+    if rfq.buyer_id != organization.pk:
+        quotes = quotes.filter(factory=organization)
+    return quotes
+
+
+def quote_get(*, organization: Organization, pk: int) -> Quote:
+    queryset = Quote.objects.select_related("rfq", "rfq__buyer", "rfq__category", "factory")
+    return get_for_organization_or_404(queryset, organization, pk=pk)
+
+
+def rfq_thread(*, rfq: RFQ, organization: Organization, factory: Organization | None = None):
+    messages = RFQMessage.objects.filter(rfq=rfq).select_related(
+        "author", "author_organization", "factory"
+    )
+    if rfq.buyer_id != organization.pk:
+        return messages.filter(factory=organization)
+    return messages.filter(factory=factory) if factory is not None else messages
+
+
+def order_list(*, organization: Organization) -> QuerySet[Order]:
+    return Order.objects.for_organization(organization).select_related(
+        "buyer", "factory", "category"
+    )
+
+
+def order_get(*, organization: Organization, pk: int) -> Order:
+    queryset = order_list(organization=organization).prefetch_related(
+        Prefetch(
+            "events",
+            queryset=OrderEvent.objects.select_related("actor", "actor_organization"),
+        ),
+        "production_reports",
+        "inspections__photos",
+        "disputes__evidence",
+    )
+    return get_for_organization_or_404(queryset, organization, pk=pk)
+
+
+@dataclass(frozen=True)
+class ProgressPoint:
+    day: datetime.date
+    planned: int
+    actual: int
+    planned_cumulative: int
+    actual_cumulative: int
+
+
+def production_progress(order: Order) -> list[ProgressPoint]:
+    """Plan against actual, day by day, cumulative (for the chart and the API)."""
+    planned = {
+        datetime.date.fromisoformat(day): units for day, units in order.production_plan.items()
+    }
+    actual = {report.day: report.units for report in order.production_reports.all()}
+    days = sorted(set(planned) | set(actual))
+    points, planned_total, actual_total = [], 0, 0
+    for day in days:
+        planned_total += planned.get(day, 0)
+        actual_total += actual.get(day, 0)
+        points.append(
+            ProgressPoint(day, planned.get(day, 0), actual.get(day, 0), planned_total, actual_total)
+        )
+    return points
+
+
+def factory_record(*, factory_ids: list[int]) -> dict[int, dict]:
+    """Each factory's record on the platform, for comparing quotes: completed orders,
+    on-time shipping rate, average review. Two queries whatever the number of factories."""
+    shipped = Q(factory_orders__shipped_on__isnull=False)
+    on_time = shipped & Q(factory_orders__shipped_on__lte=F("factory_orders__ready_by"))
+    orders = (
+        Organization.objects.filter(pk__in=factory_ids)
+        .annotate(
+            completed=Count("factory_orders", filter=Q(factory_orders__status="completed")),
+            shipped=Count("factory_orders", filter=shipped),
+            on_time=Count("factory_orders", filter=on_time),
+        )
+        .values("pk", "completed", "shipped", "on_time")
+    )
+    ratings = {
+        row["factory_id"]: row
+        for row in Review.objects.filter(factory_id__in=factory_ids)
+        .values("factory_id")
+        .annotate(
+            count=Count("pk"),
+            quality=Avg("quality"),
+            delivery=Avg("delivery"),
+            communication=Avg("communication"),
+        )
+    }
+    record = {}
+    for row in orders:
+        rating = ratings.get(row["pk"])
+        record[row["pk"]] = {
+            "completed_orders": row["completed"],
+            "on_time_rate": row["on_time"] / row["shipped"] if row["shipped"] else None,
+            "rating": round(
+                (rating["quality"] + rating["delivery"] + rating["communication"]) / 3, 2
+            )
+            if rating
+            else None,
+            "rating_count": rating["count"] if rating else 0,
+        }
+    return record

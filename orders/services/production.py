@@ -1,0 +1,166 @@
+"""Production progress reported by the factory, and the system's automatic steps
+(auto-confirmation, auto-completion, overdue reminders)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.models import Organization, User
+from orders import notify
+from orders.exceptions import OrderConflictError, WrongPartyError
+from orders.models import Order, OrderEvent, OrderStatus, ProductionReport
+from orders.services.lifecycle import _transition_apply, order_party
+from orders.transitions import Party
+
+
+@transaction.atomic
+def production_progress_record(
+    *,
+    order: Order,
+    acting_organization: Organization,
+    acting_user: User,
+    day: datetime.date,
+    units: int,
+    note: str = "",
+) -> ProductionReport:
+    """The factory reports units finished on `day` (reporting a day again replaces it)."""
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    if order_party(order=order, organization=acting_organization) != Party.FACTORY:
+        raise WrongPartyError(_("Only the factory reports production progress."))
+    if order.status != OrderStatus.IN_PRODUCTION:
+        raise OrderConflictError(_("Progress can be reported only while in production."))
+    errors: dict[str, list[str]] = {}
+    started = (
+        timezone.localtime(order.production_started_at).date()
+        if order.production_started_at
+        else None
+    )
+    if day > timezone.localdate():
+        errors["day"] = [_("You cannot report a day in the future.")]
+    elif started and day < started:
+        errors["day"] = [_("Production started on %(date)s.") % {"date": started}]
+    if units < 0:
+        errors["units"] = [_("Cannot be negative.")]
+    else:
+        others = (
+            order.production_reports.exclude(day=day).aggregate(total=Sum("units"))["total"] or 0
+        )
+        if others + units > order.quantity:
+            errors["units"] = [
+                _("That makes %(total)d units, more than the %(quantity)d ordered.")
+                % {"total": others + units, "quantity": order.quantity}
+            ]
+    if errors:
+        raise ValidationError(errors)
+    report, _created = ProductionReport.objects.update_or_create(
+        order=order,
+        day=day,
+        defaults={
+            "units": units,
+            "note": note[:300],
+            "reported_by": acting_user,
+            "reported_at": timezone.now(),
+        },
+    )
+    OrderEvent.objects.create(
+        order=order,
+        actor=acting_user,
+        actor_organization=acting_organization,
+        action="progress_reported",
+        from_status=order.status,
+        to_status=order.status,
+        note=note,
+        data={"day": day.isoformat(), "units": units},
+    )
+    return report
+
+
+# --- automatic steps (beat) ----------------------------------------------------------------
+
+
+def orders_due_for_auto_step(*, now: datetime.datetime | None = None) -> list[tuple[int, str]]:
+    """(order pk, action) pairs the system should apply now: receipt confirmed after
+    ORDERS_AUTO_CONFIRM_DAYS in transit, completion after the dispute window."""
+    now = now or timezone.now()
+    confirm_before = now - datetime.timedelta(days=settings.ORDERS_AUTO_CONFIRM_DAYS)
+    complete_before = now - datetime.timedelta(days=settings.ORDERS_DISPUTE_WINDOW_DAYS)
+    due = Order.objects.filter(
+        Q(status=OrderStatus.SHIPPED, shipped_at__lt=confirm_before)
+        | Q(status=OrderStatus.DELIVERED, delivered_at__lt=complete_before)
+    ).values_list("pk", "status")
+    action = {OrderStatus.SHIPPED: "confirm_delivery", OrderStatus.DELIVERED: "complete"}
+    return [(pk, action[status]) for pk, status in due]
+
+
+def order_auto_step(*, order_pk: int, action: str) -> bool:
+    """Apply one automatic step; False when the order moved on meanwhile (safe to repeat)."""
+    notes = {
+        "confirm_delivery": _("Receipt confirmed automatically after %(days)d days.")
+        % {"days": settings.ORDERS_AUTO_CONFIRM_DAYS},
+        "complete": _("Completed automatically: the dispute window closed."),
+    }
+    try:
+        _transition_apply(
+            order_pk=order_pk,
+            action=action,
+            party=Party.SYSTEM,
+            acting_user=None,
+            acting_organization=None,
+            note=notes[action],
+            details={},
+        )
+    except (OrderConflictError, Order.DoesNotExist):
+        return False
+    return True
+
+
+# Who has to act next in each status, for overdue reminders.
+NEXT_ACTOR = {
+    OrderStatus.SAMPLE_REQUESTED: "factory",
+    OrderStatus.SAMPLE_SHIPPED: "buyer",
+    OrderStatus.SAMPLE_REJECTED: "buyer",
+    OrderStatus.AWAITING_PAYMENT: "buyer",
+    OrderStatus.PAID: "factory",
+    OrderStatus.INSPECTION: "factory",
+    OrderStatus.SHIPPED: "buyer",
+    OrderStatus.DELIVERED: "buyer",
+}
+
+
+@transaction.atomic
+def orders_remind_overdue(*, now: datetime.datetime | None = None) -> int:
+    """Remind whoever must act on an order that has waited longer than ORDERS_OVERDUE_AFTER
+    (and the factory of an order in production past its promised date). At most one reminder
+    per period per order: running it twice sends nothing new."""
+    now = now or timezone.now()
+    cutoff = now - settings.ORDERS_OVERDUE_AFTER
+    not_reminded = Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=cutoff)
+    waiting = Q(status__in=list(NEXT_ACTOR), status_changed_at__lt=cutoff)
+    late = Q(status=OrderStatus.IN_PRODUCTION, ready_by__lt=timezone.localdate(now))
+    overdue = (
+        Order.objects.select_for_update(of=("self",), skip_locked=True)
+        .filter(not_reminded & (waiting | late))
+        .select_related("buyer", "factory")
+    )
+    count = 0
+    for order in overdue:
+        who = NEXT_ACTOR.get(order.status, "factory")
+        organization = order.buyer if who == "buyer" else order.factory
+        notify.order_event(
+            order=order,
+            organization=organization,
+            title=_("Overdue: %(number)s is waiting for you (%(status)s)")
+            % {"number": order.number, "status": order.get_status_display()},
+            body=_("Nothing has happened since %(date)s.")
+            % {"date": timezone.localtime(order.status_changed_at).date()},
+        )
+        Order.objects.filter(pk=order.pk).update(last_reminded_at=now)
+        count += 1
+    return count
