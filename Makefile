@@ -38,7 +38,7 @@ browser-deps: ## Debian's chromium for the browser tests, when it is missing
 lint: install ## ruff check, ruff format --check, djlint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/djlint templates */templates --lint --quiet
+	$(BIN)/djlint templates $(wildcard */templates) --lint --quiet
 
 typecheck: install ## mypy with django-stubs
 	$(BIN)/mypy marketplace catalog factories customization orders finance iot_gateway
