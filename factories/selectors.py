@@ -12,6 +12,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Max,
     Prefetch,
     QuerySet,
     Sum,
@@ -295,23 +296,16 @@ class SearchResult:
 
 
 def _score_expression(quantity: int):
-    profile = "organization__factory_profile__"
-    performance = "organization__factory_performance__"
+    """The ADR 0002 score over the per-factory aggregates annotated by search_queryset."""
     fit = Least(
         ExpressionWrapper(F("available") * 1.0 / (2.0 * quantity), output_field=FloatField()),
         Value(1.0),
     )
-    price = ExpressionWrapper((5.0 - F(profile + "price_level")) / 4.0, output_field=FloatField())
-    on_time = Coalesce(F(performance + "on_time_rate"), Value(PRIOR_ON_TIME_RATE))
-    rating = Coalesce(F(performance + "rating"), Value(PRIOR_RATING)) / 5.0
-    response = 1.0 / (
-        1.0
-        + Greatest(
-            Coalesce(F(performance + "median_quote_response_hours"), Value(PRIOR_RESPONSE_HOURS)),
-            Value(0.0),
-        )
-        / 24.0
-    )
+    price = ExpressionWrapper((5.0 - F("price_level")) / 4.0, output_field=FloatField())
+    on_time = Coalesce(F("on_time_rate"), Value(PRIOR_ON_TIME_RATE))
+    rating = Coalesce(F("rating"), Value(PRIOR_RATING)) / 5.0
+    response_hours = Coalesce(F("response_hours"), Value(PRIOR_RESPONSE_HOURS))
+    response = 1.0 / (1.0 + Greatest(response_hours, Value(0.0)) / 24.0)
     weights = SCORE_WEIGHTS
     total = (
         weights["fit"] * fit
@@ -360,15 +354,18 @@ def search_queryset(
         ).values("organization_id")
         cells = cells.filter(organization_id__in=holders)
     free = Greatest(F("units") - F("held") - F("booked"), Value(0))
+    # Grouped by the factory only; its one-per-factory figures ride along as Max() so the
+    # hash aggregate keys on a single integer.
+    performance = "organization__factory_performance__"
     return (
-        cells.values(
-            "organization_id",
-            "organization__factory_profile__price_level",
-            "organization__factory_performance__on_time_rate",
-            "organization__factory_performance__rating",
-            "organization__factory_performance__median_quote_response_hours",
+        cells.values("organization_id")
+        .annotate(
+            available=Sum(free),
+            price_level=Max("organization__factory_profile__price_level"),
+            on_time_rate=Max(performance + "on_time_rate"),
+            rating=Max(performance + "rating"),
+            response_hours=Max(performance + "median_quote_response_hours"),
         )
-        .annotate(available=Sum(free))
         .filter(available__gte=quantity)
         .annotate(score=_score_expression(quantity))
         .order_by("-score", "organization_id")

@@ -275,8 +275,8 @@ class CapacityApi(FactoryAPIView):
             for index, row in enumerate(rows)
             if row["category"] not in categories
         }
-        if unknown:
-            raise _bad_request({"days": [unknown.get(index, {}) for index in range(len(rows))]})
+        if unknown:  # keyed by the row's index, like DRF's own errors for list items
+            raise _bad_request({"days": unknown})
         cells = [
             services.CapacityCell(
                 date=row["date"], category_id=categories[row["category"]], units=row["units"]
@@ -286,9 +286,7 @@ class CapacityApi(FactoryAPIView):
         try:
             written = services.capacity_cells_set(organization=self.organization, cells=cells)
         except services.CapacityEditError as error:
-            raise _bad_request(
-                {"days": [error.errors.get(index, {}) for index in range(len(rows))]}
-            ) from error
+            raise _bad_request({"days": error.errors}) from error
         return Response(self._body(sorted(written, key=lambda c: (c.date, c.category.slug))))
 
 
