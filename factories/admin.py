@@ -152,9 +152,6 @@ class AuditSubmissionAdmin(admin.ModelAdmin):
         except (services.AuditStateError, ValidationError) as error:
             self.message_user(request, str(error), level=messages.ERROR)
 
-    def save_related(self, request, form, formsets, change):
-        pass  # evidence is read-only here
-
 
 class PhotoInline(admin.TabularInline):
     model = FactoryPhoto
