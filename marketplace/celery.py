@@ -11,6 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.local")
 app = Celery("marketplace")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["orders.matching"])  # orders/matching/tasks.py (the batch matcher)
 
 app.conf.beat_schedule = {
     "purge-idempotency-records": {
@@ -52,6 +53,11 @@ app.conf.beat_schedule = {
     "orders-performance-push": {
         "task": "orders.tasks.factories_performance_push_task",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Orders: batch matcher, all open RFQs without a factory against all free capacity.
+    "orders-batch-match": {
+        "task": "orders.matching.tasks.batch_match_task",
+        "schedule": crontab(minute="*/10"),
     },
 }
 

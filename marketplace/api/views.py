@@ -152,7 +152,7 @@ class MeApi(APIView):
         return Response(self.OutputSerializer(body).data)
 
 
-class InvitationOutputSerializer(serializers.Serializer):
+class OrganizationInvitationOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     email = serializers.EmailField()
     role = serializers.CharField()
@@ -175,14 +175,16 @@ class InvitationListCreateApi(OrganizationAPIView):
     def narrow_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
 
-    @extend_schema(responses={200: InvitationOutputSerializer(many=True)})
+    @extend_schema(responses={200: OrganizationInvitationOutputSerializer(many=True)})
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(InvitationOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            OrganizationInvitationOutputSerializer(page, many=True).data
+        )
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: InvitationOutputSerializer},
+        responses={201: OrganizationInvitationOutputSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
     )
     @idempotent
@@ -192,7 +194,9 @@ class InvitationListCreateApi(OrganizationAPIView):
         invitation, _token = services.invitation_create(
             organization=self.organization, acting_user=request.user, **data.validated_data
         )
-        return Response(InvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED)
+        return Response(
+            OrganizationInvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED
+        )
 
 
 class InvitationRevokeApi(OrganizationAPIView):
