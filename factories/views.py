@@ -82,8 +82,9 @@ def showcase(request: HttpRequest, pk: int) -> HttpResponse:
     profile = selectors.factory_public_get(pk=pk)
     if profile is None:
         raise Http404(_("Not found."))
-    own = getattr(request, "organization", None)
-    if not profile.organization.verified and (own is None or own.pk != profile.organization_id):
+    membership = getattr(request, "membership", None)  # a lazy object: test its truth
+    own_id = membership.organization.pk if membership else None
+    if not profile.organization.verified and own_id != profile.organization_id:
         raise Http404(_("Not found."))  # unaudited factories are not shown to the public
     context = {"profile": profile, "showcase": selectors.factory_showcase(profile=profile)}
     return render(request, "factories/showcase.html", context)
