@@ -70,7 +70,9 @@ class Command(BaseCommand):
             )
             for name, command in commands.items()
         }
-        # `kill <pid>` (SIGTERM) stops everything just as Ctrl-C does.
+        # Ctrl-C and `kill <pid>` stop everything; SIGINT is set explicitly because a shell
+        # that starts us in the background leaves it ignored.
+        signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
         signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         self._announce(port)
         try:
