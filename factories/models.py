@@ -115,7 +115,7 @@ class FactoryPhoto(TenantModel):
         verbose_name_plural = _("factory photos")
 
     def __str__(self) -> str:
-        return self.caption or self.image.name
+        return self.caption or self.image.name or ""
 
 
 class ProductionLine(TenantModel):

@@ -35,6 +35,7 @@ from factories.models import (
     Reservation,
 )
 from marketplace.models import Organization
+from marketplace.tenancy import TenantModel
 
 # The search score (ADR 0002). Weights sum to 1; unknown figures take a neutral prior so a
 # new factory is neither buried nor favoured.
@@ -118,10 +119,10 @@ def factory_showcase(*, profile: FactoryProfile) -> FactoryShowcase:
     )
 
 
-def profile_items(*, organization: Organization, model: type) -> QuerySet:
-    items = model.objects.for_organization(organization)
+def profile_items(*, organization: Organization, model: type[TenantModel]) -> QuerySet:
+    items = model.objects.for_organization(organization)  # type: ignore[attr-defined]
     if model is ProductionLine:
-        items = items.select_related("category")
+        items = items.select_related("category")  # type: ignore[misc]
     return items
 
 

@@ -172,7 +172,7 @@ def photo_delete(request: HttpRequest, organization: Organization, pk: int) -> H
     return redirect("factories:profile_edit")
 
 
-ITEM_FORMS = {
+ITEM_FORMS: dict[str, tuple[type, type, Callable[..., object], str]] = {
     "line": (ProductionLine, LineForm, services.production_line_save, "line_form"),
     "equipment": (Equipment, EquipmentForm, services.equipment_save, "equipment_form"),
     "certification": (

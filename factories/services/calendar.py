@@ -38,7 +38,7 @@ class CapacityEditError(Exception):
         super().__init__(errors)
 
     def messages(self, cells: list[CapacityCell] | None = None) -> list[str]:
-        lines = []
+        lines: list[str] = []
         for index, fields in sorted(self.errors.items()):
             prefix = ""
             if cells is not None and index < len(cells):
