@@ -31,29 +31,29 @@ def quote_comparison_svg(rows: list[dict]) -> SafeString:
         parts.append(
             format_html(
                 '<text x="0" y="{}" class="chart-label">{}</text>'
-                '<rect x="{}" y="{}" width="{:.1f}" height="{}" fill="#e8590c">'
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="#e8590c">'
                 "<title>{}</title></rect>"
-                '<text x="{:.1f}" y="{}" class="chart-value">{} {}</text>'
-                '<rect x="{}" y="{}" width="{:.1f}" height="{}" fill="#4263eb">'
+                '<text x="{}" y="{}" class="chart-value">{} {}</text>'
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="#4263eb">'
                 "<title>{}</title></rect>"
-                '<text x="{:.1f}" y="{}" class="chart-value">{}</text>',
+                '<text x="{}" y="{}" class="chart-value">{}</text>',
                 top + 16,
                 row["label"],
                 LABEL_WIDTH,
                 top,
-                price_width,
+                f"{price_width:.1f}",
                 BAR_HEIGHT - 4,
                 _("Unit price"),
-                LABEL_WIDTH + price_width + 6,
+                f"{LABEL_WIDTH + price_width + 6:.1f}",
                 top + 14,
                 row["currency"],
                 row["unit_price"],
                 LABEL_WIDTH,
                 top + BAR_HEIGHT,
-                days_width,
+                f"{days_width:.1f}",
                 BAR_HEIGHT - 4,
                 _("Lead time"),
-                LABEL_WIDTH + days_width + 6,
+                f"{LABEL_WIDTH + days_width + 6:.1f}",
                 top + BAR_HEIGHT + 14,
                 _("%(days)d days") % {"days": row["lead_time_days"]},
             )
@@ -97,9 +97,9 @@ def progress_svg(points: list[ProgressPoint], quantity: int) -> SafeString:
     )
     ticks = format_html_join(
         "",
-        '<text x="{:.1f}" y="{}" class="chart-axis" text-anchor="middle">{}</text>',
+        '<text x="{}" y="{}" class="chart-axis" text-anchor="middle">{}</text>',
         (
-            (left + index * step, height - 10, point.day.strftime("%m-%d"))
+            (f"{left + index * step:.1f}", height - 10, point.day.strftime("%m-%d"))
             for index, point in enumerate(points)
             if len(points) <= 10 or index % max(len(points) // 8, 1) == 0
         ),

@@ -50,6 +50,11 @@ class MoneyInput(forms.DecimalField):
         return None if amount is None else Money.from_decimal(amount, self.currency)
 
 
+def _set_currency(field: forms.Field, currency: str) -> None:
+    assert isinstance(field, MoneyInput)
+    field.currency = currency
+
+
 class RFQForm(forms.Form):
     category = forms.ModelChoiceField(queryset=category_leaves(), label=_("Category"))
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -87,7 +92,7 @@ class QuoteForm(forms.Form):
     def __init__(self, *args, currency: str = "CNY", **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("unit_price", "sample_fee", "tier_price"):
-            self.fields[name].currency = currency
+            _set_currency(self.fields[name], currency)
         self.fields["valid_until"].initial = timezone.localdate() + datetime.timedelta(days=14)
 
     def clean(self):
@@ -111,7 +116,7 @@ class MessageForm(forms.Form):
 
     def __init__(self, *args, currency: str = "CNY", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["proposed_unit_price"].currency = currency
+        _set_currency(self.fields["proposed_unit_price"], currency)
 
 
 class TransitionForm(forms.Form):

@@ -507,7 +507,7 @@ class InspectionPhoto(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
-        return self.image.name
+        return self.image.name or ""
 
 
 class Dispute(models.Model):

@@ -21,8 +21,10 @@ def rfq_list(*, organization: Organization) -> QuerySet[RFQ]:
             Prefetch(
                 "invitations",
                 queryset=RFQInvitation.objects.select_related("factory").order_by("round", "rank"),
-            )
+            ),
+            "attachments",
         )
+        .order_by("-created_at", "-pk")
     )
 
 

@@ -109,7 +109,7 @@ class RFQOutputSerializer(serializers.Serializer):
         invitations = list(rfq.invitations.all())
         if organization is not None and organization.pk != rfq.buyer_id:
             invitations = [item for item in invitations if item.factory_id == organization.pk]
-        return InvitationOutputSerializer(invitations, many=True).data
+        return list(InvitationOutputSerializer(invitations, many=True).data)
 
 
 class QuoteOutputSerializer(serializers.Serializer):
@@ -225,7 +225,7 @@ class OrderOutputSerializer(OrderSummarySerializer):
     def get_progress(self, order) -> list[dict]:
         from orders.selectors import production_progress
 
-        return ProgressPointSerializer(production_progress(order), many=True).data
+        return list(ProgressPointSerializer(production_progress(order), many=True).data)
 
     def get_available_actions(self, order) -> list[str]:
         from orders.services import order_party

@@ -6,6 +6,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -126,7 +127,7 @@ def review_reply(
     if review.factory_id != acting_organization.pk:
         if review.buyer_id == acting_organization.pk:
             raise WrongPartyError(_("Only the factory answers a review."))
-        raise Review.DoesNotExist
+        raise Http404(_("Not found."))
     if review.replied_at is not None:
         raise OrderConflictError(_("The factory has already answered this review."))
     if not reply.strip():

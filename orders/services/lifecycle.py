@@ -81,6 +81,7 @@ def order_open(
             % {"factory": factory.name, "quantity": quantity, "date": ready_by}
         )
     now = timezone.now()
+    hold_expires_at = now + settings.ORDERS_HOLD_TTL
     status = OrderStatus.SAMPLE_REQUESTED if with_sample else OrderStatus.AWAITING_PAYMENT
     order = Order.objects.create(
         buyer=buyer,
@@ -100,7 +101,7 @@ def order_open(
         with_sample=with_sample,
         production_plan=_plan_as_json(plan),
         ready_by=max(plan),
-        hold_expires_at=now + settings.ORDERS_HOLD_TTL,
+        hold_expires_at=hold_expires_at,
         status_changed_at=now,
     )
     order.reservation_reference = capacity.reservation_reference(order.pk)
@@ -111,7 +112,7 @@ def order_open(
             category=category,
             allocations=plan,
             reference=order.reservation_reference,
-            expires_at=order.hold_expires_at,
+            expires_at=hold_expires_at,
         )
     except capacity.CapacityGoneError as error:
         raise OrderConflictError(

@@ -95,7 +95,10 @@ def orders_due_for_auto_step(*, now: datetime.datetime | None = None) -> list[tu
         Q(status=OrderStatus.SHIPPED, shipped_at__lt=confirm_before)
         | Q(status=OrderStatus.DELIVERED, delivered_at__lt=complete_before)
     ).values_list("pk", "status")
-    action = {OrderStatus.SHIPPED: "confirm_delivery", OrderStatus.DELIVERED: "complete"}
+    action: dict[str, str] = {
+        OrderStatus.SHIPPED: "confirm_delivery",
+        OrderStatus.DELIVERED: "complete",
+    }
     return [(pk, action[status]) for pk, status in due]
 
 
@@ -122,7 +125,7 @@ def order_auto_step(*, order_pk: int, action: str) -> bool:
 
 
 # Who has to act next in each status, for overdue reminders.
-NEXT_ACTOR = {
+NEXT_ACTOR: dict[str, str] = {
     OrderStatus.SAMPLE_REQUESTED: "factory",
     OrderStatus.SAMPLE_SHIPPED: "buyer",
     OrderStatus.SAMPLE_REJECTED: "buyer",

@@ -1,0 +1,131 @@
+import pytest
+from django.test import Client
+
+from marketplace.models import Organization
+from orders.models import Order, OrderStatus, RFQInvitation
+from tests.helpers import make_organization
+from tests.orders.conftest import drive, make_deal, make_factory, make_quote, passing_checklist
+
+pytestmark = pytest.mark.django_db
+
+
+def browser(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("status", list(OrderStatus.values))
+def test_order_page_renders_for_both_parties_in_every_status(status):
+    deal = make_deal()
+    order = drive(deal, status)
+    for user in (deal.buyer_user, deal.factory_user):
+        response = browser(user).get(f"/orders/{order.pk}/")
+        assert response.status_code == 200
+        assert f'data-status="{status}"' in response.content.decode()
+    listing = browser(deal.buyer_user).get("/orders/")
+    assert order.number in listing.content.decode()
+
+
+def test_other_organization_gets_404_on_pages():
+    deal = make_deal()
+    order = drive(deal, OrderStatus.SAMPLE_REQUESTED)
+    _other, other_user = make_organization(Organization.Kind.BUYER)
+    client = browser(other_user)
+    assert client.get(f"/orders/{order.pk}/").status_code == 404
+    assert client.get(f"/rfqs/{deal.rfq.pk}/").status_code == 404
+    response = client.post(f"/orders/{order.pk}/transition/", {"action": "cancel"})
+    assert response.status_code == 404
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.SAMPLE_REQUESTED
+
+
+def test_rfq_page_compares_quotes_with_a_chart(category):
+    deal = make_deal(category=category)
+    rival, rival_user = make_factory(category, name="Rival Works")
+    RFQInvitation.objects.create(rfq=deal.rfq, factory=rival)
+    make_quote(deal.rfq, rival, rival_user, lead_time_days=4)
+    page = browser(deal.buyer_user).get(f"/rfqs/{deal.rfq.pk}/").content.decode()
+    assert page.count('class="card quote-card"') == 2
+    assert "<svg" in page
+    assert "Rival Works" in page
+    factory_page = browser(rival_user).get(f"/rfqs/{deal.rfq.pk}/").content.decode()
+    assert deal.factory.name not in factory_page  # competitors stay hidden
+    assert "Revise quote" in factory_page
+
+
+def test_rfq_form_page_creates_rfq(category, django_capture_on_commit_callbacks):
+    from orders.models import RFQ
+    from tests.orders.conftest import in_days
+
+    _buyer, user = make_organization(Organization.Kind.BUYER)
+    client = browser(user)
+    assert client.get("/rfqs/new/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(
+            "/rfqs/new/",
+            {
+                "category": category.pk,
+                "title": "Page RFQ",
+                "quantity": 50,
+                "ready_by": in_days(20).isoformat(),
+                "spec": "",
+            },
+        )
+    rfq = RFQ.objects.get(title="Page RFQ")
+    assert response.status_code == 302
+    assert response["Location"] == f"/rfqs/{rfq.pk}/"
+    assert len(callbacks) == 1  # the matching task is queued after commit
+
+
+def test_rfq_form_rejects_past_date(category):
+    _buyer, user = make_organization(Organization.Kind.BUYER)
+    response = browser(user).post(
+        "/rfqs/new/",
+        {"category": category.pk, "title": "X", "quantity": 5, "ready_by": "2001-01-01"},
+    )
+    assert response.status_code == 200
+    assert "must be in the future" in response.content.decode()
+
+
+def test_factory_cannot_open_rfq_form(category):
+    _factory, user = make_factory(category)
+    assert browser(user).get("/rfqs/new/").status_code == 403
+
+
+def test_page_actions_drive_the_same_service(deal):
+    order = drive(deal, OrderStatus.INSPECTION)
+    factory = browser(deal.factory_user)
+    checklist = passing_checklist(order)
+    data = {"action": "record_inspection", "aql": "2.5", "defects_found": 0}
+    data.update({f"check_{index}": "on" for index in range(len(checklist))})
+    response = factory.post(f"/orders/{order.pk}/transition/", data)
+    assert response.status_code == 302
+    assert order.inspections.get().passed is True
+    factory.post(
+        f"/orders/{order.pk}/transition/",
+        {"action": "ship", "carrier": "COSCO", "tracking_number": "A1"},
+    )
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.SHIPPED
+    # A buyer action posted by the factory is refused.
+    denied = factory.post(f"/orders/{order.pk}/transition/", {"action": "confirm_delivery"})
+    assert denied.status_code == 403
+    conflict = browser(deal.buyer_user).post(
+        f"/orders/{order.pk}/transition/", {"action": "approve_sample"}
+    )
+    assert conflict.status_code == 303
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.SHIPPED
+
+
+def test_progress_htmx_returns_the_panel(deal):
+    order = drive(deal, OrderStatus.IN_PRODUCTION)
+    from django.utils import timezone
+
+    response = browser(deal.factory_user).post(
+        f"/orders/{order.pk}/progress/",
+        {"day": timezone.localdate().isoformat(), "units": 40},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="progress-panel">')
+    assert "40 of 300 units done" in body
