@@ -137,3 +137,28 @@ def rate_bar(value: float | None, good_high: bool = True) -> SafeString:
         f'<rect width="{round(value * 120)}" height="10" fill="{colour}" rx="3"/></svg> '
         f"<span>{percent}%</span>"
     )
+
+
+@register.inclusion_tag("factories/dashboard_panel.html", takes_context=True)
+def factory_dashboard_panel(context) -> dict:
+    """The dashboard card: a factory's audit status, calendar health and next 30 days; a
+    buyer's shortcut to capacity search."""
+    from factories import selectors
+
+    organization = context.get("current_organization")
+    if organization is None:
+        return {"kind": None}
+    if organization.kind != "factory":
+        return {"kind": organization.kind}
+    profile = selectors.factory_profile_for(organization=organization)
+    summary = selectors.capacity_summary(organization=organization)
+    return {
+        "kind": "factory",
+        "organization": organization,
+        "profile": profile,
+        "summary": summary,
+        "published_days": sum(1 for day in summary if day["units"]),
+        "free_units": sum(day["free"] for day in summary),
+        "booked_units": sum(day["booked"] for day in summary),
+        "held_units": sum(day["held"] for day in summary),
+    }

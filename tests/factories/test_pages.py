@@ -205,3 +205,14 @@ def test_showcase_and_directory(client, category, today):
     directory = client.get("/factories/").content.decode()
     assert verified.name in directory
     assert pending.name not in directory
+
+
+def test_dashboard_panel_for_factories_and_buyers(client, category, today):
+    _factory, owner = make_factory([category], units=12, days=5)
+    client.force_login(owner)
+    html = client.get("/dashboard/").content.decode()
+    assert 'id="factory-panel"' in html
+    assert "5 of the next 30 days published" in html
+    _buyer, buyer_owner = make_organization(Organization.Kind.BUYER)
+    client.force_login(buyer_owner)
+    assert 'id="factory-search-panel"' in client.get("/dashboard/").content.decode()
