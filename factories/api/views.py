@@ -71,7 +71,6 @@ class FactoryListApi(ListAPIView):
         parameters=[
             OpenApiParameter("category", str, description="category slug"),
             OpenApiParameter("region", str),
-            OpenApiParameter("verified", bool),
         ]
     )
     def get(self, request, *args, **kwargs):
@@ -84,9 +83,9 @@ class FactoryListApi(ListAPIView):
             category = category_by_slug(slug=params["category"])
             if category is None:
                 raise _bad_request({"category": [_("Unknown category.")]})
-        verified = {"true": True, "false": False}.get(params.get("verified", "").lower())
+        # Public: audited factories only (unaudited claims are not published).
         return selectors.factory_public_list(
-            category=category, region=params.get("region", ""), verified=verified
+            category=category, region=params.get("region", ""), verified=True
         )
 
 
@@ -96,7 +95,7 @@ class FactoryDetailApi(APIView):
     @extend_schema(responses={200: FactoryDetailOutputSerializer})
     def get(self, request, pk: int):
         profile = selectors.factory_public_get(pk=pk)
-        if profile is None:
+        if profile is None or not profile.organization.verified:
             raise exceptions.NotFound(_("Not found."))
         profile.showcase = selectors.factory_showcase(profile=profile)
         data = FactoryDetailOutputSerializer(profile, context={"request": request}).data

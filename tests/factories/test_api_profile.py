@@ -238,6 +238,9 @@ def test_public_list_and_detail(factory, category, today):
     assert detail["lines"][0]["name"] == "L1"
     assert len(detail["capacity"]) == 30
     assert api_client().get("/api/v1/factories/999999/").status_code == 404
+    pending, _owner = make_factory([category], verified=False)
+    assert api_client().get(f"/api/v1/factories/{pending.pk}/").status_code == 404
+    assert api_client().get("/api/v1/factories/").json()["count"] == 1
     assert api_client().get("/api/v1/factories/", {"category": "nope"}).status_code == 400
 
 
