@@ -140,3 +140,19 @@ def factory_record(*, factory_ids: list[int]) -> dict[int, dict]:
             "rating_count": rating["count"] if rating else 0,
         }
     return record
+
+
+def dashboard_counts(*, organization: Organization) -> dict:
+    """Open RFQs, active orders and those waiting for this organization. Two queries."""
+    from orders.services.production import NEXT_ACTOR
+
+    party = "buyer" if organization.kind == Organization.Kind.BUYER else "factory"
+    waiting_statuses = [status for status, who in NEXT_ACTOR.items() if who == party]
+    if party == "factory":
+        waiting_statuses.append("in_production")
+    orders = Order.objects.for_organization(organization).aggregate(
+        active=Count("pk", filter=~Q(status__in=["completed", "cancelled"])),
+        waiting=Count("pk", filter=Q(status__in=waiting_statuses)),
+    )
+    open_rfqs = RFQ.objects.for_organization(organization).filter(status=RFQ.Status.OPEN).count()
+    return {"open_rfqs": open_rfqs, **orders}

@@ -27,3 +27,18 @@ def status_label(status: str) -> str:
         return str(OrderStatus(status).label)
     except ValueError:
         return status
+
+
+@register.inclusion_tag("orders/_dashboard_panel.html", takes_context=True)
+def orders_dashboard_panel(context) -> dict:
+    """Counts for the dashboard: open RFQs, orders by who must act next."""
+    from orders.selectors import dashboard_counts
+
+    organization = context.get("current_organization")
+    if organization is None or organization.kind not in ("buyer", "factory"):
+        return {"show": False}
+    return {
+        "show": True,
+        "organization": organization,
+        **dashboard_counts(organization=organization),
+    }

@@ -129,3 +129,35 @@ def test_progress_htmx_returns_the_panel(deal):
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="progress-panel">')
     assert "40 of 300 units done" in body
+
+
+def test_operator_resolves_a_dispute_from_admin(deal):
+    from tests.helpers import make_user
+
+    order = drive(deal, OrderStatus.DISPUTED)
+    operator = make_user()
+    operator.is_staff = operator.is_superuser = True
+    operator.save()
+    client = browser(operator)
+    assert client.get(f"/admin/orders/order/{order.pk}/change/").status_code == 200
+    assert client.get("/admin/orders/order/").status_code == 200
+    response = client.post(
+        "/admin/orders/order/",
+        {"action": "resolve_dispute", "_selected_action": [order.pk]},
+    )
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.status == OrderStatus.COMPLETED
+    event = order.events.get(action="resolve_dispute")
+    assert event.actor == operator
+    assert order.disputes.get().status == "resolved"
+
+
+def test_dashboard_shows_what_waits_for_each_party(deal):
+    drive(deal, OrderStatus.SAMPLE_REQUESTED)
+    buyer_page = browser(deal.buyer_user).get("/dashboard/").content.decode()
+    factory_page = browser(deal.factory_user).get("/dashboard/").content.decode()
+    assert 'id="orders-dashboard"' in buyer_page
+    # sample_requested waits for the factory, not the buyer.
+    assert "Orders waiting for you</span>\n      <div class=\"kpi\">0" in buyer_page
+    assert "Orders waiting for you</span>\n      <div class=\"kpi\">1" in factory_page
