@@ -159,5 +159,5 @@ def test_dashboard_shows_what_waits_for_each_party(deal):
     factory_page = browser(deal.factory_user).get("/dashboard/").content.decode()
     assert 'id="orders-dashboard"' in buyer_page
     # sample_requested waits for the factory, not the buyer.
-    assert "Orders waiting for you</span>\n      <div class=\"kpi\">0" in buyer_page
-    assert "Orders waiting for you</span>\n      <div class=\"kpi\">1" in factory_page
+    assert 'Orders waiting for you</span>\n      <div class="kpi">0' in buyer_page
+    assert 'Orders waiting for you</span>\n      <div class="kpi">1' in factory_page
