@@ -8,6 +8,8 @@ the audit approval service.
 from __future__ import annotations
 
 import datetime
+import uuid
+from pathlib import Path
 from typing import ClassVar
 
 from django.conf import settings
@@ -20,6 +22,13 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.tenancy import TenantModel, TenantQuerySet
 
 CAPACITY_WINDOW_DAYS = 30
+
+
+def audit_evidence_path(instance: models.Model, filename: str) -> str:
+    """Evidence (business licences) gets an unguessable name: it must never be found by
+    someone walking the media URLs."""
+    extension = Path(filename).suffix.lower()[:10]
+    return f"factories/audit/{uuid.uuid4().hex}{extension}"
 
 
 class FactoryProfile(models.Model):
@@ -228,7 +237,7 @@ class AuditEvidence(TenantModel):
         AuditSubmission, on_delete=models.CASCADE, related_name="evidence"
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
-    file = models.FileField(_("file"), upload_to="factories/audit/%Y/%m/")
+    file = models.FileField(_("file"), upload_to=audit_evidence_path)
     description = models.CharField(_("description"), max_length=200, blank=True)
 
     class Meta:

@@ -148,9 +148,14 @@ class FactorySearchApi(APIView):
         earliest_completion = serializers.DateField()
         score = serializers.FloatField()
         free_capacity = inline_serializer(
-            "SearchFreeDay",
-            {"date": serializers.DateField(), "free": serializers.IntegerField()},
-            many=True,
+            "SearchFreeCapacity",
+            {
+                "start": serializers.DateField(help_text="the first day (today)"),
+                "units": serializers.ListField(
+                    child=serializers.IntegerField(),
+                    help_text="free units per day for 30 days from start (0 = none or closed)",
+                ),
+            },
         )
 
     @extend_schema(parameters=[InputSerializer], responses={200: OutputSerializer(many=True)})
@@ -186,9 +191,10 @@ def _search_result_body(result: selectors.SearchResult) -> dict:
         "available_units": result.available_units,
         "earliest_completion": result.earliest_completion.isoformat(),
         "score": result.score,
-        "free_capacity": [
-            {"date": point["date"].isoformat(), "free": point["free"]} for point in result.series
-        ],
+        "free_capacity": {
+            "start": result.series[0]["date"].isoformat() if result.series else None,
+            "units": [point["free"] for point in result.series],
+        },
     }
 
 

@@ -135,6 +135,12 @@ def _reserve(
                 confirmed_at=timezone.now() if status == Reservation.Status.BOOKED else None,
             )
     except IntegrityError as error:
+        # A concurrent call with the same reference committed first: same request, same answer.
+        winner = Reservation.objects.filter(
+            reference=reference, status__in=Reservation.ACTIVE_STATUSES
+        ).first()
+        if winner is not None and _same_request(winner, factory, category, days, status):
+            return winner
         raise ReservationReferenceError(reference) from error
     _take(organization_id=factory.pk, category_id=category.pk, days=days, column=status)
     ReservationDay.objects.bulk_create(

@@ -64,3 +64,22 @@ def test_concurrent_mixed_holds_over_two_days_stay_consistent(category, today, w
         assert cell.held == 0
         assert cell.booked == (recorded or 0)
         assert cell.booked <= cell.units == 10
+
+
+def test_concurrent_retries_with_one_reference_book_once(category, today):
+    """A task retried while its first run is still in flight: one booking, same answer."""
+    factory, _owner = make_factory([category], units=10, days=1)
+    answers: list[int] = []
+
+    def reserve(index: int) -> None:
+        reservation = services.capacity_book(
+            factory=factory, category=category, allocations={today: 3}, reference="order:retry"
+        )
+        answers.append(reservation.pk)
+
+    succeeded, refused = _race(reserve, 20)
+    assert (succeeded, refused) == (20, 0)
+    assert len(set(answers)) == 1
+    day = CapacityDay.objects.get(organization=factory, category=category, date=today)
+    assert day.booked == 3
+    assert Reservation.objects.count() == 1

@@ -39,8 +39,8 @@ def test_search_finds_factories_with_enough_free_capacity(category, today):
     assert result["available_units"] == 20 * 11
     assert result["earliest_completion"] == (today + days(7)).isoformat()
     assert 0 < result["score"] <= 1
-    assert len(result["free_capacity"]) == 30
-    assert result["free_capacity"][0] == {"date": today.isoformat(), "free": 20}
+    assert result["free_capacity"]["start"] == today.isoformat()
+    assert result["free_capacity"]["units"] == [20] * 30
     assert small.slug not in slugs(body)
 
 
