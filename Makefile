@@ -23,8 +23,9 @@ $(STAMP): $(BIN)/python requirements.lock
 
 install: $(STAMP) ## Create .venv and install the locked dependencies
 
-lock: $(BIN)/python ## Re-resolve requirements.lock after changing pyproject.toml
+lock: $(BIN)/python ## Re-resolve requirements.lock (+ the image's requirements-prod.lock)
 	$(UV) pip compile --quiet --upgrade --group dev --python-version 3.11 pyproject.toml -o requirements.lock
+	$(UV) pip compile --quiet --python-version 3.11 --constraints requirements.lock pyproject.toml -o requirements-prod.lock
 
 run: install ## Migrate, load demo data, start web + worker + beat on http://127.0.0.1:8000
 	$(BIN)/python manage.py rundev
