@@ -97,10 +97,10 @@ def aql_plan(lot_size: int, aql: str = DEFAULT_AQL) -> SamplingPlan:
         sample_size = sizes[0]  # the arrow points down to the first plan with an Ac
     elif sample_size > sizes[-1]:
         sample_size = sizes[-1]
-    sample_size = min(sample_size, lot_size)  # never inspect more than the lot: 100 %
     acceptance = table.get(sample_size)
     if acceptance is None:
         acceptance = table[max(size for size in sizes if size <= sample_size)]
+    sample_size = min(sample_size, lot_size)  # never inspect more than the lot: 100 %
     return SamplingPlan(
         lot_size=lot_size, aql=aql, sample_size=sample_size, acceptance_number=acceptance
     )

@@ -33,6 +33,7 @@ from orders.money import Money
 from orders.transitions import TRANSITIONS, Party, Transition
 
 Details = dict[str, Any]
+HOLD_ATTEMPTS = 5
 
 
 def _plan_as_json(plan: dict[datetime.date, int]) -> dict[str, int]:
@@ -72,14 +73,19 @@ def order_open(
         raise OrderConflictError(
             _("There is no time left to produce by %(date)s.") % {"date": ready_by}
         )
-    plan = capacity.production_plan(
-        factory=factory, category=category, quantity=quantity, start=start, ready_by=ready_by
-    )
-    if not plan:
-        raise OrderConflictError(
-            _("%(factory)s no longer has free capacity for %(quantity)d units by %(date)s.")
-            % {"factory": factory.name, "quantity": quantity, "date": ready_by}
+
+    def plan_or_conflict() -> dict[datetime.date, int]:
+        plan = capacity.production_plan(
+            factory=factory, category=category, quantity=quantity, start=start, ready_by=ready_by
         )
+        if not plan:
+            raise OrderConflictError(
+                _("%(factory)s no longer has free capacity for %(quantity)d units by %(date)s.")
+                % {"factory": factory.name, "quantity": quantity, "date": ready_by}
+            )
+        return plan
+
+    plan = plan_or_conflict()
     now = timezone.now()
     hold_expires_at = now + settings.ORDERS_HOLD_TTL
     status = OrderStatus.SAMPLE_REQUESTED if with_sample else OrderStatus.AWAITING_PAYMENT
@@ -105,19 +111,27 @@ def order_open(
         status_changed_at=now,
     )
     order.reservation_reference = capacity.reservation_reference(order.pk)
-    order.save(update_fields=["reservation_reference"])
-    try:
-        capacity.hold(
-            factory=factory,
-            category=category,
-            allocations=plan,
-            reference=order.reservation_reference,
-            expires_at=hold_expires_at,
-        )
-    except capacity.CapacityGoneError as error:
-        raise OrderConflictError(
-            _("The factory's capacity was taken meanwhile: %(reason)s") % {"reason": error}
-        ) from error
+    # Concurrent acceptances plan on the same free days; the loser of a day re-plans on
+    # what is left (the hold is all-or-nothing, so a failed attempt leaves nothing behind).
+    for attempt in range(HOLD_ATTEMPTS):
+        try:
+            capacity.hold(
+                factory=factory,
+                category=category,
+                allocations=plan,
+                reference=order.reservation_reference,
+                expires_at=hold_expires_at,
+            )
+            break
+        except capacity.CapacityGoneError as error:
+            if attempt == HOLD_ATTEMPTS - 1:
+                raise OrderConflictError(
+                    _("The factory's capacity was taken meanwhile: %(reason)s") % {"reason": error}
+                ) from error
+            plan = plan_or_conflict()
+    order.production_plan = _plan_as_json(plan)
+    order.ready_by = max(plan)
+    order.save(update_fields=["reservation_reference", "production_plan", "ready_by"])
     OrderEvent.objects.create(
         order=order,
         actor=acting_user,

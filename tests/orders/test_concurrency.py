@@ -1,0 +1,114 @@
+"""Parallel requests against real Postgres: one RFQ gets one order, one transition applies
+once, and capacity is never overbooked by concurrent acceptances."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from factories import selectors as factory_selectors
+from orders import services
+from orders.exceptions import OrderConflictError
+from orders.models import Order, OrderEvent, OrderStatus, Quote, RFQInvitation
+from tests.orders.conftest import drive, make_deal, make_factory, make_quote, make_rfq
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_in_threads(functions) -> list:
+    barrier = threading.Barrier(len(functions))
+    results: list = [None] * len(functions)
+
+    def runner(index, function):
+        try:
+            barrier.wait()
+            results[index] = function()
+        except Exception as error:
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=runner, args=(index, function))
+        for index, function in enumerate(functions)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_two_quotes_accepted_at_once_make_one_order(category):
+    deal = make_deal(category=category)
+    rival, rival_user = make_factory(category)
+    RFQInvitation.objects.create(rfq=deal.rfq, factory=rival)
+    rival_quote = make_quote(deal.rfq, rival, rival_user)
+
+    def accept(quote):
+        return lambda: services.quote_accept(
+            quote=quote, acting_organization=deal.buyer, acting_user=deal.buyer_user
+        )
+
+    results = run_in_threads([accept(deal.quote), accept(rival_quote)] * 3)
+    orders = [result for result in results if isinstance(result, Order)]
+    conflicts = [result for result in results if isinstance(result, OrderConflictError)]
+    assert len(orders) == 1
+    assert len(conflicts) == 5
+    assert Order.objects.count() == 1
+    assert Quote.objects.filter(status=Quote.Status.ACCEPTED).count() == 1
+    # Only the winner's capacity is held.
+    winner = Order.objects.get()
+    assert factory_selectors.reservation_by_reference(reference=winner.reservation_reference)
+
+
+def test_one_transition_applies_once_under_parallel_requests():
+    deal = make_deal()
+    order = drive(deal, OrderStatus.SHIPPED)
+    events_before = OrderEvent.objects.filter(order=order).count()
+
+    def confirm():
+        return services.order_transition(
+            order=order,
+            action="confirm_delivery",
+            acting_user=deal.buyer_user,
+            acting_organization=deal.buyer,
+        )
+
+    results = run_in_threads([confirm] * 8)
+    assert sum(isinstance(result, Order) for result in results) == 1
+    assert sum(isinstance(result, OrderConflictError) for result in results) == 7
+    assert OrderEvent.objects.filter(order=order).count() == events_before + 1
+
+
+def test_parallel_acceptances_never_overbook_the_factory(category):
+    # One factory with 100 units a day for 10 days = 1,000 units; six buyers each want 300.
+    factory, factory_user = make_factory(category, units=100, days=10)
+    deals = []
+    for _index in range(6):
+        from marketplace.models import Organization
+        from tests.helpers import make_organization
+
+        buyer, buyer_user = make_organization(Organization.Kind.BUYER)
+        rfq = make_rfq(buyer, buyer_user, category, quantity=300)
+        RFQInvitation.objects.create(rfq=rfq, factory=factory)
+        quote = make_quote(rfq, factory, factory_user)
+        deals.append((buyer, buyer_user, quote))
+
+    def accept(buyer, user, quote):
+        return lambda: services.quote_accept(
+            quote=quote, acting_organization=buyer, acting_user=user, with_sample=False
+        )
+
+    results = run_in_threads([accept(*deal) for deal in deals])
+    orders = [result for result in results if isinstance(result, Order)]
+    assert all(isinstance(r, Order | OrderConflictError) for r in results), results
+    # Production starts tomorrow, so at most 9 days x 100 units = 900 units: three orders.
+    assert len(orders) == 3
+    from factories.selectors import capacity_calendar
+
+    cells = capacity_calendar(organization=factory)
+    assert all(cell.held + cell.booked <= cell.units for cell in cells)
+    assert sum(cell.held for cell in cells) == 900
