@@ -295,7 +295,7 @@ def _serve(port: int, workers: int) -> subprocess.Popen:
             raise RuntimeError("gunicorn exited early")
         with contextlib.suppress(OSError):
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/healthz")
+            connection.request("GET", "/api/v1/categories/")
             connection.getresponse().read()
             return process
         time.sleep(0.3)
@@ -390,7 +390,7 @@ def _verdict(ok: bool) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--factories", type=int, default=5000)
-    parser.add_argument("--seconds", type=float, default=8.0, help="per endpoint and level")
+    parser.add_argument("--seconds", type=float, default=12.0, help="per endpoint and level")
     parser.add_argument("--levels", default="8,64")
     parser.add_argument("--workers", type=int, default=max(os.cpu_count() or 2, 2))
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")

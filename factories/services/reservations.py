@@ -234,7 +234,11 @@ def reservation_confirm(*, reservation: Reservation) -> Reservation:
     locked.confirmed_at = timezone.now()
     locked.expires_at = None
     locked.released_at = None
-    locked.save(update_fields=["status", "confirmed_at", "expires_at", "released_at"])
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=["status", "confirmed_at", "expires_at", "released_at"])
+    except IntegrityError as error:  # a new reservation took the reference meanwhile
+        raise ReservationReferenceError(locked.reference) from error
     _event(locked, "confirmed", note)
     return _sync(reservation, locked)
 
