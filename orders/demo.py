@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.test.utils import override_settings
@@ -133,7 +134,7 @@ def _details(step: str, order: Order) -> tuple[str, dict]:
         failing = [dict(row) for row in checklist]
         failing[2]["passed"] = False
         return "record_inspection", {"defects_found": 6, "checklist": failing}
-    details = {
+    details: dict[str, dict[str, Any]] = {
         "ship_sample": {"carrier": "SF Express", "tracking_number": "SF1402938475"},
         "record_inspection": {"defects_found": 1, "checklist": checklist},
         "ship": {"carrier": "Deppon Logistics", "tracking_number": "DPK20261121"},
