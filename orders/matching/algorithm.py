@@ -6,15 +6,18 @@ capacity for the demand's category) and may spread over that line's days between
 and its ready-by day; nothing is ever scheduled after ready-by, so every assigned unit is on
 time. The objective is lexicographic: most units on time, then least cost.
 
-1. Greedy, earliest ready-by first: each demand takes the eligible line on which most of it
-   fits, preferring, among lines where it fits whole, the one left with least free capacity
-   (best fit keeps roomy lines for the big demands still to come), then the cheaper one.
-   Days are filled as early as the demand's start allows.
-2. Repair by ejection chains: a demand left short is moved to a line where it fits after one
-   demand already there is moved whole to another of its eligible lines (an augmenting path
-   of length two in the demand/line graph), or where it simply fits now.
-3. Cost descent: demands move to cheaper eligible lines where they still fit whole, cheapest
-   saving first; units never decrease in this phase.
+1. Greedy. Demands are taken by their latest start (ready-by minus quantity over twice a
+   typical line's daily free units: big demands behave as if due earlier), and each takes
+   the eligible line on which most of it fits; among those lines, the one
+   left with least free capacity (best fit keeps roomy lines for big demands still to come)
+   traded against cost by COST_WEIGHT. Days are filled as early as the demand's start allows.
+2. Repair by ejection chains: a demand left short moves to one of its lines after demands
+   already there move, each whole, to other lines of theirs (augmenting paths of length two
+   in the demand/line graph), or to a line where more of it simply fits now.
+3. Cost descent: demands move, whole, to cheaper eligible lines where they fit (directly or
+   after the same kind of ejection) when the total cost falls; units never decrease here.
+
+`match` runs this from a few greedy orders and keeps the most units, then the least cost.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-COST_WEIGHT = 0.1
+COST_WEIGHT = 4.0
 EJECTION_LINES = 12
+CHEAPEN_EJECTION_LINES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +144,7 @@ class _State:
         self.demand_line = np.full(problem.demand_count, -1, dtype=np.int64)
         self.schedule = np.zeros((problem.demand_count, problem.days), dtype=np.int64)
         self.units = np.zeros(problem.demand_count, dtype=np.int64)
+        self.demand_cost = np.zeros(problem.demand_count, dtype=np.int64)
         self.members: list[set[int]] = [set() for _ in range(self.remaining.shape[0])]
 
     # -- basic moves -------------------------------------------------------------------
@@ -147,6 +152,10 @@ class _State:
     def candidates(self, j: int) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = self.problem.eligible_ptr[j], self.problem.eligible_ptr[j + 1]
         return self.problem.eligible_line[lo:hi], self.problem.eligible_cost[lo:hi]
+
+    def unit_cost(self, j: int, line: int) -> int:
+        lines, cost = self.candidates(j)
+        return int(cost[lines == line][0])
 
     def window(self, j: int) -> slice:
         return slice(int(self.problem.demand_start[j]), int(self.problem.demand_ready_by[j]) + 1)
@@ -168,6 +177,7 @@ class _State:
         self.schedule[j, window] = take
         self.demand_line[j] = line
         self.units[j] = take.sum()
+        self.demand_cost[j] = self.units[j] * self.unit_cost(j, line)
         self.members[line].add(j)
 
     def unplace(self, j: int) -> None:
@@ -175,6 +185,7 @@ class _State:
         self.remaining[line] += self.schedule[j]
         self.schedule[j] = 0
         self.units[j] = 0
+        self.demand_cost[j] = 0
         self.demand_line[j] = -1
         self.members[line].discard(j)
 
@@ -258,6 +269,7 @@ class _State:
         self.remaining[line] -= schedule
         self.schedule[j] = schedule
         self.units[j] = schedule.sum()
+        self.demand_cost[j] = self.units[j] * self.unit_cost(j, line)
         self.demand_line[j] = line
         self.members[line].add(j)
 
@@ -323,30 +335,50 @@ class _State:
                 return
 
     def cheapen(self, j: int) -> bool:
+        """Move j, whole, to a cheaper line: where it fits, or else where it fits once
+        demands there move, whole, to other lines, if the total cost still falls."""
         lines, cost = self.candidates(j)
         current = int(self.demand_line[j])
-        current_cost = cost[lines == current][0]
-        cheaper = np.flatnonzero(cost < current_cost)
+        current_cost = int(cost[lines == current][0])
+        units = int(self.units[j])
+        cheaper = np.flatnonzero(
+            (cost < current_cost) & (self.problem.line_min_order[lines] <= units)
+        )
         if cheaper.size == 0:
             return False
-        units = int(self.units[j])
+        cheaper = cheaper[np.argsort(cost[cheaper], kind="stable")]
         free = self.free_in_window(j, lines[cheaper])
-        fits = cheaper[(free >= units) & (self.problem.line_min_order[lines[cheaper]] <= units)]
-        if fits.size == 0:
-            return False
-        target = int(lines[fits[np.argmin(cost[fits])]])
+        fits = np.flatnonzero(free >= units)
+        if fits.size:
+            self.move(j, int(lines[cheaper[fits[0]]]), units)
+            return True
+        window = self.window(j)
+        for k in range(min(CHEAPEN_EJECTION_LINES, cheaper.size)):
+            line = int(lines[cheaper[k]])
+            before = self.total_cost()
+            evictions = self.evict(line, window, need=units - int(free[k]))
+            if evictions.freed + free[k] >= units:
+                old_schedule = self.schedule[j].copy()
+                self.move(j, line, units)
+                if self.total_cost() < before:
+                    return True
+                self.unplace(j)
+                self.restore(j, current, old_schedule)
+            evictions.undo(self)
+        return False
+
+    def move(self, j: int, line: int, units: int) -> None:
         self.unplace(j)
-        self.place(j, target, units)
-        return True
+        self.place(j, line, units)
+
+    def total_cost(self) -> int:
+        return int(self.demand_cost.sum())
 
     def result(self) -> MatchingResult:
-        problem = self.problem
-        cost = np.zeros(problem.demand_count, dtype=np.int64)
-        for j in np.flatnonzero(self.demand_line >= 0):
-            lines, unit_cost = self.candidates(int(j))
-            cost[j] = unit_cost[lines == self.demand_line[j]][0] * self.units[j]
         return MatchingResult(
-            demand_line=self.demand_line.copy(), schedule=self.schedule.copy(), demand_cost=cost
+            demand_line=self.demand_line.copy(),
+            schedule=self.schedule.copy(),
+            demand_cost=self.demand_cost.copy(),
         )
 
 
