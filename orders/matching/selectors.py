@@ -28,6 +28,7 @@ class OpenDemand:
 class FactoryTerms:
     factory_pk: int
     min_order_quantity: int
+    standard_lead_days: int
     price_level: int
     on_time_rate: float | None
 
@@ -51,7 +52,8 @@ def rfq_has_factory(*, rfq: RFQ) -> bool:
 
 
 def factory_terms(*, factory_pks: list[int]) -> dict[int, FactoryTerms]:
-    """Minimum order, price level and on-time record of verified factories (one query)."""
+    """Minimum order, lead time, price level and on-time record of verified factories
+    (one query)."""
     from factories import selectors as factory_selectors
 
     profiles = (
@@ -63,6 +65,7 @@ def factory_terms(*, factory_pks: list[int]) -> dict[int, FactoryTerms]:
         profile.organization_id: FactoryTerms(
             factory_pk=profile.organization_id,
             min_order_quantity=profile.min_order_quantity,
+            standard_lead_days=profile.standard_lead_days,
             price_level=profile.price_level,
             on_time_rate=_on_time_rate(profile),
         )

@@ -82,12 +82,12 @@ def batch_match_plan(
         category_pks=sorted({demand.category_pk for demand in demands}), start=today, end=end
     )
     terms = selectors.factory_terms(factory_pks=sorted({key[0] for key in free}))
-    problem, line_factory = _problem(demands, free, terms, today)
+    problem, line_factory, lead_days = _problem(demands, free, terms, today)
     result = algorithm.match(problem)
     return BatchPlan(
         demands=len(demands),
         demanded_units=sum(demand.quantity for demand in demands),
-        assignments=_assignments(demands, result, line_factory, today),
+        assignments=_assignments(demands, result, line_factory, lead_days, today),
     )
 
 
@@ -143,12 +143,20 @@ def _problem(demands, free, terms, today):
             capacity_grid[index, (day - today).days] = units
     line_factory = np.array([factory for factory, _category in lines], dtype=np.int64)
     min_order = np.array([terms[f].min_order_quantity for f in line_factory], dtype=np.int64)
+    lead_days = np.array([terms[f].standard_lead_days for f in line_factory], dtype=np.int64)
     unit_cost = np.array([_unit_cost(terms[f]) for f in line_factory], dtype=np.int64)
     lines_by_category: dict[int, list[int]] = defaultdict(list)
     for index, (_factory, category) in enumerate(lines):
         lines_by_category[category].append(index)
+    # The rules of factory search (ADR 0002): the order is at least the factory's minimum,
+    # and the factory's standard lead time ends by the ready-by day.
     eligible = [
-        [i for i in lines_by_category[d.category_pk] if min_order[i] <= d.quantity] for d in demands
+        [
+            i
+            for i in lines_by_category[d.category_pk]
+            if min_order[i] <= d.quantity and lead_days[i] <= (d.ready_by - today).days
+        ]
+        for d in demands
     ]
     flat = np.array([i for options in eligible for i in options], dtype=np.int64)
     problem = algorithm.MatchingProblem(
@@ -163,7 +171,7 @@ def _problem(demands, free, terms, today):
         eligible_line=flat,
         eligible_cost=unit_cost[flat] if flat.size else flat,
     )
-    return problem, line_factory
+    return problem, line_factory, lead_days
 
 
 def _unit_cost(terms: selectors.FactoryTerms) -> int:
@@ -171,7 +179,9 @@ def _unit_cost(terms: selectors.FactoryTerms) -> int:
     return PRICE_LEVEL_COST * terms.price_level + round(LATENESS_COST * (1 - on_time))
 
 
-def _assignments(demands, result, line_factory, today) -> list[Assignment]:
+def _assignments(demands, result, line_factory, lead_days, today) -> list[Assignment]:
+    """Completion as factory search reports it: the last production day, never before the
+    factory's standard lead time has passed."""
     assignments = []
     for j, demand in enumerate(demands):
         line = int(result.demand_line[j])
@@ -183,7 +193,8 @@ def _assignments(demands, result, line_factory, today) -> list[Assignment]:
                 rfq_pk=demand.rfq_pk,
                 factory_pk=int(line_factory[line]),
                 units=int(result.schedule[j].sum()),
-                completion=today + datetime.timedelta(days=int(days[-1])),
+                completion=today
+                + datetime.timedelta(days=max(int(days[-1]), int(lead_days[line]))),
                 share=float(result.schedule[j].sum() / demand.quantity),
             )
         )

@@ -70,11 +70,11 @@ def buyer():
 @pytest.mark.django_db
 def test_plan_gives_each_rfq_one_factory_of_its_category_with_room_before_ready_by(shirts, buyer):
     other = make_category("batch-shoes")
-    small = make_factory(shirts, units=10, price_level=1)  # 10/day: too little by day 5
+    small = make_factory(shirts, units=10, price_level=1)  # 10/day: 90 units by day 8
     roomy = make_factory(shirts, units=100, price_level=4)
     make_factory(other, units=500, price_level=1)
-    first = make_rfq(*buyer, shirts, quantity=300, ready_in_days=5)
-    second = make_rfq(*buyer, shirts, quantity=50, ready_in_days=5)
+    first = make_rfq(*buyer, shirts, quantity=300, ready_in_days=8)
+    second = make_rfq(*buyer, shirts, quantity=50, ready_in_days=8)
 
     plan = services.batch_match_plan()
 
@@ -83,16 +83,18 @@ def test_plan_gives_each_rfq_one_factory_of_its_category_with_room_before_ready_
     assert plan.demanded_units == 350
     assert by_rfq[first.pk].factory_pk == roomy.pk
     assert by_rfq[first.pk].units == 300
-    assert by_rfq[first.pk].completion == timezone.localdate() + datetime.timedelta(days=2)
-    assert by_rfq[second.pk].factory_pk == small.pk  # cheaper, and fits: 60 units by day 5
+    # Produced by day 2, reported after the default 7-day lead time, as search does.
+    assert by_rfq[first.pk].completion == timezone.localdate() + datetime.timedelta(days=7)
+    assert by_rfq[second.pk].factory_pk == small.pk  # cheaper, and 50 fit in its 90
     assert by_rfq[second.pk].units == 50
     assert plan.assigned_units == 350
 
 
 @pytest.mark.django_db
-def test_plan_skips_invited_new_and_closed_rfqs_and_unverified_or_too_big_factories(shirts, buyer):
+def test_plan_skips_invited_new_and_closed_rfqs_and_factories_that_cannot_take_them(shirts, buyer):
     make_factory(shirts, units=100, verified=False)
     make_factory(shirts, units=100, min_order_quantity=500)
+    make_factory(shirts, units=100, standard_lead_days=10)  # cannot finish by day 9
     invited = make_rfq(*buyer, shirts, quantity=40, ready_in_days=9)
     RFQInvitation.objects.create(rfq=invited, factory=make_factory(shirts, units=0))
     cancelled = make_rfq(*buyer, shirts, quantity=40, ready_in_days=9)
@@ -104,7 +106,7 @@ def test_plan_skips_invited_new_and_closed_rfqs_and_unverified_or_too_big_factor
     plan = services.batch_match_plan()
 
     assert plan.demands == 1
-    assert plan.assignments == []  # the only factories are unverified or need 500+ units
+    assert plan.assignments == []  # unverified, 500+ units minimum, or 10 days' lead time
 
 
 @pytest.mark.django_db
@@ -123,7 +125,7 @@ def test_plan_reads_with_a_constant_number_of_queries(shirts, buyer, django_asse
 
 @pytest.mark.django_db
 def test_apply_invites_the_planned_factory_once_even_when_run_twice(shirts, buyer):
-    factory = make_factory(shirts, units=100)
+    factory = make_factory(shirts, units=100, standard_lead_days=1)
     rfq = make_rfq(*buyer, shirts, quantity=150, ready_in_days=6)
     plan = services.batch_match_plan()
 
@@ -144,8 +146,8 @@ def test_apply_invites_the_planned_factory_once_even_when_run_twice(shirts, buye
 @pytest.mark.django_db
 def test_apply_leaves_rfqs_that_closed_or_got_a_factory_meanwhile(shirts, buyer):
     make_factory(shirts, units=100)
-    closed = make_rfq(*buyer, shirts, quantity=60, ready_in_days=6)
-    matched = make_rfq(*buyer, shirts, quantity=60, ready_in_days=6)
+    closed = make_rfq(*buyer, shirts, quantity=60, ready_in_days=8)
+    matched = make_rfq(*buyer, shirts, quantity=60, ready_in_days=8)
     plan = services.batch_match_plan()
     RFQ.objects.filter(pk=closed.pk).update(status=RFQ.Status.CANCELLED)
     earlier = make_factory(shirts, units=0)
