@@ -41,27 +41,36 @@ def _prefix() -> str:
     return getattr(settings, "WORKER_HEARTBEAT_KEY_PREFIX", HEARTBEAT_KEY_PREFIX)
 
 
+def _index_key() -> str:
+    # One sorted set (member: worker, score: last beat) so a probe never scans the keyspace.
+    return _prefix() + "@index"
+
+
+def _stale_before() -> float:
+    return time.time() - settings.WORKER_HEARTBEAT_SECONDS * 3
+
+
 def check_worker() -> tuple[bool, str]:
     try:
-        keys = list(_redis().scan_iter(match=_prefix() + "*", count=100))
+        alive = _redis().zcount(_index_key(), _stale_before(), "+inf")
     except Exception as error:
         return False, type(error).__name__
-    if not keys:
+    if not alive:
         return False, "no worker heartbeat"
-    return True, f"{len(keys)} worker(s)"
+    return True, f"{alive} worker(s)"
 
 
 _heartbeat_stop = threading.Event()
 
 
-def _heartbeat_key(hostname: str | None) -> str:
-    return _prefix() + (hostname or socket.gethostname())
+def _worker_name(hostname: str | None) -> str:
+    return hostname or socket.gethostname()
 
 
 def start_worker_heartbeat(hostname: str | None = None) -> threading.Thread:
-    """Called in the worker: refresh a key that expires if the worker dies."""
+    """Called in the worker: beat every few seconds; silence for 3 intervals means dead."""
     interval = settings.WORKER_HEARTBEAT_SECONDS
-    key = _heartbeat_key(hostname)
+    name = _worker_name(hostname)
     _heartbeat_stop.clear()
 
     def beat() -> None:
@@ -69,7 +78,13 @@ def start_worker_heartbeat(hostname: str | None = None) -> threading.Thread:
         while not _heartbeat_stop.is_set():
             # A failed beat is retried next time; /healthz shows the gap meanwhile.
             with contextlib.suppress(Exception):
-                client.set(key, int(time.time()), ex=interval * 3)
+                now = time.time()
+                pipeline = client.pipeline()
+                # The per-worker key (with expiry) lets tools wait for one named worker.
+                pipeline.set(_prefix() + name, int(now), ex=interval * 3)
+                pipeline.zadd(_index_key(), {name: now})
+                pipeline.zremrangebyscore(_index_key(), "-inf", _stale_before())
+                pipeline.execute()
             _heartbeat_stop.wait(interval)
 
     thread = threading.Thread(target=beat, name="c2m-heartbeat", daemon=True)
@@ -80,5 +95,8 @@ def start_worker_heartbeat(hostname: str | None = None) -> threading.Thread:
 def stop_worker_heartbeat(hostname: str | None = None) -> None:
     """Called when the worker shuts down cleanly, so /healthz notices at once."""
     _heartbeat_stop.set()
+    name = _worker_name(hostname)
     with contextlib.suppress(Exception):
-        _redis().delete(_heartbeat_key(hostname))
+        client = _redis()
+        client.delete(_prefix() + name)
+        client.zrem(_index_key(), name)

@@ -39,3 +39,21 @@ def test_unavailable_when_redis_does_not_answer(client, settings):
     assert checks["redis"]["ok"] is False
     assert checks["worker"]["ok"] is False
     assert checks["database"]["ok"] is True
+
+
+def test_a_worker_silent_for_three_intervals_counts_as_dead(client, settings):
+    import time
+
+    from redis import Redis
+
+    settings.WORKER_HEARTBEAT_KEY_PREFIX = "c2m:test-stale-worker:"
+    redis = Redis.from_url(settings.REDIS_URL)
+    index = "c2m:test-stale-worker:@index"
+    silent_for = settings.WORKER_HEARTBEAT_SECONDS * 3 + 1
+    redis.zadd(index, {"gone@host": time.time() - silent_for})
+    try:
+        response = client.get("/healthz")
+        assert response.status_code == 503
+        assert response.json()["checks"]["worker"]["detail"] == "no worker heartbeat"
+    finally:
+        redis.delete(index)

@@ -31,3 +31,25 @@ def test_sign_in_page_is_translated(client):
     page = client.get("/accounts/login/").content.decode()
     assert "忘记密码" in page  # django-allauth's own Chinese catalogue, inside our layout
     assert "C2M 平台" in page
+
+
+def test_committed_mo_matches_the_po():
+    from pathlib import Path
+
+    import polib
+
+    directory = Path(__file__).resolve().parents[2] / "locale/zh_Hans/LC_MESSAGES"
+    po = polib.pofile(str(directory / "django.po"))
+    mo = polib.mofile(str(directory / "django.mo"))
+    compiled = {(entry.msgctxt, entry.msgid): entry for entry in mo}
+    stale = [
+        entry.msgid
+        for entry in po.translated_entries()
+        if (entry.msgctxt, entry.msgid) not in compiled
+        or (entry.msgstr or entry.msgstr_plural.get(0))
+        != (
+            compiled[(entry.msgctxt, entry.msgid)].msgstr
+            or compiled[(entry.msgctxt, entry.msgid)].msgstr_plural.get(0)
+        )
+    ]
+    assert stale == [], "run `make messages` (or scripts/compile_messages.py) and commit the .mo"
