@@ -62,16 +62,24 @@ def order_list(*, organization: Organization) -> QuerySet[Order]:
     )
 
 
-def order_get(*, organization: Organization, pk: int) -> Order:
-    queryset = order_list(organization=organization).prefetch_related(
+ORDER_DETAIL_RELATIONS = ("events", "production_reports", "inspections__photos")
+ORDER_PAGE_RELATIONS = (*ORDER_DETAIL_RELATIONS, "disputes__evidence")
+
+
+def order_get(
+    *, organization: Organization, pk: int, relations: tuple[str, ...] = ORDER_PAGE_RELATIONS
+) -> Order:
+    """One order with the related rows its view shows, prefetched (one query each)."""
+    lookups: list = [
         Prefetch(
             "events",
             queryset=OrderEvent.objects.select_related("actor", "actor_organization"),
-        ),
-        "production_reports",
-        "inspections__photos",
-        "disputes__evidence",
-    )
+        )
+        if relation == "events"
+        else relation
+        for relation in relations
+    ]
+    queryset = order_list(organization=organization).prefetch_related(*lookups)
     return get_for_organization_or_404(queryset, organization, pk=pk)
 
 

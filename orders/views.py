@@ -337,7 +337,7 @@ def _back(pk: int) -> HttpResponse:
 @domain_errors
 def order_transition(request: HttpRequest, pk: int) -> HttpResponse:
     organization = _organization(request)
-    order = selectors.order_get(organization=organization, pk=pk)
+    order = selectors.order_get(organization=organization, pk=pk, relations=())
     action = request.POST.get("action", "")
     details: dict = {}
     note = request.POST.get("note", "")
@@ -387,7 +387,7 @@ def order_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 def order_progress(request: HttpRequest, pk: int) -> HttpResponse:
     organization = _organization(request)
-    order = selectors.order_get(organization=organization, pk=pk)
+    order = selectors.order_get(organization=organization, pk=pk, relations=())
     form = ProgressForm(request.POST)
     if form.is_valid():
         try:
@@ -414,7 +414,7 @@ def order_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 def order_repeat(request: HttpRequest, pk: int) -> HttpResponse:
     organization = _organization(request)
-    order = selectors.order_get(organization=organization, pk=pk)
+    order = selectors.order_get(organization=organization, pk=pk, relations=())
     form = RepeatForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.errors.as_text())
@@ -438,7 +438,7 @@ def order_repeat(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 def order_review(request: HttpRequest, pk: int) -> HttpResponse:
     organization = _organization(request)
-    order = selectors.order_get(organization=organization, pk=pk)
+    order = selectors.order_get(organization=organization, pk=pk, relations=())
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:

@@ -172,7 +172,9 @@ class QuoteWithdrawApi(OrdersAPIView):
 
 
 def _order_body(view: OrdersAPIView, order_pk: int) -> dict:
-    order = selectors.order_get(organization=view.organization, pk=order_pk)
+    order = selectors.order_get(
+        organization=view.organization, pk=order_pk, relations=selectors.ORDER_DETAIL_RELATIONS
+    )
     return OrderOutputSerializer(order, context={"organization": view.organization}).data
 
 
@@ -277,7 +279,7 @@ class OrderTransitionApi(OrdersAPIView):
 
     @extend_schema(request=InputSerializer, responses={200: OrderOutputSerializer})
     def post(self, request, pk: int):
-        order = selectors.order_get(organization=self.organization, pk=pk)
+        order = selectors.order_get(organization=self.organization, pk=pk, relations=())
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         details = dict(data.validated_data)
@@ -298,7 +300,7 @@ class OrderTransitionApi(OrdersAPIView):
 class OrderEventsApi(OrdersAPIView):
     @extend_schema(responses={200: EventOutputSerializer(many=True)})
     def get(self, request, pk: int):
-        order = selectors.order_get(organization=self.organization, pk=pk)
+        order = selectors.order_get(organization=self.organization, pk=pk, relations=("events",))
         return Response({"results": EventOutputSerializer(order.events.all(), many=True).data})
 
 
@@ -310,13 +312,15 @@ class OrderProgressApi(OrdersAPIView):
 
     @extend_schema(responses={200: ProgressPointSerializer(many=True)})
     def get(self, request, pk: int):
-        order = selectors.order_get(organization=self.organization, pk=pk)
+        order = selectors.order_get(
+            organization=self.organization, pk=pk, relations=("production_reports",)
+        )
         points = selectors.production_progress(order)
         return Response({"results": ProgressPointSerializer(points, many=True).data})
 
     @extend_schema(request=InputSerializer, responses={201: ProgressPointSerializer(many=True)})
     def post(self, request, pk: int):
-        order = selectors.order_get(organization=self.organization, pk=pk)
+        order = selectors.order_get(organization=self.organization, pk=pk, relations=())
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.production_progress_record(
@@ -325,7 +329,9 @@ class OrderProgressApi(OrdersAPIView):
             acting_user=request.user,
             **data.validated_data,
         )
-        order = selectors.order_get(organization=self.organization, pk=pk)
+        order = selectors.order_get(
+            organization=self.organization, pk=pk, relations=("production_reports",)
+        )
         points = selectors.production_progress(order)
         return Response(
             {"results": ProgressPointSerializer(points, many=True).data},
@@ -341,7 +347,7 @@ class OrderRepeatApi(OrdersAPIView):
     @extend_schema(request=InputSerializer, responses={201: OrderOutputSerializer})
     @idempotent
     def post(self, request, pk: int):
-        order = selectors.order_get(organization=self.organization, pk=pk)
+        order = selectors.order_get(organization=self.organization, pk=pk, relations=())
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         repeat = services.order_repeat(
@@ -378,7 +384,7 @@ class OrderReviewApi(OrdersAPIView):
 
     @extend_schema(request=InputSerializer, responses={201: ReviewOutputSerializer})
     def post(self, request, pk: int):
-        order = selectors.order_get(organization=self.organization, pk=pk)
+        order = selectors.order_get(organization=self.organization, pk=pk, relations=())
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review = services.review_create(
