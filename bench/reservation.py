@@ -168,7 +168,8 @@ def _check_consistency(factory_id: int, category_id: int, extra_units: int) -> b
 
 
 def _run(method: str, scope: str, workers: int, seconds: float, ids: tuple[int, int]):
-    context = multiprocessing.get_context("spawn")
+    # fork: the children inherit the loaded project (the parent closed its connection).
+    context = multiprocessing.get_context("fork")
     ready = context.Barrier(workers + 1)
     results = context.Queue()
     processes = [

@@ -416,3 +416,6 @@ def seed() -> None:
     if evergreen is not None:
         _approved_history(evergreen)
         _demo_reservations(evergreen, categories["shirts"])
+    for spec in specs:  # what the nightly task would compute (bookings, utilisation)
+        organization = Organization.objects.get(slug=spec["slug"])
+        services.factory_performance_refresh(factory=organization)
