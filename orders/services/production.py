@@ -137,19 +137,36 @@ NEXT_ACTOR: dict[str, str] = {
 }
 
 
+def _reminder_body(order: Order, now: datetime.datetime) -> str:
+    lapsed = order.hold_expires_at is not None and order.hold_expires_at < now
+    if order.status == OrderStatus.AWAITING_PAYMENT and lapsed:
+        assert order.hold_expires_at is not None
+        return _(
+            "The capacity hold lapsed on %(date)s: the days are no longer reserved. Pay "
+            "now and production re-reserves them if they are still free."
+        ) % {"date": timezone.localtime(order.hold_expires_at).date()}
+    if order.status == OrderStatus.IN_PRODUCTION:
+        return _("The promised ready date %(date)s has passed.") % {"date": order.ready_by}
+    return _("Nothing has happened since %(date)s.") % {
+        "date": timezone.localtime(order.status_changed_at).date()
+    }
+
+
 @transaction.atomic
 def orders_remind_overdue(*, now: datetime.datetime | None = None) -> int:
-    """Remind whoever must act on an order that has waited longer than ORDERS_OVERDUE_AFTER
-    (and the factory of an order in production past its promised date). At most one reminder
-    per period per order: running it twice sends nothing new."""
+    """Remind whoever must act on an order that has waited longer than ORDERS_OVERDUE_AFTER,
+    the factory of an order in production past its promised date, and the buyer whose
+    capacity hold lapsed before payment. At most one reminder per period per order: running
+    it twice sends nothing new."""
     now = now or timezone.now()
     cutoff = now - settings.ORDERS_OVERDUE_AFTER
     not_reminded = Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=cutoff)
     waiting = Q(status__in=list(NEXT_ACTOR), status_changed_at__lt=cutoff)
     late = Q(status=OrderStatus.IN_PRODUCTION, ready_by__lt=timezone.localdate(now))
+    hold_lapsed = Q(status=OrderStatus.AWAITING_PAYMENT, hold_expires_at__lt=now)
     overdue = (
         Order.objects.select_for_update(of=("self",), skip_locked=True)
-        .filter(not_reminded & (waiting | late))
+        .filter(not_reminded & (waiting | late | hold_lapsed))
         .select_related("buyer", "factory")
     )
     count = 0
@@ -161,8 +178,7 @@ def orders_remind_overdue(*, now: datetime.datetime | None = None) -> int:
             organization=organization,
             title=_("Overdue: %(number)s is waiting for you (%(status)s)")
             % {"number": order.number, "status": order.get_status_display()},
-            body=_("Nothing has happened since %(date)s.")
-            % {"date": timezone.localtime(order.status_changed_at).date()},
+            body=_reminder_body(order, now),
         )
         Order.objects.filter(pk=order.pk).update(last_reminded_at=now)
         count += 1

@@ -406,3 +406,14 @@ def test_emails_leave_after_commit(deal, django_capture_on_commit_callbacks):
         drive(deal, S.SAMPLE_SHIPPED)
     subjects = [message.subject for message in mail.outbox]
     assert any("Sample shipped" in subject for subject in subjects)
+
+
+def test_buyer_is_told_when_the_hold_lapses_before_payment(deal):
+    order = drive(deal, S.AWAITING_PAYMENT)
+    assert services.orders_remind_overdue() == 0
+    Order.objects.filter(pk=order.pk).update(
+        hold_expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    assert services.orders_remind_overdue() == 1
+    reminder = Notification.objects.filter(organization=deal.buyer, title__startswith="Overdue")
+    assert "capacity hold lapsed" in reminder.get().body
