@@ -142,11 +142,13 @@ def _reserve(
         if winner is not None and _same_request(winner, factory, category, days, status):
             return winner
         raise ReservationReferenceError(reference) from error
-    _take(organization_id=factory.pk, category_id=category.pk, days=days, column=status)
     ReservationDay.objects.bulk_create(
         ReservationDay(reservation=reservation, date=day, units=units) for day, units in days
     )
     _event(reservation, status)
+    # The hot calendar rows are taken last, so their row locks are held only for these
+    # UPDATEs and the commit; a refusal rolls the rows above back with them.
+    _take(organization_id=factory.pk, category_id=category.pk, days=days, column=status)
     return reservation
 
 
