@@ -14,6 +14,10 @@ BAR_HEIGHT = 22
 LABEL_WIDTH = 180
 
 
+def _short(label: str, limit: int = 24) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
 def quote_comparison_svg(rows: list[dict]) -> SafeString:
     """rows: {"label", "unit_price" (Decimal), "currency", "lead_time_days"}. Two bar groups:
     unit price and lead time, each scaled to its own maximum."""
@@ -38,7 +42,7 @@ def quote_comparison_svg(rows: list[dict]) -> SafeString:
                 "<title>{}</title></rect>"
                 '<text x="{}" y="{}" class="chart-value">{}</text>',
                 top + 16,
-                row["label"],
+                _short(str(row["label"])),
                 LABEL_WIDTH,
                 top,
                 f"{price_width:.1f}",
@@ -92,8 +96,19 @@ def progress_svg(points: list[ProgressPoint], quantity: int) -> SafeString:
         return f"{left + index * step:.1f},{top + plot_h - plot_h * value / top_value:.1f}"
 
     planned = " ".join(xy(i, p.planned_cumulative) for i, p in enumerate(points))
+    reported_until = max((index for index, point in enumerate(points) if point.actual), default=-1)
     actual = " ".join(
-        xy(i, p.actual_cumulative) for i, p in enumerate(points) if p.actual or p.actual_cumulative
+        xy(index, point.actual_cumulative)
+        for index, point in enumerate(points[: reported_until + 1])
+    )
+    dots = format_html_join(
+        "",
+        '<circle cx="{}" cy="{}" r="3.5" fill="#2b8a3e"><title>{}: {}</title></circle>',
+        (
+            (*xy(index, point.actual_cumulative).split(","), point.day.isoformat(), point.actual)
+            for index, point in enumerate(points)
+            if point.actual
+        ),
     )
     ticks = format_html_join(
         "",
@@ -113,7 +128,7 @@ def progress_svg(points: list[ProgressPoint], quantity: int) -> SafeString:
         'stroke-dasharray="6 4">'
         "<title>{}</title></polyline>"
         '<polyline points="{}" fill="none" stroke="#2b8a3e" stroke-width="3">'
-        "<title>{}</title></polyline>"
+        "<title>{}</title></polyline>{}"
         '{}<text x="{}" y="{}" class="chart-value">{}</text>'
         '<text x="{}" y="{}" class="chart-value" '
         'fill="#2b8a3e">{}</text></svg>',
@@ -131,6 +146,7 @@ def progress_svg(points: list[ProgressPoint], quantity: int) -> SafeString:
         _("Plan"),
         actual,
         _("Actual"),
+        dots,
         ticks,
         left + 8,
         top + 12,

@@ -54,7 +54,7 @@ SCENARIOS = [
     ("Flannel check shirts", 80, OrderStatus.SAMPLE_REJECTED),
     ("Chambray shirts", 100, OrderStatus.AWAITING_PAYMENT),
     ("Seersucker shirts", 70, OrderStatus.PAID),
-    ("Twill shirts", 150, OrderStatus.IN_PRODUCTION),
+    ("Twill shirts", 1200, OrderStatus.IN_PRODUCTION),
     ("Mandarin-collar shirts", 60, OrderStatus.INSPECTION),
     ("Camp-collar shirts", 90, OrderStatus.SHIPPED),
     ("Henley shirts", 60, OrderStatus.DELIVERED),
@@ -74,9 +74,14 @@ STEPS = {
         ("mark_paid", "buyer"),
     ],
 }
-STEPS[OrderStatus.IN_PRODUCTION] = [*STEPS[OrderStatus.PAID], ("start_production", "factory")]
+STEPS[OrderStatus.IN_PRODUCTION] = [
+    *STEPS[OrderStatus.PAID],
+    ("start_production", "factory"),
+    ("progress_partial", "factory"),
+]
 STEPS[OrderStatus.INSPECTION] = [
-    *STEPS[OrderStatus.IN_PRODUCTION],
+    *STEPS[OrderStatus.PAID],
+    ("start_production", "factory"),
     ("progress", "factory"),
     ("finish_production", "factory"),
     ("failed_inspection", "factory"),
@@ -147,14 +152,14 @@ def _drive(order: Order, steps, parties: dict[str, tuple[Organization, User]]) -
     for step, party in steps:
         organization, user = parties[party]
         order.refresh_from_db()
-        if step == "progress":
+        if step in ("progress", "progress_partial"):
             services.production_progress_record(
                 order=order,
                 acting_organization=organization,
                 acting_user=user,
                 day=timezone.localdate(),
-                units=order.quantity,
-                note="Full lot finished in one shift.",
+                units=order.quantity if step == "progress" else order.quantity // 6,
+                note="Cutting and first sewing batch." if step == "progress_partial" else "",
             )
             continue
         action, details = _details(step, order)
@@ -243,6 +248,7 @@ def _scenario(
             acting_organization=factory,
             acting_user=_owner(factory),
             unit_price=Money.from_decimal(Decimal("37.20")),
+            tiers=[(200, Money.from_decimal(Decimal("36.20")))],
         )
         return
     order = services.quote_accept(

@@ -93,19 +93,24 @@ class ProgressPoint:
 
 
 def production_progress(order: Order) -> list[ProgressPoint]:
-    """Plan against actual, day by day, cumulative (for the chart and the API)."""
+    """Plan against actual, cumulative, for every day from the day before the first planned
+    or reported day (a zero baseline) to the last one: the chart and the API share it."""
     planned = {
         datetime.date.fromisoformat(day): units for day, units in order.production_plan.items()
     }
     actual = {report.day: report.units for report in order.production_reports.all()}
-    days = sorted(set(planned) | set(actual))
+    days = set(planned) | set(actual)
+    if not days:
+        return []
+    day = min(days) - datetime.timedelta(days=1)
     points, planned_total, actual_total = [], 0, 0
-    for day in days:
+    while day <= max(days):
         planned_total += planned.get(day, 0)
         actual_total += actual.get(day, 0)
         points.append(
             ProgressPoint(day, planned.get(day, 0), actual.get(day, 0), planned_total, actual_total)
         )
+        day += datetime.timedelta(days=1)
     return points
 
 

@@ -111,6 +111,7 @@ def _quote_rows(quotes: list[Quote], record: dict[int, dict], quantity: int) -> 
                 "currency": quote.currency,
                 "total": unit * quantity,
                 "lead_time_days": quote.lead_time_days,
+                "tier_applied": unit.amount_minor != quote.unit_price_minor,
                 "record": record.get(quote.factory_id, {}),
             }
         )

@@ -179,13 +179,15 @@ def test_production_progress_reported_and_charted(deal):
     )
     assert response.status_code == 201, response.content
     points = response.json()["results"]
-    assert points[0]["actual"] == 80
+    by_day = {point["day"]: point for point in points}
+    assert points[0]["planned_cumulative"] == points[0]["actual_cumulative"] == 0  # baseline
+    assert by_day[today]["actual"] == 80
     assert points[-1]["planned_cumulative"] == 300
     assert points[-1]["actual_cumulative"] == 80
     again = client.post(
         f"/api/v1/orders/{order.pk}/progress/", {"day": today, "units": 90}, format="json"
     )
-    assert again.json()["results"][0]["actual"] == 90
+    assert {point["day"]: point for point in again.json()["results"]}[today]["actual"] == 90
     assert ProductionReport.objects.filter(order=order).count() == 1
     too_many = client.post(
         f"/api/v1/orders/{order.pk}/progress/", {"day": today, "units": 301}, format="json"
