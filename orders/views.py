@@ -11,6 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -100,6 +103,7 @@ def rfq_create(request: HttpRequest) -> HttpResponse:
 
 
 def _quote_rows(quotes: list[Quote], record: dict[int, dict], quantity: int) -> list[dict]:
+    today = timezone.localdate()
     rows = []
     for quote in quotes:
         unit = quote.unit_price_for(quantity)
@@ -112,6 +116,7 @@ def _quote_rows(quotes: list[Quote], record: dict[int, dict], quantity: int) -> 
                 "total": unit * quantity,
                 "lead_time_days": quote.lead_time_days,
                 "tier_applied": unit.amount_minor != quote.unit_price_minor,
+                "expired": quote.valid_until < today,
                 "record": record.get(quote.factory_id, {}),
             }
         )
@@ -258,8 +263,10 @@ def rfq_message(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
     else:
         messages.error(request, form.errors.as_text())
-    suffix = f"?factory={factory.slug}" if factory else ""
-    return redirect(f"{request.path.rsplit('/messages/', 1)[0]}/{suffix}")
+    target = reverse("orders:rfq_detail", kwargs={"pk": pk})
+    if factory is not None:
+        target += "?" + urlencode({"factory": factory.slug})
+    return redirect(target + "#thread")
 
 
 # --- orders --------------------------------------------------------------------------------

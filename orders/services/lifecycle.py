@@ -303,6 +303,7 @@ def _notify_transition(order: Order, *, transition: Transition, party: Party, no
 # --- effects: what each action writes besides the status ----------------------------------
 
 _CHANGED_FIELDS = {
+    "skip_sample": ["with_sample", "sample_fee_minor"],
     "ship_sample": ["sample_carrier", "sample_tracking_number"],
     "mark_paid": ["paid_at"],
     "start_production": ["production_started_at", "capacity_booked", "hold_expires_at"],
@@ -325,6 +326,14 @@ def _text(details: Details, key: str, *, required: bool, max_length: int = 100) 
     if len(value) > max_length:
         raise ValidationError({key: [_("At most %(n)d characters.") % {"n": max_length}]})
     return value
+
+
+def _on_skip_sample(order: Order, **_context) -> Details:
+    if order.status == OrderStatus.SAMPLE_REQUESTED:
+        # No sample was made: nothing to pay for it. After a rejected sample the fee stands.
+        order.with_sample = False
+        order.sample_fee_minor = 0
+    return {"sample_fee": order.sample_fee.as_wire()}
 
 
 def _on_ship_sample(order: Order, *, details: Details, **_context) -> Details:
@@ -519,6 +528,7 @@ def _on_cancel(order: Order, *, note: str, **_context) -> Details:
 
 
 _EFFECTS: dict[str, Callable[..., Details]] = {
+    "skip_sample": _on_skip_sample,
     "ship_sample": _on_ship_sample,
     "reject_sample": _on_reject_sample,
     "mark_paid": _on_mark_paid,

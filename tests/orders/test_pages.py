@@ -161,3 +161,15 @@ def test_dashboard_shows_what_waits_for_each_party(deal):
     # sample_requested waits for the factory, not the buyer.
     assert 'Orders waiting for you</span>\n      <div class="kpi">0' in buyer_page
     assert 'Orders waiting for you</span>\n      <div class="kpi">1' in factory_page
+
+
+def test_buyer_counter_offer_from_the_page_lands_in_the_factory_thread(deal):
+    response = browser(deal.buyer_user).post(
+        f"/rfqs/{deal.rfq.pk}/messages/",
+        {"body": "Could you do 36?", "proposed_unit_price": "36.00", "factory": deal.factory.slug},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/rfqs/{deal.rfq.pk}/?factory={deal.factory.slug}#thread"
+    page = browser(deal.factory_user).get(f"/rfqs/{deal.rfq.pk}/").content.decode()
+    assert "Could you do 36?" in page
+    assert "CNY 36.00" in page

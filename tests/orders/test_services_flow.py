@@ -111,3 +111,18 @@ def test_notifications_and_email_go_to_the_other_party(deal):
     )
     assert any("Sample shipped" in title for title in titles)
     assert mail.outbox == []  # emails leave after commit only
+
+
+def test_skipping_the_sample_before_it_is_made_drops_the_fee(deal):
+    order = drive(deal, OrderStatus.SAMPLE_REQUESTED)
+    assert order.total.amount_minor == 300 * 3850 + 12000
+    drive_steps(deal, [("skip_sample", "buyer")])
+    order = deal.refresh()
+    assert (order.with_sample, order.sample_fee_minor) == (False, 0)
+    assert order.total.amount_minor == 300 * 3850
+
+
+def test_skipping_after_a_rejected_sample_keeps_the_fee(deal):
+    drive(deal, OrderStatus.SAMPLE_REJECTED)
+    drive_steps(deal, [("skip_sample", "buyer")])
+    assert deal.refresh().sample_fee_minor == 12000
