@@ -20,6 +20,7 @@ from marketplace.models import Organization
 from orders import capacity
 from orders.matching import algorithm, selectors
 from orders.models import RFQ, RFQInvitation
+from orders.services import rfq_invite_factories
 
 HORIZON_DAYS = 30  # the factories' rolling capacity calendar
 CHUNK_SIZE = 500  # demands per apply task; chunks are balanced, never below MIN_CHUNK_SIZE
@@ -118,8 +119,6 @@ def _apply_one(assignment: Assignment, factory: Organization | None) -> int:
         return 0
     if factory is None or not capacity.is_verified(factory=factory):
         return 0
-    from orders.services import rfq_invite_factories
-
     match = capacity.FactoryMatch(
         factory=factory,
         score=round(assignment.share, 4),
