@@ -3,10 +3,14 @@ the plan out in chunks of at least MIN_CHUNK_SIZE demands, never one task per de
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.core.cache import cache
 
 from orders.matching import services
+
+logger = logging.getLogger(__name__)
 
 RUN_LOCK_KEY = "orders:batch-match:running"
 RUN_LOCK_SECONDS = 15 * 60
@@ -20,6 +24,14 @@ def batch_match_task() -> int:
     try:
         plan = services.batch_match_plan()
         chunks = services.batch_match_chunks(plan=plan)
+        logger.info(
+            "batch match: %d open RFQs (%d units), %d matched (%d units) in %d chunks",
+            plan.demands,
+            plan.demanded_units,
+            len(plan.assignments),
+            plan.assigned_units,
+            len(chunks),
+        )
         for chunk in chunks:
             batch_match_apply_chunk_task.delay([a.as_payload() for a in chunk])
         return sum(len(chunk) for chunk in chunks)
