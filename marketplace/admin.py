@@ -16,6 +16,7 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ("user",)
+    readonly_fields = ("created_at",)
 
 
 @admin.register(User)
@@ -40,6 +41,8 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "kind", "verified", "created_at")
     list_filter = ("kind", "verified")
     search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("created_at",)
     inlines = (MembershipInline,)
     actions = ("mark_verified",)
 
@@ -55,6 +58,8 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ("role", "organization__kind")
     search_fields = ("user__email", "organization__name")
     autocomplete_fields = ("user", "organization")
+    list_select_related = ("user", "organization")
+    readonly_fields = ("created_at",)
 
 
 @admin.register(Invitation)

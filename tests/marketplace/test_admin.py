@@ -76,3 +76,53 @@ def test_admin_never_shows_invitation_secrets(client, operator):
     page = client.get(f"/admin/marketplace/invitation/{invitation.pk}/change/").content.decode()
     assert token not in page
     assert Invitation.objects.get(pk=invitation.pk).token_hash != token
+
+
+def test_staff_create_a_person_and_add_them_to_an_organization(client, operator):
+    organization, _owner = make_organization("factory", name="Staffed Works")
+    client.force_login(operator)
+    response = client.post(
+        "/admin/marketplace/user/add/",
+        {
+            "email": "New.Hire@Example.com",
+            "password1": "a-long-enough-passphrase-77",
+            "password2": "a-long-enough-passphrase-77",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    from marketplace.models import Membership, User
+
+    person = User.objects.get(email__iexact="new.hire@example.com")
+    response = client.post(
+        "/admin/marketplace/membership/add/",
+        {"user": person.pk, "organization": organization.pk, "role": "admin"},
+    )
+    assert response.status_code == 302
+    assert Membership.objects.get(user=person).organization == organization
+
+
+def test_staff_create_an_organization_with_its_owner(client, operator):
+    from marketplace.models import Membership
+
+    owner = make_user("owner.of.new@example.com")
+    client.force_login(operator)
+    response = client.post(
+        "/admin/marketplace/organization/add/",
+        {
+            "name": "Operator Made Ltd",
+            "slug": "operator-made",
+            "kind": "service_provider",
+            "verified": "on",
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-MIN_NUM_FORMS": "0",
+            "memberships-MAX_NUM_FORMS": "1000",
+            "memberships-0-user": owner.pk,
+            "memberships-0-role": "owner",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    organization = Organization.objects.get(slug="operator-made")
+    assert (organization.kind, organization.verified) == ("service_provider", True)
+    assert Membership.objects.get(organization=organization).user == owner
