@@ -102,6 +102,42 @@ class FactoryDetailApi(APIView):
         return Response(data)
 
 
+class SearchResultSerializer(serializers.Serializer):
+    """One search result (the shape `_search_result_body` builds)."""
+
+    factory = inline_serializer(
+        "SearchFactory",
+        {
+            "id": serializers.IntegerField(),
+            "slug": serializers.CharField(),
+            "name": serializers.CharField(),
+            "verified": serializers.BooleanField(),
+            "region": serializers.CharField(),
+            "city": serializers.CharField(),
+            "min_order_quantity": serializers.IntegerField(),
+            "standard_lead_days": serializers.IntegerField(),
+            "free_sampling": serializers.BooleanField(),
+            "price_level": serializers.IntegerField(),
+            "on_time_rate": serializers.FloatField(allow_null=True),
+            "rating": serializers.FloatField(allow_null=True),
+            "url": serializers.CharField(),
+        },
+    )
+    available_units = serializers.IntegerField()
+    earliest_completion = serializers.DateField()
+    score = serializers.FloatField()
+    free_capacity = inline_serializer(
+        "SearchFreeCapacity",
+        {
+            "start": serializers.DateField(help_text="the first day (today)"),
+            "units": serializers.ListField(
+                child=serializers.IntegerField(),
+                help_text="free units per day for 30 days from start (0 = none or closed)",
+            ),
+        },
+    )
+
+
 class FactorySearchApi(APIView):
     permission_classes = (AllowAny,)
 
@@ -125,40 +161,17 @@ class FactorySearchApi(APIView):
                 raise serializers.ValidationError(_("Choose a date after today."))
             return ready_by
 
-    class OutputSerializer(serializers.Serializer):
-        factory = inline_serializer(
-            "SearchFactory",
-            {
-                "id": serializers.IntegerField(),
-                "slug": serializers.CharField(),
-                "name": serializers.CharField(),
-                "verified": serializers.BooleanField(),
-                "region": serializers.CharField(),
-                "city": serializers.CharField(),
-                "min_order_quantity": serializers.IntegerField(),
-                "standard_lead_days": serializers.IntegerField(),
-                "free_sampling": serializers.BooleanField(),
-                "price_level": serializers.IntegerField(),
-                "on_time_rate": serializers.FloatField(allow_null=True),
-                "rating": serializers.FloatField(allow_null=True),
-                "url": serializers.CharField(),
-            },
-        )
-        available_units = serializers.IntegerField()
-        earliest_completion = serializers.DateField()
-        score = serializers.FloatField()
-        free_capacity = inline_serializer(
-            "SearchFreeCapacity",
-            {
-                "start": serializers.DateField(help_text="the first day (today)"),
-                "units": serializers.ListField(
-                    child=serializers.IntegerField(),
-                    help_text="free units per day for 30 days from start (0 = none or closed)",
-                ),
-            },
-        )
+    OutputSerializer = SearchResultSerializer
 
-    @extend_schema(parameters=[InputSerializer], responses={200: OutputSerializer(many=True)})
+    class PageSerializer(serializers.Serializer):
+        """Ranked results, best first, at most `limit`: one page, `next` is always null."""
+
+        count = serializers.IntegerField()
+        next = serializers.CharField(allow_null=True)
+        previous = serializers.CharField(allow_null=True)
+        results = SearchResultSerializer(many=True)
+
+    @extend_schema(parameters=[InputSerializer], responses={200: PageSerializer})
     def get(self, request):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

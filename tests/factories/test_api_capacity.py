@@ -229,3 +229,25 @@ def test_upload_four_clients(factory, today):
         response = clients[name].post(URL + "upload/", {"file": upload}, format="multipart")
         assert response.status_code == status, name
     assert snapshot(organization) == []
+
+
+def test_reservations_list_shows_who_holds_which_day(factory, category, today):
+    organization, owner = factory
+    services.capacity_fill_range(
+        organization=organization, category=category, start=today, end=today, units=10
+    )
+    services.capacity_book(
+        factory=organization, category=category, allocations={today: 4}, reference="order:77"
+    )
+    body = api_client(owner, organization).get(URL + "reservations/").json()
+    assert body["count"] == 1
+    reservation = body["results"][0]
+    assert (reservation["reference"], reservation["status"], reservation["quantity"]) == (
+        "order:77",
+        "booked",
+        4,
+    )
+    assert reservation["days"] == [{"date": today.isoformat(), "units": 4}]
+    other, other_owner = make_factory([make_category("shirts")])
+    assert api_client(other_owner, other).get(URL + "reservations/").json()["count"] == 0
+    assert api_client().get(URL + "reservations/").status_code == 401

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from factories import selectors, services
+from factories.api.views import SearchResultSerializer
 from tests.factories.conftest import make_category, make_factory
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +40,7 @@ def test_search_finds_factories_with_enough_free_capacity(category, today):
     assert result["available_units"] == 20 * 11
     assert result["earliest_completion"] == (today + days(7)).isoformat()
     assert 0 < result["score"] <= 1
+    assert SearchResultSerializer(data=result).is_valid(), "the documented schema holds"
     assert result["free_capacity"]["start"] == today.isoformat()
     assert result["free_capacity"]["units"] == [20] * 30
     assert small.slug not in slugs(body)
