@@ -17,6 +17,9 @@ def organization(request: HttpRequest) -> dict:
         }
     membership = getattr(request, "membership", None)
     current_organization = membership.organization if membership else None
+    all_memberships = getattr(request, "all_memberships", None)
+    if all_memberships is None:
+        all_memberships = list(memberships_for_user(user=request.user))
     unread = (
         partial(notifications_unread_count, user=request.user, organization=current_organization)
         if current_organization is not None
@@ -25,6 +28,6 @@ def organization(request: HttpRequest) -> dict:
     return {
         "current_membership": membership or None,
         "current_organization": current_organization,
-        "all_memberships": memberships_for_user(user=request.user),
+        "all_memberships": all_memberships,
         "unread_notifications_count": unread,
     }

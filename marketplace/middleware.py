@@ -16,6 +16,8 @@ def _current_membership(request: HttpRequest):
     if not request.user.is_authenticated:
         return None
     memberships = list(memberships_for_user(user=request.user))
+    # Kept for the top bar's switcher (context processor): one query per request, not two.
+    request.all_memberships = memberships  # type: ignore[attr-defined]
     chosen = request.session.get(SESSION_ORGANIZATION_KEY)
     for membership in memberships:
         if membership.organization.slug == chosen:

@@ -68,3 +68,25 @@ def test_navigation_follows_the_organization_kind(client, person_in_two_organiza
     client.post("/organization/switch/", {"organization": factory.slug})
     page = client.get("/dashboard/").content.decode()
     assert "Pearl River Works · Factory" in page
+
+
+def test_team_page_queries_do_not_grow_with_members(client):
+    from tests.helpers import add_member
+
+    organization, owner = make_organization("buyer")
+    client.force_login(owner)
+    client.get("/team/")  # warm the session
+    add_member(organization)
+
+    def count_queries() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/team/").status_code == 200
+        return len(captured)
+
+    few = count_queries()
+    for _member in range(10):
+        add_member(organization)
+    assert count_queries() == few
