@@ -19,7 +19,8 @@ RUN python -m pip install --no-deps -r requirements-prod.lock
 
 RUN groupadd --system c2m && useradd --system --gid c2m --home-dir /app --no-create-home c2m
 
-COPY --chown=c2m:c2m . .
+# Code stays root-owned (read-only for the app user); only uploads are writable.
+COPY . .
 
 # Static files are collected into the image (served by WhiteNoise). Production settings
 # refuse to load without these variables, so the build passes throwaway values; none of them
