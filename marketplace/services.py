@@ -32,11 +32,28 @@ def organization_create(
 ) -> Organization:
     if kind not in Organization.Kind.values:
         raise ValidationError({"organization_kind": [_("Unknown organization kind.")]})
-    organization = Organization.objects.create(
-        name=name.strip(), kind=kind, slug=slug or _unique_slug(name), verified=verified
-    )
+    organization = _organization_insert(name=name.strip(), kind=kind, slug=slug, verified=verified)
     Membership.objects.create(user=owner, organization=organization, role=Membership.Role.OWNER)
     return organization
+
+
+_SLUG_ATTEMPTS = 5
+
+
+def _organization_insert(*, name: str, kind: str, slug: str | None, verified: bool) -> Organization:
+    # Two sign-ups with the same name can both find the same slug free; the unique index
+    # decides, and the one that loses picks the next free slug instead of failing.
+    for _attempt in range(_SLUG_ATTEMPTS):
+        candidate = slug or _unique_slug(name)
+        try:
+            with transaction.atomic():
+                return Organization.objects.create(
+                    name=name, kind=kind, slug=candidate, verified=verified
+                )
+        except IntegrityError:
+            if slug is not None:
+                raise ValidationError({"slug": [_("This slug is already taken.")]}) from None
+    raise ValidationError({"organization_name": [_("Please try again in a moment.")]})
 
 
 def user_create(*, email: str, password: str, full_name: str = "") -> User:
