@@ -6,6 +6,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
 
 from marketplace.models import Organization
 from marketplace.tenancy import get_for_organization_or_404
@@ -169,3 +171,31 @@ def dashboard_counts(*, organization: Organization) -> dict:
     )
     open_rfqs = RFQ.objects.for_organization(organization).filter(status=RFQ.Status.OPEN).count()
     return {"open_rfqs": open_rfqs, **orders}
+
+
+def rfq_attachment_get(*, organization: Organization, rfq_pk: int, pk: int):
+    """An attachment of an RFQ the organization may see; 404 otherwise."""
+    from orders.models import RFQAttachment
+
+    rfq = rfq_get(organization=organization, pk=rfq_pk)
+    attachment = RFQAttachment.objects.filter(rfq=rfq, pk=pk).first()
+    if attachment is None:
+        raise Http404(_("Not found."))
+    return attachment.file, attachment.original_name
+
+
+def order_file_get(*, organization: Organization, order_pk: int, kind: str, pk: int):
+    """An inspection photo or a dispute's evidence of an order the organization is party
+    to; 404 otherwise. Returns the stored file and a download name."""
+    from orders.models import DisputeEvidence, InspectionPhoto
+
+    order = order_get(organization=organization, pk=order_pk, relations=())
+    if kind == "photo":
+        photo = InspectionPhoto.objects.filter(inspection__order=order, pk=pk).first()
+        if photo is not None:
+            return photo.image, (photo.image.name or "photo").rsplit("/", 1)[-1]
+    elif kind == "evidence":
+        item = DisputeEvidence.objects.filter(dispute__order=order, pk=pk).first()
+        if item is not None:
+            return item.file, item.original_name
+    raise Http404(_("Not found."))

@@ -11,6 +11,11 @@ urlpatterns = [
     path("rfqs/<int:pk>/cancel/", views.rfq_cancel, name="rfq_cancel"),
     path("rfqs/<int:pk>/quote/", views.quote_save, name="quote_save"),
     path("rfqs/<int:pk>/messages/", views.rfq_message, name="rfq_message"),
+    path(
+        "rfqs/<int:pk>/attachments/<int:attachment_pk>/",
+        views.rfq_attachment,
+        name="rfq_attachment",
+    ),
     path("quotes/<int:pk>/accept/", views.quote_accept, name="quote_accept"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
@@ -18,5 +23,6 @@ urlpatterns = [
     path("orders/<int:pk>/progress/", views.order_progress, name="order_progress"),
     path("orders/<int:pk>/repeat/", views.order_repeat, name="order_repeat"),
     path("orders/<int:pk>/review/", views.order_review, name="order_review"),
+    path("orders/<int:pk>/files/<str:kind>/<int:file_pk>/", views.order_file, name="order_file"),
     path("reviews/<int:pk>/reply/", views.review_reply, name="review_reply"),
 ]

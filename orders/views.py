@@ -9,7 +9,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -485,3 +485,29 @@ def review_reply(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
     return _back(review.order_id)
+
+
+def _download(stored, name: str) -> FileResponse:
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError as error:
+        raise Http404(_("Not found.")) from error
+    return FileResponse(handle, as_attachment=False, filename=name)
+
+
+@login_required
+@require_GET
+def rfq_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    stored, name = selectors.rfq_attachment_get(
+        organization=_organization(request), rfq_pk=pk, pk=attachment_pk
+    )
+    return _download(stored, name)
+
+
+@login_required
+@require_GET
+def order_file(request: HttpRequest, pk: int, kind: str, file_pk: int) -> FileResponse:
+    stored, name = selectors.order_file_get(
+        organization=_organization(request), order_pk=pk, kind=kind, pk=file_pk
+    )
+    return _download(stored, name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -82,7 +83,9 @@ class AttachmentOutputSerializer(serializers.Serializer):
     url = serializers.SerializerMethodField()
 
     def get_url(self, attachment) -> str:
-        return attachment.file.url
+        return reverse(
+            "api-rfq-attachment", kwargs={"pk": attachment.rfq_id, "attachment_pk": attachment.pk}
+        )
 
 
 class RFQOutputSerializer(serializers.Serializer):
@@ -192,7 +195,13 @@ class InspectionOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
     def get_photos(self, inspection) -> list[str]:
-        return [photo.image.url for photo in inspection.photos.all()]
+        return [
+            reverse(
+                "api-order-file",
+                kwargs={"pk": inspection.order_id, "kind": "photo", "file_pk": photo.pk},
+            )
+            for photo in inspection.photos.all()
+        ]
 
 
 class ProgressPointSerializer(serializers.Serializer):

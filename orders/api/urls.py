@@ -8,6 +8,11 @@ urlpatterns = [
     path("rfqs/<int:pk>/cancel/", views.RfqCancelApi.as_view(), name="api-rfq-cancel"),
     path("rfqs/<int:pk>/quotes/", views.RfqQuotesApi.as_view(), name="api-rfq-quotes"),
     path("rfqs/<int:pk>/messages/", views.RfqMessagesApi.as_view(), name="api-rfq-messages"),
+    path(
+        "rfqs/<int:pk>/attachments/<int:attachment_pk>/",
+        views.RfqAttachmentApi.as_view(),
+        name="api-rfq-attachment",
+    ),
     path("quotes/<int:pk>/", views.QuoteDetailApi.as_view(), name="api-quote"),
     path("quotes/<int:pk>/accept/", views.QuoteAcceptApi.as_view(), name="api-quote-accept"),
     path("quotes/<int:pk>/withdraw/", views.QuoteWithdrawApi.as_view(), name="api-quote-withdraw"),
@@ -22,5 +27,10 @@ urlpatterns = [
     path("orders/<int:pk>/progress/", views.OrderProgressApi.as_view(), name="api-order-progress"),
     path("orders/<int:pk>/repeat/", views.OrderRepeatApi.as_view(), name="api-order-repeat"),
     path("orders/<int:pk>/review/", views.OrderReviewApi.as_view(), name="api-order-review"),
+    path(
+        "orders/<int:pk>/files/<str:kind>/<int:file_pk>/",
+        views.OrderFileApi.as_view(),
+        name="api-order-file",
+    ),
     path("reviews/<int:pk>/reply/", views.ReviewReplyApi.as_view(), name="api-review-reply"),
 ]

@@ -6,6 +6,7 @@ one service and renders the result. Domain conflicts are 409, the other party's 
 
 from __future__ import annotations
 
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -415,3 +416,21 @@ class ReviewReplyApi(OrdersAPIView):
             reply=data.validated_data["reply"],
         )
         return Response(ReviewOutputSerializer(review).data)
+
+
+class RfqAttachmentApi(OrdersAPIView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, pk: int, attachment_pk: int):
+        stored, name = selectors.rfq_attachment_get(
+            organization=self.organization, rfq_pk=pk, pk=attachment_pk
+        )
+        return FileResponse(stored.open("rb"), filename=name)
+
+
+class OrderFileApi(OrdersAPIView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, pk: int, kind: str, file_pk: int):
+        stored, name = selectors.order_file_get(
+            organization=self.organization, order_pk=pk, kind=kind, pk=file_pk
+        )
+        return FileResponse(stored.open("rb"), filename=name)
