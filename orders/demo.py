@@ -49,6 +49,7 @@ CHECKLISTS = {
 SCENARIOS = [
     ("Linen summer shirts", 120, None),
     ("Oxford button-down shirts", 240, "quotes"),
+    ("Bamboo fibre shirts", 80, "withdrawn"),
     ("Poplin office shirts", 90, OrderStatus.SAMPLE_REQUESTED),
     ("Denim work shirts", 60, OrderStatus.SAMPLE_SHIPPED),
     ("Flannel check shirts", 80, OrderStatus.SAMPLE_REJECTED),
@@ -230,6 +231,9 @@ def _scenario(
     if outcome is None:
         return
     quote = _quote(rfq, factory, "38.50", 7)
+    if outcome == "withdrawn":
+        services.rfq_cancel(rfq=rfq, acting_organization=buyer, acting_user=buyer_user)
+        return
     if outcome == "quotes":
         for rival, price, lead, fee in zip(
             rivals[:2], ("36.80", "41.00"), (12, 6), ("150", "0"), strict=False

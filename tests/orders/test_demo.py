@@ -19,6 +19,7 @@ def test_demo_seed_covers_the_life_cycle_and_is_idempotent():
     expected = set(OrderStatus.values) - {OrderStatus.SAMPLE_APPROVED}
     assert statuses == expected
     assert RFQ.objects.filter(status=RFQ.Status.OPEN).count() == 2
+    assert RFQ.objects.filter(status=RFQ.Status.CANCELLED).count() == 1
     assert Quote.objects.filter(rfq__title="Oxford button-down shirts").count() == 3
     assert Review.objects.count() == 1
     assert Order.objects.filter(repeat_of__isnull=False).count() == 1
