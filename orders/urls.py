@@ -17,6 +17,7 @@ urlpatterns = [
         name="rfq_attachment",
     ),
     path("quotes/<int:pk>/accept/", views.quote_accept, name="quote_accept"),
+    path("quotes/<int:pk>/withdraw/", views.quote_withdraw, name="quote_withdraw"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/transition/", views.order_transition, name="order_transition"),

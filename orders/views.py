@@ -225,6 +225,17 @@ def quote_save(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @domain_errors
+def quote_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = _organization(request)
+    quote = selectors.quote_get(organization=organization, pk=pk)
+    services.quote_withdraw(quote=quote, acting_organization=organization)
+    messages.success(request, _("Your quote was withdrawn."))
+    return redirect("orders:rfq_detail", pk=quote.rfq_id)
+
+
+@login_required
+@require_POST
+@domain_errors
 def quote_accept(request: HttpRequest, pk: int) -> HttpResponse:
     organization = _organization(request)
     quote = selectors.quote_get(organization=organization, pk=pk)

@@ -173,3 +173,13 @@ def test_buyer_counter_offer_from_the_page_lands_in_the_factory_thread(deal):
     page = browser(deal.factory_user).get(f"/rfqs/{deal.rfq.pk}/").content.decode()
     assert "Could you do 36?" in page
     assert "CNY 36.00" in page
+
+
+def test_factory_withdraws_its_quote_from_the_page_buyer_cannot(deal):
+    from orders.models import Quote
+
+    buyer_try = browser(deal.buyer_user).post(f"/quotes/{deal.quote.pk}/withdraw/")
+    assert buyer_try.status_code == 403
+    response = browser(deal.factory_user).post(f"/quotes/{deal.quote.pk}/withdraw/")
+    assert response.status_code == 302
+    assert Quote.objects.get(pk=deal.quote.pk).status == Quote.Status.WITHDRAWN
