@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -35,9 +36,8 @@ class AuditEvidenceInline(admin.TabularInline):
 
     @admin.display(description=_("file"))
     def file_link(self, evidence):
-        return format_html(
-            '<a href="{}" target="_blank">{}</a>', evidence.file.url, evidence.file.name
-        )
+        url = reverse("factories:audit_evidence_download", kwargs={"pk": evidence.pk})
+        return format_html('<a href="{}">{}</a>', url, evidence.file.name)
 
     def has_add_permission(self, request, obj=None):
         return False

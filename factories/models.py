@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.storage import private_storage
 from marketplace.tenancy import TenantModel, TenantQuerySet
 
 CAPACITY_WINDOW_DAYS = 30
@@ -237,7 +238,7 @@ class AuditEvidence(TenantModel):
         AuditSubmission, on_delete=models.CASCADE, related_name="evidence"
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
-    file = models.FileField(_("file"), upload_to=audit_evidence_path)
+    file = models.FileField(_("file"), upload_to=audit_evidence_path, storage=private_storage)
     description = models.CharField(_("description"), max_length=200, blank=True)
 
     class Meta:

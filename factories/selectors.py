@@ -24,6 +24,7 @@ from django.utils import timezone
 from catalog.models import Category
 from factories.models import (
     CAPACITY_WINDOW_DAYS,
+    AuditEvidence,
     AuditSubmission,
     CapacityDay,
     Certification,
@@ -35,7 +36,7 @@ from factories.models import (
     Reservation,
 )
 from marketplace.models import Organization
-from marketplace.tenancy import TenantModel
+from marketplace.tenancy import TenantModel, get_for_organization_or_404
 
 # The search score (ADR 0002). Weights sum to 1; unknown figures take a neutral prior so a
 # new factory is neither buried nor favoured.
@@ -132,6 +133,16 @@ def audit_history(*, organization: Organization) -> QuerySet[AuditSubmission]:
         .select_related("submitted_by", "reviewed_by")
         .prefetch_related("evidence")
     )
+
+
+def audit_evidence_get(*, organization: Organization | None, pk: int) -> AuditEvidence:
+    """A factory's own evidence file; anyone else's is the same 404 as a missing one."""
+    return get_for_organization_or_404(AuditEvidence.objects.all(), organization, pk=pk)
+
+
+def audit_evidence_get_unchecked(*, pk: int) -> AuditEvidence | None:
+    """Any factory's evidence, for operators reviewing audits: callers check `is_staff`."""
+    return AuditEvidence.objects.filter(pk=pk).first()
 
 
 # --- calendar ----------------------------------------------------------------------------

@@ -14,5 +14,10 @@ urlpatterns = [
     path("factory/profile/<str:kind>/", views.item_add, name="item_add"),
     path("factory/profile/<str:kind>/<int:pk>/delete/", views.item_delete, name="item_delete"),
     path("factory/audit/", views.audit, name="audit"),
+    path(
+        "factory/audit/evidence/<int:pk>/",
+        views.audit_evidence_download,
+        name="audit_evidence_download",
+    ),
     path("factory/capacity/", views.capacity, name="capacity"),
 ]

@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from factories import selectors, services
 from factories.forms import (
@@ -40,6 +40,7 @@ from factories.models import (
 )
 from factories.services.profile import PROFILE_FIELDS
 from marketplace.models import Membership, Organization
+from marketplace.storage import private_file_response
 from marketplace.tenancy import get_for_organization_or_404
 
 
@@ -269,6 +270,19 @@ def audit(request: HttpRequest, organization: Organization) -> HttpResponse:
         "history": selectors.audit_history(organization=organization),
     }
     return render(request, "factories/audit.html", context, status=status)
+
+
+@login_required
+@require_GET
+def audit_evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Evidence is confidential: its factory's members and operators only, never MEDIA_URL."""
+    if request.user.is_staff:
+        evidence = selectors.audit_evidence_get_unchecked(pk=pk)
+        if evidence is None:
+            raise Http404
+    else:
+        evidence = selectors.audit_evidence_get(organization=request.organization, pk=pk)
+    return private_file_response(evidence.file)
 
 
 # --- the capacity calendar ---------------------------------------------------------------

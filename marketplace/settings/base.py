@@ -147,8 +147,15 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(DATA_DIR / "media"))
 # Uploaded files (factory photos, RFQ drawings) served by Django itself: right for one
 # machine; past that, let the proxy or object storage serve MEDIA_URL (see README).
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
+# Confidential uploads (audit evidence, buyers' drawings, inspection and dispute evidence)
+# live outside MEDIA_ROOT and are only ever served by views that check who is asking.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(DATA_DIR / "private-media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -162,6 +169,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
+    "DEFAULT_METADATA_CLASS": "marketplace.api.metadata.ApiMetadata",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
