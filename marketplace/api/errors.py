@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,6 +17,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 class ConflictError(exceptions.APIException):
@@ -68,7 +72,30 @@ def validation_error_body(detail: Any) -> dict[str, Any]:
     return {"detail": " ".join(_as_list(detail))}
 
 
+def _data_error(exc: DataError, context: dict[str, Any]) -> exceptions.ValidationError:
+    """The database refused a value the request carried (a NUL in text, a number or text
+    too large for its column): the client's input, so a 400, never a 500. Query parameters
+    with a NUL are named; anything else is logged, since a serializer should have caught it."""
+    request = context.get("request")
+    params = getattr(request, "query_params", None)
+    if params is not None:
+        with_nul = [
+            name
+            for name, values in params.lists()
+            if "\x00" in name or any("\x00" in value for value in values)
+        ]
+        if with_nul:
+            message = _("Null characters are not allowed.")
+            return exceptions.ValidationError({name: [message] for name in with_nul})
+    logger.error("The database refused a request's value", exc_info=exc)
+    return exceptions.ValidationError(
+        _("A value is too large or contains characters that cannot be stored.")
+    )
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DataError):
+        exc = _data_error(exc, context)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         exc = exceptions.ValidationError(detail=detail)

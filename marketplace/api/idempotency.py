@@ -66,6 +66,8 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
             return handler(view, request, *args, **kwargs)
         if len(key) > 255:
             raise UnprocessableError(_("Idempotency-Key must be at most 255 characters."))
+        if "\x00" in key:
+            raise UnprocessableError(_("Idempotency-Key must not contain null characters."))
         fingerprint = _request_fingerprint(request)
         earlier = _claim(request, key, fingerprint)
         if earlier is not None:

@@ -50,7 +50,7 @@ class SignupApi(APIView):
     throttle_scope = "auth"
 
     class InputSerializer(serializers.Serializer):
-        email = serializers.EmailField()
+        email = serializers.EmailField(max_length=254)
         password = serializers.CharField(write_only=True)
         organization_name = serializers.CharField(max_length=200)
         organization_kind = serializers.ChoiceField(choices=list(Organization.SIGNUP_KINDS))
@@ -167,7 +167,7 @@ class InvitationListCreateApi(OrganizationAPIView):
     required_roles = Membership.MANAGING_ROLES
 
     class InputSerializer(serializers.Serializer):
-        email = serializers.EmailField()
+        email = serializers.EmailField(max_length=254)
         role = serializers.ChoiceField(
             choices=[Membership.Role.ADMIN, Membership.Role.MEMBER], default="member"
         )

@@ -11,6 +11,10 @@ from rest_framework import serializers
 
 from orders.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
 
+# The largest amount taken from the wire (in major units): a unit price this large times
+# the largest quantity an RFQ allows (10,000,000) still fits a bigint in minor units.
+MAX_AMOUNT = Decimal(1_000_000_000)
+
 
 @extend_schema_field(
     {
@@ -29,6 +33,7 @@ class MoneyField(serializers.Field):
         "invalid": _('Send {"amount": "12.50", "currency": "CNY"}.'),
         "amount": _("Enter the amount as a decimal string with at most 2 decimal places."),
         "currency": _("Unsupported currency."),
+        "range": _("Enter an amount below 1,000,000,000."),
     }
 
     def to_representation(self, value: Money) -> dict[str, str]:
@@ -38,12 +43,20 @@ class MoneyField(serializers.Field):
         if isinstance(data, str | int | float | Decimal):
             data = {"amount": str(data)}
         if not isinstance(data, dict) or "amount" not in data:
-            self.fail("invalid")
+            # Not self.fail(): it would read the message's braces as format fields.
+            raise serializers.ValidationError(self.error_messages["invalid"], code="invalid")
         currency = str(data.get("currency") or DEFAULT_CURRENCY).upper()
         if currency not in SUPPORTED_CURRENCIES:
             self.fail("currency")
         try:
-            return Money.from_decimal(str(data["amount"]), currency)
+            amount = Decimal(str(data["amount"]))
+        except ArithmeticError:
+            self.fail("amount")
+        # Bounded before scaling: "1e999999" overflowed and "1e999990" took minutes of CPU.
+        if amount.is_finite() and amount.copy_abs() >= MAX_AMOUNT:
+            self.fail("range")
+        try:
+            return Money.from_decimal(amount, currency)
         except ValueError:
             self.fail("amount")
 
