@@ -19,7 +19,7 @@ RUN python -m pip install --no-deps -r requirements-prod.lock
 
 RUN groupadd --system c2m && useradd --system --gid c2m --home-dir /app --no-create-home c2m
 
-# Code stays root-owned (read-only for the app user); only uploads are writable.
+# Code stays root-owned (read-only for the app user); only the upload folders are writable.
 COPY . .
 
 # Static files are collected into the image (served by WhiteNoise). Production settings
@@ -31,7 +31,8 @@ RUN SECRET_KEY=build-only-collectstatic-not-used-at-runtime-0123456789abcdefghij
     REDIS_URL=redis://build.invalid:6379/0 \
     EMAIL_URL=smtp://build.invalid:25 \
     python manage.py collectstatic --noinput --verbosity 0 \
-    && mkdir -p /app/media && chown c2m:c2m /app/media
+    && mkdir -p /app/media /app/private-media \
+    && chown c2m:c2m /app/media /app/private-media
 
 USER c2m
 

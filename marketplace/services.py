@@ -42,9 +42,11 @@ _SLUG_ATTEMPTS = 5
 
 def _organization_insert(*, name: str, kind: str, slug: str | None, verified: bool) -> Organization:
     # Two sign-ups with the same name can both find the same slug free; the unique index
-    # decides, and the one that loses picks the next free slug instead of failing.
-    for _attempt in range(_SLUG_ATTEMPTS):
+    # decides, and the losers retry with a random suffix (so they do not collide again).
+    for attempt in range(_SLUG_ATTEMPTS):
         candidate = slug or _unique_slug(name)
+        if attempt and slug is None:
+            candidate = f"{candidate[:70]}-{secrets.token_hex(3)}"
         try:
             with transaction.atomic():
                 return Organization.objects.create(

@@ -21,7 +21,7 @@ def private_file_response(file: FieldFile, *, download_name: str | None = None) 
     except (FileNotFoundError, ValueError) as error:
         raise Http404 from error
     response = FileResponse(
-        handle, as_attachment=True, filename=download_name or Path(file.name).name
+        handle, as_attachment=True, filename=download_name or Path(file.name or "download").name
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

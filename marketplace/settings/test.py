@@ -23,4 +23,7 @@ ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]
 CACHES["default"]["KEY_PREFIX"] = "c2m-test-" + env("TEST_DATABASE_NAME", default="test_c2m")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(DATA_DIR / "test-media"))
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(DATA_DIR / "test-private-media"))
-STORAGES["private"]["OPTIONS"]["location"] = str(PRIVATE_MEDIA_ROOT)
+STORAGES["private"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+}
