@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.storage import private_storage
 from orders.money import DEFAULT_CURRENCY, Money
 
 
@@ -87,7 +88,7 @@ class RFQAttachment(models.Model):
     """A drawing, photo or document attached to an RFQ (type and size checked on upload)."""
 
     rfq = models.ForeignKey(RFQ, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(_("file"), upload_to="rfq-attachments/%Y/%m/")
+    file = models.FileField(_("file"), upload_to="rfq-attachments/%Y/%m/", storage=private_storage)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size in bytes"))
@@ -503,7 +504,7 @@ class Inspection(models.Model):
 
 class InspectionPhoto(models.Model):
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("photo"), upload_to="inspections/%Y/%m/")
+    image = models.ImageField(_("photo"), upload_to="inspections/%Y/%m/", storage=private_storage)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -539,7 +540,7 @@ class Dispute(models.Model):
 
 class DisputeEvidence(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(_("evidence"), upload_to="disputes/%Y/%m/")
+    file = models.FileField(_("evidence"), upload_to="disputes/%Y/%m/", storage=private_storage)
     original_name = models.CharField(max_length=255)
     created_at = models.DateTimeField(default=timezone.now)
 

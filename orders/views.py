@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marketplace.models import Organization
+from marketplace.storage import private_file_response
 from orders import charts, selectors, services
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.forms import (
@@ -498,21 +499,13 @@ def review_reply(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(review.order_id)
 
 
-def _download(stored, name: str) -> FileResponse:
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError as error:
-        raise Http404(_("Not found.")) from error
-    return FileResponse(handle, as_attachment=False, filename=name)
-
-
 @login_required
 @require_GET
 def rfq_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     stored, name = selectors.rfq_attachment_get(
         organization=_organization(request), rfq_pk=pk, pk=attachment_pk
     )
-    return _download(stored, name)
+    return private_file_response(stored, download_name=name, inline=True)
 
 
 @login_required
@@ -521,4 +514,4 @@ def order_file(request: HttpRequest, pk: int, kind: str, file_pk: int) -> FileRe
     stored, name = selectors.order_file_get(
         organization=_organization(request), order_pk=pk, kind=kind, pk=file_pk
     )
-    return _download(stored, name)
+    return private_file_response(stored, download_name=name, inline=True)

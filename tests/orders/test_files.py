@@ -1,6 +1,9 @@
 """Drawings, inspection photos and dispute evidence are served only to the parties."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -52,6 +55,22 @@ def test_rfq_attachment_download_is_scoped(category):
     assert browser.get(page_url).status_code == 404
     browser.force_login(buyer_user)
     assert content(browser.get(page_url)) == PNG
+
+
+def test_confidential_files_are_stored_outside_media_root(category):
+    buyer, buyer_user = make_organization(Organization.Kind.BUYER)
+    rfq = services.rfq_create(
+        buyer=buyer,
+        acting_user=buyer_user,
+        category=category,
+        title="Private drawing",
+        quantity=100,
+        ready_by=in_days(20),
+        attachments=[SimpleUploadedFile("drawing.png", PNG)],
+    )
+    stored = Path(rfq.attachments.get().file.path).resolve()
+    assert Path(settings.PRIVATE_MEDIA_ROOT).resolve() in stored.parents
+    assert Path(settings.MEDIA_ROOT).resolve() not in stored.parents
 
 
 def test_order_photos_and_evidence_are_scoped(deal):
