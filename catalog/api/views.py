@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -16,7 +16,9 @@ class CategoryListApi(APIView):
         name_zh = serializers.CharField()
         parent = serializers.CharField(source="parent.slug", allow_null=True, read_only=True)
 
-    @extend_schema(responses={200: OutputSerializer(many=True)})
+    @extend_schema(
+        responses={200: inline_serializer("CategoryList", {"results": OutputSerializer(many=True)})}
+    )
     def get(self, request):
         categories = category_list()
         return Response({"results": self.OutputSerializer(categories, many=True).data})

@@ -13,8 +13,42 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.plumbing import ResolvedComponent, build_basic_type
 from drf_spectacular.types import OpenApiTypes
+from rest_framework.permissions import AllowAny
+
+# The one error body (shared/API.md, "Errors"; marketplace/api/errors.py).
+ERROR_COMPONENT = ResolvedComponent(
+    name="Error",
+    type=ResolvedComponent.SCHEMA,
+    object="Error",
+    schema={
+        "type": "object",
+        "properties": {
+            "detail": {"type": "string", "description": "What is wrong with the request."},
+            "errors": {
+                "type": "object",
+                "description": "400 only: each field's messages (nested for lists and objects).",
+                "additionalProperties": True,
+            },
+        },
+    },
+)
+# What any operation can answer besides its success. 400 and 404 come from everywhere: a
+# caller in several organizations without `X-Organization` (400) or naming one it is not in
+# (404), invalid input, a page past the end of a list, another organization's object.
+ERRORS_EVERYWHERE = {
+    "400": "Invalid input: `errors` names each field, `detail` the request as a whole.",
+    "404": "Not found, or owned by another organization (never 403 for that).",
+}
+ERRORS_AUTHENTICATED = {
+    "401": "Not authenticated.",
+    "403": "Not allowed for your kind of organization or your role.",
+}
+ERRORS_IDEMPOTENT = {
+    "409": "A conflict with the current state, or this Idempotency-Key is still in progress.",
+    "422": "This Idempotency-Key was used with a different request.",
+}
 
 
 def nested_serializer_component_name(serializer_class: type) -> str | None:
@@ -30,6 +64,27 @@ class AutoSchema(SpectacularAutoSchema):
     def get_serializer_name(self, serializer: Any, direction: str) -> str:
         name = nested_serializer_component_name(type(serializer))
         return name or super().get_serializer_name(serializer, direction)
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        errors = dict(ERRORS_EVERYWHERE)
+        if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
+            errors.update(ERRORS_AUTHENTICATED)
+        if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
+            errors.update(ERRORS_IDEMPOTENT)
+        self.registry.register_on_missing(ERROR_COMPONENT)
+        responses = operation["responses"]
+        for code, description in errors.items():
+            responses.setdefault(
+                code,
+                {
+                    "description": description,
+                    "content": {"application/json": {"schema": ERROR_COMPONENT.ref}},
+                },
+            )
+        return operation
 
 
 class ReadOnlySlugRelatedField(OpenApiSerializerFieldExtension):

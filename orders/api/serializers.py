@@ -160,7 +160,10 @@ class QuoteOutputSerializer(serializers.Serializer):
 class EventOutputSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     actor = serializers.SerializerMethodField()
-    actor_organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    # None for what the system does on its own (e.g. requesting payment after approval).
+    actor_organization = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     action = serializers.CharField()
     from_status = serializers.CharField()
     to_status = serializers.CharField()

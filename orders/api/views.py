@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -299,10 +299,20 @@ class OrderTransitionApi(OrdersAPIView):
 
 
 class OrderEventsApi(OrdersAPIView):
-    @extend_schema(responses={200: EventOutputSerializer(many=True)})
+    @extend_schema(
+        responses={
+            200: inline_serializer("OrderEvents", {"results": EventOutputSerializer(many=True)})
+        }
+    )
     def get(self, request, pk: int):
         order = selectors.order_get(organization=self.organization, pk=pk, relations=("events",))
         return Response({"results": EventOutputSerializer(order.events.all(), many=True).data})
+
+
+# The whole series, not a page: `{"results": [...]}` without the page envelope.
+PROGRESS_RESPONSE = inline_serializer(
+    "OrderProgress", {"results": ProgressPointSerializer(many=True)}
+)
 
 
 class OrderProgressApi(OrdersAPIView):
@@ -311,7 +321,7 @@ class OrderProgressApi(OrdersAPIView):
         units = serializers.IntegerField(min_value=0)
         note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
-    @extend_schema(responses={200: ProgressPointSerializer(many=True)})
+    @extend_schema(responses={200: PROGRESS_RESPONSE})
     def get(self, request, pk: int):
         order = selectors.order_get(
             organization=self.organization, pk=pk, relations=("production_reports",)
@@ -319,7 +329,7 @@ class OrderProgressApi(OrdersAPIView):
         points = selectors.production_progress(order)
         return Response({"results": ProgressPointSerializer(points, many=True).data})
 
-    @extend_schema(request=InputSerializer, responses={201: ProgressPointSerializer(many=True)})
+    @extend_schema(request=InputSerializer, responses={201: PROGRESS_RESPONSE})
     def post(self, request, pk: int):
         order = selectors.order_get(organization=self.organization, pk=pk, relations=())
         data = self.InputSerializer(data=request.data)
