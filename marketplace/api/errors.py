@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -72,21 +73,42 @@ def validation_error_body(detail: Any) -> dict[str, Any]:
     return {"detail": " ".join(_as_list(detail))}
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _fields_with_nul(request: Any) -> list[str]:
+    """Query parameters and top-level body fields whose values carry a NUL character."""
+    sources: list[Any] = [getattr(request, "query_params", None)]
+    with contextlib.suppress(Exception):  # an unparsable body has been answered already
+        sources.append(request.data)
+    names: list[str] = []
+    for source in sources:
+        if hasattr(source, "lists"):
+            pairs = list(source.lists())
+        elif isinstance(source, dict):
+            pairs = list(source.items())
+        else:
+            continue
+        names.extend(str(name) for name, value in pairs if _has_nul(name) or _has_nul(value))
+    return names
+
+
 def _data_error(exc: DataError, context: dict[str, Any]) -> exceptions.ValidationError:
     """The database refused a value the request carried (a NUL in text, a number or text
-    too large for its column): the client's input, so a 400, never a 500. Query parameters
-    with a NUL are named; anything else is logged, since a serializer should have caught it."""
-    request = context.get("request")
-    params = getattr(request, "query_params", None)
-    if params is not None:
-        with_nul = [
-            name
-            for name, values in params.lists()
-            if "\x00" in name or any("\x00" in value for value in values)
-        ]
-        if with_nul:
-            message = _("Null characters are not allowed.")
-            return exceptions.ValidationError({name: [message] for name in with_nul})
+    too large for its column): the client's input, so a 400, never a 500. Fields with a NUL
+    (query parameters, or body fields such as a slug looked up by SlugRelatedField, which
+    DRF does not check) are named; anything else is logged: a serializer should catch it."""
+    with_nul = _fields_with_nul(context.get("request"))
+    if with_nul:
+        message = _("Null characters are not allowed.")
+        return exceptions.ValidationError({name: [message] for name in with_nul})
     logger.error("The database refused a request's value", exc_info=exc)
     return exceptions.ValidationError(
         _("A value is too large or contains characters that cannot be stored.")

@@ -126,3 +126,19 @@ def test_null_character_in_idempotency_key_is_rejected(deal):
     )
     assert response.status_code == 422, response.content[:300]
     assert "Idempotency-Key" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/rfqs/", {"title": "T", "quantity": 50, "ready_by": "2099-01-01"}, "category"),
+        ("/api/v1/rfqs/{rfq}/messages/", {"body": "Hello"}, "factory"),
+    ],
+)
+def test_null_character_in_a_slug_field_is_400_naming_it(deal, path, body, field):
+    """A slug looked up in the database (SlugRelatedField) is not checked for NUL by DRF:
+    the lookup raised DataError (500). Found by schemathesis on POST /rfqs/."""
+    body = {**body, field: "shirts\x00"}
+    response = api_client(deal.buyer_user).post(path.format(rfq=deal.rfq.pk), body, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json() == {"errors": {field: ["Null characters are not allowed."]}}
