@@ -94,4 +94,6 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
         )
         return response
 
+    # Read by marketplace.api.schema: documents the header, 409 and 422 on the operation.
+    wrapper.honours_idempotency_key = True  # type: ignore[attr-defined]
     return wrapper

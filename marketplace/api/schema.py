@@ -45,6 +45,16 @@ ERRORS_AUTHENTICATED = {
     "401": "Not authenticated.",
     "403": "Not allowed for your kind of organization or your role.",
 }
+ERROR_CONFLICT = {
+    "409": "A conflict with the current state (a transition not allowed now, capacity gone).",
+}
+IDEMPOTENCY_HEADER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": "Retry safely: the same key and body within 24 h replays the first response.",
+}
 ERRORS_IDEMPOTENT = {
     "409": "A conflict with the current state, or this Idempotency-Key is still in progress.",
     "422": "This Idempotency-Key was used with a different request.",
@@ -72,7 +82,13 @@ class AutoSchema(SpectacularAutoSchema):
         errors = dict(ERRORS_EVERYWHERE)
         if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
             errors.update(ERRORS_AUTHENTICATED)
-        if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
+            if self.method != "GET":
+                errors.update(ERROR_CONFLICT)
+        handler = getattr(self.view, self.method.lower(), None)
+        if getattr(handler, "honours_idempotency_key", False):
+            parameters = operation.setdefault("parameters", [])
+            if not any(p.get("name") == IDEMPOTENCY_HEADER["name"] for p in parameters):
+                parameters.append(dict(IDEMPOTENCY_HEADER))
             errors.update(ERRORS_IDEMPOTENT)
         self.registry.register_on_missing(ERROR_COMPONENT)
         responses = operation["responses"]
