@@ -68,7 +68,7 @@ class OrganizationRefSerializer(serializers.Serializer):
 
 
 class TierSerializer(serializers.Serializer):
-    min_quantity = serializers.IntegerField(min_value=1)
+    min_quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
     unit_price = MoneyField()
 
 

@@ -150,7 +150,9 @@ class QuoteDetailApi(OrdersAPIView):
     def patch(self, request, pk: int):
         """Revise the quote (the factory, before acceptance)."""
         quote = selectors.quote_get(organization=self.organization, pk=pk)
-        data = self.PatchSerializer(data=request.data, partial=True)
+        # Not partial=True: every field is already optional here, and partial would also
+        # let a tier through without its quantity or price.
+        data = self.PatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         if "tiers" in fields:

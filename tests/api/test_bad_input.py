@@ -142,3 +142,33 @@ def test_null_character_in_a_slug_field_is_400_naming_it(deal, path, body, field
     response = api_client(deal.buyer_user).post(path.format(rfq=deal.rfq.pk), body, format="json")
     assert response.status_code == 400, response.content[:300]
     assert response.json() == {"errors": {field: ["Null characters are not allowed."]}}
+
+
+@pytest.mark.parametrize(
+    "tiers",
+    [
+        [{"min_quantity": 500}],  # PATCH is partial, and partial reached into each tier
+        [{"unit_price": {"amount": "30.00", "currency": "CNY"}}],
+        [{"min_quantity": 2**40, "unit_price": "30.00"}],  # past the integer column
+    ],
+)
+def test_quote_revision_with_an_incomplete_or_huge_tier_is_a_field_error(deal, tiers):
+    """A tier missing a field passed validation on PATCH and raised KeyError (500)."""
+    response = api_client(deal.factory_user).patch(
+        f"/api/v1/quotes/{deal.quote.pk}/", {"tiers": tiers}, format="json"
+    )
+    assert response.status_code == 400, response.content[:300]
+    assert list(response.json()["errors"]) == ["tiers"]
+
+
+def test_quote_revision_still_changes_only_what_is_sent(deal):
+    before = deal.quote.lead_time_days
+    response = api_client(deal.factory_user).patch(
+        f"/api/v1/quotes/{deal.quote.pk}/",
+        {"tiers": [{"min_quantity": 500, "unit_price": {"amount": "30.00", "currency": "CNY"}}]},
+        format="json",
+    )
+    assert response.status_code == 200, response.content[:300]
+    deal.quote.refresh_from_db()
+    assert deal.quote.lead_time_days == before
+    assert response.json()["unit_price"] == {"amount": "38.50", "currency": "CNY"}
