@@ -44,18 +44,24 @@ def _claim(request: Request, key: str, fingerprint: str) -> IdempotencyRecord | 
     """Insert the record for this key; None when we own it now, else the earlier one."""
     cutoff = timezone.now() - settings.IDEMPOTENCY_TTL
     IdempotencyRecord.objects.filter(user=request.user, key=key, created_at__lt=cutoff).delete()
-    try:
-        with transaction.atomic():
-            IdempotencyRecord.objects.create(
-                user=request.user,
-                key=key,
-                method=request.method,
-                path=request.path[:500],
-                request_hash=fingerprint,
-            )
-    except IntegrityError:
-        return IdempotencyRecord.objects.get(user=request.user, key=key)
-    return None
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                IdempotencyRecord.objects.create(
+                    user=request.user,
+                    key=key,
+                    method=request.method,
+                    path=request.path[:500],
+                    request_hash=fingerprint,
+                )
+        except IntegrityError:
+            earlier = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+            if earlier is not None:
+                return earlier
+            # The request holding the key failed and released it in between: claim again.
+            continue
+        return None
+    raise ConflictError(_("A request with this Idempotency-Key is in progress."))
 
 
 def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
