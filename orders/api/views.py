@@ -6,7 +6,6 @@ one service and renders the result. Domain conflicts are 409, the other party's 
 
 from __future__ import annotations
 
-from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -16,6 +15,7 @@ from rest_framework.response import Response
 from catalog.models import Category
 from marketplace.api.idempotency import idempotent
 from marketplace.models import Organization
+from marketplace.storage import private_file_response
 from orders import selectors, services
 from orders.api.base import OrdersAPIView
 from orders.api.serializers import (
@@ -436,7 +436,7 @@ class RfqAttachmentApi(OrdersAPIView):
         stored, name = selectors.rfq_attachment_get(
             organization=self.organization, rfq_pk=pk, pk=attachment_pk
         )
-        return FileResponse(stored.open("rb"), filename=name)
+        return private_file_response(stored, download_name=name, inline=True)
 
 
 class OrderFileApi(OrdersAPIView):
@@ -445,4 +445,4 @@ class OrderFileApi(OrdersAPIView):
         stored, name = selectors.order_file_get(
             organization=self.organization, order_pk=pk, kind=kind, pk=file_pk
         )
-        return FileResponse(stored.open("rb"), filename=name)
+        return private_file_response(stored, download_name=name, inline=True)
