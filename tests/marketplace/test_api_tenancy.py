@@ -160,3 +160,18 @@ def test_session_choice_is_used_by_the_api_and_a_stale_one_falls_back(client):
 def test_member_of_no_organization_is_403_on_scoped_endpoints():
     loner = make_user()
     assert api_client(loner).get("/api/v1/notifications/").status_code == 403
+
+
+def test_a_scoped_list_costs_four_queries_whatever_its_length(django_assert_num_queries):
+    organization, owner = make_organization("buyer")
+    client = api_client(owner)
+    client.get("/api/v1/notifications/")  # first use of the key records last_used_at
+    for title in ("One", "Two", "Three"):
+        _notify(organization, title)
+    # Token + verified-email check (1), memberships (1), page count (1), page rows (1).
+    with django_assert_num_queries(4):
+        assert client.get("/api/v1/notifications/").json()["count"] == 3
+    for number in range(20):
+        _notify(organization, f"More {number}")
+    with django_assert_num_queries(4):
+        assert client.get("/api/v1/notifications/").json()["count"] == 23
