@@ -83,6 +83,9 @@ def test_the_emailed_link_joins_through_the_browser(client, django_capture_on_co
 
     stranger = make_user("stranger@example.com")
     anonymous.force_login(stranger)
+    warned = anonymous.get(link).content.decode()
+    assert "but you are signed in as stranger@example.com" in warned
+    assert "Accept invitation" not in warned
     refused = anonymous.post(link, follow=True)
     assert "another email address" in refused.content.decode()
     assert not Membership.objects.filter(user=stranger).exists()
@@ -90,6 +93,7 @@ def test_the_emailed_link_joins_through_the_browser(client, django_capture_on_co
     invitee = make_user("invitee@example.com")
     invitee_client = client.__class__()
     invitee_client.force_login(invitee)
+    assert "Accept invitation" in invitee_client.get(link).content.decode()
     accepted = invitee_client.post(link)
     assert accepted.status_code == 302
     assert accepted["Location"] == "/dashboard/"
