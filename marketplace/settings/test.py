@@ -3,7 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/c2m")
+# The maintenance database: tests run in their own TEST_DATABASE_NAME, created from here.
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 
 from .base import *
