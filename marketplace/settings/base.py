@@ -248,4 +248,6 @@ ORDERS_DISPUTE_WINDOW_DAYS = env.int("ORDERS_DISPUTE_WINDOW_DAYS", default=7)
 ORDERS_OVERDUE_AFTER = timedelta(hours=env.int("ORDERS_OVERDUE_HOURS", default=48))
 ORDERS_ATTACHMENT_MAX_BYTES = env.int("ORDERS_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 ORDERS_ATTACHMENTS_PER_RFQ = env.int("ORDERS_ATTACHMENTS_PER_RFQ", default=10)
+# Ready-by dates, quote validity and counter-offer dates must fall within this many days.
+ORDERS_PLANNING_HORIZON_DAYS = env.int("ORDERS_PLANNING_HORIZON_DAYS", default=365)
 # --- end Orders -------------------------------------------------------------------------

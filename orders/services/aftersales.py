@@ -14,6 +14,7 @@ from marketplace.models import Organization, User
 from orders import notify
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import Order, OrderStatus, Review
+from orders.services.dates import future_date_errors
 from orders.services.lifecycle import order_open, order_party
 from orders.transitions import Party
 
@@ -39,8 +40,8 @@ def order_repeat(
     errors: dict[str, list[str]] = {}
     if quantity < 1:
         errors["quantity"] = [_("Order at least one unit.")]
-    if ready_by <= timezone.localdate():
-        errors["ready_by"] = [_("The ready-by date must be in the future.")]
+    if date_errors := future_date_errors(ready_by):
+        errors["ready_by"] = date_errors
     if errors:
         raise ValidationError(errors)
     unit_price = original.quote.unit_price_for(quantity) if original.quote else original.unit_price

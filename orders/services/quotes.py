@@ -16,6 +16,7 @@ from orders import notify
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import RFQ, Order, Quote, QuoteTier, RFQInvitation, RFQMessage
 from orders.money import Money
+from orders.services.dates import future_date_errors
 from orders.services.lifecycle import order_open
 
 
@@ -39,8 +40,8 @@ def _validate_quote(
         errors["sample_fee"] = [_("The sample fee cannot be negative.")]
     if not 1 <= lead_time_days <= 365:
         errors["lead_time_days"] = [_("Lead time must be between 1 and 365 days.")]
-    if valid_until < timezone.localdate():
-        errors["valid_until"] = [_("The quote must be valid at least until today.")]
+    if date_errors := future_date_errors(valid_until, allow_today=True):
+        errors["valid_until"] = date_errors
     seen: set[int] = set()
     for min_quantity, price in tiers:
         if min_quantity < 1 or min_quantity in seen:

@@ -19,14 +19,15 @@ from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.files import validate_upload
 from orders.models import RFQ, Quote, RFQAttachment, RFQInvitation, RFQMessage
 from orders.money import Money
+from orders.services.dates import future_date_errors
 
 
 def _validate_rfq_fields(*, quantity: int, ready_by: datetime.date, title: str) -> None:
     errors: dict[str, list[str]] = {}
     if quantity < 1:
         errors["quantity"] = [_("Ask for at least one unit.")]
-    if ready_by <= timezone.localdate():
-        errors["ready_by"] = [_("The ready-by date must be in the future.")]
+    if date_errors := future_date_errors(ready_by):
+        errors["ready_by"] = date_errors
     if not title.strip():
         errors["title"] = [_("This field may not be blank.")]
     if errors:
@@ -247,6 +248,8 @@ def rfq_message_post(
             raise ValidationError({"proposed_unit_price": [_("Use the RFQ's currency.")]})
         if proposed_unit_price.amount_minor <= 0:
             raise ValidationError({"proposed_unit_price": [_("The price must be positive.")]})
+    if proposed_ready_by is not None and (date_errors := future_date_errors(proposed_ready_by)):
+        raise ValidationError({"proposed_ready_by": date_errors})
     message = RFQMessage.objects.create(
         rfq=rfq,
         factory=thread_factory,

@@ -196,6 +196,7 @@ def test_invited_factory_quotes_with_tiers(category):
         ({"unit_price": {"amount": "10", "currency": "USD"}}, "unit_price"),
         ({"lead_time_days": 0}, "lead_time_days"),
         ({"valid_until": "2001-01-01"}, "valid_until"),
+        ({"valid_until": "9999-12-31"}, "valid_until"),
         ({"sample_fee": {"amount": "-1", "currency": "CNY"}}, "sample_fee"),
     ],
 )
@@ -337,3 +338,33 @@ def test_member_without_owner_role_can_still_work_on_rfqs(category):
     member = add_member(buyer)
     response = api_client(member).post("/api/v1/rfqs/", rfq_payload(), format="json")
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize("days_ahead", [0, 366, 3000])
+def test_rfq_ready_by_outside_today_to_horizon_is_400_and_writes_nothing(category, days_ahead):
+    _buyer, user = make_organization(Organization.Kind.BUYER)
+    payload = rfq_payload(ready_by=in_days(days_ahead).isoformat())
+    response = api_client(user).post("/api/v1/rfqs/", payload, format="json")
+    assert response.status_code == 400, response.content
+    assert "ready_by" in response.json()["errors"]
+    assert RFQ.objects.count() == 0
+
+
+def test_rfq_ready_by_on_the_horizon_is_accepted(category):
+    _buyer, user = make_organization(Organization.Kind.BUYER)
+    payload = rfq_payload(ready_by=in_days(365).isoformat())
+    assert api_client(user).post("/api/v1/rfqs/", payload, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("proposed", ["2001-01-01", "9999-12-31"])
+def test_counter_offer_date_outside_horizon_is_400_and_writes_nothing(deal, proposed):
+    url = f"/api/v1/rfqs/{deal.rfq.pk}/messages/"
+    body = {
+        "body": "Could you do it by then?",
+        "factory": deal.factory.slug,
+        "proposed_ready_by": proposed,
+    }
+    response = api_client(deal.buyer_user).post(url, body, format="json")
+    assert response.status_code == 400, response.content
+    assert "proposed_ready_by" in response.json()["errors"]
+    assert RFQMessage.objects.count() == 0
