@@ -31,3 +31,18 @@ def private_file_response(
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def move_files_to_private_storage(model, field_name: str) -> int:
+    """For data migrations: files a row's field names that still sit in the public storage
+    (uploaded before the field became private) move into private storage, same name."""
+    public, private, moved = storages["default"], private_storage(), 0
+    for row in model.objects.exclude(**{field_name: ""}).iterator():
+        name = getattr(row, field_name).name
+        if not public.exists(name) or private.exists(name):
+            continue
+        with public.open(name, "rb") as source:
+            private.save(name, source)
+        public.delete(name)
+        moved += 1
+    return moved

@@ -5,6 +5,13 @@ import marketplace.storage
 from django.db import migrations, models
 
 
+def move_existing_files(apps, schema_editor):
+    """Files uploaded while these fields used public storage move out of MEDIA_ROOT."""
+    from marketplace.storage import move_files_to_private_storage
+
+    move_files_to_private_storage(apps.get_model("factories", "AuditEvidence"), "file")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -17,4 +24,5 @@ class Migration(migrations.Migration):
             name='file',
             field=models.FileField(storage=marketplace.storage.private_storage, upload_to=factories.models.audit_evidence_path, verbose_name='file'),
         ),
+        migrations.RunPython(move_existing_files, migrations.RunPython.noop),
     ]

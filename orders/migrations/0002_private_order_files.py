@@ -4,6 +4,15 @@ import marketplace.storage
 from django.db import migrations, models
 
 
+def move_existing_files(apps, schema_editor):
+    """Files uploaded while these fields used public storage move out of MEDIA_ROOT."""
+    from marketplace.storage import move_files_to_private_storage
+
+    move_files_to_private_storage(apps.get_model("orders", "RFQAttachment"), "file")
+    move_files_to_private_storage(apps.get_model("orders", "InspectionPhoto"), "image")
+    move_files_to_private_storage(apps.get_model("orders", "DisputeEvidence"), "file")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -26,4 +35,5 @@ class Migration(migrations.Migration):
             name='file',
             field=models.FileField(storage=marketplace.storage.private_storage, upload_to='rfq-attachments/%Y/%m/', verbose_name='file'),
         ),
+        migrations.RunPython(move_existing_files, migrations.RunPython.noop),
     ]
