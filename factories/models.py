@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -30,6 +31,14 @@ def audit_evidence_path(instance: models.Model, filename: str) -> str:
     someone walking the media URLs."""
     extension = Path(filename).suffix.lower()[:10]
     return f"factories/audit/{uuid.uuid4().hex}{extension}"
+
+
+def validate_year_not_in_future(value: int) -> None:
+    # A machine bought next year may already be on order; later than that is a typo.
+    if value > timezone.localdate().year + 1:
+        raise ValidationError(
+            _("The year cannot be later than %(year)d.") % {"year": timezone.localdate().year + 1}
+        )
 
 
 class FactoryProfile(models.Model):
@@ -152,7 +161,10 @@ class Equipment(TenantModel):
     model_number = models.CharField(_("model"), max_length=120, blank=True)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     year = models.PositiveSmallIntegerField(
-        _("year"), null=True, blank=True, validators=[MinValueValidator(1950)]
+        _("year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1950), validate_year_not_in_future],
     )
 
     class Meta:

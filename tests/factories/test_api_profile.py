@@ -10,7 +10,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from factories.models import Certification, FactoryPhoto, FactoryProfile, ProductionLine
+from factories.models import (
+    Certification,
+    Equipment,
+    FactoryPhoto,
+    FactoryProfile,
+    ProductionLine,
+)
 from marketplace.models import Membership, Organization
 from tests.factories.conftest import make_category, make_factory
 from tests.helpers import (
@@ -271,3 +277,14 @@ def test_audit_submission_through_the_api(factory):
     assert missing.status_code == 400
     member = add_member(organization, Membership.Role.MEMBER)
     assert api_client(member, organization).get(PROFILE + "audits/").json()["count"] == 1
+
+
+@pytest.mark.parametrize("year", [9999, 1900])
+def test_equipment_year_out_of_range_is_400_and_writes_nothing(factory, today, year):
+    organization, owner = factory
+    response = api_client(owner, organization).post(
+        PROFILE + "equipment/", {"name": "Juki DDL-9000", "year": year}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "year" in response.json()["errors"]
+    assert not Equipment.objects.exists()
