@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -274,7 +274,7 @@ def audit(request: HttpRequest, organization: Organization) -> HttpResponse:
 
 @login_required
 @require_GET
-def audit_evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
+def audit_evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """Evidence is confidential: its factory's members and operators only, never MEDIA_URL."""
     if request.user.is_staff:
         evidence = selectors.audit_evidence_get_unchecked(pk=pk)

@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 from redis import Redis
 
 from marketplace.health import HEARTBEAT_KEY_PREFIX
@@ -43,6 +44,14 @@ CHROMIUM_ARGS = [
 def _clear_cache():
     # Throttle counters and rate limits live in Redis; tests must not share them.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    # A request in Chinese leaves Chinese active in this thread; the next test starts clean.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 # --- Celery ------------------------------------------------------------------------------
