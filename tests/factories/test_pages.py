@@ -126,7 +126,9 @@ def test_capacity_tools_fill_copy_close_csv(signed_in, category, today):
     assert (
         client.post("/factory/capacity/", {"action": "copy", "source": "this"}).status_code == 302
     )
-    assert len(cells(factory)) == 5 + 5 * 3  # three more whole weeks fit in the window
+    # Every weekday of the 30-day window repeats one of the five filled days.
+    weekdays_in_window = sum(1 for offset in range(30) if (today + days(offset)).weekday() < 5)
+    assert len(cells(factory)) == weekdays_in_window
     close = {"action": "close", "start": today.isoformat(), "end": today.isoformat()}
     assert client.post("/factory/capacity/", close).status_code == 302
     assert CapacityDay.objects.get(organization=factory, date=today).units == 0
