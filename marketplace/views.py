@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -23,8 +25,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from marketplace import health, selectors, services
-from marketplace.api.errors import json_not_found, json_server_error
+from marketplace import health, outage, selectors, services
+from marketplace.api.errors import json_not_found, json_server_error, json_unavailable
 from marketplace.forms import ApiTokenForm, InvitationForm
 from marketplace.middleware import SESSION_ORGANIZATION_KEY
 from marketplace.models import Membership
@@ -275,9 +277,21 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # No request context here: the database or Redis may be why we are rendering this.
+    if outage.is_dependency_failure(sys.exception()):
+        return _unavailable(request)
     if _wants_json(request):
         return json_server_error(request)
     return HttpResponseServerError(loader.render_to_string("marketplace/errors/500.html"))
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    """A part we depend on failed: 503 with Retry-After, so clients come back shortly."""
+    if _wants_json(request):
+        return json_unavailable(request)
+    content = loader.render_to_string("marketplace/errors/503.html")
+    response = HttpResponse(content, status=503)
+    response["Retry-After"] = str(outage.retry_after_seconds())
+    return response
 
 
 def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "marketplace.middleware.ApiErrorFormatMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -92,8 +93,15 @@ CACHES = {
         "BACKEND": "marketplace.cache.PrefixedRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "c2m",
+        # A stalled Redis costs a request at most a second before it answers 503.
+        "OPTIONS": {
+            "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=1.0),
+            "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=1.0),
+        },
     }
 }
+# What a 503 (a dependency did not answer) tells clients to wait before retrying.
+SERVICE_UNAVAILABLE_RETRY_AFTER = env.int("SERVICE_UNAVAILABLE_RETRY_AFTER", default=10)
 
 AUTH_USER_MODEL = "marketplace.User"
 AUTHENTICATION_BACKENDS = [
@@ -165,6 +173,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "marketplace.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "marketplace.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.AutoSchema",
@@ -219,6 +232,9 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 
 SENTRY_DSN = env("SENTRY_DSN", default="")
+
+# A JSON request body larger than this is a 400 (uploads go as multipart, bounded apart).
+API_JSON_MAX_BYTES = env.int("API_JSON_MAX_BYTES", default=1024 * 1024)
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 INVITATION_TTL = timedelta(days=7)
