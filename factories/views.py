@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -40,26 +39,19 @@ from factories.models import (
 )
 from factories.services.profile import PROFILE_FIELDS
 from marketplace.models import Membership, Organization
+from marketplace.pages import organization_page
 from marketplace.storage import private_file_response
 from marketplace.tenancy import get_for_organization_or_404
 
 
 def factory_page(view: Callable) -> Callable:
     """Signed in, acting for a factory. Writes (POST) need an owner or admin."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        membership = request.membership  # type: ignore[attr-defined]
-        if membership is None or membership.organization.kind != Organization.Kind.FACTORY:
-            raise Http404(_("This page is for factories."))
-        request.can_edit = membership.role in Membership.MANAGING_ROLES  # type: ignore[attr-defined]
-        if request.method == "POST" and not request.can_edit:  # type: ignore[attr-defined]
-            messages.error(request, _("Only an owner or admin can change this."))
-            return redirect(request.path)
-        return view(request, membership.organization, *args, **kwargs)
-
-    return wrapper
+    return organization_page(
+        view,
+        kinds=(Organization.Kind.FACTORY,),
+        write_roles=Membership.MANAGING_ROLES,
+        not_found_message=_("This page is for factories."),
+    )
 
 
 def _form_errors(form, error: ValidationError) -> None:

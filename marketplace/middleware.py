@@ -1,7 +1,11 @@
-"""Puts the organization a signed-in browser user acts for on `request.organization`."""
+"""Puts the organization a signed-in browser user acts for on `request.membership` and
+`request.organization`, by the same rule as the API (`membership_resolve`): the switcher's
+choice, or the only membership. A user with several organizations who has not chosen acts
+for none until they choose (pages behind `organization_page` ask them to)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -9,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
 from marketplace import outage
-from marketplace.selectors import memberships_for_user
+from marketplace.selectors import OrganizationChoiceError, membership_resolve, memberships_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -22,11 +26,14 @@ def _current_membership(request: HttpRequest):
     memberships = list(memberships_for_user(user=request.user))
     # Kept for the top bar's switcher (context processor): one query per request, not two.
     request.all_memberships = memberships  # type: ignore[attr-defined]
-    chosen = request.session.get(SESSION_ORGANIZATION_KEY)
-    for membership in memberships:
-        if membership.organization.slug == chosen:
-            return membership
-    return memberships[0] if memberships else None
+    chosen = request.session.get(SESSION_ORGANIZATION_KEY) or None
+    if chosen:
+        # A stale choice (membership since removed) falls back to the rule without it.
+        with contextlib.suppress(OrganizationChoiceError):
+            return membership_resolve(user=request.user, slug=chosen, memberships=memberships)
+    with contextlib.suppress(OrganizationChoiceError):
+        return membership_resolve(user=request.user, slug=None, memberships=memberships)
+    return None
 
 
 class CurrentOrganizationMiddleware:

@@ -19,13 +19,18 @@ def memberships_for_user(*, user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("organization")
 
 
-def membership_resolve(*, user: User, slug: str | None) -> Membership | None:
-    """The membership a request acts under: the named one, or the only one.
+def membership_resolve(
+    *, user: User, slug: str | None, memberships: list[Membership] | None = None
+) -> Membership | None:
+    """The membership a request acts under: the named one, or the only one. This is the one
+    rule for the API (`X-Organization`, the session's choice) and the pages (the switcher's
+    choice); pass `memberships` when the caller has read them already.
 
     Returns None for a user with no membership. Raises OrganizationChoiceError when
     `slug` names no organization of the user's, or when several exist and none is named.
     """
-    memberships = list(memberships_for_user(user=user))
+    if memberships is None:
+        memberships = list(memberships_for_user(user=user))
     if slug:
         for membership in memberships:
             if membership.organization.slug == slug:

@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from catalog.models import Category
 from marketplace.models import Membership, Organization, User
+from marketplace.money import Money
 from orders import capacity, services
 from orders.exceptions import OrderConflictError
 from orders.inspection import checklist_for_category
 from orders.models import RFQ, InspectionChecklistItem, Order, OrderStatus, Quote
-from orders.money import Money
 
 CHECKLISTS = {
     "apparel": [

@@ -15,8 +15,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.money import DEFAULT_CURRENCY, Money
 from marketplace.storage import private_storage
-from orders.money import DEFAULT_CURRENCY, Money
 
 
 class RFQQuerySet(models.QuerySet["RFQ"]):

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from marketplace import exceptions as domain
 from marketplace import outage
 
 logger = logging.getLogger(__name__)
@@ -127,6 +128,19 @@ def _data_error(exc: DataError, context: dict[str, Any]) -> exceptions.Validatio
     )
 
 
+def _from_domain(exc: domain.DomainError) -> Exception:
+    """The one mapping of domain errors to API statuses (400 is handled as a Django
+    `ValidationError`, which `InvalidError` is)."""
+    message = str(exc) or None
+    if isinstance(exc, domain.NotFoundError):
+        return exceptions.NotFound(message or _("Not found."))
+    if isinstance(exc, domain.ForbiddenError):
+        return exceptions.PermissionDenied(message)
+    if isinstance(exc, domain.ConflictError):
+        return ConflictError(message)
+    return exc
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if outage.is_dependency_failure(exc):
         logger.warning("A dependency failed during an API request", exc_info=exc)
@@ -135,12 +149,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(outage.retry_after_seconds())},
         )
+    if isinstance(exc, domain.DomainError) and not isinstance(exc, domain.InvalidError):
+        exc = _from_domain(exc)
     if isinstance(exc, DataError):
         exc = _data_error(exc, context)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         exc = exceptions.ValidationError(detail=detail)
-    elif isinstance(exc, PermissionError | DjangoPermissionDenied):
+    elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))

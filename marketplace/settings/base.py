@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "marketplace.middleware.CurrentOrganizationMiddleware",
+    "marketplace.pages.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"

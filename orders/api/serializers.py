@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
+from marketplace.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
 
 # The largest amount taken from the wire (in major units): a unit price this large times
 # the largest quantity an RFQ allows (10,000,000) still fits a bigint in minor units.

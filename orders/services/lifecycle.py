@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from marketplace.models import Organization, User
+from marketplace.money import Money
 from orders import capacity, notify
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.files import IMAGE_EXTENSIONS, validate_upload
@@ -29,7 +30,6 @@ from orders.models import (
     OrderEvent,
     OrderStatus,
 )
-from orders.money import Money
 from orders.transitions import TRANSITIONS, Party, Transition
 
 Details = dict[str, Any]

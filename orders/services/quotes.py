@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.models import Organization, User
+from marketplace.money import Money
 from orders import notify
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import RFQ, Order, Quote, QuoteTier, RFQInvitation, RFQMessage
-from orders.money import Money
 from orders.services.dates import future_date_errors
 from orders.services.lifecycle import order_open
 

@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.models import Organization, User
+from marketplace.money import Money
 from orders import capacity, notify
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.files import validate_upload
 from orders.models import RFQ, Quote, RFQAttachment, RFQInvitation, RFQMessage
-from orders.money import Money
 from orders.services.dates import future_date_errors
 
 

@@ -13,9 +13,9 @@ from django.utils import timezone
 from catalog.models import Category
 from factories import services as factory_services
 from marketplace.models import Organization, User
+from marketplace.money import Money
 from orders import services
 from orders.models import RFQ, Order, OrderStatus, Quote
-from orders.money import Money
 from tests.helpers import make_organization
 
 _sequence = itertools.count(1)
