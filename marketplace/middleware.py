@@ -83,3 +83,31 @@ class ApiErrorFormatMiddleware:
 
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+class DatabaseStallMiddleware:
+    """While PostgreSQL does not answer, requests fail at once (503 + Retry-After) instead
+    of each holding a thread and a connection until it comes back.
+
+    The verdict comes from a background probe (marketplace.health), refreshed at most once a
+    second; a request never waits for it. /healthz is exempt: it reports the stall itself.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+
+        from marketplace import health
+
+        checked = settings.DATABASE_STALL_CHECK and request.path != "/healthz"
+        if checked and health.database_stalled():
+            return _unavailable(request)
+        return self.get_response(request)
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    from marketplace.views import unavailable
+
+    return unavailable(request)

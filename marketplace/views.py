@@ -250,14 +250,11 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    checks = {
-        "database": health.check_database(),
-        "redis": health.check_redis(),
-        "worker": health.check_worker(),
-    }
-    healthy = all(ok for ok, _detail in checks.values())
+    checks = health.report(timeout=1.5)
+    healthy = all(checks[name][0] for name in health.REQUIRED)
+    complete = all(ok for ok, _detail in checks.values())
     body = {
-        "status": "ok" if healthy else "unavailable",
+        "status": ("ok" if complete else "degraded") if healthy else "unavailable",
         "checks": {name: {"ok": ok, "detail": detail} for name, (ok, detail) in checks.items()},
     }
     return JsonResponse(body, status=200 if healthy else 503)
@@ -278,13 +275,13 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 def server_error(request: HttpRequest) -> HttpResponse:
     # No request context here: the database or Redis may be why we are rendering this.
     if outage.is_dependency_failure(sys.exception()):
-        return _unavailable(request)
+        return unavailable(request)
     if _wants_json(request):
         return json_server_error(request)
     return HttpResponseServerError(loader.render_to_string("marketplace/errors/500.html"))
 
 
-def _unavailable(request: HttpRequest) -> HttpResponse:
+def unavailable(request: HttpRequest) -> HttpResponse:
     """A part we depend on failed: 503 with Retry-After, so clients come back shortly."""
     if _wants_json(request):
         return json_unavailable(request)
