@@ -8,6 +8,8 @@ Rows here involve two organizations (a buyer and a factory); each queryset's
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -398,6 +400,21 @@ class Order(models.Model):
     @property
     def planned_units(self) -> int:
         return sum(int(units) for units in self.production_plan.values())
+
+    @property
+    def plan_allocations(self) -> dict[datetime.date, int]:
+        """The production plan keyed by date (as the capacity calendar takes it)."""
+        return {
+            datetime.date.fromisoformat(day): int(units)
+            for day, units in self.production_plan.items()
+        }
+
+    @property
+    def dispute_deadline(self) -> datetime.datetime | None:
+        """Until when the buyer may open a dispute (the window opens on delivery)."""
+        if self.delivered_at is None:
+            return None
+        return self.delivered_at + datetime.timedelta(days=settings.ORDERS_DISPUTE_WINDOW_DAYS)
 
 
 class OrderEvent(models.Model):

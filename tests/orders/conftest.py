@@ -15,7 +15,9 @@ from factories import services as factory_services
 from marketplace.models import Organization, User
 from marketplace.money import Money
 from orders import services
+from orders.inspection import checklist_for_category
 from orders.models import RFQ, Order, OrderStatus, Quote
+from orders.transitions import Action
 from tests.helpers import make_organization
 
 _sequence = itertools.count(1)
@@ -119,8 +121,6 @@ def make_deal(*, units: int = 100, quantity: int = 300, category: Category | Non
 
 
 def passing_checklist(order: Order) -> list[dict]:
-    from orders.inspection import checklist_for_category
-
     return [{"item": item, "passed": True} for item in checklist_for_category(order.category)]
 
 
@@ -182,6 +182,18 @@ def drive(deal: Deal, status: str) -> Order:
         return deal.refresh()
     drive_steps(deal, PATH_TO[status])
     return deal.refresh()
+
+
+def prepare(status: str, action: str, *, category: Category | None = None) -> tuple[Deal, Order]:
+    """A fresh deal driven to `status`, ready for `action` there."""
+    deal = make_deal(category=category)
+    order = drive(deal, status)
+    if status == OrderStatus.INSPECTION and action == Action.SHIP:
+        # Shipping needs a passing inspection on record; the denials must not depend on it.
+        deal.act(
+            Action.RECORD_INSPECTION, "factory", **details_for(Action.RECORD_INSPECTION, order)
+        )
+    return deal, deal.refresh()
 
 
 def drive_steps(deal: Deal, steps) -> None:
