@@ -155,6 +155,15 @@ def rfq_match(*, rfq_pk: int, source: str = RFQInvitation.Source.MATCHER) -> int
     return len(invited)
 
 
+def rfqs_never_matched(*, now: datetime.datetime | None = None):
+    """Open RFQs whose matching task never ran (sent while the broker was down, or lost):
+    older than a minute, so that one whose task is on its way is left to it."""
+    now = now or timezone.now()
+    return RFQ.objects.open().filter(
+        matched_at__isnull=True, created_at__lt=now - datetime.timedelta(minutes=1)
+    )
+
+
 def rfqs_needing_reinvite(*, now: datetime.datetime | None = None):
     now = now or timezone.now()
     quoted = Quote.objects.filter(rfq=OuterRef("pk"))
