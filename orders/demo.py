@@ -14,6 +14,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from catalog.models import Category
+from marketplace.demo import DEMO_PASSWORD
 from marketplace.models import Membership, Organization, User
 from marketplace.money import Money
 from orders import capacity, services
@@ -292,8 +293,6 @@ def _scenario(
 def _rivals(shirts: Category, *, exclude: Organization) -> list[Organization]:
     """Two other verified shirt factories found through the public search, each given a
     demo sales person so that they can quote."""
-    from marketplace.demo import DEMO_PASSWORD
-
     found = capacity.search(
         category=shirts,
         quantity=200,
