@@ -242,6 +242,10 @@ def factory_record(*, factory_ids: list[int]) -> dict[int, dict]:
     return record
 
 
+def order_review(*, order: Order) -> Review | None:
+    return Review.objects.filter(order=order).first()
+
+
 def review_get(*, organization: Organization, pk: int) -> Review:
     return get_for_organization_or_404(Review.objects.all(), organization, pk=pk)
 

@@ -33,7 +33,7 @@ from orders.forms import (
     TransitionForm,
 )
 from orders.inspection import aql_plan, checklist_for_category
-from orders.models import RFQ, Order, OrderStatus, Quote, Review
+from orders.models import RFQ, Order, OrderStatus, Quote
 from orders.transitions import TRANSITIONS, PageForm, Party, available_actions
 
 # --- RFQs ----------------------------------------------------------------------------------
@@ -230,14 +230,14 @@ def _order_context(organization: Organization, order: Order) -> dict[str, Any]:
         # Buttons with a note; the actions with their own form are offered by page form.
         "buttons": [item for item in actions if item.page_form.is_button],
         "offered": {item.page_form.value: item for item in actions},
-        "can_report": party == Party.FACTORY and order.status == OrderStatus.IN_PRODUCTION,
+        "can_report": services.production_progress_open(order=order, party=party),
         "inspection_form": InspectionForm(checklist=checklist_for_category(order.category)),
         "inspection_plan": aql_plan(order.quantity),
         "transition_form": TransitionForm(),
         "progress_form": ProgressForm(),
         "progress_chart": charts.progress_svg(points, order.quantity),
         "points": points,
-        "review": Review.objects.filter(order=order).first(),
+        "review": selectors.order_review(order=order),
         "review_form": ReviewForm(),
         "reply_form": ReplyForm(),
         "repeat_form": RepeatForm(initial={"quantity": order.quantity}),

@@ -7,6 +7,7 @@ from orders.services.production import (
     order_auto_step,
     orders_due_for_auto_step,
     orders_remind_overdue,
+    production_progress_open,
     production_progress_record,
 )
 from orders.services.quotes import (
@@ -48,6 +49,7 @@ __all__ = [
     "order_transition_apply",
     "orders_due_for_auto_step",
     "orders_remind_overdue",
+    "production_progress_open",
     "production_progress_record",
     "quote_accept",
     "quote_revise",

@@ -28,6 +28,11 @@ from orders.transitions import (
 )
 
 
+def production_progress_open(*, order: Order, party: Party) -> bool:
+    """Whether `party` may report production progress on `order` now."""
+    return party == Party.FACTORY and order.status == OrderStatus.IN_PRODUCTION
+
+
 @transaction.atomic
 def production_progress_record(
     *,
