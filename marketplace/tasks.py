@@ -1,6 +1,13 @@
+"""Celery tasks for marketplace: each takes ids, calls one service, is safe to run twice."""
+
+import smtplib
+
 from celery import shared_task
 
 from marketplace import services
+
+# Errors worth retrying: the mail server or the network is down or slow for a while.
+_MAIL_RETRY_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
 
 
 @shared_task(acks_late=True)
@@ -12,3 +19,17 @@ def idempotency_records_purge_task() -> int:
 def ping_task(value: int) -> int:
     """A trivial round trip, used to prove a live worker end to end."""
     return value + 1
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=_MAIL_RETRY_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def notification_emails_send_task(notification_pks: list[int]) -> int:
+    """Email each notification once (a row records that its email went out, so a retry or
+    a redelivery sends only what is still unsent). Returns how many this run sent."""
+    return sum(services.notification_email_send(notification_pk=pk) for pk in notification_pks)
