@@ -221,7 +221,9 @@ class Notification(models.Model):
     url = models.CharField(_("link"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
-    # Set when the email went out (or is going out now): a second task run sends nothing.
+    # An email was asked for; `emailed_at` is set when it went out (or is going out now),
+    # so a second task run, or the sweep, sends nothing more.
+    email_requested = models.BooleanField(_("email requested"), default=False)
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     objects = TenantQuerySet.as_manager()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -26,10 +27,15 @@ from marketplace.models import (
     Organization,
     User,
 )
+from marketplace.queue import enqueue_on_commit
 from marketplace.signals import organization_created
 
 # Services enqueue tasks by name: tasks import services, never the other way round.
 NOTIFICATION_EMAILS_TASK = "marketplace.tasks.notification_emails_send_task"
+NOTIFICATION_EMAILS_SWEEP_TASK = "marketplace.tasks.notification_emails_sweep_task"
+# The sweep leaves younger ones to the task sent on commit, and gives up on older ones.
+NOTIFICATION_EMAIL_SWEEP_AFTER = timedelta(minutes=2)
+NOTIFICATION_EMAIL_GIVE_UP_AFTER = timedelta(days=2)
 
 
 def _unique_slug(name: str) -> str:
@@ -269,13 +275,29 @@ def notification_send(
             title=title[:200],
             body=body,
             url=url,
+            email_requested=email,
         )
         for user in recipients
     )
     if email and notifications:
         pks = [notification.pk for notification in notifications]
-        transaction.on_commit(lambda: celery_app.send_task(NOTIFICATION_EMAILS_TASK, args=[pks]))
+        task = celery_app.tasks[NOTIFICATION_EMAILS_TASK]
+        enqueue_on_commit(task, pks, swept_by=NOTIFICATION_EMAILS_SWEEP_TASK)
     return notifications
+
+
+def notification_emails_unsent(*, now: datetime | None = None) -> list[int]:
+    """Notifications whose email the task sent on commit did not deliver (the broker was
+    down, the retries ran out): the sweep's work."""
+    now = now or timezone.now()
+    return list(
+        Notification.objects.filter(
+            email_requested=True,
+            emailed_at__isnull=True,
+            created_at__lt=now - NOTIFICATION_EMAIL_SWEEP_AFTER,
+            created_at__gte=now - NOTIFICATION_EMAIL_GIVE_UP_AFTER,
+        ).values_list("pk", flat=True)
+    )
 
 
 def notification_email_send(*, notification_pk: int) -> bool:

@@ -46,8 +46,13 @@ def test_the_cached_map_is_dropped_when_the_change_commits_not_before():
 def test_a_rolled_back_change_keeps_the_cached_map():
     Category.objects.create(slug="shirts", name="Shirts")
     assert category_by_slug(slug="shirts").name == "Shirts"
-    with pytest.raises(RuntimeError), transaction.atomic():
-        Category.objects.filter(slug="shirts").get().delete()
-        raise RuntimeError
+
+    def delete_then_fail():
+        with transaction.atomic():
+            Category.objects.get(slug="shirts").delete()
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        delete_then_fail()
     assert cache.get(CATEGORY_MAP_CACHE_KEY) is not None
     assert category_by_slug(slug="shirts").name == "Shirts"

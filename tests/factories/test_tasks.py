@@ -15,7 +15,7 @@ from marketplace.models import Notification
 from marketplace.tasks import notification_emails_send_task
 from tests.factories.conftest import make_factory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 def days(n: int) -> datetime.timedelta:

@@ -1,15 +1,18 @@
 """Notification email leaves through a Celery task after commit: retried on mail-server
 errors, and sent once however often the task runs."""
 
+from datetime import timedelta
 from smtplib import SMTPServerDisconnected
 
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.utils import timezone
 
 from marketplace import services
+from marketplace.celery import app as celery_app
 from marketplace.models import Notification
-from marketplace.tasks import notification_emails_send_task
+from marketplace.tasks import notification_emails_send_task, notification_emails_sweep_task
 from tests.conftest import wait_until
 from tests.helpers import add_member, make_organization
 
@@ -91,3 +94,23 @@ def test_a_failed_send_leaves_the_email_to_send(monkeypatch):
     notification.refresh_from_db()
     assert notification.emailed_at is None
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_the_sweep_sends_what_the_task_never_did(time_machine):
+    organization, _owner = make_organization("buyer")
+    (lost,) = services.notification_send(organization=organization, title="Lost in the broker")
+    services.notification_send(organization=organization, title="Inbox only", email=False)
+    assert notification_emails_sweep_task() == 0  # too young: its own task is on the way
+    time_machine.move_to(timezone.now() + timedelta(minutes=5))
+    assert notification_emails_sweep_task() == 1
+    assert [message.subject for message in mail.outbox] == ["Lost in the broker"]
+    assert notification_emails_sweep_task() == 0
+    lost.refresh_from_db()
+    assert lost.emailed_at is not None
+
+
+def test_the_sweep_is_on_the_beat_schedule():
+    entry = celery_app.conf.beat_schedule["notification-emails-sweep"]
+    assert entry["task"] == notification_emails_sweep_task.name
+    assert notification_emails_send_task.name == services.NOTIFICATION_EMAILS_TASK

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from factories import selectors, services
 from factories.api.views.base import FactoryAPIView
+from marketplace.api.parsers import BoundedJSONParser
 
 
 class AuditListApi(FactoryAPIView):
-    parser_classes = (MultiPartParser, FormParser, JSONParser)
+    parser_classes = (MultiPartParser, FormParser, BoundedJSONParser)
 
     class InputSerializer(serializers.Serializer):
         legal_name = serializers.CharField(max_length=200)
