@@ -315,6 +315,16 @@ def reservations_for_factory(*, organization: Organization) -> QuerySet[Reservat
     )
 
 
+def reservations_active_for_factory(
+    *, organization: Organization, limit: int = 50
+) -> list[Reservation]:
+    """What currently holds or books the factory's days (the calendar page's list)."""
+    active = (Reservation.Status.HELD, Reservation.Status.BOOKED)
+    return list(
+        reservations_for_factory(organization=organization).filter(status__in=active)[:limit]
+    )
+
+
 # --- search ------------------------------------------------------------------------------
 
 

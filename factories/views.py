@@ -315,8 +315,6 @@ def capacity(request: HttpRequest, organization: Organization) -> HttpResponse:
         "copy_form": CopyWeekForm(categories=categories),
         "close_form": CloseDaysForm(categories=categories),
         "csv_form": CapacityCsvForm(),
-        "reservations": selectors.reservations_for_factory(organization=organization).filter(
-            status__in=("held", "booked")
-        )[:50],
+        "reservations": selectors.reservations_active_for_factory(organization=organization),
     }
     return render(request, "factories/capacity.html", context, status=400 if errors else 200)
