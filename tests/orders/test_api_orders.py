@@ -8,6 +8,7 @@ from django.utils import timezone
 from factories import selectors as factory_selectors
 from factories import services as factory_services
 from marketplace.models import Notification, Organization
+from marketplace.tasks import notification_emails_send_task
 from orders import services
 from orders.models import Dispute, Inspection, Order, OrderStatus, ProductionReport, Review
 from tests.helpers import api_client, assert_other_organization_gets_404, make_organization
@@ -416,6 +417,9 @@ def test_reinvite_after_quiet_period(category, settings):
 def test_emails_leave_after_commit(deal, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         drive(deal, S.SAMPLE_SHIPPED)
+    assert mail.outbox == []  # sent by a task, enqueued on commit
+    pending = Notification.objects.filter(emailed_at__isnull=True).values_list("pk", flat=True)
+    notification_emails_send_task(list(pending))
     subjects = [message.subject for message in mail.outbox]
     assert any("Sample shipped" in subject for subject in subjects)
 
