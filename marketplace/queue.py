@@ -14,20 +14,21 @@ import functools
 import logging
 from typing import Any
 
-from celery import Task
+from celery import Signature, Task
 from django.conf import settings
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 
-def enqueue_on_commit(task: Task, *args: Any, swept_by: str) -> None:
+def enqueue_on_commit(task: Task | Signature, *args: Any, swept_by: str) -> None:
     """Send `task(*args)` once the current transaction commits; `swept_by` names the beat
-    task that picks the work up if the broker cannot take it now."""
+    task that picks the work up if the broker cannot take it now. A service names its own
+    app's task by a signature (`app.signature("app.tasks.x_task")`): it never imports tasks."""
     transaction.on_commit(functools.partial(_send, task, args, swept_by))
 
 
-def _send(task: Task, args: tuple[Any, ...], swept_by: str) -> None:
+def _send(task: Task | Signature, args: tuple[Any, ...], swept_by: str) -> None:
     timeout = settings.CELERY_PUBLISH_TIMEOUT
     try:
         with task.app.connection_for_write(
