@@ -72,7 +72,9 @@ def integer_optimum_units(problem: MatchingProblem) -> int:
         model.add(sum(amounts) <= int(problem.capacity[line, day]))
     model.maximize(sum(total))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = 30
+    # A guard against a hang, not a timing assertion: on a busy machine 30 s was too short
+    # to prove optimality of instances that take about a second alone.
+    solver.parameters.max_time_in_seconds = 600
     solver.parameters.num_workers = 2
     assert solver.solve(model) == cp_model.OPTIMAL
     return round(solver.objective_value)
@@ -221,6 +223,7 @@ def test_plain_greedy_is_valid_and_never_better_than_the_bound():
 # -- quality against exact optima -------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_matcher_reaches_documented_ratios_of_the_integer_optimum():
     ratios = []
     for seed in range(40):
@@ -237,6 +240,7 @@ def test_matcher_reaches_documented_ratios_of_the_integer_optimum():
     assert sum(ratios) / len(ratios) >= INTEGER_OPTIMUM_MEAN_RATIO
 
 
+@pytest.mark.slow
 def test_matcher_reaches_documented_ratios_of_the_flow_bound_on_medium_instances():
     ratios = []
     for seed in range(6):
