@@ -26,3 +26,14 @@ errorlog = "-"
 # connection per thread, and no statement may hold a request longer than this.
 os.environ.setdefault("DATABASE_POOL_MAX_SIZE", str(threads))
 os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT_MS", "15000")
+
+
+def post_worker_init(worker):
+    """Each web process watches PostgreSQL from its start, not from its first request: a
+    process that has served nothing yet must know of a stall too."""
+    from django.conf import settings
+
+    from marketplace import health
+
+    if settings.DATABASE_STALL_CHECK:
+        health.start_database_monitor()

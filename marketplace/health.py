@@ -118,7 +118,7 @@ _monitor_pid: int | None = None
 _monitor_lock = threading.Lock()
 
 
-def _ensure_database_monitor() -> None:
+def start_database_monitor() -> None:
     """One thread per process (started after gunicorn forks) probes every half second, so
     each process knows of a stall before its next request waits on it."""
     global _monitor_pid
@@ -139,7 +139,7 @@ def _ensure_database_monitor() -> None:
 
 def database_stalled() -> bool:
     """Cheap enough for every request: looks at the monitor's last probe, never waits."""
-    _ensure_database_monitor()
+    start_database_monitor()
     return DATABASE_PROBE.failing(stall_after=settings.DATABASE_STALL_SECONDS)
 
 
