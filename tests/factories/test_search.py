@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from factories import selectors, services
-from factories.api.views import SearchResultSerializer
+from factories.api.views.search import SearchResultSerializer
 from tests.factories.conftest import make_category, make_factory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 def days(n: int) -> datetime.timedelta:

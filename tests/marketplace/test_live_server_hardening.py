@@ -35,7 +35,13 @@ from tests.helpers import decompression_bomb_png
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.live_stack]
+# One stack for the module: under pytest-xdist, `--dist loadgroup` keeps it on one worker.
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.live_stack,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("live_stack"),
+]
 
 
 def _free_port() -> int:
