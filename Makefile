@@ -7,7 +7,7 @@ UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: lock help install run test test-fast lint typecheck migrations-check deploy-check pytest pytest-dates browser-deps gettext-deps messages bench stop-embedded clean
+.PHONY: lock help install run run-dev test test-fast lint typecheck migrations-check deploy-check pytest pytest-dates browser-deps gettext-deps messages bench stop-embedded clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -27,8 +27,11 @@ lock: $(BIN)/python ## Re-resolve requirements.lock (+ the image's requirements-
 	$(UV) pip compile --quiet --upgrade --group dev --python-version 3.11 pyproject.toml -o requirements.lock
 	$(UV) pip compile --quiet --python-version 3.11 --constraints requirements.lock pyproject.toml -o requirements-prod.lock
 
-run: install ## Migrate, load demo data, start web + worker + beat on http://127.0.0.1:8000
+run: install ## Migrate, load demo data, serve web (gunicorn) + worker + beat on http://127.0.0.1:8000
 	$(BIN)/python manage.py rundev
+
+run-dev: install ## The same, with Django's autoreloading development server for web
+	$(BIN)/python manage.py rundev --reload
 
 browser-deps: ## Debian's chromium for the browser tests, when it is missing
 	@command -v chromium >/dev/null 2>&1 || { \

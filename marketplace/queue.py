@@ -35,7 +35,11 @@ def _send(task: Task | Signature, args: tuple[Any, ...], swept_by: str) -> None:
             connect_timeout=timeout,
             transport_options={"socket_timeout": timeout, "socket_connect_timeout": timeout},
         ) as connection:
-            task.apply_async(args=args, connection=connection, retry=False)  # type: ignore[call-arg]
+            # ignore_result: nobody waits for it, and asking for it would subscribe to the
+            # result channel in Redis, with the result backend's own (two-minute) timeout.
+            task.apply_async(  # type: ignore[call-arg]
+                args=args, connection=connection, retry=False, ignore_result=True
+            )
     except Exception:
         logger.warning(
             "Broker unavailable: %s%r not sent now; %s will pick it up",

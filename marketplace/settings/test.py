@@ -23,7 +23,7 @@ RUN_DATABASE_NAME = f"{TEST_DATABASE_NAME}_{_XDIST_WORKER}" if _XDIST_WORKER els
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 # A probe connection per second would race the test database's teardown; the stall check
 # is tested against a server and a PostgreSQL of the test's own.
-DATABASE_STALL_CHECK = False
+DATABASE_STALL_CHECK = env.bool("DATABASE_STALL_CHECK", default=False)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
