@@ -68,8 +68,8 @@ def _seed(count: int):
     from factories import services as factory_services
     from marketplace import services as marketplace_services
     from marketplace.models import Organization, User
+    from marketplace.money import Money
     from orders import services
-    from orders.money import Money
 
     def person(email: str) -> User:
         return User.objects.create_user(email=email, password="bench-password-2026")

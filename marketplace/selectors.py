@@ -7,25 +7,42 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from marketplace.exceptions import NotFoundError
 from marketplace.models import ApiToken, Invitation, Membership, Notification, Organization, User
 
 
-class OrganizationChoiceError(Exception):
-    """The caller must name an organization (several memberships) or named a wrong one."""
+class OrganizationChoiceError(NotFoundError):
+    """The caller must name an organization (several memberships, `slug` None) or named
+    one that is not theirs (`slug` is that name: the same answer as a missing one)."""
+
+    def __init__(self, slug: str | None) -> None:
+        self.slug = slug
+        super().__init__(slug)
+
+    def __str__(self) -> str:
+        if self.slug is None:
+            return _("You belong to several organizations: name one.")
+        return _("Organization not found.")
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("organization")
 
 
-def membership_resolve(*, user: User, slug: str | None) -> Membership | None:
-    """The membership a request acts under: the named one, or the only one.
+def membership_resolve(
+    *, user: User, slug: str | None, memberships: list[Membership] | None = None
+) -> Membership | None:
+    """The membership a request acts under: the named one, or the only one. This is the one
+    rule for the API (`X-Organization`, the session's choice) and the pages (the switcher's
+    choice); pass `memberships` when the caller has read them already.
 
     Returns None for a user with no membership. Raises OrganizationChoiceError when
     `slug` names no organization of the user's, or when several exist and none is named.
     """
-    memberships = list(memberships_for_user(user=user))
+    if memberships is None:
+        memberships = list(memberships_for_user(user=user))
     if slug:
         for membership in memberships:
             if membership.organization.slug == slug:

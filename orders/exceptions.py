@@ -1,12 +1,14 @@
-"""Domain errors of the orders app. Interfaces map them: 409 for conflicts, 403 for a
-party acting out of turn (a `PermissionError`), 404 for what the caller may not see."""
+"""Domain errors of the orders app, named cases of the platform's domain errors (mapped once,
+in `marketplace.exceptions`' interfaces): conflicts are 409, the other party's action 403."""
 
 from __future__ import annotations
 
-
-class OrderConflictError(Exception):
-    """The action is not allowed from the current state (or capacity is gone): 409."""
+from marketplace.exceptions import ConflictError, ForbiddenError
 
 
-class WrongPartyError(PermissionError):
+class OrderConflictError(ConflictError):
+    """The action is not allowed from the current state (or capacity is gone)."""
+
+
+class WrongPartyError(ForbiddenError):
     """The caller is a party to the object but this action belongs to the other party."""

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.selectors import category_leaves
+from marketplace.money import Money
 from orders.inspection import AQL_CHOICES, DEFAULT_AQL
-from orders.money import Money
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 REBUILD_BATCH = 2000
 
 # What a line's search terms should be: the factory's organization, profile and
-# performance. Also the body of the database triggers (migration 0005).
+# performance. Also the body of the database triggers (migration 0006).
 _TERMS_SELECT = """
     SELECT o.id AS organization_id,
            (o.verified AND o.kind = 'factory') AS verified,

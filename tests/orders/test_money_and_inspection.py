@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
+from marketplace.money import CurrencyMismatchError, Money
 from orders.inspection import aql_plan
-from orders.money import CurrencyMismatchError, Money
 
 
 def test_money_parses_and_prints_the_wire_format():

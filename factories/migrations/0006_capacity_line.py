@@ -166,8 +166,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0001_initial'),
-        ('factories', '0004_equipment_year_not_in_future'),
-        ('marketplace', '0002_notification'),
+        ('factories', '0005_profile_for_every_factory'),
+        ('marketplace', '0003_notification_email_delivery'),
     ]
 
     operations = [

@@ -1,7 +1,7 @@
 """Money: integer minor units plus a currency, refusing mixed-currency arithmetic.
 
-Finance does not exist yet; when it ships its own value object, this one should be replaced
-by it (the wire format `{"amount": "1234.50", "currency": "CNY"}` stays the same).
+Every app stores money as `amount_minor` (BigInteger) + `currency` (3 letters) and computes
+with this value object; the API's wire format is `{"amount": "1234.50", "currency": "CNY"}`.
 """
 
 from __future__ import annotations
