@@ -429,6 +429,7 @@ def _verdict(ok: bool) -> str:
 
 
 def main() -> int:
+    global DATABASE  # every helper and the served app read the chosen name
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--factories", type=int, default=5000)
     parser.add_argument("--seconds", type=float, default=12.0, help="per endpoint and level")
@@ -443,7 +444,6 @@ def main() -> int:
         print(json.dumps(_load(**spec)))
         return 0
 
-    global DATABASE
     DATABASE = arguments.database
     os.environ["BENCH_DATABASE"] = DATABASE
     os.environ.update(_environment())

@@ -291,15 +291,9 @@ class CapacityDay(TenantModel):
                 name="capacity_never_overbooked",
             ),
         ]
-        indexes = [
-            # Search reads (category, date range) and needs only these columns: an
-            # index-only scan, never a scan of the whole calendar.
-            models.Index(
-                fields=["category", "date"],
-                include=["organization", "units", "held", "booked"],
-                name="capacity_search_idx",
-            ),
-        ]
+        # No index beyond the unique one: search reads the free-capacity lines, never the
+        # calendar, and an index over held/booked would make every reservation's UPDATE a
+        # non-HOT update (docs/adr/0005).
 
     def __str__(self) -> str:
         return f"{self.organization_id}/{self.category_id}/{self.date}: {self.units}"

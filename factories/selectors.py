@@ -485,19 +485,85 @@ def production_start(*, today: datetime.date, with_sample: bool = False) -> date
     return today + datetime.timedelta(days=settings.ORDERS_SAMPLE_LEAD_DAYS)
 
 
-def _search_series(line: CapacityLine, today: datetime.date) -> list[dict]:
+def _search_series(
+    window_start: datetime.date, free: list[int], published: list[bool], today: datetime.date
+) -> list[dict]:
     series = []
     for day in window_dates(today):
-        offset = (day - line.window_start).days
-        inside = 0 <= offset < len(line.free)
+        offset = (day - window_start).days
+        inside = 0 <= offset < len(free)
         series.append(
             {
                 "date": day,
-                "free": line.free[offset] if inside else 0,
-                "published": bool(line.published[offset]) if inside else False,
+                "free": free[offset] if inside else 0,
+                "published": bool(published[offset]) if inside else False,
             }
         )
     return series
+
+
+@dataclass(frozen=True)
+class _Card:
+    """What a search result shows of a factory, with its line's arrays."""
+
+    factory: Organization
+    profile: FactoryProfile
+    performance: FactoryPerformance | None
+    window_start: datetime.date
+    free: list[int]
+    published: list[bool]
+
+
+_CARD_ORGANIZATION = ("id", "name", "slug", "kind", "verified")
+_CARD_PROFILE = (
+    "id",
+    "organization_id",
+    "region",
+    "city",
+    "free_sampling",
+    "min_order_quantity",
+    "standard_lead_days",
+    "price_level",
+)
+_CARD_PERFORMANCE = ("id", "organization_id", "on_time_rate", "rating")
+_CARDS = f"""
+SELECT l.window_start, l.free, l.published,
+       {", ".join("o." + name for name in _CARD_ORGANIZATION)},
+       {", ".join("p." + name for name in _CARD_PROFILE)},
+       {", ".join("f." + name for name in _CARD_PERFORMANCE)}
+FROM factories_capacityline l
+JOIN marketplace_organization o ON o.id = l.organization_id
+JOIN factories_factoryprofile p ON p.organization_id = l.organization_id
+LEFT JOIN factories_factoryperformance f ON f.organization_id = l.organization_id
+WHERE l.category_id = %(category)s AND l.organization_id = ANY(%(organization_ids)s)
+"""  # noqa: S608 - constants only
+
+
+def _search_cards(*, category: Category, organization_ids: list[int]) -> dict[int, _Card]:
+    """The results' factories in one query, as model instances holding only the fields a
+    result shows (building full ORM rows cost more than the whole ranking)."""
+    sizes = (len(_CARD_ORGANIZATION), len(_CARD_PROFILE), len(_CARD_PERFORMANCE))
+    cards = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_CARDS, {"category": category.pk, "organization_ids": organization_ids})
+        for row in cursor.fetchall():
+            window_start, free, published = row[:3]
+            values = row[3:]
+            organization = Organization.from_db("default", _CARD_ORGANIZATION, values[: sizes[0]])
+            profile = FactoryProfile.from_db(
+                "default", _CARD_PROFILE, values[sizes[0] : sizes[0] + sizes[1]]
+            )
+            profile.organization = organization
+            performance_values = values[sizes[0] + sizes[1] :]
+            performance = None
+            if performance_values[0] is not None:
+                performance = FactoryPerformance.from_db(
+                    "default", _CARD_PERFORMANCE, performance_values
+                )
+            cards[organization.pk] = _Card(
+                organization, profile, performance, window_start, free, published
+            )
+    return cards
 
 
 def _completion(
@@ -546,27 +612,21 @@ def factory_search(
     )
     if not ranked:
         return []
-    lines = {
-        line.organization_id: line
-        for line in CapacityLine.objects.filter(
-            category=category, organization_id__in=[row.organization_id for row in ranked]
-        ).select_related("organization__factory_profile", "organization__factory_performance")
-    }
+    cards = _search_cards(category=category, organization_ids=[r.organization_id for r in ranked])
     results = []
     for row in ranked:
-        line = lines[row.organization_id]
-        organization = line.organization
-        profile = organization.factory_profile
-        series = _search_series(line, today)
+        card = cards[row.organization_id]
+        profile = card.profile
+        series = _search_series(card.window_start, card.free, card.published, today)
         lead_ready = start + datetime.timedelta(days=profile.standard_lead_days)
         completion = _completion(series, quantity=quantity, start=start, earliest=lead_ready)
         if completion is None:  # capacity taken between the two reads
             continue
         results.append(
             SearchResult(
-                factory=organization,
+                factory=card.factory,
                 profile=profile,
-                performance=getattr(organization, "factory_performance", None),
+                performance=card.performance,
                 available_units=row.available,
                 earliest_completion=completion,
                 score=row.score,

@@ -171,6 +171,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Search no longer reads the calendar; the covering index only slowed its writes.
+        migrations.RemoveIndex(model_name="capacityday", name="capacity_search_idx"),
         migrations.CreateModel(
             name='CapacityLine',
             fields=[

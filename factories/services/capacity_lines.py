@@ -54,27 +54,31 @@ _TERMS_SELECT = """
 def _arrays_select(*, start: str, where: str) -> str:
     """Free units, cumulative free units and published flags of the lines matching
     `where` over the 30 days from `start` (SQL expressions over the line `l`), recomputed
-    from the calendar."""
+    from the calendar: one range scan of the calendar's unique index per line."""
     return f"""
-    SELECT line_id,
-           array_agg(free ORDER BY day) AS free,
-           array_prepend(0, array_agg(running::integer ORDER BY day)) AS cumulative,
-           array_agg(published ORDER BY day) AS published
-    FROM (
-        SELECT l.id AS line_id, g.day,
-               COALESCE(GREATEST(d.units - d.held - d.booked, 0), 0) AS free,
-               d.id IS NOT NULL AS published,
-               sum(COALESCE(GREATEST(d.units - d.held - d.booked, 0), 0))
-                   OVER (PARTITION BY l.id ORDER BY g.day) AS running
-        FROM factories_capacityline l
-        CROSS JOIN generate_series(0, {CAPACITY_WINDOW_DAYS - 1}) AS g(day)
-        LEFT JOIN factories_capacityday d
-               ON d.organization_id = l.organization_id
+    SELECT l.id AS line_id, days.free, cumulative.cumulative, days.published
+    FROM factories_capacityline l
+    CROSS JOIN LATERAL (
+        SELECT array_agg(COALESCE(cell.free, 0) ORDER BY g.day) AS free,
+               array_agg(cell.date IS NOT NULL ORDER BY g.day) AS published
+        FROM generate_series(0, {CAPACITY_WINDOW_DAYS - 1}) AS g(day)
+        LEFT JOIN (
+            SELECT d.date, GREATEST(d.units - d.held - d.booked, 0) AS free
+            FROM factories_capacityday d
+            WHERE d.organization_id = l.organization_id
               AND d.category_id = l.category_id
-              AND d.date = {start} + g.day
-        WHERE {where}
-    ) cells
-    GROUP BY line_id
+              AND d.date >= {start}
+              AND d.date < {start} + {CAPACITY_WINDOW_DAYS}
+        ) cell ON cell.date = {start} + g.day
+    ) days
+    CROSS JOIN LATERAL (
+        SELECT array_prepend(0, array_agg(running::integer ORDER BY position)) AS cumulative
+        FROM (
+            SELECT position, sum(free) OVER (ORDER BY position) AS running
+            FROM unnest(days.free) WITH ORDINALITY AS u(free, position)
+        ) prefix
+    ) cumulative
+    WHERE {where}
     """
 
 
