@@ -514,18 +514,28 @@ class _Card:
     published: list[bool]
 
 
-_CARD_ORGANIZATION = ("id", "name", "slug", "kind", "verified")
-_CARD_PROFILE = (
-    "id",
-    "organization_id",
-    "region",
-    "city",
-    "free_sampling",
-    "min_order_quantity",
-    "standard_lead_days",
-    "price_level",
+def _card_fields(model: type, wanted: set[str]) -> tuple[str, ...]:
+    # Model.from_db takes the values in the model's own field order.
+    return tuple(field.attname for field in model._meta.concrete_fields if field.attname in wanted)
+
+
+_CARD_ORGANIZATION = _card_fields(Organization, {"id", "name", "slug", "kind", "verified"})
+_CARD_PROFILE = _card_fields(
+    FactoryProfile,
+    {
+        "id",
+        "organization_id",
+        "region",
+        "city",
+        "free_sampling",
+        "min_order_quantity",
+        "standard_lead_days",
+        "price_level",
+    },
 )
-_CARD_PERFORMANCE = ("id", "organization_id", "on_time_rate", "rating")
+_CARD_PERFORMANCE = _card_fields(
+    FactoryPerformance, {"id", "organization_id", "on_time_rate", "rating"}
+)
 _CARDS = f"""
 SELECT l.window_start, l.free, l.published,
        {", ".join("o." + name for name in _CARD_ORGANIZATION)},

@@ -25,6 +25,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+import marketplace.tasks  # noqa: F401 - registers the notification email task the alarm sends
 from factories import selectors, services, tasks
 from factories.models import CapacityDay, CapacityLine, Reservation
 from marketplace.models import Notification, Organization
