@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -514,7 +514,7 @@ class _Card:
     published: list[bool]
 
 
-def _card_fields(model: type, wanted: set[str]) -> tuple[str, ...]:
+def _card_fields(model: type[models.Model], wanted: set[str]) -> tuple[str, ...]:
     # Model.from_db takes the values in the model's own field order.
     return tuple(field.attname for field in model._meta.concrete_fields if field.attname in wanted)
 
