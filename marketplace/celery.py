@@ -32,6 +32,11 @@ app.conf.beat_schedule = {
         "task": "factories.tasks.capacity_daily_task",
         "schedule": crontab(hour=0, minute=10),
     },
+    # Factories: the free-capacity read model against the calendar (repairs and alarms).
+    "factories-capacity-lines-check": {
+        "task": "factories.tasks.capacity_lines_check_task",
+        "schedule": crontab(minute=43),
+    },
     "factories-certifications-expired": {
         "task": "factories.tasks.certifications_flag_expired_task",
         "schedule": crontab(hour=6, minute=0),
