@@ -1,0 +1,13 @@
+"""Finance's Celery tasks: each takes ids, loads fresh rows, calls one service, and is safe
+to run twice (`acks_late`)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from finance.services import stripe as stripe_services
+
+
+@shared_task(acks_late=True)
+def stripe_refund_send_task(refund_pk: int) -> str:
+    return stripe_services.stripe_refund_send(refund_pk=refund_pk).status
