@@ -271,6 +271,22 @@ class Escrow(models.Model):
     def held_minor(self) -> int:
         return self.funded_minor - self.released_minor - self.refunded_minor
 
+    @property
+    def funded(self) -> Money:
+        return self.money(self.funded_minor)
+
+    @property
+    def released(self) -> Money:
+        return self.money(self.released_minor)
+
+    @property
+    def refunded(self) -> Money:
+        return self.money(self.refunded_minor)
+
+    @property
+    def held(self) -> Money:
+        return self.money(self.held_minor)
+
 
 class PaymentPurpose(models.TextChoices):
     SAMPLE = "sample", _("Sample fee")

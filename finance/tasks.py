@@ -11,3 +11,17 @@ from finance.services import stripe as stripe_services
 @shared_task(acks_late=True)
 def stripe_refund_send_task(refund_pk: int) -> str:
     return stripe_services.stripe_refund_send(refund_pk=refund_pk).status
+
+
+@shared_task(acks_late=True)
+def credit_flag_overdue_task() -> int:
+    from finance.services.credit import credit_flag_overdue
+
+    return credit_flag_overdue()
+
+
+@shared_task(acks_late=True)
+def ledger_invariants_check_task() -> int:
+    from finance.services.reconciliation import ledger_invariants_check
+
+    return ledger_invariants_check()
