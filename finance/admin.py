@@ -37,7 +37,6 @@ from finance.services import credit, disputes, financing, payments
 from marketplace.exceptions import DomainError
 from marketplace.models import Organization
 from marketplace.money import DEFAULT_CURRENCY, Money
-from orders.models import Dispute
 
 
 def parse_money(value: Decimal | None, currency: str, field: str) -> Money:
@@ -408,7 +407,7 @@ class FinancingAdvanceAdmin(admin.ModelAdmin):
 class DisputeDecisionForm(forms.ModelForm):
     dispute = forms.ModelChoiceField(
         label=_("Dispute"),
-        queryset=Dispute.objects.filter(status=Dispute.Status.OPEN).select_related("order"),
+        queryset=selectors.open_disputes(),
     )
     buyer_refund = forms.DecimalField(
         label=_("Refund to the buyer (split only)"),

@@ -27,6 +27,7 @@ from finance.models import (
 from finance.services.ledger import ledger_invariant_problems
 from marketplace.models import Organization
 from marketplace.money import DEFAULT_CURRENCY, Money
+from orders.models import Dispute
 
 
 def organization_accounts(*, organization: Organization) -> QuerySet[Account]:
@@ -83,6 +84,11 @@ def credit_summary(*, organization: Organization) -> CreditSummary | None:
         repayment_days=line.repayment_days,
         draws=draws,
     )
+
+
+def open_disputes() -> QuerySet[Dispute]:
+    """Disputes waiting for an operator's money decision."""
+    return Dispute.objects.filter(status=Dispute.Status.OPEN).select_related("order")
 
 
 def order_payments(*, order_pk: int) -> QuerySet[Payment]:

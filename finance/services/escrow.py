@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
+from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -273,11 +274,12 @@ def escrow_refund(
     )
     _escrow_move(escrow, refunded=total)
     stripe_refunds = [refund.pk for refund in refunds if refund.status == Refund.Status.PENDING]
-    if stripe_refunds:
-        from finance.tasks import stripe_refund_send_task
-
-        for refund_pk in stripe_refunds:
-            transaction.on_commit(partial(stripe_refund_send_task.delay, refund_pk))
+    for refund_pk in stripe_refunds:
+        transaction.on_commit(
+            partial(
+                current_app.send_task, "finance.tasks.stripe_refund_send_task", args=[refund_pk]
+            )
+        )
     return refunds
 
 

@@ -9,6 +9,7 @@ provider.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -55,8 +56,11 @@ def stripe_intent_create(*, payment: Payment) -> Payment:
             currency=payment.currency.lower(),
             payment_method_types=["card"],
             capture_method="automatic",
-            description=payment.reference,
-            metadata={"payment": str(payment.pk), "order": str(payment.order_id)},
+            metadata={
+                "payment": str(payment.pk),
+                "order": str(payment.order_id),
+                "reference": payment.reference,
+            },
             idempotency_key=f"c2m-payment-{payment.pk}-intent",
         )
     except stripe.StripeError as error:
@@ -77,11 +81,16 @@ def stripe_intent_create(*, payment: Payment) -> Payment:
 def stripe_event_parse(*, payload: bytes, signature: str) -> Any:
     """The verified event, or InvalidError (a 400) for a bad signature or body."""
     try:
-        return stripe.Webhook.construct_event(
+        stripe.Webhook.construct_event(
             payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=300
         )
+        # Verified: read it as plain JSON (the SDK's objects are not mappings).
+        event = json.loads(payload)
     except (ValueError, stripe.SignatureVerificationError) as error:
         raise InvalidError({"signature": [_("Invalid Stripe signature or payload.")]}) from error
+    if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
+        raise InvalidError({"payload": [_("Not a Stripe event.")]})
+    return event
 
 
 # A declined attempt (`payment_intent.payment_failed`) leaves the intent open for another

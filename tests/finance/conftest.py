@@ -3,6 +3,13 @@ operators, credit lines, and the ledger invariants checked after every test."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 from django.db import connection
 
@@ -13,6 +20,8 @@ from orders import services as order_services
 from orders.models import Order
 from tests.helpers import make_organization, make_user
 from tests.orders.conftest import Deal, make_category, make_deal
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def cny(amount: str) -> Money:
@@ -71,3 +80,50 @@ def deal(db) -> Deal:
 @pytest.fixture
 def buyer_org(db) -> tuple[Organization, User]:
     return make_organization(Organization.Kind.BUYER)
+
+
+# --- localstripe ---------------------------------------------------------------------------
+
+LOCALSTRIPE_PORT = int(os.environ.get("LOCALSTRIPE_PORT", "18420"))
+WEBHOOK_SECRET = "whsec_test_c2m"
+
+
+@pytest.fixture(scope="session")
+def localstripe_server(tmp_path_factory):
+    """localstripe on 127.0.0.1:LOCALSTRIPE_PORT, from scratch, for the whole session."""
+    log_path = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.finance.localstripe_server",
+             "--port", str(LOCALSTRIPE_PORT), "--from-scratch"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{LOCALSTRIPE_PORT}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", LOCALSTRIPE_PORT), timeout=0.5):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"localstripe did not start:\n{log_path.read_text()}") from None
+            time.sleep(0.2)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+def stripe_settings(settings, localstripe_server):
+    settings.STRIPE_SECRET_KEY = "sk_test_c2m"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_c2m"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = localstripe_server
+    settings.STRIPE_JS_URL = f"{localstripe_server}/js.stripe.com/v3/"
+    return settings
