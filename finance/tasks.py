@@ -25,3 +25,10 @@ def ledger_invariants_check_task() -> int:
     from finance.services.reconciliation import ledger_invariants_check
 
     return ledger_invariants_check()
+
+
+@shared_task(acks_late=True)
+def escrows_settle_task() -> int:
+    from finance.services.order_money import escrows_settle
+
+    return escrows_settle()

@@ -70,6 +70,10 @@ app.conf.beat_schedule = {
         "task": "finance.tasks.credit_flag_overdue_task",
         "schedule": crontab(hour=1, minute=5),
     },
+    "finance-escrows-settle": {
+        "task": "finance.tasks.escrows_settle_task",
+        "schedule": crontab(minute=47),
+    },
     "finance-ledger-invariants": {
         "task": "finance.tasks.ledger_invariants_check_task",
         "schedule": crontab(hour=4, minute=15),
