@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from finance.api.views import stripe_webhook
 from marketplace import views
 
 handler404 = "marketplace.views.page_not_found"
@@ -24,6 +25,7 @@ api_v1 = [
     path("", include("catalog.api.urls")),
     path("", include("factories.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("finance.api.urls")),
 ]
 
 urlpatterns = [
@@ -40,6 +42,8 @@ urlpatterns = [
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
     path("", include("orders.urls")),
+    path("", include("finance.urls")),
+    path("webhooks/stripe/", stripe_webhook, name="stripe_webhook"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("factories.urls")),
     path("accounts/", include("allauth.urls")),
