@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from finance.api.views import stripe_webhook
 from marketplace import views
 
 handler404 = "marketplace.views.page_not_found"
@@ -43,7 +42,7 @@ urlpatterns = [
     path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
     path("", include("orders.urls")),
     path("", include("finance.urls")),
-    path("webhooks/stripe/", stripe_webhook, name="stripe_webhook"),
+    path("", include("finance.webhook_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("", include("factories.urls")),
     path("accounts/", include("allauth.urls")),
