@@ -19,6 +19,7 @@ admin.site.index_title = _("Platform administration")
 api_v1 = [
     path("", include("marketplace.api.urls")),
     path("", include("catalog.api.urls")),
+    path("", include("customization.api.urls")),
     path("", include("factories.api.urls")),
     path("", include("orders.api.urls")),
 ]
