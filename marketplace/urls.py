@@ -40,6 +40,8 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("", include("factories.urls")),
+    path("", include("catalog.urls")),
+    path("", include("customization.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
