@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
+
 from django.core.cache import cache
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
 
 from customization.models import (
+    BatchAssignment,
     CustomizableProduct,
     Design,
     DesignModule,
     Option,
     OptionGroup,
     OptionRule,
+    OrderModule,
+    ProductionBatch,
 )
 from marketplace.models import Organization
 
@@ -98,4 +105,87 @@ def design_get_unchecked(*, pk: int) -> Design | None:
         .prefetch_related(Prefetch("modules", queryset=modules), "images")
         .filter(pk=pk)
         .first()
+    )
+
+
+# --- massing -----------------------------------------------------------------------------
+
+
+def _batch_of_line(organization: Organization):
+    return Subquery(
+        BatchAssignment.objects.filter(
+            organization=organization,
+            signature=OuterRef("signature"),
+            window_start=OuterRef("window_start"),
+            window_end=OuterRef("window_end"),
+        ).values("batch_id")[:1]
+    )
+
+
+def open_module_lines(*, organization: Organization) -> QuerySet[OrderModule]:
+    """The factory's open module lines, each annotated with its batch id (or None)."""
+    return (
+        OrderModule.objects.for_organization(organization)
+        .filter(is_open=True)
+        .annotate(batch_id=_batch_of_line(organization))
+    )
+
+
+@dataclass
+class BatchSheet:
+    batch: ProductionBatch
+    lines: list[OrderModule]
+
+    @property
+    def units(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+
+def batch_sheets(*, organization: Organization, day: datetime.date) -> list[BatchSheet]:
+    """The day's batches with their lines (two queries whatever the number of lines)."""
+    batches = list(
+        ProductionBatch.objects.for_organization(organization)
+        .filter(day=day)
+        .order_by("name", "pk")
+    )
+    lines: dict[int, list[OrderModule]] = {batch.pk: [] for batch in batches}
+    for line in (
+        open_module_lines(organization=organization)
+        .filter(batch_id__in=list(lines))  # type: ignore[misc]
+        .order_by("order_id", "pk")
+    ):
+        lines[line.batch_id].append(line)  # type: ignore[attr-defined]
+    return [BatchSheet(batch=batch, lines=lines[batch.pk]) for batch in batches]
+
+
+@dataclass(frozen=True)
+class MassingSummary:
+    lines: int  # setups without batching: every order's module line on its own
+    batched_lines: int
+    batches: int  # setups after batching
+    days: list[dict]  # date, lines, batches (for the chart)
+
+    @property
+    def setups_saved_ratio(self) -> float | None:
+        return round(self.lines / self.batches, 2) if self.batches else None
+
+
+def massing_summary(
+    *, organization: Organization, today: datetime.date | None = None
+) -> MassingSummary:
+    today = today or timezone.localdate()
+    lines = open_module_lines(organization=organization).filter(window_end__gte=today)
+    batched = lines.exclude(batch_id=None)  # type: ignore[misc]
+    per_batch = batched.values_list("batch_id").annotate(count=Count("pk")).order_by()  # type: ignore[misc]
+    counts: dict[int, int] = dict(per_batch)  # type: ignore[arg-type]
+    days: dict[datetime.date, dict] = {}
+    for pk, day in ProductionBatch.objects.filter(pk__in=list(counts)).values_list("pk", "day"):
+        entry = days.setdefault(day, {"date": day, "lines": 0, "batches": 0})
+        entry["lines"] += counts[pk]
+        entry["batches"] += 1
+    return MassingSummary(
+        lines=lines.count(),
+        batched_lines=sum(counts.values()),
+        batches=len(counts),
+        days=[days[day] for day in sorted(days)],
     )
