@@ -134,7 +134,8 @@ def test_identical_panels_of_two_orders_share_a_batch_and_the_sheet_has_barcodes
     )  # fmt: skip
     order_modules_attach(
         factory=factory, order_pk=orders[1].pk, design=design, quantity=40,
-        window_start=today + datetime.timedelta(days=3), window_end=today + datetime.timedelta(days=9),
+        window_start=today + datetime.timedelta(days=3),
+        window_end=today + datetime.timedelta(days=9),
     )  # fmt: skip
     summary = massing_summary(organization=factory, today=today)
     assert (summary.lines, summary.batches) == (12, 0)
