@@ -247,16 +247,20 @@ class OrderModule(TenantModel):
 
 
 class ProductionBatch(TenantModel):
-    """Every open module of one signature produced by the factory on one day."""
+    """Every open module line of one signature made by the factory on one day. A line
+    belongs to the earliest batch of its signature whose day lies inside its window
+    (ADR 0007): nothing is stored per line, and massing only ever adds batches."""
 
+    # The unique constraint's index (organization, signature, day) serves every lookup.
+    organization = models.ForeignKey(
+        "marketplace.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     signature = models.CharField(_("signature"), max_length=32)
     day = models.DateField(_("day"))
-    name = models.CharField(_("name"), max_length=160)
-    attributes = models.JSONField(_("attributes"), default=dict)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["day", "name", "pk"]
+        ordering = ["day", "signature", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "signature", "day"], name="customization_batch_unique"
@@ -266,26 +270,4 @@ class ProductionBatch(TenantModel):
         verbose_name_plural = _("production batches")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.day})"
-
-
-class BatchAssignment(TenantModel):
-    """Modules of `signature` whose production window is exactly (window_start, window_end)
-    go to `batch`: massing assigns windows, not rows (ADR 0007), so a run writes a few
-    hundred rows for 200,000 modules and a line's batch is one join away."""
-
-    signature = models.CharField(max_length=32)
-    window_start = models.DateField()
-    window_end = models.DateField()
-    batch = models.ForeignKey(ProductionBatch, on_delete=models.CASCADE, related_name="windows")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "signature", "window_start", "window_end"],
-                name="customization_assignment_unique",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.signature} {self.window_start}..{self.window_end}"
+        return f"{self.signature[:12]} ({self.day})"

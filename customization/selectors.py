@@ -10,7 +10,6 @@ from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from customization.models import (
-    BatchAssignment,
     CustomizableProduct,
     Design,
     DesignModule,
@@ -112,13 +111,16 @@ def design_get_unchecked(*, pk: int) -> Design | None:
 
 
 def _batch_of_line(organization: Organization):
+    """A line's batch: the earliest of its signature whose day lies in its window."""
     return Subquery(
-        BatchAssignment.objects.filter(
+        ProductionBatch.objects.filter(
             organization=organization,
             signature=OuterRef("signature"),
-            window_start=OuterRef("window_start"),
-            window_end=OuterRef("window_end"),
-        ).values("batch_id")[:1]
+            day__gte=OuterRef("window_start"),
+            day__lte=OuterRef("window_end"),
+        )
+        .order_by("day")
+        .values("pk")[:1]
     )
 
 
@@ -140,13 +142,19 @@ class BatchSheet:
     def units(self) -> int:
         return sum(line.quantity for line in self.lines)
 
+    @property
+    def name(self) -> str:
+        return self.lines[0].name if self.lines else self.batch.signature[:12]
+
+    @property
+    def attributes(self) -> dict:
+        return self.lines[0].attributes if self.lines else {}
+
 
 def batch_sheets(*, organization: Organization, day: datetime.date) -> list[BatchSheet]:
     """The day's batches with their lines (two queries whatever the number of lines)."""
     batches = list(
-        ProductionBatch.objects.for_organization(organization)
-        .filter(day=day)
-        .order_by("name", "pk")
+        ProductionBatch.objects.for_organization(organization).filter(day=day).order_by("signature")
     )
     lines: dict[int, list[OrderModule]] = {batch.pk: [] for batch in batches}
     for line in (
@@ -155,7 +163,8 @@ def batch_sheets(*, organization: Organization, day: datetime.date) -> list[Batc
         .order_by("order_id", "pk")
     ):
         lines[line.batch_id].append(line)  # type: ignore[attr-defined]
-    return [BatchSheet(batch=batch, lines=lines[batch.pk]) for batch in batches]
+    sheets = [BatchSheet(batch=batch, lines=lines[batch.pk]) for batch in batches]
+    return sorted(sheets, key=lambda sheet: sheet.name)
 
 
 @dataclass(frozen=True)
@@ -164,6 +173,10 @@ class MassingSummary:
     batched_lines: int
     batches: int  # setups after batching
     days: list[dict]  # date, lines, batches (for the chart)
+
+    @property
+    def unbatched_lines(self) -> int:
+        return self.lines - self.batched_lines
 
     @property
     def setups_saved_ratio(self) -> float | None:

@@ -15,7 +15,7 @@ def massing_run_task(factory_pk: int) -> dict[str, int] | None:
     if factory is None:
         return None
     result = services.massing_run(factory=factory)
-    return {"windows": result.windows_assigned, "batches": result.batches_created}
+    return {"windows": result.windows_uncovered, "batches": result.batches_created}
 
 
 @shared_task(acks_late=True)

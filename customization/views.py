@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,11 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalog.selectors import product_price_table
 from customization import selectors, services
+from customization.barcodes import code128_svg
 from customization.forms import configuration_from_post
 from customization.models import CustomizableProduct
 from customization.services.configurator import Evaluation
+from customization.tasks import massing_run_task
 from factories.selectors import factory_search
-from marketplace.models import Organization
+from marketplace.models import Membership, Organization
 from marketplace.pages import organization_page
 
 AVAILABILITY_HORIZON_DAYS = 29
@@ -125,3 +128,41 @@ def design_detail(request: HttpRequest, organization: Organization, pk: int) -> 
     if design is None:
         raise Http404(_("Not found."))
     return render(request, "customization/design_detail.html", {"design": design})
+
+
+# --- massing (factories) -------------------------------------------------------------------
+
+
+def factory_page(view):
+    return organization_page(
+        view,
+        kinds=(Organization.Kind.FACTORY,),
+        write_roles=Membership.MANAGING_ROLES,
+        not_found_message=_("This page is for factories."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@factory_page
+def massing(request: HttpRequest, organization: Organization) -> HttpResponse:
+    if request.method == "POST":
+        massing_run_task.delay(organization.pk)
+        messages.success(request, _("Batching is running; refresh in a moment."))
+        return redirect("customization:massing")
+    summary = selectors.massing_summary(organization=organization)
+    peak = max((day["lines"] for day in summary.days), default=0)
+    return render(request, "customization/massing.html", {"summary": summary, "peak": peak or 1})
+
+
+@require_GET
+@factory_page
+def batch_sheet(request: HttpRequest, organization: Organization, day: str) -> HttpResponse:
+    try:
+        date = datetime.date.fromisoformat(day)
+    except ValueError as error:
+        raise Http404(_("Not a date.")) from error
+    sheets = selectors.batch_sheets(organization=organization, day=date)
+    for sheet in sheets:
+        for line in sheet.lines:
+            line.barcode_svg = code128_svg(line.barcode_value)  # type: ignore[attr-defined]
+    return render(request, "customization/batch_sheet.html", {"sheets": sheets, "day": date})

@@ -1,38 +1,59 @@
-"""Customization-massing: identical modules of a factory's open orders are produced
-together, one production batch per signature and day, each line inside its order's window.
+"""Customization-massing: identical modules of a factory's open orders are made together,
+one production batch per signature and day, each module line inside its order's window.
 
-Batches are assigned per *window*, not per module row (ADR 0007): every open module line
-with the same (signature, window_start, window_end) goes to the same batch, so a run reads
-the distinct keys not yet assigned with one GROUP BY, places them greedily in Python and
-writes a few hundred rows however many modules there are. Placement per signature is the
-classic interval-stabbing greedy (sort by window end; reuse the earliest batch day inside
-the window, else open a batch on the window's last day), which uses the fewest days.
-Re-running changes nothing: assigned keys are skipped, and batch days are unique.
+Nothing is stored per line (ADR 0007): a line belongs to the earliest batch of its
+signature whose day lies in its window. A run only adds batches for windows no batch
+covers yet, chosen per signature by the interval-stabbing greedy (sort by window end; a
+window not covered gets a batch on its last day), which uses the fewest days. New batches
+are never in the past, so a line's batch can only move to an earlier *future* day, never
+away from a day already produced. Reading the uncovered windows is one GROUP BY (by
+signature and window end, keeping the latest start: the tightest window decides); writing
+is one INSERT of the new batches. Re-running adds nothing.
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customization.models import BatchAssignment, Design, OrderModule, ProductionBatch
+from customization.models import Design, OrderModule
 from marketplace.exceptions import InvalidError
 from marketplace.models import Organization
 
 ADVISORY_LOCK_NAMESPACE = 7007  # one massing run per factory at a time
 
+# Every open line no batch covers yet, grouped by signature and window end: the latest
+# start (the tightest window decides) and the number of lines. Overdue windows (ending
+# before today) come back too, only to be counted.
+UNCOVERED_WINDOWS_SQL = """
+SELECT line.signature, line.window_end, max(line.window_start), count(*)
+FROM customization_ordermodule AS line
+WHERE line.organization_id = %(factory)s AND line.is_open
+  AND NOT EXISTS (
+    SELECT 1 FROM customization_productionbatch AS batch
+    WHERE batch.organization_id = line.organization_id AND batch.signature = line.signature
+      AND batch.day BETWEEN line.window_start AND line.window_end
+  )
+GROUP BY line.signature, line.window_end
+"""
+
+INSERT_BATCHES_SQL = """
+INSERT INTO customization_productionbatch (organization_id, signature, day, created_at)
+SELECT %(factory)s, new.signature, new.day, now()
+FROM unnest(%(signatures)s::varchar[], %(days)s::date[]) AS new(signature, day)
+ON CONFLICT (organization_id, signature, day) DO NOTHING
+"""
+
 
 @dataclass(frozen=True)
 class MassingResult:
     factory_pk: int
-    windows_assigned: int
+    windows_uncovered: int
     batches_created: int
     overdue_lines: int
 
@@ -71,123 +92,48 @@ def order_modules_close(*, order_pk: int) -> int:
     return OrderModule.objects.filter(order_id=order_pk, is_open=True).update(is_open=False)
 
 
-def _assigned(factory: Organization):
-    return BatchAssignment.objects.filter(
-        organization=factory,
-        signature=OuterRef("signature"),
-        window_start=OuterRef("window_start"),
-        window_end=OuterRef("window_end"),
-    )
-
-
-def _unassigned_keys(factory: Organization, today: datetime.date) -> list[tuple]:
-    return list(
-        OrderModule.objects.filter(organization=factory, is_open=True, window_end__gte=today)
-        .filter(~Exists(_assigned(factory)))
-        .values_list("signature", "window_start", "window_end")
-        .distinct()
-        .order_by()
-    )
-
-
-def _place(
-    keys: list[tuple], existing: dict[str, list[datetime.date]], today: datetime.date
-) -> tuple[list[tuple[str, datetime.date, datetime.date, datetime.date]], set]:
-    """(signature, start, end, day) for every key, and the (signature, day) pairs to open."""
+def batch_days_place(
+    windows: list[tuple[str, datetime.date, datetime.date]], today: datetime.date
+) -> list[tuple[str, datetime.date]]:
+    """New (signature, day) batches stabbing every (signature, window end, latest start)
+    window, fewest days per signature (greedy by window end)."""
     by_signature: dict[str, list[tuple[datetime.date, datetime.date]]] = defaultdict(list)
-    for signature, start, end in keys:
-        by_signature[signature].append((start, end))
-    placed, new_days = [], set()
-    for signature, windows in by_signature.items():
-        days = existing.get(signature, [])
-        for start, end in sorted(windows, key=lambda window: (window[1], window[0])):
-            earliest = max(start, today)
-            index = bisect.bisect_left(days, earliest)
-            if index < len(days) and days[index] <= end:
-                day = days[index]
-            else:
-                day = end
-                bisect.insort(days, day)
-                new_days.add((signature, day))
-            placed.append((signature, start, end, day))
-    return placed, new_days
-
-
-def _lock(factory: Organization) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_NAMESPACE, factory.pk]
-        )
+    for signature, end, start in windows:
+        by_signature[signature].append((end, max(start, today)))
+    placed = []
+    for signature, ends in by_signature.items():
+        last_day: datetime.date | None = None
+        for end, start in sorted(ends):
+            if last_day is None or last_day < start:
+                last_day = end
+                placed.append((signature, end))
+    return placed
 
 
 @transaction.atomic
 def massing_run(*, factory: Organization, today: datetime.date | None = None) -> MassingResult:
-    """Assign every open, not yet batched module line of the factory to a batch."""
+    """Open batches so that every open, not overdue module line of the factory has one."""
     today = today or timezone.localdate()
-    _lock(factory)
-    keys = _unassigned_keys(factory, today)
-    existing: dict[str, list[datetime.date]] = defaultdict(list)
-    signatures = {signature for signature, _start, _end in keys}
-    for signature, day in (
-        ProductionBatch.objects.filter(
-            organization=factory, signature__in=signatures, day__gte=today
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_NAMESPACE, factory.pk]
         )
-        .order_by("day")
-        .values_list("signature", "day")
-    ):
-        existing[signature].append(day)
-    placed, new_days = _place(keys, existing, today)
-    samples = {
-        row["signature"]: row
-        for row in OrderModule.objects.filter(
-            organization=factory, signature__in={signature for signature, _day in new_days}
-        )
-        .order_by("signature", "pk")
-        .distinct("signature")
-        .values("signature", "name", "attributes")
-    }
-    ProductionBatch.objects.bulk_create(
-        (
-            ProductionBatch(
-                organization=factory,
-                signature=signature,
-                day=day,
-                name=samples[signature]["name"],
-                attributes=samples[signature]["attributes"],
+        cursor.execute(UNCOVERED_WINDOWS_SQL, {"factory": factory.pk})
+        rows = cursor.fetchall()
+        windows = [(signature, end, start) for signature, end, start, _n in rows if end >= today]
+        overdue = sum(count for _signature, end, _start, count in rows if end < today)
+        placed = batch_days_place(windows, today)
+        created = 0
+        if placed:
+            signatures, days = (list(column) for column in zip(*placed, strict=True))
+            cursor.execute(
+                INSERT_BATCHES_SQL, {"factory": factory.pk, "signatures": signatures, "days": days}
             )
-            for signature, day in new_days
-        ),
-        ignore_conflicts=True,
-    )
-    batch_ids = {
-        (signature, day): pk
-        for signature, day, pk in ProductionBatch.objects.filter(
-            organization=factory, signature__in=signatures, day__gte=today
-        ).values_list("signature", "day", "pk")
-    }
-    BatchAssignment.objects.bulk_create(
-        (
-            BatchAssignment(
-                organization=factory,
-                signature=signature,
-                window_start=start,
-                window_end=end,
-                batch_id=batch_ids[(signature, day)],
-            )
-            for signature, start, end, day in placed
-        ),
-        ignore_conflicts=True,
-        batch_size=5000,
-    )
-    overdue = (
-        OrderModule.objects.filter(organization=factory, is_open=True, window_end__lt=today)
-        .filter(~Exists(_assigned(factory)))
-        .count()
-    )
+            created = cursor.rowcount
     return MassingResult(
         factory_pk=factory.pk,
-        windows_assigned=len(placed),
-        batches_created=len(new_days),
+        windows_uncovered=len(windows),
+        batches_created=created,
         overdue_lines=overdue,
     )
 
@@ -199,12 +145,3 @@ def massing_factories_with_open_modules() -> list[int]:
         .distinct()
         .order_by()
     )
-
-
-__all__ = [
-    "MassingResult",
-    "massing_factories_with_open_modules",
-    "massing_run",
-    "order_modules_attach",
-    "order_modules_close",
-]
