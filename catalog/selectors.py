@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Greatest
 
@@ -60,7 +63,9 @@ def category_with_descendants(*, category: Category) -> list[int]:
 
 
 def category_cache_invalidate(**_signal_arguments) -> None:
-    cache.delete(CATEGORY_MAP_CACHE_KEY)
+    """Drop the cached map once the change is committed: dropped before, a request reading
+    in between would cache the old tree again for an hour."""
+    transaction.on_commit(partial(cache.delete, CATEGORY_MAP_CACHE_KEY))
 
 
 # --- products ----------------------------------------------------------------------------

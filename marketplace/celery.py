@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import worker_ready, worker_shutdown
+from celery.signals import beat_init, worker_ready, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.local")
 
@@ -18,6 +18,10 @@ app.conf.beat_schedule = {
         "task": "marketplace.tasks.idempotency_records_purge_task",
         "schedule": crontab(minute=17),
     },
+    "notification-emails-sweep": {
+        "task": "marketplace.tasks.notification_emails_sweep_task",
+        "schedule": crontab(minute="*/10"),
+    },
     # Factories: release expired holds; roll the 30-day window and flag stale calendars;
     # flag expired certificates; recompute capacity-derived performance figures.
     "factories-expire-holds": {
@@ -28,6 +32,11 @@ app.conf.beat_schedule = {
         "task": "factories.tasks.capacity_daily_task",
         "schedule": crontab(hour=0, minute=10),
     },
+    # Factories: the free-capacity read model against the calendar (repairs and alarms).
+    "factories-capacity-lines-check": {
+        "task": "factories.tasks.capacity_lines_check_task",
+        "schedule": crontab(minute=43),
+    },
     "factories-certifications-expired": {
         "task": "factories.tasks.certifications_flag_expired_task",
         "schedule": crontab(hour=6, minute=0),
@@ -35,6 +44,11 @@ app.conf.beat_schedule = {
     "factories-performance-refresh": {
         "task": "factories.tasks.factory_performance_refresh_all_task",
         "schedule": crontab(hour=3, minute=0),
+    },
+    # Orders: match RFQs saved while the broker was down (their own task never arrived).
+    "orders-match-missed-rfqs": {
+        "task": "orders.tasks.rfqs_match_missed_task",
+        "schedule": crontab(minute="*/2"),
     },
     # Orders: invite the next factories on RFQs nobody quoted (and expire stale RFQs).
     "orders-reinvite-stale-rfqs": {
@@ -80,3 +94,10 @@ def _stop_heartbeat(sender=None, **kwargs):
     from marketplace.health import stop_worker_heartbeat
 
     stop_worker_heartbeat(getattr(sender, "hostname", None))
+
+
+@beat_init.connect
+def _start_beat_heartbeat(sender=None, **kwargs):
+    from marketplace.health import start_beat_heartbeat
+
+    start_beat_heartbeat()

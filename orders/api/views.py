@@ -9,11 +9,12 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from catalog.models import Category
 from marketplace.api.idempotency import idempotent
+from marketplace.api.parsers import BoundedJSONParser
 from marketplace.models import Organization
 from marketplace.storage import private_file_response
 from orders import selectors, services
@@ -30,9 +31,9 @@ from orders.api.serializers import (
     tiers_from,
 )
 from orders.models import Order, Review
-from orders.transitions import ACTIONS
+from orders.transitions import Action
 
-PARSERS = [JSONParser, MultiPartParser, FormParser]
+PARSERS = [BoundedJSONParser, MultiPartParser, FormParser]
 
 
 class RfqListCreateApi(OrdersAPIView):
@@ -267,7 +268,7 @@ class OrderTransitionApi(OrdersAPIView):
     parser_classes = PARSERS
 
     class InputSerializer(serializers.Serializer):
-        action = serializers.ChoiceField(choices=list(ACTIONS))
+        action = serializers.ChoiceField(choices=[action.value for action in Action])
         note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
         # ship_sample / ship
         carrier = serializers.CharField(required=False, allow_blank=True, max_length=100)

@@ -15,7 +15,9 @@ from orders import notify
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import Order, OrderStatus, Review
 from orders.services.dates import future_date_errors
-from orders.services.lifecycle import order_open, order_party
+from orders.services.open import order_open
+from orders.services.transition import order_party
+from orders.signals import review_created, send_on_commit
 from orders.transitions import Party
 
 
@@ -113,10 +115,13 @@ def review_create(
         % {"number": order.number, "score": review.average},
         body=review.comment,
     )
-    from orders.tasks import factory_performance_push_task
-
-    factory_pk = order.factory_id
-    transaction.on_commit(lambda: factory_performance_push_task.delay(factory_pk))
+    send_on_commit(
+        review_created,
+        sender=Review,
+        review_pk=review.pk,
+        order_pk=order.pk,
+        factory_pk=order.factory_id,
+    )
     return review
 
 

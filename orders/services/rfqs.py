@@ -20,6 +20,7 @@ from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.files import validate_upload
 from orders.models import RFQ, Quote, RFQAttachment, RFQInvitation, RFQMessage
 from orders.services.dates import future_date_errors
+from orders.signals import rfq_created, send_on_commit
 
 
 def _validate_rfq_fields(*, quantity: int, ready_by: datetime.date, title: str) -> None:
@@ -32,6 +33,12 @@ def _validate_rfq_fields(*, quantity: int, ready_by: datetime.date, title: str) 
         errors["title"] = [_("This field may not be blank.")]
     if errors:
         raise ValidationError(errors)
+
+
+def rfq_creator_check(*, organization: Organization) -> None:
+    """Only buyers send RFQs (the page asks before showing the form)."""
+    if organization.kind != Organization.Kind.BUYER:
+        raise WrongPartyError(_("Only buyers can send RFQs."))
 
 
 @transaction.atomic
@@ -47,8 +54,7 @@ def rfq_create(
     attachments: Sequence[UploadedFile] = (),
 ) -> RFQ:
     """A buyer's RFQ; matching to factories runs in a Celery task after commit."""
-    if buyer.kind != Organization.Kind.BUYER:
-        raise WrongPartyError(_("Only buyers can send RFQs."))
+    rfq_creator_check(organization=buyer)
     _validate_rfq_fields(quantity=quantity, ready_by=ready_by, title=title)
     if len(attachments) > settings.ORDERS_ATTACHMENTS_PER_RFQ:
         raise ValidationError(
@@ -78,9 +84,7 @@ def rfq_create(
             size=upload.size or 0,
             uploaded_by=acting_user,
         )
-    from orders.tasks import rfq_match_task
-
-    transaction.on_commit(lambda: rfq_match_task.delay(rfq.pk))
+    send_on_commit(rfq_created, sender=RFQ, rfq_pk=rfq.pk)
     return rfq
 
 
@@ -149,6 +153,15 @@ def rfq_match(*, rfq_pk: int, source: str = RFQInvitation.Source.MATCHER) -> int
         rfq.last_invited_at = rfq.matched_at
         rfq.save(update_fields=["matched_at", "last_invited_at", "updated_at"])
     return len(invited)
+
+
+def rfqs_never_matched(*, now: datetime.datetime | None = None):
+    """Open RFQs whose matching task never ran (sent while the broker was down, or lost):
+    older than a minute, so that one whose task is on its way is left to it."""
+    now = now or timezone.now()
+    return RFQ.objects.open().filter(
+        matched_at__isnull=True, created_at__lt=now - datetime.timedelta(minutes=1)
+    )
 
 
 def rfqs_needing_reinvite(*, now: datetime.datetime | None = None):

@@ -17,8 +17,8 @@ from orders.matching.algorithm import (
     plain_greedy,
     violations,
 )
-from orders.matching.instances import random_problem
-from orders.matching.reference import splittable_optimum
+from tests.orders.matching_instances import random_problem
+from tests.orders.matching_reference import splittable_optimum
 
 # Documented (with the measured values) in docs/adr/0003-batch-matcher.md.
 INTEGER_OPTIMUM_MEAN_RATIO = 0.96  # tiny instances: 14 demands, 6 factories, 8 days
@@ -72,7 +72,10 @@ def integer_optimum_units(problem: MatchingProblem) -> int:
         model.add(sum(amounts) <= int(problem.capacity[line, day]))
     model.maximize(sum(total))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = 30
+    # No wall-clock limit: on a loaded machine a 30 s limit ended with FEASIBLE, not OPTIMAL,
+    # and the test failed for the machine's sake. The deterministic limit does not depend on
+    # load; these instances reach the optimum far inside it.
+    solver.parameters.max_deterministic_time = 600
     solver.parameters.num_workers = 2
     assert solver.solve(model) == cp_model.OPTIMAL
     return round(solver.objective_value)
@@ -221,6 +224,7 @@ def test_plain_greedy_is_valid_and_never_better_than_the_bound():
 # -- quality against exact optima -------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_matcher_reaches_documented_ratios_of_the_integer_optimum():
     ratios = []
     for seed in range(40):
@@ -237,6 +241,7 @@ def test_matcher_reaches_documented_ratios_of_the_integer_optimum():
     assert sum(ratios) / len(ratios) >= INTEGER_OPTIMUM_MEAN_RATIO
 
 
+@pytest.mark.slow
 def test_matcher_reaches_documented_ratios_of_the_flow_bound_on_medium_instances():
     ratios = []
     for seed in range(6):
