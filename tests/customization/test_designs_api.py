@@ -196,3 +196,22 @@ def test_price_endpoint_explains_without_saving(air_conditioner):
     assert body["valid"] is False
     assert body["errors"] == {"options.functions": ["“Voice control” requires “Wi-Fi control”."]}
     assert Design.objects.count() == 0
+
+
+def test_demo_seed_configures_the_three_products_and_saves_designs(db):
+    from catalog import demo as catalog_demo
+    from customization import demo as customization_demo
+    from marketplace import demo as marketplace_demo
+
+    marketplace_demo.seed()
+    catalog_demo.seed()
+    customization_demo.seed()
+    customization_demo.seed()  # idempotent
+    names = sorted(Design.objects.values_list("name", flat=True))
+    assert names == [
+        "Navy suit, peak lapel",
+        "Oak wardrobe 80 x 200",
+        "Office AC, Wi-Fi and heating",
+    ]
+    suit = Design.objects.get(name="Navy suit, peak lapel")
+    assert suit.modules.count() == 8
