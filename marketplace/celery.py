@@ -68,6 +68,12 @@ app.conf.beat_schedule = {
         "task": "orders.tasks.factories_performance_push_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Customization: batch identical modules of open orders (also queued when an order
+    # made from a design is placed).
+    "customization-massing": {
+        "task": "customization.tasks.massing_all_task",
+        "schedule": crontab(minute=45),
+    },
     # Orders: batch matcher, all open RFQs without a factory against all free capacity.
     "orders-batch-match": {
         "task": "orders.matching.tasks.batch_match_task",
