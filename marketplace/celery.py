@@ -73,6 +73,20 @@ app.conf.beat_schedule = {
         "task": "orders.matching.tasks.batch_match_task",
         "schedule": crontab(minute="*/10"),
     },
+    # Finance: flag overdue credit (blocks new draws, reminds the buyer); check the ledger's
+    # invariants and alert operators on any imbalance.
+    "finance-credit-overdue": {
+        "task": "finance.tasks.credit_flag_overdue_task",
+        "schedule": crontab(hour=1, minute=5),
+    },
+    "finance-escrows-settle": {
+        "task": "finance.tasks.escrows_settle_task",
+        "schedule": crontab(minute=47),
+    },
+    "finance-ledger-invariants": {
+        "task": "finance.tasks.ledger_invariants_check_task",
+        "schedule": crontab(hour=4, minute=15),
+    },
 }
 
 

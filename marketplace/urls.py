@@ -24,6 +24,7 @@ api_v1 = [
     path("", include("catalog.api.urls")),
     path("", include("factories.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("finance.api.urls")),
 ]
 
 urlpatterns = [
@@ -40,6 +41,8 @@ urlpatterns = [
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
     path("", include("orders.urls")),
+    path("", include("finance.urls")),
+    path("", include("finance.webhook_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("", include("factories.urls")),
     path("accounts/", include("allauth.urls")),
