@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("catalog.api.urls")),
     path("", include("factories.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("iot_gateway.api.urls")),
 ]
 
 urlpatterns = [
@@ -39,6 +40,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("", include("factories.urls")),
+    path("", include("iot_gateway.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
