@@ -9,13 +9,14 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
+from importlib import import_module
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from iot_gateway import services
+from iot_gateway import metrics, services
 from iot_gateway.models import Device, FaultRule, Metric
 from iot_gateway.services import partitions
 from marketplace.models import Organization, User
@@ -54,8 +55,17 @@ def register(owner: Organization, user: User, supplier: Organization, **fields):
     )
 
 
+def ensure_metrics() -> None:
+    """The registry comes from a data migration; a transactional test's flush empties it."""
+    migration = import_module("iot_gateway.migrations.0002_reading_partitioned_table")
+    for name, label, unit in migration.METRICS:
+        Metric.objects.get_or_create(name=name, defaults={"label": label, "unit": unit})
+    metrics.registry_changed()
+
+
 @pytest.fixture
 def fleet(db) -> Fleet:
+    ensure_metrics()
     owner, owner_user = make_organization(Organization.Kind.BUYER, name="Owner Co")
     supplier, supplier_user = make_organization(Organization.Kind.FACTORY, name="Maker Works")
     provider, provider_user = make_organization(
@@ -131,3 +141,12 @@ def stored_count(device: Device | None = None) -> int:
                 "SELECT count(*) FROM iot_gateway_reading WHERE device_id = %s", [device.pk]
             )
         return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def truncate_readings():
+    """Transactional tests commit readings, and Django's flush does not know the raw table
+    (it is not a model): empty it afterwards so later tests start clean."""
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE iot_gateway_reading")
