@@ -29,7 +29,7 @@ CONTENDERS = ("optimum", "matcher", "plain_greedy")
 
 
 def _instance(arguments):
-    from orders.matching.instances import random_problem
+    from tests.orders.matching_instances import random_problem
 
     return random_problem(
         seed=arguments.seed,
@@ -43,7 +43,7 @@ def _instance(arguments):
 
 def _run_contender(arguments) -> dict:
     from orders.matching import algorithm
-    from orders.matching.reference import splittable_optimum
+    from tests.orders.matching_reference import splittable_optimum
 
     problem = _instance(arguments)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

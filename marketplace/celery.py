@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import worker_ready, worker_shutdown
+from celery.signals import beat_init, worker_ready, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.local")
 
@@ -35,6 +35,11 @@ app.conf.beat_schedule = {
     "factories-performance-refresh": {
         "task": "factories.tasks.factory_performance_refresh_all_task",
         "schedule": crontab(hour=3, minute=0),
+    },
+    # Orders: match RFQs saved while the broker was down (their own task never arrived).
+    "orders-match-missed-rfqs": {
+        "task": "orders.tasks.rfqs_match_missed_task",
+        "schedule": crontab(minute="*/2"),
     },
     # Orders: invite the next factories on RFQs nobody quoted (and expire stale RFQs).
     "orders-reinvite-stale-rfqs": {
@@ -100,3 +105,10 @@ def _stop_heartbeat(sender=None, **kwargs):
     from marketplace.health import stop_worker_heartbeat
 
     stop_worker_heartbeat(getattr(sender, "hostname", None))
+
+
+@beat_init.connect
+def _start_beat_heartbeat(sender=None, **kwargs):
+    from marketplace.health import start_beat_heartbeat
+
+    start_beat_heartbeat()

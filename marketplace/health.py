@@ -6,7 +6,9 @@ import contextlib
 import socket
 import threading
 import time
+from collections.abc import Callable
 
+import psycopg
 from django.conf import settings
 from django.db import connection
 from redis import Redis
@@ -18,22 +20,104 @@ def _redis() -> Redis:
     return Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
 
 
-def check_database() -> tuple[bool, str]:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception as error:
-        return False, type(error).__name__
+def _probe_database() -> tuple[bool, str]:
+    # A connection of its own, opened and closed each time: never one a request holds (or
+    # waits for in the pool), and nothing left open when the probe thread is abandoned.
+    parameters = {
+        key: value
+        for key, value in connection.get_connection_params().items()
+        if key not in ("cursor_factory", "context", "options")
+    }
+    parameters["connect_timeout"] = 2  # libpq's minimum
+    with psycopg.connect(**parameters, autocommit=True) as probe:
+        probe.execute("SELECT 1").fetchone()
     return True, "ok"
 
 
-def check_redis() -> tuple[bool, str]:
-    try:
-        _redis().ping()
-    except Exception as error:
-        return False, type(error).__name__
+def _probe_redis() -> tuple[bool, str]:
+    _redis().ping()
     return True, "ok"
+
+
+class Probe:
+    """One check run at a time in a daemon thread, waited for with a deadline.
+
+    A stalled PostgreSQL (or Redis) accepts connections and then never answers; a probe
+    that waits on it inline would hang whoever asked. Here the caller stops waiting at its
+    deadline and says so; the stuck thread is reused by the next caller instead of another
+    one piling up behind it.
+    """
+
+    def __init__(self, name: str, function: Callable[[], tuple[bool, str]]) -> None:
+        self.name = name
+        self.function = function
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._done.set()
+        self._started_at = 0.0
+        self._finished_at = 0.0
+        self._result: tuple[bool, str] | None = None
+
+    def start(self) -> threading.Event:
+        with self._lock:
+            if self._done.is_set():
+                self._done = threading.Event()
+                self._started_at = time.monotonic()
+                thread = threading.Thread(
+                    target=self._run, args=(self._done,), name=f"probe-{self.name}", daemon=True
+                )
+                thread.start()
+            return self._done
+
+    def _run(self, done: threading.Event) -> None:
+        try:
+            result = self.function()
+        except Exception as error:
+            result = (False, type(error).__name__)
+        with self._lock:
+            self._result = result
+            self._finished_at = time.monotonic()
+            done.set()
+
+    def run(self, timeout: float) -> tuple[bool, str]:
+        """A fresh result, or (False, "no answer within ...") at the deadline."""
+        return self.result(self.start(), timeout)
+
+    def result(self, done: threading.Event, timeout: float) -> tuple[bool, str]:
+        if done.wait(timeout):
+            return self._result or (False, "no result")
+        return False, "no answer in time"
+
+    def refresh_in_background(self, max_age: float) -> None:
+        if time.monotonic() - self._finished_at > max_age:
+            self.start()
+
+    def failing(self, stall_after: float) -> bool:
+        """The last probe failed, or the one under way has been waiting for `stall_after`."""
+        with self._lock:
+            running = not self._done.is_set()
+            if running and time.monotonic() - self._started_at > stall_after:
+                return True
+            return self._result is not None and not self._result[0]
+
+
+DATABASE_PROBE = Probe("database", _probe_database)
+REDIS_PROBE = Probe("redis", _probe_redis)
+
+
+def check_database(timeout: float = 1.5) -> tuple[bool, str]:
+    return DATABASE_PROBE.run(timeout)
+
+
+def check_redis(timeout: float = 1.5) -> tuple[bool, str]:
+    return REDIS_PROBE.run(timeout)
+
+
+def database_stalled() -> bool:
+    """Cheap enough for every request: looks at the last probe, starts one at most every
+    second, never waits."""
+    DATABASE_PROBE.refresh_in_background(max_age=1.0)
+    return DATABASE_PROBE.failing(stall_after=settings.DATABASE_STALL_SECONDS)
 
 
 def _prefix() -> str:
@@ -50,14 +134,48 @@ def _stale_before() -> float:
     return time.time() - settings.WORKER_HEARTBEAT_SECONDS * 3
 
 
-def check_worker() -> tuple[bool, str]:
-    try:
-        alive = _redis().zcount(_index_key(), _stale_before(), "+inf")
-    except Exception as error:
-        return False, type(error).__name__
+def _probe_worker() -> tuple[bool, str]:
+    alive = _redis().zcount(_index_key(), _stale_before(), "+inf")
     if not alive:
         return False, "no worker heartbeat"
     return True, f"{alive} worker(s)"
+
+
+def _beat_key() -> str:
+    return _prefix() + "@beat"
+
+
+def _probe_beat() -> tuple[bool, str]:
+    if not _redis().exists(_beat_key()):
+        return False, "no beat heartbeat"
+    return True, "ok"
+
+
+WORKER_PROBE = Probe("worker", _probe_worker)
+BEAT_PROBE = Probe("beat", _probe_beat)
+# Without beat, periodic work (sweeps, expiries) waits, but every request is still served:
+# /healthz names it and stays 200. Without any of the others it is 503.
+REQUIRED = ("database", "redis", "worker")
+PROBES = {
+    "database": DATABASE_PROBE,
+    "redis": REDIS_PROBE,
+    "worker": WORKER_PROBE,
+    "beat": BEAT_PROBE,
+}
+
+
+def check_worker(timeout: float = 1.5) -> tuple[bool, str]:
+    return WORKER_PROBE.run(timeout)
+
+
+def report(timeout: float = 1.5) -> dict[str, tuple[bool, str]]:
+    """Every check at once, all answered (or given up on) within `timeout` in total."""
+    started = {name: probe.start() for name, probe in PROBES.items()}
+    deadline = time.monotonic() + timeout
+    return {
+        name: PROBES[name].result(started[name], max(0.0, deadline - time.monotonic()))
+        for name in PROBES
+    }
 
 
 _heartbeat_stop = threading.Event()
@@ -100,3 +218,19 @@ def stop_worker_heartbeat(hostname: str | None = None) -> None:
         client = _redis()
         client.delete(_prefix() + name)
         client.zrem(_index_key(), name)
+
+
+def start_beat_heartbeat() -> threading.Thread:
+    """Called in beat: a key that expires after three silent intervals."""
+    interval = settings.WORKER_HEARTBEAT_SECONDS
+
+    def beat() -> None:
+        client = _redis()
+        while True:
+            with contextlib.suppress(Exception):
+                client.set(_beat_key(), int(time.time()), ex=interval * 3)
+            time.sleep(interval)
+
+    thread = threading.Thread(target=beat, name="c2m-beat-heartbeat", daemon=True)
+    thread.start()
+    return thread

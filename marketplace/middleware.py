@@ -6,12 +6,16 @@ for none until they choose (pages behind `organization_page` ask them to)."""
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
+from marketplace import outage
 from marketplace.selectors import OrganizationChoiceError, membership_resolve, memberships_for_user
+
+logger = logging.getLogger(__name__)
 
 SESSION_ORGANIZATION_KEY = "organization_slug"
 
@@ -42,3 +46,68 @@ class CurrentOrganizationMiddleware:
             lambda: request.membership.organization if request.membership else None  # type: ignore[attr-defined]
         )
         return self.get_response(request)
+
+
+class ApiErrorFormatMiddleware:
+    """Everything under /api/ answers in the API's JSON error format, DEBUG pages included.
+
+    Outside DEBUG the 404/500 handlers already answer JSON there; with DEBUG on, Django
+    renders its HTML technical pages instead, which API clients (and fuzzers) cannot read.
+    A dependency failure raised by a view outside DRF is a 503 with Retry-After.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not _is_api(request) or response.status_code < 400:
+            return response
+        if response.get("Content-Type", "").startswith("text/html"):
+            from marketplace.api.errors import json_not_found, json_server_error
+
+            if response.status_code == 404:
+                return json_not_found(request)
+            if response.status_code == 500:
+                return json_server_error(request)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if _is_api(request) and outage.is_dependency_failure(exception):
+            from marketplace.api.errors import json_unavailable
+
+            logger.warning("A dependency failed during an API request", exc_info=exception)
+            return json_unavailable(request)
+        return None
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+class DatabaseStallMiddleware:
+    """While PostgreSQL does not answer, requests fail at once (503 + Retry-After) instead
+    of each holding a thread and a connection until it comes back.
+
+    The verdict comes from a background probe (marketplace.health), refreshed at most once a
+    second; a request never waits for it. /healthz is exempt: it reports the stall itself.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+
+        from marketplace import health
+
+        checked = settings.DATABASE_STALL_CHECK and request.path != "/healthz"
+        if checked and health.database_stalled():
+            return _unavailable(request)
+        return self.get_response(request)
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    from marketplace.views import unavailable
+
+    return unavailable(request)

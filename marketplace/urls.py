@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -15,6 +16,8 @@ handler429 = "marketplace.views.too_many_requests"
 admin.site.site_header = _("C2M Marketplace operations")
 admin.site.site_title = _("C2M operations")
 admin.site.index_title = _("Platform administration")
+# Staff sign in through the same form as everyone, so the admin shares its lockout.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 api_v1 = [
     path("", include("marketplace.api.urls")),

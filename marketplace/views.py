@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -23,8 +25,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from marketplace import health, selectors, services
-from marketplace.api.errors import json_not_found, json_server_error
+from marketplace import health, outage, selectors, services
+from marketplace.api.errors import json_not_found, json_server_error, json_unavailable
 from marketplace.forms import ApiTokenForm, InvitationForm
 from marketplace.middleware import SESSION_ORGANIZATION_KEY
 from marketplace.models import Membership
@@ -248,14 +250,11 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    checks = {
-        "database": health.check_database(),
-        "redis": health.check_redis(),
-        "worker": health.check_worker(),
-    }
-    healthy = all(ok for ok, _detail in checks.values())
+    checks = health.report(timeout=1.5)
+    healthy = all(checks[name][0] for name in health.REQUIRED)
+    complete = all(ok for ok, _detail in checks.values())
     body = {
-        "status": "ok" if healthy else "unavailable",
+        "status": ("ok" if complete else "degraded") if healthy else "unavailable",
         "checks": {name: {"ok": ok, "detail": detail} for name, (ok, detail) in checks.items()},
     }
     return JsonResponse(body, status=200 if healthy else 503)
@@ -275,9 +274,21 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # No request context here: the database or Redis may be why we are rendering this.
+    if outage.is_dependency_failure(sys.exception()):
+        return unavailable(request)
     if _wants_json(request):
         return json_server_error(request)
     return HttpResponseServerError(loader.render_to_string("marketplace/errors/500.html"))
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    """A part we depend on failed: 503 with Retry-After, so clients come back shortly."""
+    if _wants_json(request):
+        return json_unavailable(request)
+    content = loader.render_to_string("marketplace/errors/503.html")
+    response = HttpResponse(content, status=503)
+    response["Retry-After"] = str(outage.retry_after_seconds())
+    return response
 
 
 def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
+from marketplace.images import image_header_check
+
 # extension -> (content type, leading bytes the file must start with, or None for text/CAD)
 ALLOWED_TYPES: dict[str, tuple[str, tuple[bytes, ...] | None]] = {
     ".pdf": ("application/pdf", (b"%PDF-",)),
@@ -67,4 +69,9 @@ def validate_upload(
                     ]
                 }
             )
+    if extension in IMAGE_EXTENSIONS:
+        # Sized from the header: a decompression bomb is refused before anything (our server
+        # or the other party's browser) decodes it. Drawings are stored as they come, so a
+        # header Pillow cannot read is left to the signature check above.
+        image_header_check(upload, field=field, unreadable_ok=True)
     return content_type

@@ -7,13 +7,22 @@ from celery import shared_task
 
 from orders import services
 from orders.services.performance import factories_with_orders
-from orders.services.rfqs import rfqs_needing_reinvite
+from orders.services.rfqs import rfqs_needing_reinvite, rfqs_never_matched
 
 
 @shared_task(acks_late=True)
 def rfq_match_task(rfq_pk: int) -> int:
     """Match a new RFQ to verified factories with free capacity and invite the top N."""
     return services.rfq_match(rfq_pk=rfq_pk)
+
+
+@shared_task(acks_late=True)
+def rfqs_match_missed_task() -> int:
+    """Beat: match RFQs whose own matching task was never delivered (a broker outage)."""
+    return sum(
+        services.rfq_match(rfq_pk=rfq_pk)
+        for rfq_pk in rfqs_never_matched().values_list("pk", flat=True)
+    )
 
 
 @shared_task(acks_late=True)

@@ -1,6 +1,9 @@
 """Shared fixtures: a real Celery worker on the test database, and a Playwright page in
 Debian's Chromium. Tests that use either need `django_db(transaction=True)` (or
-`live_server`), so that what they write is committed and visible to the other process."""
+`live_server`), so that what they write is committed and visible to the other process.
+
+`--today=YYYY-MM-DD[THH:MM]` moves this process's clock to that local time (TIME_ZONE) for
+the whole run; `make test` runs the `date_sensitive` tests this way on two weekdays."""
 
 from __future__ import annotations
 
@@ -10,13 +13,16 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.utils import translation
+from django.utils import timezone, translation
 from redis import Redis
 
 from marketplace.health import HEARTBEAT_KEY_PREFIX
@@ -38,6 +44,73 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+# --- The clock ---------------------------------------------------------------------------
+
+# Markers whose tests read the clock in another process (a Celery worker, Chromium): moving
+# this process's clock does not reach them, so a `--today` run leaves them out.
+_OTHER_PROCESS_MARKERS = ("celery_worker", "browser")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--today",
+        metavar="YYYY-MM-DD[THH:MM]",
+        default=None,
+        help="Run with the clock moved to this local date and time (TIME_ZONE; 09:00 if no "
+        "time is given). The clock keeps ticking from there. Tests that start a Celery "
+        "worker or Chromium are deselected: another process keeps the real clock.",
+    )
+
+
+def _frozen_start(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value if "T" in value else f"{value}T09:00")
+    except ValueError:
+        raise pytest.UsageError(
+            f"--today={value}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+        ) from None
+    if moment.tzinfo is not None:
+        raise pytest.UsageError(f"--today={value}: give a local time in {settings.TIME_ZONE}")
+    return moment.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    value = config.getoption("--today")
+    if not value:
+        return
+    start = _frozen_start(value)
+    # Started before collection, so that module-level dates and session fixtures see it too.
+    # `tick=True`: time still passes (timeouts, TTLs, ordering by timestamp keep working).
+    traveller = time_machine.travel(start, tick=True)
+    traveller.start()
+    config.add_cleanup(traveller.stop)
+    if timezone.localdate() != start.date():  # the freeze must reach what the tests read
+        raise pytest.UsageError(f"--today={value}: timezone.localdate() is not {start.date()}")
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    value = config.getoption("--today")
+    if not value:
+        return None
+    start = _frozen_start(value)
+    return f"today: {start:%A %Y-%m-%d %H:%M} {settings.TIME_ZONE} (clock moved with --today)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--today"):
+        return
+    kept, left_out = [], []
+    for item in items:
+        other_process = any(item.get_closest_marker(name) for name in _OTHER_PROCESS_MARKERS)
+        (left_out if other_process else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
+# --- Per test ----------------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)

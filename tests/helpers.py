@@ -69,3 +69,29 @@ def assert_other_organization_gets_404(
     assert "detail" in response.json()
     if unchanged is not None:
         assert unchanged() == before
+
+
+def decompression_bomb_png(side: int = 13000) -> bytes:
+    """A valid grayscale PNG of side x side pixels, all black: ~170 KB that decodes to
+    side**2 bytes (169 MB for the default). Built chunk by chunk, never held decoded."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        checksum = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + checksum
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    compressor = zlib.compressobj(9)
+    row = b"\x00" * (side + 1)  # filter byte + one byte per pixel
+    rows_per_block = 256
+    compressed = bytearray()
+    for start in range(0, side, rows_per_block):
+        compressed += compressor.compress(row * min(rows_per_block, side - start))
+    compressed += compressor.flush()
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", bytes(compressed))
+        + chunk(b"IEND", b"")
+    )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,6 +38,7 @@ from factories.models import (
 )
 from marketplace.api.base import OrganizationAPIView
 from marketplace.api.errors import ConflictError
+from marketplace.api.parsers import BoundedJSONParser
 from marketplace.models import Membership, Organization
 
 FACTORY = (Organization.Kind.FACTORY,)
@@ -562,7 +563,7 @@ CertificationListApi, CertificationDetailApi = _item_views("certifications")
 
 
 class AuditListApi(FactoryAPIView):
-    parser_classes = (MultiPartParser, FormParser, JSONParser)
+    parser_classes = (MultiPartParser, FormParser, BoundedJSONParser)
 
     class InputSerializer(serializers.Serializer):
         legal_name = serializers.CharField(max_length=200)

@@ -17,10 +17,12 @@ from django.utils.translation import gettext as _
 
 from factories.models import AuditEvidence, AuditSubmission, Certification, FactoryProfile
 from factories.services.profile import factory_profile_ensure
+from marketplace.images import image_header_check
 from marketplace.models import Organization, User
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 EVIDENCE_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png", ".webp")
+EVIDENCE_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
 
 
 class AuditStateError(Exception):
@@ -44,6 +46,11 @@ def _check_evidence(evidence: list[EvidenceInput]) -> None:
             problems.append(_("%(name)s: upload a PDF or an image.") % {"name": item.file.name})
         if item.file.size and item.file.size > EVIDENCE_MAX_BYTES:
             problems.append(_("%(name)s is larger than 10 MB.") % {"name": item.file.name})
+        elif name.endswith(EVIDENCE_IMAGE_EXTENSIONS):
+            try:
+                image_header_check(item.file, field="evidence")
+            except ValidationError as error:
+                problems.extend(error.message_dict["evidence"])
     if problems:
         raise ValidationError({"evidence": problems})
     if not any(item.kind == AuditEvidence.Kind.BUSINESS_REGISTRATION for item in evidence):

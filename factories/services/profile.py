@@ -23,10 +23,11 @@ from factories.models import (
     FactoryProfile,
     ProductionLine,
 )
+from marketplace.images import IMAGE_MAX_PIXELS, image_header_check
 from marketplace.models import Organization
 
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
-PHOTO_MAX_PIXELS = 40_000_000
+PHOTO_MAX_PIXELS = IMAGE_MAX_PIXELS
 PHOTO_MIN_SIDE = 200
 PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 THUMBNAIL_SIZE = (480, 360)
@@ -87,6 +88,8 @@ def _open_image(upload: UploadedFile) -> Image.Image:
         raise ValidationError(
             {"image": [_("The photo is larger than %(mb)d MB.") % {"mb": PHOTO_MAX_BYTES >> 20}]}
         )
+    # Sized from the header first: nothing is decoded for a decompression bomb.
+    image_header_check(upload, field="image", max_pixels=PHOTO_MAX_PIXELS)
     try:
         upload.seek(0)
         image = Image.open(upload)
@@ -98,8 +101,6 @@ def _open_image(upload: UploadedFile) -> Image.Image:
         raise ValidationError({"image": [_("This file is not a readable image.")]}) from error
     if image.format not in PHOTO_FORMATS:
         raise ValidationError({"image": [_("Upload a JPEG, PNG or WebP photo.")]})
-    if image.width * image.height > PHOTO_MAX_PIXELS:
-        raise ValidationError({"image": [_("The photo has too many pixels.")]})
     if min(image.width, image.height) < PHOTO_MIN_SIDE:
         raise ValidationError(
             {

@@ -20,6 +20,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from marketplace import exceptions as domain
+from marketplace import outage
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,16 @@ class ConflictError(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = gettext_lazy("This change conflicts with the current state.")
     default_code = "conflict"
+
+
+class DependencyUnavailable(exceptions.APIException):
+    """PostgreSQL, Redis or the broker did not answer: try again shortly (never a 500)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = gettext_lazy(
+        "The service is briefly unavailable. Please try again in a few seconds."
+    )
+    default_code = "unavailable"
 
 
 class UnprocessableError(exceptions.APIException):
@@ -131,6 +142,13 @@ def _from_domain(exc: domain.DomainError) -> Exception:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if outage.is_dependency_failure(exc):
+        logger.warning("A dependency failed during an API request", exc_info=exc)
+        return Response(
+            {"detail": str(DependencyUnavailable.default_detail)},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(outage.retry_after_seconds())},
+        )
     if isinstance(exc, domain.DomainError) and not isinstance(exc, domain.InvalidError):
         exc = _from_domain(exc)
     if isinstance(exc, DataError):
@@ -158,3 +176,9 @@ def json_not_found(request, exception=None):
 
 def json_server_error(request, *args, **kwargs):
     return JsonResponse({"detail": _("Server error.")}, status=500)
+
+
+def json_unavailable(request, *args, **kwargs):
+    response = JsonResponse({"detail": str(DependencyUnavailable.default_detail)}, status=503)
+    response["Retry-After"] = str(outage.retry_after_seconds())
+    return response

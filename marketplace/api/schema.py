@@ -40,6 +40,8 @@ ERROR_COMPONENT = ResolvedComponent(
 ERRORS_EVERYWHERE = {
     "400": "Invalid input: `errors` names each field, `detail` the request as a whole.",
     "404": "Not found, or owned by another organization (never 403 for that).",
+    "429": "Too many requests (or sign-in attempts): retry after `Retry-After` seconds.",
+    "503": "PostgreSQL, Redis or the task queue did not answer: retry after `Retry-After`.",
 }
 ERRORS_AUTHENTICATED = {
     "401": "Not authenticated.",

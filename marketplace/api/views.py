@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -17,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from marketplace import selectors, services
+from marketplace import lockout, selectors, services
 from marketplace.api.authentication import EMAIL_UNVERIFIED_MESSAGE
 from marketplace.api.base import OrganizationAPIView
 from marketplace.api.errors import ConflictError
@@ -90,11 +89,18 @@ class TokenObtainApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request,
-            email=data.validated_data["email"].lower(),
-            password=data.validated_data["password"],
-        )
+        try:
+            user = lockout.authenticate_counted(
+                request._request,
+                email=data.validated_data["email"].lower(),
+                password=data.validated_data["password"],
+            )
+        except lockout.SignInLockedError as locked:
+            return Response(
+                {"detail": str(locked)},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(locked.retry_after)},
+            )
         if user is None:
             return Response(
                 {"detail": _("Email or password is incorrect.")},

@@ -9,11 +9,12 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from catalog.models import Category
 from marketplace.api.idempotency import idempotent
+from marketplace.api.parsers import BoundedJSONParser
 from marketplace.models import Organization
 from marketplace.storage import private_file_response
 from orders import selectors, services
@@ -32,7 +33,7 @@ from orders.api.serializers import (
 from orders.models import Order, Review
 from orders.transitions import ACTIONS
 
-PARSERS = [JSONParser, MultiPartParser, FormParser]
+PARSERS = [BoundedJSONParser, MultiPartParser, FormParser]
 
 
 class RfqListCreateApi(OrdersAPIView):

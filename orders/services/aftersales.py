@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.models import Organization, User
+from marketplace.queue import enqueue_on_commit
 from orders import notify
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import Order, OrderStatus, Review
@@ -116,7 +117,9 @@ def review_create(
     from orders.tasks import factory_performance_push_task
 
     factory_pk = order.factory_id
-    transaction.on_commit(lambda: factory_performance_push_task.delay(factory_pk))
+    enqueue_on_commit(
+        factory_performance_push_task, factory_pk, swept_by="factories_performance_push_task"
+    )
     return review
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.models import Organization, User
 from marketplace.money import Money
+from marketplace.queue import enqueue_on_commit
 from orders import capacity, notify
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.files import IMAGE_EXTENSIONS, validate_upload
@@ -474,7 +475,9 @@ def _schedule_performance(order: Order) -> None:
     from orders.tasks import factory_performance_push_task
 
     factory_pk = order.factory_id
-    transaction.on_commit(lambda: factory_performance_push_task.delay(factory_pk))
+    enqueue_on_commit(
+        factory_performance_push_task, factory_pk, swept_by="factories_performance_push_task"
+    )
 
 
 def dispute_deadline(order: Order) -> datetime.datetime | None:

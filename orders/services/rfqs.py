@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.models import Organization, User
 from marketplace.money import Money
+from marketplace.queue import enqueue_on_commit
 from orders import capacity, notify
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.files import validate_upload
@@ -80,7 +81,7 @@ def rfq_create(
         )
     from orders.tasks import rfq_match_task
 
-    transaction.on_commit(lambda: rfq_match_task.delay(rfq.pk))
+    enqueue_on_commit(rfq_match_task, rfq.pk, swept_by="rfqs_match_missed_task")
     return rfq
 
 
@@ -149,6 +150,15 @@ def rfq_match(*, rfq_pk: int, source: str = RFQInvitation.Source.MATCHER) -> int
         rfq.last_invited_at = rfq.matched_at
         rfq.save(update_fields=["matched_at", "last_invited_at", "updated_at"])
     return len(invited)
+
+
+def rfqs_never_matched(*, now: datetime.datetime | None = None):
+    """Open RFQs whose matching task never ran (sent while the broker was down, or lost):
+    older than a minute, so that one whose task is on its way is left to it."""
+    now = now or timezone.now()
+    return RFQ.objects.open().filter(
+        matched_at__isnull=True, created_at__lt=now - datetime.timedelta(minutes=1)
+    )
 
 
 def rfqs_needing_reinvite(*, now: datetime.datetime | None = None):

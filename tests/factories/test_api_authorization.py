@@ -26,7 +26,7 @@ from marketplace.models import Membership, Organization
 from tests.factories.conftest import make_category, make_factory
 from tests.helpers import add_member, api_client, make_organization
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 P = "/api/v1/factory-profile/"
 

@@ -26,7 +26,7 @@ from tests.helpers import (
     make_organization,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 PROFILE = "/api/v1/factory-profile/"
 

@@ -16,7 +16,11 @@ from tests.conftest import browser_sign_in
 from tests.factories.conftest import make_category
 from tests.helpers import PASSWORD, make_organization, make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.date_sensitive,
+]
 
 
 def _new_page(browser, live_server):

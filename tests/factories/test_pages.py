@@ -16,7 +16,7 @@ from marketplace.models import Membership, Organization
 from tests.factories.conftest import make_category, make_factory
 from tests.helpers import add_member, make_organization
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 def days(n: int) -> datetime.timedelta:

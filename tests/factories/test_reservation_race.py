@@ -14,7 +14,7 @@ from factories.models import CapacityDay, Reservation, ReservationDay
 from tests.factories.conftest import make_factory
 from tests.factories.test_services_reservations import _race
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.date_sensitive]
 
 
 @pytest.mark.parametrize("workers", [50, 64])

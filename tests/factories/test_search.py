@@ -13,7 +13,7 @@ from factories import selectors, services
 from factories.api.views import SearchResultSerializer
 from tests.factories.conftest import make_category, make_factory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 def days(n: int) -> datetime.timedelta:

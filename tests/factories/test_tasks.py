@@ -14,7 +14,7 @@ from factories.models import CapacityDay, Certification, FactoryPerformance, Fac
 from marketplace.models import Notification
 from tests.factories.conftest import make_factory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 def days(n: int) -> datetime.timedelta:

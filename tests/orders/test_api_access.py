@@ -13,7 +13,7 @@ from tests.helpers import (
 )
 from tests.orders.conftest import drive, in_days, make_deal
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 def endpoints(deal, order, review):

@@ -19,7 +19,7 @@ from tests.orders.conftest import (
     passing_checklist,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 S = OrderStatus
 
 

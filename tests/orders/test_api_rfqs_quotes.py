@@ -11,7 +11,7 @@ from tests.helpers import (
 )
 from tests.orders.conftest import in_days, make_deal, make_factory, make_quote, make_rfq
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

@@ -15,6 +15,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.browser,
     pytest.mark.celery_worker,
+    pytest.mark.date_sensitive,
 ]
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -20,7 +20,7 @@ from tests.orders.conftest import (
     make_quote,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 

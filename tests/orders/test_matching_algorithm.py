@@ -17,8 +17,8 @@ from orders.matching.algorithm import (
     plain_greedy,
     violations,
 )
-from orders.matching.instances import random_problem
-from orders.matching.reference import splittable_optimum
+from tests.orders.matching_instances import random_problem
+from tests.orders.matching_reference import splittable_optimum
 
 # Documented (with the measured values) in docs/adr/0003-batch-matcher.md.
 INTEGER_OPTIMUM_MEAN_RATIO = 0.96  # tiny instances: 14 demands, 6 factories, 8 days

@@ -20,6 +20,8 @@ from orders.models import RFQ, RFQInvitation
 from tests.conftest import wait_until
 from tests.helpers import make_organization
 
+pytestmark = pytest.mark.date_sensitive
+
 _sequence = itertools.count(1)
 LATER = datetime.timedelta(minutes=1)
 

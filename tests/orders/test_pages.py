@@ -6,7 +6,7 @@ from orders.models import Order, OrderStatus, RFQInvitation
 from tests.helpers import make_organization
 from tests.orders.conftest import drive, make_deal, make_factory, make_quote, passing_checklist
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 def browser(user) -> Client:

@@ -13,7 +13,7 @@ from orders.models import RFQAttachment
 from tests.helpers import make_organization
 from tests.orders.conftest import in_days
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 

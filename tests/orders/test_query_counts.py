@@ -16,7 +16,7 @@ from tests.orders.conftest import (
     make_rfq,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 def count(call) -> int:

@@ -10,7 +10,11 @@ from tests.conftest import wait_until
 from tests.helpers import api_client, make_organization
 from tests.orders.conftest import drive, in_days, make_category, make_deal, make_factory
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.celery_worker,
+    pytest.mark.date_sensitive,
+]
 
 
 def test_worker_matches_a_new_rfq_to_verified_factories_with_capacity(celery_worker):

@@ -1,4 +1,4 @@
-"""The exact optimum the matcher is measured against (tests and bench only: needs OR-Tools).
+"""The exact optimum the matcher is measured against, by the tests and `bench/matching.py`.
 
 It solves the *splittable* relaxation as one min-cost max-flow: a demand may spread over
 several factories. The matcher gives each demand one factory, so this is an upper bound on
@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from ortools.graph.python import min_cost_flow
 
 from orders.matching.algorithm import MatchingProblem
 
@@ -29,8 +30,6 @@ class FlowOptimum:
 
 
 def splittable_optimum(problem: MatchingProblem) -> FlowOptimum:
-    from ortools.graph.python import min_cost_flow
-
     lines, days = problem.capacity.shape
     demands = problem.demand_quantity.size
     starts = np.unique(problem.demand_start)

@@ -1,0 +1,86 @@
+"""Request bodies the API accepts: JSON with bounded size and depth, text that can be encoded.
+
+DRF's JSONParser hands any body to `json.loads`: 50,000 nested arrays raise RecursionError
+(a 500), a multi-megabyte body is read whole, and a lone surrogate (`"\\ud800"`) becomes a
+Python string that no error message echoing it can encode. All three are the client's
+mistake, so each is a 400 in the API's error format, raised before any view code runs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.parsers import JSONParser
+
+# Deep enough for every body the API documents (the deepest is an object holding a list of
+# objects), far below the interpreter's recursion limit.
+JSON_MAX_DEPTH = 20
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _check(data: Any) -> None:
+    """Walks the parsed body without recursion: depth, then encodability of every string."""
+    pending: list[tuple[Any, int, str | None]] = [(data, 1, None)]
+    while pending:
+        value, depth, field = pending.pop()
+        if depth > JSON_MAX_DEPTH:
+            raise exceptions.ParseError(
+                _("The JSON body is nested more than %(depth)d levels deep.")
+                % {"depth": JSON_MAX_DEPTH}
+            )
+        if isinstance(value, dict):
+            for key, item in value.items():
+                name = field if field is not None else key
+                if _has_lone_surrogate(key):
+                    raise _invalid_text(None)
+                pending.append((item, depth + 1, name))
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1, field) for item in value)
+        elif isinstance(value, str) and _has_lone_surrogate(value):
+            raise _invalid_text(field)
+
+
+def _invalid_text(field: str | None) -> exceptions.ValidationError:
+    # The value itself is never repeated: it is what cannot be encoded.
+    message = _("Text must be valid Unicode (no unpaired surrogate characters).")
+    if field is None:
+        return exceptions.ValidationError(message)
+    return exceptions.ValidationError({field: [message]})
+
+
+class BoundedJSONParser(JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None) -> Any:
+        limit = settings.API_JSON_MAX_BYTES
+        raw = stream.read(limit + 1) if stream is not None else b""
+        if len(raw) > limit:
+            raise exceptions.ParseError(
+                _("The JSON body is larger than %(kb)d KB.") % {"kb": limit // 1024}
+            )
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            data = json.loads(raw.decode(encoding), parse_constant=_refuse_constant)
+        except RecursionError as error:
+            raise exceptions.ParseError(
+                _("The JSON body is nested more than %(depth)d levels deep.")
+                % {"depth": JSON_MAX_DEPTH}
+            ) from error
+        except ValueError as error:
+            raise exceptions.ParseError(_("The body is not valid JSON.")) from error
+        _check(data)
+        return data
+
+
+def _refuse_constant(name: str) -> None:
+    # NaN and Infinity are not JSON; Python accepts them by default.
+    raise ValueError(name)

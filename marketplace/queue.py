@@ -1,0 +1,45 @@
+"""Sending a Celery task after commit without letting a broker outage reach the request.
+
+The row is already committed when the task is sent. If Redis is down or stalled, waiting
+for it (the default publish has no socket timeout) hangs the request for the whole outage,
+and raising from the on-commit callback turns a saved change into an error page. So the
+send gets a short timeout of its own and a failure is logged, not raised: every task sent
+this way names the periodic sweep that finds the same work from the database afterwards
+(an RFQ never matched, a factory's figures never pushed), so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from celery import Task
+from django.conf import settings
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_on_commit(task: Task, *args: Any, swept_by: str) -> None:
+    """Send `task(*args)` once the current transaction commits; `swept_by` names the beat
+    task that picks the work up if the broker cannot take it now."""
+    transaction.on_commit(functools.partial(_send, task, args, swept_by))
+
+
+def _send(task: Task, args: tuple[Any, ...], swept_by: str) -> None:
+    timeout = settings.CELERY_PUBLISH_TIMEOUT
+    try:
+        with task.app.connection_for_write(
+            connect_timeout=timeout,
+            transport_options={"socket_timeout": timeout, "socket_connect_timeout": timeout},
+        ) as connection:
+            task.apply_async(args=args, connection=connection, retry=False)  # type: ignore[call-arg]
+    except Exception:
+        logger.warning(
+            "Broker unavailable: %s%r not sent now; %s will pick it up",
+            task.name,
+            args,
+            swept_by,
+            exc_info=True,
+        )

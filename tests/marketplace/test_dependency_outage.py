@@ -1,0 +1,82 @@
+"""A failing Redis or broker (issue 14, item 13): the API answers 503 JSON with
+Retry-After, never an HTML 500; a task sent after commit gives up quickly and the sweep
+picks the work up. The same with real paused processes: test_live_server_hardening.py."""
+
+from __future__ import annotations
+
+import datetime
+import time
+
+import pytest
+from django.test import Client, override_settings
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from marketplace.celery import app
+from marketplace.models import Organization
+from orders.models import RFQ, RFQInvitation
+from orders.tasks import rfqs_match_missed_task
+from tests.helpers import api_client, make_organization
+from tests.orders.conftest import in_days, make_category, make_factory
+
+pytestmark = pytest.mark.django_db
+
+UNREACHABLE = "redis://127.0.0.1:1/0"
+DEAD_CACHE = {
+    "default": {
+        "BACKEND": "marketplace.cache.PrefixedRedisCache",
+        "LOCATION": UNREACHABLE,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
+UNAVAILABLE = {"detail": "The service is briefly unavailable. Please try again in a few seconds."}
+
+
+@pytest.mark.parametrize("authenticated", [False, True])
+def test_api_answers_503_json_with_retry_after_when_the_cache_is_down(authenticated):
+    if authenticated:
+        _organization, user = make_organization(Organization.Kind.BUYER)
+        client = api_client(user)
+    else:
+        client = APIClient()
+    with override_settings(CACHES=DEAD_CACHE):
+        response = client.get("/api/v1/categories/" if not authenticated else "/api/v1/rfqs/")
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == UNAVAILABLE
+    assert response["Retry-After"] == "10"
+
+
+def test_rfq_saved_while_the_broker_is_down_is_matched_by_the_sweep(
+    monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    category = make_category()
+    factory, _owner = make_factory(category)
+    _buyer, user = make_organization(Organization.Kind.BUYER)
+    client = Client()
+    client.force_login(user)
+    monkeypatch.setattr(app.conf, "broker_url", UNREACHABLE)
+    monkeypatch.setattr(app.conf, "broker_write_url", UNREACHABLE)
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(
+            "/rfqs/new/",
+            {
+                "category": category.pk,
+                "title": "Saved during the outage",
+                "quantity": 50,
+                "ready_by": in_days(20).isoformat(),
+                "spec": "",
+            },
+        )
+    assert len(callbacks) == 1
+    assert "Broker unavailable: orders.tasks.rfq_match_task" in caplog.text
+    rfq = RFQ.objects.get(title="Saved during the outage")
+    assert response.status_code == 302
+    assert time.monotonic() - started < 10  # CELERY_PUBLISH_TIMEOUT bounds it
+    assert rfq.matched_at is None
+    assert rfqs_match_missed_task() == 0  # under a minute old: its own task may still come
+    RFQ.objects.filter(pk=rfq.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=2))
+    assert rfqs_match_missed_task() == 1
+    assert RFQInvitation.objects.filter(rfq=rfq, factory=factory).exists()
+    assert rfqs_match_missed_task() == 0  # safe to run again
