@@ -1,4 +1,7 @@
+from functools import partial
+
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import QuerySet
 
 from catalog.models import Category
@@ -31,4 +34,6 @@ def category_by_slug(*, slug: str) -> Category | None:
 
 
 def category_cache_invalidate(**_signal_arguments) -> None:
-    cache.delete(CATEGORY_MAP_CACHE_KEY)
+    """Drop the cached map once the change is committed: dropped before, a request reading
+    in between would cache the old tree again for an hour."""
+    transaction.on_commit(partial(cache.delete, CATEGORY_MAP_CACHE_KEY))

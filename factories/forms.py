@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category
 from factories.models import CAPACITY_WINDOW_DAYS, FactoryProfile
+from factories.services.calendar import CapacityCell
 from factories.services.profile import PROFILE_FIELDS
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -171,6 +172,32 @@ class CloseDaysForm(_CategoryChoiceForm):
 
 class CapacityCsvForm(forms.Form):
     file = forms.FileField(label=_("CSV file"), help_text=_("Rows: date,category,units"))
+
+
+class CapacityGridForm(forms.Form):
+    """The calendar grid: one input per cell, named `cell-<category pk>-<YYYY-MM-DD>`;
+    blank cells are left as they are. `cleaned_data["cells"]` holds the filled ones."""
+
+    def clean(self):
+        cells = []
+        for name, value in self.data.items():
+            if not name.startswith("cell-") or not value.strip():
+                continue
+            try:
+                _prefix, category_pk, iso_day = name.split("-", 2)
+                cells.append(
+                    CapacityCell(
+                        date=datetime.date.fromisoformat(iso_day),
+                        category_id=int(category_pk),
+                        units=int(value),
+                    )
+                )
+            except ValueError as error:
+                raise forms.ValidationError(
+                    _("%(value)s is not a whole number of units."),
+                    params={"value": value[:20]},
+                ) from error
+        return {"cells": sorted(cells, key=lambda cell: (cell.category_id, cell.date))}
 
 
 class SearchForm(forms.Form):

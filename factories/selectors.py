@@ -20,6 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, Least, Round
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalog.models import Category
 from factories.models import (
@@ -35,7 +36,8 @@ from factories.models import (
     ProductionLine,
     Reservation,
 )
-from marketplace.models import Organization
+from marketplace.exceptions import NotFoundError
+from marketplace.models import Organization, User
 from marketplace.tenancy import TenantModel, get_for_organization_or_404
 
 # The search score (ADR 0002). Weights sum to 1; unknown figures take a neutral prior so a
@@ -63,6 +65,14 @@ def factory_profile_for(*, organization: Organization) -> FactoryProfile | None:
     )
 
 
+def factory_profile_get(*, organization: Organization) -> FactoryProfile:
+    """A factory's own profile (created with the organization); anything else is a 404."""
+    profile = factory_profile_for(organization=organization)
+    if profile is None or organization.kind != Organization.Kind.FACTORY:
+        raise NotFoundError(_("This page is for factories."))
+    return profile
+
+
 def factory_is_verified(*, factory: Organization) -> bool:
     """Only verified factories are matched to RFQs; read fresh from the database."""
     return Organization.objects.filter(
@@ -88,8 +98,16 @@ def factory_public_list(
     return profiles
 
 
-def factory_public_get(*, pk: int) -> FactoryProfile | None:
-    return factory_public_list().filter(organization_id=pk).first()
+def factory_visible_get(*, pk: int, viewer: Organization | None) -> FactoryProfile:
+    """The virtual factory `pk` as `viewer` (None: anonymous) may see it, for the page and
+    the API alike: audited factories are public; an unaudited one only to itself, so it
+    can preview its page. Anything else is the same 404 as a missing one."""
+    profile = factory_public_list().filter(organization_id=pk).first()
+    if profile is None:
+        raise NotFoundError(_("Not found."))
+    if not profile.organization.verified and (viewer is None or viewer.pk != pk):
+        raise NotFoundError(_("Not found."))
+    return profile
 
 
 @dataclass
@@ -135,14 +153,22 @@ def audit_history(*, organization: Organization) -> QuerySet[AuditSubmission]:
     )
 
 
-def audit_evidence_get(*, organization: Organization | None, pk: int) -> AuditEvidence:
-    """A factory's own evidence file; anyone else's is the same 404 as a missing one."""
+def audit_submission_get(*, organization: Organization, pk: int) -> AuditSubmission:
+    return get_for_organization_or_404(
+        AuditSubmission.objects.prefetch_related("evidence"), organization, pk=pk
+    )
+
+
+def audit_evidence_get(*, user: User, organization: Organization | None, pk: int) -> AuditEvidence:
+    """An evidence file as `user`, acting for `organization` (or for none), may open it:
+    operators (staff) reviewing audits open any; a factory's members their own; anyone
+    else gets the same 404 as for a missing one."""
+    if user.is_staff:
+        evidence = AuditEvidence.objects.filter(pk=pk).first()
+        if evidence is None:
+            raise NotFoundError(_("Not found."))
+        return evidence
     return get_for_organization_or_404(AuditEvidence.objects.all(), organization, pk=pk)
-
-
-def audit_evidence_get_unchecked(*, pk: int) -> AuditEvidence | None:
-    """Any factory's evidence, for operators reviewing audits: callers check `is_staff`."""
-    return AuditEvidence.objects.filter(pk=pk).first()
 
 
 # --- calendar ----------------------------------------------------------------------------
@@ -286,6 +312,16 @@ def reservations_for_factory(*, organization: Organization) -> QuerySet[Reservat
         Reservation.objects.for_organization(organization)
         .select_related("category")
         .prefetch_related("days")
+    )
+
+
+def reservations_active_for_factory(
+    *, organization: Organization, limit: int = 50
+) -> list[Reservation]:
+    """What currently holds or books the factory's days (the calendar page's list)."""
+    active = (Reservation.Status.HELD, Reservation.Status.BOOKED)
+    return list(
+        reservations_for_factory(organization=organization).filter(status__in=active)[:limit]
     )
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,6 +21,7 @@ from factories import selectors, services
 from factories.forms import (
     AuditForm,
     CapacityCsvForm,
+    CapacityGridForm,
     CertificationForm,
     CloseDaysForm,
     CopyWeekForm,
@@ -30,16 +32,10 @@ from factories.forms import (
     PhotoForm,
     SearchForm,
 )
-from factories.models import (
-    AuditEvidence,
-    Certification,
-    Equipment,
-    FactoryPhoto,
-    ProductionLine,
-)
+from factories.models import Certification, Equipment, FactoryPhoto, ProductionLine
 from factories.services.profile import PROFILE_FIELDS
 from marketplace.models import Membership, Organization
-from marketplace.pages import organization_page
+from marketplace.pages import form_service_call, organization_page
 from marketplace.storage import private_file_response
 from marketplace.tenancy import get_for_organization_or_404
 
@@ -54,12 +50,10 @@ def factory_page(view: Callable) -> Callable:
     )
 
 
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, problems in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, problems)
-    else:
-        form.add_error(None, error.messages)
+def _acting_organization(request: HttpRequest) -> Organization | None:
+    """For pages open to everyone that show more to the right organization."""
+    membership = getattr(request, "membership", None)  # a lazy object: test its truth
+    return membership.organization if membership else None
 
 
 # --- public ------------------------------------------------------------------------------
@@ -72,13 +66,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 
 def showcase(request: HttpRequest, pk: int) -> HttpResponse:
-    profile = selectors.factory_public_get(pk=pk)
-    if profile is None:
-        raise Http404(_("Not found."))
-    membership = getattr(request, "membership", None)  # a lazy object: test its truth
-    own_id = membership.organization.pk if membership else None
-    if not profile.organization.verified and own_id != profile.organization_id:
-        raise Http404(_("Not found."))  # unaudited factories are not shown to the public
+    profile = selectors.factory_visible_get(pk=pk, viewer=_acting_organization(request))
     context = {"profile": profile, "showcase": selectors.factory_showcase(profile=profile)}
     return render(request, "factories/showcase.html", context)
 
@@ -101,26 +89,25 @@ def search(request: HttpRequest) -> HttpResponse:
 @factory_page
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest, organization: Organization) -> HttpResponse:
-    profile = services.factory_profile_ensure(organization=organization)
+    profile = selectors.factory_profile_get(organization=organization)
     form = FactoryProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in PROFILE_FIELDS}
-        try:
-            services.factory_profile_update(
-                organization=organization,
-                categories=list(form.cleaned_data["categories"]),
-                **fields,
-            )
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
+        saved = form_service_call(
+            form,
+            services.factory_profile_update,
+            organization=organization,
+            categories=list(form.cleaned_data["categories"]),
+            **fields,
+        )
+        if saved is not None:
             messages.success(request, _("Profile saved."))
             return redirect("factories:profile_edit")
     return render(request, "factories/profile_edit.html", _profile_context(organization, form))
 
 
-def _profile_context(organization: Organization, form=None, **forms) -> dict:
-    profile = services.factory_profile_ensure(organization=organization)
+def _profile_context(organization: Organization, form: BaseForm | None = None, **forms) -> dict:
+    profile = selectors.factory_profile_get(organization=organization)
     categories = profile.categories.all()
     return {
         "profile": profile,
@@ -141,15 +128,14 @@ def _profile_context(organization: Organization, form=None, **forms) -> dict:
 def photo_add(request: HttpRequest, organization: Organization) -> HttpResponse:
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
-            services.factory_photo_add(
-                organization=organization,
-                upload=form.cleaned_data["image"],
-                caption=form.cleaned_data["caption"],
-            )
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
+        photo = form_service_call(
+            form,
+            services.factory_photo_add,
+            organization=organization,
+            upload=form.cleaned_data["image"],
+            caption=form.cleaned_data["caption"],
+        )
+        if photo is not None:
             messages.success(request, _("Photo added."))
             return redirect("factories:profile_edit")
     context = _profile_context(organization, photo_form=form)
@@ -185,15 +171,12 @@ def item_add(request: HttpRequest, organization: Organization, kind: str) -> Htt
     _model, form_class, save, context_name = ITEM_FORMS[kind]
     extra = {}
     if kind == "line":
-        profile = services.factory_profile_ensure(organization=organization)
+        profile = selectors.factory_profile_get(organization=organization)
         extra["categories"] = profile.categories.all()
     form = form_class(request.POST, **extra)
     if form.is_valid():
-        try:
-            save(organization=organization, **form.cleaned_data)
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
+        saved = form_service_call(form, save, organization=organization, **form.cleaned_data)
+        if saved is not None:
             messages.success(request, _("Saved."))
             return redirect("factories:profile_edit")
     context = _profile_context(organization, **{context_name: form})
@@ -218,162 +201,109 @@ def item_delete(request: HttpRequest, organization: Organization, kind: str, pk:
 @factory_page
 @require_http_methods(["GET", "POST"])
 def audit(request: HttpRequest, organization: Organization) -> HttpResponse:
-    profile = services.factory_profile_ensure(organization=organization)
     form = AuditForm(request.POST or None, request.FILES or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            values = form.cleaned_data
-            evidence = [
-                services.EvidenceInput(
-                    kind=AuditEvidence.Kind.BUSINESS_REGISTRATION,
-                    file=values["business_registration"],
-                )
-            ]
-            evidence += [
-                services.EvidenceInput(kind=AuditEvidence.Kind.CERTIFICATE, file=upload)
-                for upload in values["certificates"]
-            ]
-            evidence += [
-                services.EvidenceInput(kind=AuditEvidence.Kind.PHOTO, file=upload)
-                for upload in values["photos"]
-            ]
-            try:
-                services.audit_submit(
-                    organization=organization,
-                    acting_user=request.user,
-                    legal_name=values["legal_name"],
-                    business_registration_number=values["business_registration_number"],
-                    note=values["note"],
-                    evidence=evidence,
-                )
-            except ValidationError as error:
-                _form_errors(form, error)
-            except services.AuditStateError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, _("Submitted. An operator will review your evidence."))
-                return redirect("factories:audit")
-        status = 400
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_data
+        submitted = form_service_call(
+            form,
+            services.audit_submit,
+            organization=organization,
+            acting_user=request.user,
+            legal_name=values["legal_name"],
+            business_registration_number=values["business_registration_number"],
+            note=values["note"],
+            evidence=services.audit_evidence_list(
+                business_registration=values["business_registration"],
+                certificates=values["certificates"],
+                photos=values["photos"],
+            ),
+        )
+        if submitted is not None:
+            messages.success(request, _("Submitted. An operator will review your evidence."))
+            return redirect("factories:audit")
     context = {
-        "profile": profile,
+        "profile": selectors.factory_profile_get(organization=organization),
         "organization": organization,
         "form": form,
         "history": selectors.audit_history(organization=organization),
     }
+    status = 400 if request.method == "POST" else 200
     return render(request, "factories/audit.html", context, status=status)
 
 
 @login_required
 @require_GET
 def audit_evidence_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Evidence is confidential: its factory's members and operators only, never MEDIA_URL."""
-    if request.user.is_staff:
-        evidence = selectors.audit_evidence_get_unchecked(pk=pk)
-        if evidence is None:
-            raise Http404
-    else:
-        evidence = selectors.audit_evidence_get(organization=request.organization, pk=pk)
+    """Evidence is confidential: its factory's members and operators only, never MEDIA_URL.
+    Signed in but not behind `organization_page`: operators open it without acting for an
+    organization."""
+    evidence = selectors.audit_evidence_get(
+        user=request.user, organization=_acting_organization(request), pk=pk
+    )
     return private_file_response(evidence.file)
 
 
 # --- the capacity calendar ---------------------------------------------------------------
 
 
-def _grid_cells(request: HttpRequest) -> list[services.CapacityCell]:
-    cells = []
-    for name, value in request.POST.items():
-        if not name.startswith("cell-") or not value.strip():
-            continue
-        try:
-            _prefix, category_id, iso_day = name.split("-", 2)
-            cells.append(
-                services.CapacityCell(
-                    date=datetime.date.fromisoformat(iso_day),
-                    category_id=int(category_id),
-                    units=int(value),
-                )
-            )
-        except ValueError as error:
-            raise ValidationError(
-                _("%(value)s is not a whole number of units.") % {"value": value[:20]}
-            ) from error
-    return sorted(cells, key=lambda cell: (cell.category_id, cell.date))
+CAPACITY_FORMS: dict[str, type[BaseForm]] = {
+    "save": CapacityGridForm,
+    "fill": FillRangeForm,
+    "copy": CopyWeekForm,
+    "close": CloseDaysForm,
+    "csv": CapacityCsvForm,
+}
 
 
-def _capacity_action(request: HttpRequest, organization: Organization, categories) -> list:
-    """Run the posted calendar action; returns error messages (empty on success)."""
-    action = request.POST.get("action", "save")
-    try:
-        if action == "save":
-            cells = _grid_cells(request)
-            try:
-                services.capacity_cells_set(organization=organization, cells=cells)
-            except services.CapacityEditError as error:
-                return error.messages(cells)
-        elif action in ("fill", "copy", "close"):
-            form_class = {"fill": FillRangeForm, "copy": CopyWeekForm, "close": CloseDaysForm}
-            form = form_class[action](request.POST, categories=categories)
-            if not form.is_valid():
-                return [f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()]
-            _run_tool(action, organization, form.cleaned_data, categories)
-        elif action == "csv":
-            form = CapacityCsvForm(request.POST, request.FILES)
-            if not form.is_valid():
-                return [" ".join(errors) for errors in form.errors.values()]
-            text = form.cleaned_data["file"].read().decode("utf-8-sig", errors="replace")
-            cells = services.capacity_csv_parse(organization=organization, text=text)
-            try:
-                services.capacity_cells_set(organization=organization, cells=cells)
-            except services.CapacityEditError as error:
-                return error.messages(cells)
-        else:
-            return [_("Unknown action.")]
-    except services.CapacityEditError as error:
-        return error.messages()
-    except ValidationError as error:
-        return list(error.messages)
-    return []
-
-
-def _run_tool(action: str, organization: Organization, values: dict, categories) -> None:
-    chosen = [values["category"]] if values.get("category") else list(categories)
+def _capacity_service(action: str, values: dict) -> tuple[Callable[..., Any], dict[str, Any]]:
+    """The one calendar service an action calls, and its arguments from the form."""
+    category = values.get("category")
+    if action == "save":
+        return services.capacity_cells_set, {"cells": values["cells"]}
     if action == "fill":
-        for category in chosen:
-            services.capacity_fill_range(
-                organization=organization,
-                category=category,
-                start=values["start"],
-                end=values["end"],
-                units=values["units"],
-                weekdays=set(values["weekdays"]) or None,
-            )
-    elif action == "copy":
-        offset = 7 if values["source"] == "last" else 0
-        services.capacity_copy_week(
-            organization=organization,
-            source_start=timezone.localdate() - datetime.timedelta(days=offset),
-            category=values.get("category"),
-        )
-    else:
-        days = (values["end"] - values["start"]).days + 1
-        dates = [values["start"] + datetime.timedelta(days=offset) for offset in range(days)]
-        services.capacity_mark_closed(
-            organization=organization, dates=dates, category=values.get("category")
-        )
+        weekdays = set(values["weekdays"]) or None
+        period = {"start": values["start"], "end": values["end"]}
+        arguments = {**period, "units": values["units"], "weekdays": weekdays}
+        return services.capacity_fill, {**arguments, "category": category}
+    if action == "copy":
+        weeks_back = 1 if values["source"] == "last" else 0
+        source_start = timezone.localdate() - datetime.timedelta(weeks=weeks_back)
+        return services.capacity_copy_week, {"source_start": source_start, "category": category}
+    if action == "close":
+        period = {"start": values["start"], "end": values["end"]}
+        return services.capacity_close_range, {**period, "category": category}
+    return services.capacity_csv_import, {"content": values["file"].read()}
+
+
+def _error_lines(form: BaseForm) -> list[str]:
+    lines: list[str] = []
+    for field, problems in form.errors.items():
+        text = " ".join(problems)
+        lines.append(text if field in ("__all__", "file") else f"{field}: {text}")
+    return lines
 
 
 @factory_page
 @require_http_methods(["GET", "POST"])
 def capacity(request: HttpRequest, organization: Organization) -> HttpResponse:
-    profile = services.factory_profile_ensure(organization=organization)
+    profile = selectors.factory_profile_get(organization=organization)
     categories = profile.categories.all()
     errors: list[str] = []
     if request.method == "POST":
-        errors = _capacity_action(request, organization, categories)
-        if not errors:
-            messages.success(request, _("Calendar saved."))
-            return redirect("factories:capacity")
+        action = request.POST.get("action", "save")
+        form_class = CAPACITY_FORMS.get(action)
+        if form_class is None:
+            errors = [_("Unknown action.")]
+        else:
+            extra = {"categories": categories} if action in ("fill", "copy", "close") else {}
+            form = form_class(request.POST, request.FILES, **extra)  # type: ignore[call-arg]
+            if form.is_valid():
+                service, arguments = _capacity_service(action, form.cleaned_data)
+                saved = form_service_call(form, service, organization=organization, **arguments)
+                if saved is not None:
+                    messages.success(request, _("Calendar saved."))
+                    return redirect("factories:capacity")
+            errors = _error_lines(form)
     dates, rows = selectors.capacity_grid(organization=organization)
     context = {
         "profile": profile,
@@ -385,8 +315,6 @@ def capacity(request: HttpRequest, organization: Organization) -> HttpResponse:
         "copy_form": CopyWeekForm(categories=categories),
         "close_form": CloseDaysForm(categories=categories),
         "csv_form": CapacityCsvForm(),
-        "reservations": selectors.reservations_for_factory(organization=organization).filter(
-            status__in=("held", "booked")
-        )[:50],
+        "reservations": selectors.reservations_active_for_factory(organization=organization),
     }
     return render(request, "factories/capacity.html", context, status=400 if errors else 200)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from marketplace import services
 from marketplace.models import (
     ApiToken,
     Invitation,
@@ -46,9 +47,29 @@ class OrganizationAdmin(admin.ModelAdmin):
     inlines = (MembershipInline,)
     actions = ("mark_verified",)
 
+    def get_readonly_fields(self, request, obj=None):
+        # Set on the add form; afterwards verification changes only through the action
+        # (a service) or an audit, never by editing the field.
+        fields = super().get_readonly_fields(request, obj)
+        return fields if obj is None else ("verified", *fields)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            services.organization_add(organization=obj)
+
     @admin.action(description=_("Mark selected organizations verified"))
     def mark_verified(self, request, queryset):
-        updated = queryset.update(verified=True)
+        updated = sum(
+            services.organization_verification_set(
+                organization=organization,
+                verified=True,
+                acting_user=request.user,
+                reason=_("Marked verified by an operator in the admin."),
+            )
+            for organization in queryset
+        )
         self.message_user(request, _("%(count)d organizations verified.") % {"count": updated})
 
 

@@ -18,6 +18,10 @@ app.conf.beat_schedule = {
         "task": "marketplace.tasks.idempotency_records_purge_task",
         "schedule": crontab(minute=17),
     },
+    "notification-emails-sweep": {
+        "task": "marketplace.tasks.notification_emails_sweep_task",
+        "schedule": crontab(minute="*/10"),
+    },
     # Factories: release expired holds; roll the 30-day window and flag stale calendars;
     # flag expired certificates; recompute capacity-derived performance figures.
     "factories-expire-holds": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from marketplace.models import Membership, Organization, User
@@ -43,8 +44,6 @@ NAMES = {
 
 
 def _user(email: str) -> User:
-    from allauth.account.models import EmailAddress
-
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(

@@ -35,4 +35,13 @@ class ConflictError(DomainError):
 
 class InvalidError(DomainError, ValidationError):
     """The input is wrong: a Django `ValidationError`, so forms and serializers take its
-    field errors (`InvalidError({"field": [message]})`) as they take their own."""
+    field errors (`InvalidError({"field": [message]})`) as they take their own.
+
+    Errors are keyed by the service's own argument names; an API view whose input names a
+    field differently declares `error_fields = {"service_name": "input_name"}`."""
+
+    @property
+    def detail(self) -> dict | list:
+        """The errors as the API shows them. A subclass may nest them (a list argument's
+        errors keyed by item index, as DRF does for list fields)."""
+        return self.message_dict if hasattr(self, "error_dict") else self.messages

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace import services
 from marketplace.models import Membership, Organization
 
 SIGNUP_KIND_CHOICES = [
@@ -17,8 +18,6 @@ class SignupOrganizationForm(forms.Form):
     )
 
     def signup(self, request, user) -> None:
-        from marketplace import services
-
         services.organization_create(
             name=self.cleaned_data["organization_name"],
             kind=self.cleaned_data["organization_kind"],

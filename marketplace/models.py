@@ -210,7 +210,7 @@ class IdempotencyRecord(models.Model):
 
 
 class Notification(models.Model):
-    """One row per person to tell: an in-app inbox entry (an email goes out as well)."""
+    """One row per person to tell: an in-app inbox entry, and usually an email."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="notifications"
@@ -221,6 +221,10 @@ class Notification(models.Model):
     url = models.CharField(_("link"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # An email was asked for; `emailed_at` is set when it went out (or is going out now),
+    # so a second task run, or the sweep, sends nothing more.
+    email_requested = models.BooleanField(_("email requested"), default=False)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     objects = TenantQuerySet.as_manager()
 

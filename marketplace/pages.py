@@ -40,7 +40,7 @@ def organization_page(
 
     `kinds`: the organization kinds the page is for (any other is a 404, as for a page that
     does not exist). `write_roles`: roles allowed to POST; others get a message and the
-    page again. `request.can_edit` tells templates whether to offer the writes.
+    page they came from. `request.can_edit` tells templates whether to offer the writes.
     """
     allowed_kinds = tuple(kinds)
     allowed_write_roles = tuple(write_roles)
@@ -61,7 +61,7 @@ def organization_page(
             request.can_edit = can_edit  # type: ignore[attr-defined]
             if request.method == "POST" and not can_edit:
                 messages.error(request, _("Only an owner or admin can change this."))
-                return redirect(request.path)
+                return redirect(_back(request))
             return function(request, organization, *args, **kwargs)
 
         return wrapper

@@ -7,12 +7,24 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from marketplace.exceptions import NotFoundError
 from marketplace.models import ApiToken, Invitation, Membership, Notification, Organization, User
 
 
-class OrganizationChoiceError(Exception):
-    """The caller must name an organization (several memberships) or named a wrong one."""
+class OrganizationChoiceError(NotFoundError):
+    """The caller must name an organization (several memberships, `slug` None) or named
+    one that is not theirs (`slug` is that name: the same answer as a missing one)."""
+
+    def __init__(self, slug: str | None) -> None:
+        self.slug = slug
+        super().__init__(slug)
+
+    def __str__(self) -> str:
+        if self.slug is None:
+            return _("You belong to several organizations: name one.")
+        return _("Organization not found.")
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:

@@ -3,18 +3,39 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail, send_mass_mail
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from marketplace.models import ApiToken, Invitation, Membership, Notification, Organization, User
+from marketplace.celery import app as celery_app
+from marketplace.exceptions import ConflictError, ForbiddenError, InvalidError
+from marketplace.models import (
+    ApiToken,
+    IdempotencyRecord,
+    Invitation,
+    Membership,
+    Notification,
+    Organization,
+    User,
+)
+from marketplace.queue import enqueue_on_commit
+from marketplace.signals import organization_created
+
+# Services enqueue tasks by name: tasks import services, never the other way round.
+NOTIFICATION_EMAILS_TASK = "marketplace.tasks.notification_emails_send_task"
+NOTIFICATION_EMAILS_SWEEP_TASK = "marketplace.tasks.notification_emails_sweep_task"
+# The sweep leaves younger ones to the task sent on commit, and gives up on older ones.
+NOTIFICATION_EMAIL_SWEEP_AFTER = timedelta(minutes=2)
+NOTIFICATION_EMAIL_GIVE_UP_AFTER = timedelta(days=2)
 
 
 def _unique_slug(name: str) -> str:
@@ -30,11 +51,38 @@ def _unique_slug(name: str) -> str:
 def organization_create(
     *, name: str, kind: str, owner: User, slug: str | None = None, verified: bool = False
 ) -> Organization:
+    """A new organization owned by `owner`. Apps set up what an organization of this kind
+    needs (a factory's profile) through `organization_created`, in this transaction."""
     if kind not in Organization.Kind.values:
-        raise ValidationError({"organization_kind": [_("Unknown organization kind.")]})
+        raise InvalidError({"organization_kind": [_("Unknown organization kind.")]})
     organization = _organization_insert(name=name.strip(), kind=kind, slug=slug, verified=verified)
     Membership.objects.create(user=owner, organization=organization, role=Membership.Role.OWNER)
+    organization_created.send(sender=Organization, organization=organization)
     return organization
+
+
+@transaction.atomic
+def organization_add(*, organization: Organization) -> Organization:
+    """Save an organization an operator filled in (the admin's add form), set up like one
+    created at sign-up."""
+    organization.save()
+    organization_created.send(sender=Organization, organization=organization)
+    return organization
+
+
+@transaction.atomic
+def organization_verification_set(
+    *, organization: Organization, verified: bool, acting_user: User, reason: str = ""
+) -> bool:
+    """Mark an organization verified (or not). Returns whether it changed. `acting_user`
+    and `reason` say who decided and why (an audit approval, an operator's action)."""
+    changed = (
+        Organization.objects.filter(pk=organization.pk)
+        .exclude(verified=verified)
+        .update(verified=verified)
+    )
+    organization.verified = verified
+    return changed == 1
 
 
 _SLUG_ATTEMPTS = 5
@@ -54,25 +102,23 @@ def _organization_insert(*, name: str, kind: str, slug: str | None, verified: bo
                 )
         except IntegrityError:
             if slug is not None:
-                raise ValidationError({"slug": [_("This slug is already taken.")]}) from None
-    raise ValidationError({"organization_name": [_("Please try again in a moment.")]})
+                raise InvalidError({"slug": [_("This slug is already taken.")]}) from None
+    raise ConflictError(_("Please try again in a moment."))
 
 
 def user_create(*, email: str, password: str, full_name: str = "") -> User:
-    from django.contrib.auth.password_validation import validate_password
-
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": [_("A user with this email already exists.")]})
+        raise InvalidError({"email": [_("A user with this email already exists.")]})
     candidate = User(email=email, full_name=full_name)
     try:
         validate_password(password, user=candidate)
     except ValidationError as error:
-        raise ValidationError({"password": list(error.messages)}) from error
+        raise InvalidError({"password": list(error.messages)}) from error
     try:
         return User.objects.create_user(email=email, password=password, full_name=full_name)
     except IntegrityError as error:
-        raise ValidationError({"email": [_("A user with this email already exists.")]}) from error
+        raise InvalidError({"email": [_("A user with this email already exists.")]}) from error
 
 
 @transaction.atomic
@@ -81,11 +127,9 @@ def user_signup(
 ) -> tuple[User, Organization]:
     """A new person and the organization they own. Operators never sign up."""
     if organization_kind not in Organization.SIGNUP_KINDS:
-        raise ValidationError(
-            {"organization_kind": [_("Choose buyer, factory or service_provider.")]}
-        )
+        raise InvalidError({"organization_kind": [_("Choose buyer, factory or service_provider.")]})
     if not organization_name.strip():
-        raise ValidationError({"organization_name": [_("This field may not be blank.")]})
+        raise InvalidError({"organization_name": [_("This field may not be blank.")]})
     user = user_create(email=email, password=password)
     organization = organization_create(name=organization_name, kind=organization_kind, owner=user)
     _email_address_record(user=user)
@@ -93,8 +137,6 @@ def user_signup(
 
 
 def _email_address_record(*, user: User) -> None:
-    from allauth.account.models import EmailAddress
-
     EmailAddress.objects.get_or_create(
         user=user, email=user.email, defaults={"primary": True, "verified": False}
     )
@@ -102,8 +144,6 @@ def _email_address_record(*, user: User) -> None:
 
 def email_verification_send(*, user: User) -> None:
     """Send allauth's confirmation mail; called after commit, never inside a transaction."""
-    from allauth.account.models import EmailAddress
-
     address = EmailAddress.objects.filter(user=user, email=user.email).first()
     if address is not None and not address.verified:
         address.send_confirmation(request=None, signup=True)
@@ -137,7 +177,7 @@ def _require_manager(*, organization: Organization, acting_user: User) -> None:
         organization=organization, user=acting_user, role__in=Membership.MANAGING_ROLES
     ).exists()
     if not allowed:
-        raise PermissionError(_("Only an owner or admin can do this."))
+        raise ForbiddenError(_("Only an owner or admin can do this."))
 
 
 @transaction.atomic
@@ -147,11 +187,11 @@ def invitation_create(
     _require_manager(organization=organization, acting_user=acting_user)
     email = User.objects.normalize_email(email).lower()
     if role not in Membership.Role.values:
-        raise ValidationError({"role": [_("Unknown role.")]})
+        raise InvalidError({"role": [_("Unknown role.")]})
     if role == Membership.Role.OWNER:
-        raise ValidationError({"role": [_("Ownership cannot be given by invitation.")]})
+        raise InvalidError({"role": [_("Ownership cannot be given by invitation.")]})
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
-        raise ValidationError({"email": [_("This person is already a member.")]})
+        raise InvalidError({"email": [_("This person is already a member.")]})
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         organization=organization,
@@ -183,9 +223,9 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         .first()
     )
     if invitation is None or not invitation.is_pending:
-        raise ValidationError({"token": [_("This invitation is invalid or has expired.")]})
+        raise InvalidError({"token": [_("This invitation is invalid or has expired.")]})
     if invitation.email.lower() != user.email.lower():
-        raise ValidationError({"token": [_("This invitation was sent to another email address.")]})
+        raise InvalidError({"token": [_("This invitation was sent to another email address.")]})
     membership, _created = Membership.objects.get_or_create(
         user=user, organization=invitation.organization, defaults={"role": invitation.role}
     )
@@ -203,14 +243,12 @@ def invitation_revoke(*, invitation: Invitation, acting_user: User) -> None:
         pk=invitation.pk, accepted_at__isnull=True, expires_at__gt=timezone.now()
     ).update(expires_at=timezone.now())
     if revoked == 0:
-        raise ValidationError(_("This invitation was already accepted or has expired."))
+        raise ConflictError(_("This invitation was already accepted or has expired."))
 
 
 def idempotency_records_purge() -> int:
     cutoff = timezone.now() - settings.IDEMPOTENCY_TTL
-    from marketplace.models import IdempotencyRecord
-
-    deleted, _details = IdempotencyRecord.objects.filter(Q(created_at__lt=cutoff)).delete()
+    deleted, _details = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
 
 
@@ -224,28 +262,68 @@ def notification_send(
     roles: tuple[str, ...] | None = None,
 ) -> list[Notification]:
     """Tell every member of `organization` (optionally only some roles): an inbox row each,
-    and an email after commit. Call it inside the transaction that made the news."""
+    and an email sent by a task after commit. Call it inside the transaction that made the
+    news: if that rolls back, nobody is told."""
     members = Membership.objects.filter(organization=organization).select_related("user")
     if roles:
         members = members.filter(role__in=roles)
     recipients = [membership.user for membership in members if membership.user.is_active]
     notifications = Notification.objects.bulk_create(
         Notification(
-            organization=organization, recipient=user, title=title[:200], body=body, url=url
+            organization=organization,
+            recipient=user,
+            title=title[:200],
+            body=body,
+            url=url,
+            email_requested=email,
         )
         for user in recipients
     )
-    if email and recipients:
-        link = settings.SITE_URL + url if url.startswith("/") else url
-        message = "\n\n".join(part for part in (body, link) if part)
-        addresses = [user.email for user in recipients]
-        transaction.on_commit(
-            lambda: send_mass_mail(
-                [(title, message, None, [address]) for address in addresses],
-                fail_silently=True,
-            )
-        )
+    if email and notifications:
+        pks = [notification.pk for notification in notifications]
+        task = celery_app.tasks[NOTIFICATION_EMAILS_TASK]
+        enqueue_on_commit(task, pks, swept_by=NOTIFICATION_EMAILS_SWEEP_TASK)
     return notifications
+
+
+def notification_emails_unsent(*, now: datetime | None = None) -> list[int]:
+    """Notifications whose email the task sent on commit did not deliver (the broker was
+    down, the retries ran out): the sweep's work."""
+    now = now or timezone.now()
+    return list(
+        Notification.objects.filter(
+            email_requested=True,
+            emailed_at__isnull=True,
+            created_at__lt=now - NOTIFICATION_EMAIL_SWEEP_AFTER,
+            created_at__gte=now - NOTIFICATION_EMAIL_GIVE_UP_AFTER,
+        ).values_list("pk", flat=True)
+    )
+
+
+def notification_email_send(*, notification_pk: int) -> bool:
+    """Email one notification to its recipient, once: the row is claimed with a conditional
+    UPDATE before sending and released if sending fails (so a retry sends it). Returns
+    whether this call sent it. Network I/O, so never inside a transaction."""
+    claimed = Notification.objects.filter(pk=notification_pk, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related("recipient").get(pk=notification_pk)
+    url = notification.url
+    link = settings.SITE_URL + url if url.startswith("/") else url
+    message = "\n\n".join(part for part in (notification.body, link) if part)
+    try:
+        send_mail(
+            subject=notification.title,
+            message=message,
+            from_email=None,
+            recipient_list=[notification.recipient.email],
+        )
+    except BaseException:
+        Notification.objects.filter(pk=notification_pk).update(emailed_at=None)
+        raise
+    return True
 
 
 def notification_mark_read(

@@ -6,7 +6,6 @@ import sys
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import (
     Http404,
@@ -29,7 +28,8 @@ from marketplace import health, outage, selectors, services
 from marketplace.api.errors import json_not_found, json_server_error, json_unavailable
 from marketplace.forms import ApiTokenForm, InvitationForm
 from marketplace.middleware import SESSION_ORGANIZATION_KEY
-from marketplace.models import Membership
+from marketplace.models import Membership, Organization
+from marketplace.pages import form_service_call, organization_page
 from marketplace.tenancy import get_for_organization_or_404
 
 NOTIFICATIONS_PER_PAGE = 25
@@ -47,11 +47,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def organization_switch(request: HttpRequest) -> HttpResponse:
+    """Deliberately org-less: this is where a person chooses the organization to act for."""
     slug = request.POST.get("organization", "")
-    try:
-        membership = selectors.membership_resolve(user=request.user, slug=slug)
-    except selectors.OrganizationChoiceError as error:
-        raise Http404(_("Organization not found.")) from error
+    membership = selectors.membership_resolve(user=request.user, slug=slug)
     if membership is None:
         raise Http404(_("Organization not found."))
     request.session[SESSION_ORGANIZATION_KEY] = membership.organization.slug
@@ -64,40 +62,28 @@ def organization_switch(request: HttpRequest) -> HttpResponse:
     return redirect(target)
 
 
-@login_required
+@organization_page(write_roles=Membership.MANAGING_ROLES)
 @require_http_methods(["GET", "POST"])
-def team(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
-    if membership is None:
-        raise Http404
-    can_manage = membership.role in Membership.MANAGING_ROLES
+def team(request: HttpRequest, organization: Organization) -> HttpResponse:
+    can_manage = request.can_edit  # type: ignore[attr-defined]
     form = InvitationForm(request.POST or None)
-    if request.method == "POST":
-        if not can_manage:
-            messages.error(request, _("Only an owner or admin can invite people."))
+    if request.method == "POST" and form.is_valid():
+        invited = form_service_call(
+            form,
+            services.invitation_create,
+            organization=organization,
+            acting_user=request.user,
+            **form.cleaned_data,
+        )
+        if invited is not None:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
             return redirect("team")
-        if form.is_valid():
-            try:
-                services.invitation_create(
-                    organization=membership.organization,
-                    acting_user=request.user,
-                    **form.cleaned_data,
-                )
-            except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                messages.success(
-                    request,
-                    _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
-                )
-                return redirect("team")
     context = {
-        "members": selectors.organization_members(organization=membership.organization),
+        "members": selectors.organization_members(organization=organization),
         "pending_invitations": (
-            selectors.invitations_pending(organization=membership.organization)
-            if can_manage
-            else []
+            selectors.invitations_pending(organization=organization) if can_manage else []
         ),
         "form": form,
         "can_manage": can_manage,
@@ -105,23 +91,16 @@ def team(request: HttpRequest) -> HttpResponse:
     return render(request, "marketplace/team.html", context)
 
 
-@login_required
+@organization_page(write_roles=Membership.MANAGING_ROLES)
 @require_POST
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = _current_organization_or_404(request)
+def invitation_revoke(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
     invitation = get_for_organization_or_404(
         selectors.invitations_pending(organization=organization), organization, pk=pk
     )
-    try:
-        services.invitation_revoke(invitation=invitation, acting_user=request.user)
-    except PermissionError as error:
-        messages.error(request, str(error))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}
-        )
+    services.invitation_revoke(invitation=invitation, acting_user=request.user)
+    messages.success(
+        request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}
+    )
     return redirect("team")
 
 
@@ -131,16 +110,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         return render(request, "marketplace/invitation_invalid.html", status=404)
     if request.method == "POST" and request.user.is_authenticated:
-        try:
-            membership = services.invitation_accept(token=token, user=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            request.session[SESSION_ORGANIZATION_KEY] = membership.organization.slug
-            messages.success(
-                request, _("Welcome to %(name)s.") % {"name": membership.organization.name}
-            )
-            return redirect("dashboard")
+        membership = services.invitation_accept(token=token, user=request.user)
+        request.session[SESSION_ORGANIZATION_KEY] = membership.organization.slug
+        messages.success(
+            request, _("Welcome to %(name)s.") % {"name": membership.organization.name}
+        )
+        return redirect("dashboard")
     return render(request, "marketplace/invitation_accept.html", {"invitation": invitation})
 
 
@@ -171,17 +146,9 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("api_tokens")
 
 
-def _current_organization_or_404(request: HttpRequest):
-    membership = request.membership  # type: ignore[attr-defined]
-    if not membership:
-        raise Http404(_("You are not a member of any organization."))
-    return membership.organization
-
-
-@login_required
+@organization_page
 @require_GET
-def notifications(request: HttpRequest) -> HttpResponse:
-    organization = _current_organization_or_404(request)
+def notifications(request: HttpRequest, organization: Organization) -> HttpResponse:
     inbox = selectors.notifications_for_user(user=request.user, organization=organization)
     show_unread_only = request.GET.get("show") == "unread"
     if show_unread_only:
@@ -191,10 +158,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
     return render(request, "marketplace/notifications.html", context)
 
 
-@login_required
+@organization_page
 @require_POST
-def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = _current_organization_or_404(request)
+def notification_read(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
     notification = get_for_organization_or_404(
         selectors.notifications_for_user(user=request.user, organization=organization),
         organization,
@@ -211,10 +177,9 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("notifications")
 
 
-@login_required
+@organization_page
 @require_POST
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    organization = _current_organization_or_404(request)
+def notifications_read_all(request: HttpRequest, organization: Organization) -> HttpResponse:
     marked = services.notification_mark_read(user=request.user, organization=organization)
     messages.success(
         request,
@@ -226,11 +191,10 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
     return redirect("notifications")
 
 
-@login_required
+@organization_page
 @require_GET
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
     """Follow a notification's link, marking it read on the way."""
-    organization = _current_organization_or_404(request)
     notification = get_for_organization_or_404(
         selectors.notifications_for_user(user=request.user, organization=organization),
         organization,

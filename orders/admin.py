@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.exceptions import DomainError
 from orders import services
-from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import (
     RFQ,
     Dispute,
@@ -20,6 +21,7 @@ from orders.models import (
     Review,
     RFQInvitation,
 )
+from orders.transitions import Action
 
 
 class RFQInvitationInline(admin.TabularInline):
@@ -78,7 +80,9 @@ class InspectionInline(admin.TabularInline):
         return False
 
 
-def _run(modeladmin, request, queryset, action: str, note: str) -> None:
+def _run(modeladmin, request, queryset, action: Action, note: Promise) -> None:
+    """Each selected order in its own transaction, as the OPERATOR party (a staff user
+    without an organization): one refused order does not hold back the others."""
     done = 0
     for order in queryset:
         try:
@@ -87,10 +91,10 @@ def _run(modeladmin, request, queryset, action: str, note: str) -> None:
                 action=action,
                 acting_user=request.user,
                 acting_organization=None,
-                note=note,
+                note=str(note),
             )
             done += 1
-        except (OrderConflictError, WrongPartyError, ValidationError) as error:
+        except (DomainError, ValidationError) as error:
             modeladmin.message_user(request, f"{order.number}: {error}", messages.WARNING)
     if done:
         modeladmin.message_user(request, _("%(count)d order(s) updated.") % {"count": done})
@@ -98,17 +102,17 @@ def _run(modeladmin, request, queryset, action: str, note: str) -> None:
 
 @admin.action(description=_("Resolve dispute and complete the order"))
 def resolve_dispute(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, "resolve_dispute", str(_("Resolved by the operator.")))
+    _run(modeladmin, request, queryset, Action.RESOLVE_DISPUTE, _("Resolved by the operator."))
 
 
 @admin.action(description=_("Cancel the order (releases capacity)"))
 def cancel_order(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, "cancel", str(_("Cancelled by the operator.")))
+    _run(modeladmin, request, queryset, Action.CANCEL, _("Cancelled by the operator."))
 
 
 @admin.action(description=_("Record payment received"))
 def record_payment(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, "mark_paid", str(_("Payment confirmed by the operator.")))
+    _run(modeladmin, request, queryset, Action.MARK_PAID, _("Payment confirmed by the operator."))
 
 
 @admin.register(Order)

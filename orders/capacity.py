@@ -1,8 +1,7 @@
 """The one place Orders talks to Factories about capacity, search and performance.
 
 Only the agreed `factories.services` / `factories.selectors` functions are used (never
-factories' models), and a factory is its `Organization`. Imports are local so that this
-module stays importable while the Factories app is being built in parallel.
+factories' models), and a factory is its `Organization`.
 """
 
 from __future__ import annotations
@@ -11,6 +10,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from factories import selectors as factory_selectors
+from factories import services as factory_services
 from marketplace.models import Organization
 
 
@@ -38,9 +39,7 @@ def production_plan(
     start: datetime.date,
     ready_by: datetime.date,
 ) -> dict[datetime.date, int] | None:
-    from factories import selectors
-
-    return selectors.capacity_plan(
+    return factory_selectors.capacity_plan(
         factory=factory, category=category, quantity=quantity, start=start, ready_by=ready_by
     )
 
@@ -53,17 +52,18 @@ def hold(
     reference: str,
     expires_at: datetime.datetime,
 ) -> None:
-    from factories import services
-
     try:
-        services.capacity_hold(
+        factory_services.capacity_hold(
             factory=factory,
             category=category,
             allocations=allocations,
             reference=reference,
             expires_at=expires_at,
         )
-    except (services.CapacityUnavailable, services.ReservationReferenceError) as error:
+    except (
+        factory_services.CapacityUnavailable,
+        factory_services.ReservationReferenceError,
+    ) as error:
         raise CapacityGoneError(str(error)) from error
 
 
@@ -78,45 +78,35 @@ def confirm(
     """Turn the hold under `reference` into a booking. A hold that lapsed (expired or was
     released) is re-reserved by Factories when its days are still free; otherwise
     CapacityGoneError, with nothing changed."""
-    from factories import selectors, services
-
-    reservation = selectors.reservation_by_reference(reference=reference)
+    reservation = factory_selectors.reservation_by_reference(reference=reference)
     try:
         if reservation is None:
-            reservation = services.capacity_hold(
+            reservation = factory_services.capacity_hold(
                 factory=factory,
                 category=category,
                 allocations=allocations,
                 reference=reference,
                 expires_at=expires_at,
             )
-        services.reservation_confirm(reservation=reservation)
-    except (services.CapacityUnavailable, services.ReservationReferenceError) as error:
+        factory_services.reservation_confirm(reservation=reservation)
+    except (
+        factory_services.CapacityUnavailable,
+        factory_services.ReservationReferenceError,
+    ) as error:
         raise CapacityGoneError(str(error)) from error
 
 
 def release(*, reference: str) -> None:
-    from factories import selectors, services
-
-    reservation = selectors.reservation_by_reference(reference=reference)
+    reservation = factory_selectors.reservation_by_reference(reference=reference)
     if reservation is not None:
-        services.reservation_release(reservation=reservation)
-
-
-def reservation_status(*, reference: str) -> str | None:
-    from factories import selectors
-
-    reservation = selectors.reservation_by_reference(reference=reference)
-    return None if reservation is None else reservation.status
+        factory_services.reservation_release(reservation=reservation)
 
 
 def search(
     *, category: Any, quantity: int, ready_by: datetime.date, limit: int
 ) -> list[FactoryMatch]:
     """Verified factories with free capacity for the job, best first."""
-    from factories import selectors
-
-    results = selectors.factory_search(
+    results = factory_selectors.factory_search(
         category=category, quantity=quantity, ready_by=ready_by, limit=limit
     )
     return [
@@ -127,17 +117,13 @@ def search(
             earliest_completion=result.earliest_completion,
         )
         for result in results
-        if selectors.factory_is_verified(factory=result.factory)
+        if factory_selectors.factory_is_verified(factory=result.factory)
     ]
 
 
 def is_verified(*, factory: Organization) -> bool:
-    from factories import selectors
-
-    return selectors.factory_is_verified(factory=factory)
+    return factory_selectors.factory_is_verified(factory=factory)
 
 
 def performance_push(*, factory: Organization, **figures: Any) -> None:
-    from factories import services
-
-    services.factory_performance_update(factory=factory, **figures)
+    factory_services.factory_performance_update(factory=factory, **figures)

@@ -14,12 +14,14 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from catalog.models import Category
+from marketplace.demo import DEMO_PASSWORD
 from marketplace.models import Membership, Organization, User
 from marketplace.money import Money
 from orders import capacity, services
 from orders.exceptions import OrderConflictError
 from orders.inspection import checklist_for_category
 from orders.models import RFQ, InspectionChecklistItem, Order, OrderStatus, Quote
+from orders.transitions import Action
 
 CHECKLISTS = {
     "apparel": [
@@ -64,51 +66,54 @@ SCENARIOS = [
     ("Silk blend shirts", 40, OrderStatus.CANCELLED),
 ]
 
-STEPS = {
+STEPS: dict[str, list[tuple[str, str]]] = {
     OrderStatus.SAMPLE_REQUESTED: [],
-    OrderStatus.SAMPLE_SHIPPED: [("ship_sample", "factory")],
-    OrderStatus.SAMPLE_REJECTED: [("ship_sample", "factory"), ("reject_sample", "buyer")],
-    OrderStatus.AWAITING_PAYMENT: [("ship_sample", "factory"), ("approve_sample", "buyer")],
+    OrderStatus.SAMPLE_SHIPPED: [(Action.SHIP_SAMPLE, "factory")],
+    OrderStatus.SAMPLE_REJECTED: [(Action.SHIP_SAMPLE, "factory"), (Action.REJECT_SAMPLE, "buyer")],
+    OrderStatus.AWAITING_PAYMENT: [
+        (Action.SHIP_SAMPLE, "factory"),
+        (Action.APPROVE_SAMPLE, "buyer"),
+    ],
     OrderStatus.PAID: [
-        ("ship_sample", "factory"),
-        ("approve_sample", "buyer"),
-        ("mark_paid", "buyer"),
+        (Action.SHIP_SAMPLE, "factory"),
+        (Action.APPROVE_SAMPLE, "buyer"),
+        (Action.MARK_PAID, "buyer"),
     ],
 }
 STEPS[OrderStatus.IN_PRODUCTION] = [
     *STEPS[OrderStatus.PAID],
-    ("start_production", "factory"),
+    (Action.START_PRODUCTION, "factory"),
     ("progress_partial", "factory"),
 ]
 STEPS[OrderStatus.INSPECTION] = [
     *STEPS[OrderStatus.PAID],
-    ("start_production", "factory"),
+    (Action.START_PRODUCTION, "factory"),
     ("progress", "factory"),
-    ("finish_production", "factory"),
+    (Action.FINISH_PRODUCTION, "factory"),
     ("failed_inspection", "factory"),
 ]
 STEPS[OrderStatus.SHIPPED] = [
     *STEPS[OrderStatus.INSPECTION],
-    ("record_inspection", "factory"),
-    ("ship", "factory"),
+    (Action.RECORD_INSPECTION, "factory"),
+    (Action.SHIP, "factory"),
 ]
-STEPS[OrderStatus.DELIVERED] = [*STEPS[OrderStatus.SHIPPED], ("confirm_delivery", "buyer")]
-STEPS[OrderStatus.COMPLETED] = [*STEPS[OrderStatus.DELIVERED], ("complete", "buyer")]
-STEPS[OrderStatus.DISPUTED] = [*STEPS[OrderStatus.DELIVERED], ("open_dispute", "buyer")]
-STEPS[OrderStatus.CANCELLED] = [("cancel", "buyer")]
+STEPS[OrderStatus.DELIVERED] = [*STEPS[OrderStatus.SHIPPED], (Action.CONFIRM_DELIVERY, "buyer")]
+STEPS[OrderStatus.COMPLETED] = [*STEPS[OrderStatus.DELIVERED], (Action.COMPLETE, "buyer")]
+STEPS[OrderStatus.DISPUTED] = [*STEPS[OrderStatus.DELIVERED], (Action.OPEN_DISPUTE, "buyer")]
+STEPS[OrderStatus.CANCELLED] = [(Action.CANCEL, "buyer")]
 
 NOTES = {
-    "ship_sample": "Sample sent by SF Express.",
-    "approve_sample": "Fit and fabric approved.",
-    "reject_sample": "Collar points are 1 cm too long; please correct.",
-    "mark_paid": "Paid by platform credit voucher.",
-    "start_production": "Cutting started on line 2.",
-    "finish_production": "All units sewn and pressed.",
-    "ship": "Two cartons, 18 kg.",
-    "confirm_delivery": "Received in good order.",
-    "complete": "Goods accepted.",
-    "open_dispute": "12 shirts arrived with stained cuffs.",
-    "cancel": "Our spring collection was postponed.",
+    Action.SHIP_SAMPLE: "Sample sent by SF Express.",
+    Action.APPROVE_SAMPLE: "Fit and fabric approved.",
+    Action.REJECT_SAMPLE: "Collar points are 1 cm too long; please correct.",
+    Action.MARK_PAID: "Paid by platform credit voucher.",
+    Action.START_PRODUCTION: "Cutting started on line 2.",
+    Action.FINISH_PRODUCTION: "All units sewn and pressed.",
+    Action.SHIP: "Two cartons, 18 kg.",
+    Action.CONFIRM_DELIVERY: "Received in good order.",
+    Action.COMPLETE: "Goods accepted.",
+    Action.OPEN_DISPUTE: "12 shirts arrived with stained cuffs.",
+    Action.CANCEL: "Our spring collection was postponed.",
 }
 
 
@@ -139,12 +144,12 @@ def _details(step: str, order: Order) -> tuple[str, dict]:
     if step == "failed_inspection":
         failing = [dict(row) for row in checklist]
         failing[2]["passed"] = False
-        return "record_inspection", {"defects_found": 6, "checklist": failing}
+        return Action.RECORD_INSPECTION, {"defects_found": 6, "checklist": failing}
     details: dict[str, dict[str, Any]] = {
-        "ship_sample": {"carrier": "SF Express", "tracking_number": "SF1402938475"},
-        "record_inspection": {"defects_found": 1, "checklist": checklist},
-        "ship": {"carrier": "Deppon Logistics", "tracking_number": "DPK20261121"},
-        "open_dispute": {"reason": NOTES["open_dispute"]},
+        Action.SHIP_SAMPLE: {"carrier": "SF Express", "tracking_number": "SF1402938475"},
+        Action.RECORD_INSPECTION: {"defects_found": 1, "checklist": checklist},
+        Action.SHIP: {"carrier": "Deppon Logistics", "tracking_number": "DPK20261121"},
+        Action.OPEN_DISPUTE: {"reason": NOTES[Action.OPEN_DISPUTE]},
     }
     return step, details.get(step, {})
 
@@ -164,7 +169,7 @@ def _drive(order: Order, steps, parties: dict[str, tuple[Organization, User]]) -
             )
             continue
         action, details = _details(step, order)
-        note = "Re-check after rework." if step == "record_inspection" else NOTES.get(step, "")
+        note = "Re-check after rework." if step == Action.RECORD_INSPECTION else NOTES.get(step, "")
         if step == "failed_inspection":
             note = "Loose threads on cuffs; rework ordered."
         services.order_transition(
@@ -288,8 +293,6 @@ def _scenario(
 def _rivals(shirts: Category, *, exclude: Organization) -> list[Organization]:
     """Two other verified shirt factories found through the public search, each given a
     demo sales person so that they can quote."""
-    from marketplace.demo import DEMO_PASSWORD
-
     found = capacity.search(
         category=shirts,
         quantity=200,

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from orders.models import InspectionChecklistItem
+
 # (largest lot size, code letter) for general inspection level II.
 _LOT_CODE_LETTERS = [
     (8, "A"),
@@ -107,8 +109,6 @@ def aql_plan(lot_size: int, aql: str = DEFAULT_AQL) -> SamplingPlan:
 
 
 def checklist_for_category(category) -> list[str]:
-    from orders.models import InspectionChecklistItem
-
     node = category
     while node is not None:
         items = [

@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
-from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.exceptions import NotFoundError
 from marketplace.models import Organization
+from marketplace.money import Money
 from marketplace.tenancy import get_for_organization_or_404
-from orders.models import RFQ, Order, OrderEvent, Quote, Review, RFQInvitation, RFQMessage
+from orders.models import (
+    RFQ,
+    DisputeEvidence,
+    InspectionPhoto,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Quote,
+    Review,
+    RFQAttachment,
+    RFQInvitation,
+    RFQMessage,
+)
+from orders.transitions import TERMINAL_STATUSES, Party, statuses_waiting_for
 
 
 def rfq_list(*, organization: Organization) -> QuerySet[RFQ]:
@@ -32,6 +48,72 @@ def rfq_list(*, organization: Organization) -> QuerySet[RFQ]:
 
 def rfq_get(*, organization: Organization, pk: int) -> RFQ:
     return get_for_organization_or_404(rfq_list(organization=organization), organization, pk=pk)
+
+
+def rfq_invitations_visible(*, rfq: RFQ, organization: Organization) -> list[RFQInvitation]:
+    """The buyer sees every factory invited to its RFQ; a factory only its own invitation,
+    never its competitors (`rfq_list` prefetches the invitations)."""
+    invitations = list(rfq.invitations.all())
+    if rfq.buyer_id == organization.pk:
+        return invitations
+    return [item for item in invitations if item.factory_id == organization.pk]
+
+
+def rfq_thread_factory(
+    *, rfq: RFQ, organization: Organization, slug: str | None
+) -> Organization | None:
+    """The invited factory whose thread the buyer opened (by slug); None for a factory,
+    or when no invited factory has that slug."""
+    if not slug or rfq.buyer_id != organization.pk:
+        return None
+    invitations = rfq_invitations_visible(rfq=rfq, organization=organization)
+    return next((item.factory for item in invitations if item.factory.slug == slug), None)
+
+
+@dataclass(frozen=True)
+class QuoteOffer:
+    """A quote priced for the RFQ's quantity (the tier price when one applies)."""
+
+    quote: Quote
+    unit_price: Money
+    total: Money
+    tier_applied: bool
+    expired: bool
+
+
+def quote_offer(quote: Quote, *, quantity: int, today: datetime.date | None = None) -> QuoteOffer:
+    unit_price = quote.unit_price_for(quantity)
+    return QuoteOffer(
+        quote=quote,
+        unit_price=unit_price,
+        total=unit_price * quantity,
+        tier_applied=unit_price.amount_minor != quote.unit_price_minor,
+        expired=quote.valid_until < (today or timezone.localdate()),
+    )
+
+
+def quote_comparison(*, rfq: RFQ, quotes: list[Quote]) -> list[dict[str, Any]]:
+    """The buyer's comparison of quotes: each priced for the RFQ's quantity, with the
+    factory's record on the platform (the page's cards and chart)."""
+    today = timezone.localdate()
+    record = factory_record(factory_ids=[quote.factory_id for quote in quotes])
+    rows = []
+    for quote in quotes:
+        offer = quote_offer(quote, quantity=rfq.quantity, today=today)
+        rows.append(
+            {
+                "quote": quote,
+                "label": quote.factory.name,
+                "unit_price": offer.unit_price.amount,
+                "currency": quote.currency,
+                "total": offer.total,
+                "lead_time_days": quote.lead_time_days,
+                "tier_applied": offer.tier_applied,
+                "expired": offer.expired,
+                "record": record.get(quote.factory_id, {}),
+            }
+        )
+    return rows
 
 
 def quotes_for_rfq(*, rfq: RFQ, organization: Organization) -> QuerySet[Quote]:
@@ -58,10 +140,11 @@ def rfq_thread(*, rfq: RFQ, organization: Organization, factory: Organization | 
     return messages.filter(factory=factory) if factory is not None else messages
 
 
-def order_list(*, organization: Organization) -> QuerySet[Order]:
-    return Order.objects.for_organization(organization).select_related(
+def order_list(*, organization: Organization, status: str | None = None) -> QuerySet[Order]:
+    orders = Order.objects.for_organization(organization).select_related(
         "buyer", "factory", "category"
     )
+    return orders.filter(status=status) if status else orders
 
 
 ORDER_DETAIL_RELATIONS = ("events", "production_reports", "inspections__photos")
@@ -124,7 +207,9 @@ def factory_record(*, factory_ids: list[int]) -> dict[int, dict]:
     orders = (
         Organization.objects.filter(pk__in=factory_ids)
         .annotate(
-            completed=Count("factory_orders", filter=Q(factory_orders__status="completed")),
+            completed=Count(
+                "factory_orders", filter=Q(factory_orders__status=OrderStatus.COMPLETED)
+            ),
             shipped=Count("factory_orders", filter=shipped),
             on_time=Count("factory_orders", filter=on_time),
         )
@@ -157,16 +242,20 @@ def factory_record(*, factory_ids: list[int]) -> dict[int, dict]:
     return record
 
 
+def order_review(*, order: Order) -> Review | None:
+    return Review.objects.filter(order=order).first()
+
+
+def review_get(*, organization: Organization, pk: int) -> Review:
+    return get_for_organization_or_404(Review.objects.all(), organization, pk=pk)
+
+
 def dashboard_counts(*, organization: Organization) -> dict:
     """Open RFQs, active orders and those waiting for this organization. Two queries."""
-    from orders.services.production import NEXT_ACTOR
-
-    party = "buyer" if organization.kind == Organization.Kind.BUYER else "factory"
-    waiting_statuses = [status for status, who in NEXT_ACTOR.items() if who == party]
-    if party == "factory":
-        waiting_statuses.append("in_production")
+    party = Party.BUYER if organization.kind == Organization.Kind.BUYER else Party.FACTORY
+    waiting_statuses = statuses_waiting_for(party)
     orders = Order.objects.for_organization(organization).aggregate(
-        active=Count("pk", filter=~Q(status__in=["completed", "cancelled"])),
+        active=Count("pk", filter=~Q(status__in=sorted(TERMINAL_STATUSES))),
         waiting=Count("pk", filter=Q(status__in=waiting_statuses)),
     )
     open_rfqs = RFQ.objects.for_organization(organization).filter(status=RFQ.Status.OPEN).count()
@@ -175,20 +264,16 @@ def dashboard_counts(*, organization: Organization) -> dict:
 
 def rfq_attachment_get(*, organization: Organization, rfq_pk: int, pk: int):
     """An attachment of an RFQ the organization may see; 404 otherwise."""
-    from orders.models import RFQAttachment
-
     rfq = rfq_get(organization=organization, pk=rfq_pk)
     attachment = RFQAttachment.objects.filter(rfq=rfq, pk=pk).first()
     if attachment is None:
-        raise Http404(_("Not found."))
+        raise NotFoundError(_("Not found."))
     return attachment.file, attachment.original_name
 
 
 def order_file_get(*, organization: Organization, order_pk: int, kind: str, pk: int):
     """An inspection photo or a dispute's evidence of an order the organization is party
     to; 404 otherwise. Returns the stored file and a download name."""
-    from orders.models import DisputeEvidence, InspectionPhoto
-
     order = order_get(organization=organization, pk=order_pk, relations=())
     if kind == "photo":
         photo = InspectionPhoto.objects.filter(inspection__order=order, pk=pk).first()
@@ -198,4 +283,4 @@ def order_file_get(*, organization: Organization, order_pk: int, kind: str, pk: 
         item = DisputeEvidence.objects.filter(dispute__order=order, pk=pk).first()
         if item is not None:
             return item.file, item.original_name
-    raise Http404(_("Not found."))
+    raise NotFoundError(_("Not found."))

@@ -1,11 +1,12 @@
 """The operator's audit: a factory submits evidence; an operator approves or rejects it.
 
-Approval is the only thing that sets `Organization.verified` for a factory, and only a
+Approval sets `Organization.verified` for a factory (through marketplace), and only a
 verified factory is matched to RFQs or shown in capacity search.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -17,15 +18,17 @@ from django.utils.translation import gettext as _
 
 from factories.models import AuditEvidence, AuditSubmission, Certification, FactoryProfile
 from factories.services.profile import factory_profile_ensure
+from marketplace.exceptions import ConflictError, InvalidError
 from marketplace.images import image_header_check
 from marketplace.models import Organization, User
+from marketplace.services import notification_send, organization_verification_set
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 EVIDENCE_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png", ".webp")
 EVIDENCE_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
 
 
-class AuditStateError(Exception):
+class AuditStateError(ConflictError):
     """The submission is not in a state that allows this step."""
 
 
@@ -34,6 +37,24 @@ class EvidenceInput:
     kind: str
     file: UploadedFile
     description: str = ""
+
+
+def audit_evidence_list(
+    *,
+    business_registration: UploadedFile | None,
+    certificates: Iterable[UploadedFile] = (),
+    photos: Iterable[UploadedFile] = (),
+) -> list[EvidenceInput]:
+    """The evidence of one submission from its uploads (the page's form and the API's
+    fields are the same three)."""
+    evidence = []
+    if business_registration is not None:
+        evidence.append(
+            EvidenceInput(kind=AuditEvidence.Kind.BUSINESS_REGISTRATION, file=business_registration)
+        )
+    evidence += [EvidenceInput(kind=AuditEvidence.Kind.CERTIFICATE, file=f) for f in certificates]
+    evidence += [EvidenceInput(kind=AuditEvidence.Kind.PHOTO, file=f) for f in photos]
+    return evidence
 
 
 def _check_evidence(evidence: list[EvidenceInput]) -> None:
@@ -52,9 +73,9 @@ def _check_evidence(evidence: list[EvidenceInput]) -> None:
             except ValidationError as error:
                 problems.extend(error.message_dict["evidence"])
     if problems:
-        raise ValidationError({"evidence": problems})
+        raise InvalidError({"evidence": problems})
     if not any(item.kind == AuditEvidence.Kind.BUSINESS_REGISTRATION for item in evidence):
-        raise ValidationError({"evidence": [_("Attach your business registration.")]})
+        raise InvalidError({"evidence": [_("Attach your business registration.")]})
 
 
 def _check_profile_ready(profile: FactoryProfile) -> None:
@@ -66,7 +87,7 @@ def _check_profile_ready(profile: FactoryProfile) -> None:
     if not profile.categories.exists():
         missing.append(_("the categories you make"))
     if missing:
-        raise ValidationError(
+        raise InvalidError(
             {
                 "profile": [
                     _("Complete your profile first: %(items)s.") % {"items": ", ".join(missing)}
@@ -92,7 +113,7 @@ def audit_submit(
     if not business_registration_number.strip():
         errors["business_registration_number"] = [_("This field is required.")]
     if errors:
-        raise ValidationError(errors)
+        raise InvalidError(errors)
     _check_profile_ready(profile)
     _check_evidence(evidence)
     try:
@@ -131,15 +152,18 @@ def _lock_pending(submission: AuditSubmission) -> AuditSubmission:
 def audit_approve(
     *, submission: AuditSubmission, reviewer: User, note: str = ""
 ) -> AuditSubmission:
-    from marketplace.services import notification_send
-
     locked = _lock_pending(submission)
     locked.status = AuditSubmission.Status.APPROVED
     locked.reviewed_by = reviewer
     locked.reviewed_at = timezone.now()
     locked.decision_reason = note
     locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "decision_reason"])
-    Organization.objects.filter(pk=locked.organization_id).update(verified=True)
+    organization_verification_set(
+        organization=locked.organization,
+        verified=True,
+        acting_user=reviewer,
+        reason=_("Audit %(pk)d approved.") % {"pk": locked.pk},
+    )
     FactoryProfile.objects.filter(organization_id=locked.organization_id).update(
         audit_status=FactoryProfile.AuditStatus.APPROVED
     )
@@ -154,10 +178,8 @@ def audit_approve(
 
 @transaction.atomic
 def audit_reject(*, submission: AuditSubmission, reviewer: User, reason: str) -> AuditSubmission:
-    from marketplace.services import notification_send
-
     if not reason.strip():
-        raise ValidationError({"decision_reason": [_("Tell the factory why.")]})
+        raise InvalidError({"decision_reason": [_("Tell the factory why.")]})
     locked = _lock_pending(submission)
     locked.status = AuditSubmission.Status.REJECTED
     locked.reviewed_by = reviewer
@@ -180,8 +202,6 @@ def audit_reject(*, submission: AuditSubmission, reviewer: User, reason: str) ->
 @transaction.atomic
 def certifications_flag_expired() -> int:
     """Flag certificates that expired since the last run and tell their factory, once."""
-    from marketplace.services import notification_send
-
     today = timezone.localdate()
     expired = list(
         Certification.objects.select_for_update(of=("self",))

@@ -8,7 +8,6 @@ import datetime
 import io
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -17,10 +16,14 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Category
 from factories.models import CAPACITY_WINDOW_DAYS, CapacityDay, FactoryProfile
+from marketplace.exceptions import InvalidError
 from marketplace.models import Organization
+from marketplace.services import notification_send
 
 MAX_UNITS_PER_DAY = 10_000_000
 STALE_HORIZON_DAYS = 7
+CSV_MAX_BYTES = 1024 * 1024
+CSV_MAX_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -30,21 +33,22 @@ class CapacityCell:
     units: int
 
 
-class CapacityEditError(Exception):
-    """Some cells cannot be written. `errors` maps the cell's index to field errors."""
+class CapacityEditError(InvalidError):
+    """Some cells cannot be written; nothing was. `errors` maps each failing cell's index
+    to its field errors; as a form or page error it is one line per problem, under "cells",
+    naming the day; the API shows `detail`, keyed by index like its own list errors."""
 
-    def __init__(self, errors: dict[int, dict[str, list[str]]]) -> None:
+    def __init__(self, errors: dict[int, dict[str, list[str]]], cells: list[CapacityCell]) -> None:
         self.errors = errors
-        super().__init__(errors)
-
-    def messages(self, cells: list[CapacityCell] | None = None) -> list[str]:
         lines: list[str] = []
-        for index, fields in sorted(self.errors.items()):
-            prefix = ""
-            if cells is not None and index < len(cells):
-                prefix = f"{cells[index].date.isoformat()}: "
-            lines.extend(prefix + message for messages in fields.values() for message in messages)
-        return lines
+        for index, fields in sorted(errors.items()):
+            prefix = f"{cells[index].date.isoformat()}: " if index < len(cells) else ""
+            lines.extend(prefix + message for problems in fields.values() for message in problems)
+        super().__init__({"cells": lines})
+
+    @property
+    def detail(self) -> dict:
+        return {"cells": self.errors}
 
 
 def capacity_window(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
@@ -108,7 +112,7 @@ def capacity_cells_set(
     """
     errors = _validate(organization=organization, cells=cells)
     if errors:
-        raise CapacityEditError(errors)
+        raise CapacityEditError(errors, cells)
     if not cells:
         return []
     with connection.cursor() as cursor:
@@ -141,7 +145,8 @@ def capacity_cells_set(
                     ]
                 }
                 for index in refused
-            }
+            },
+            cells,
         )
     _stale_clear(organization=organization)
     keys = {(cell.category_id, cell.date) for cell in cells}
@@ -164,7 +169,7 @@ def capacity_fill_range(
 ) -> list[CapacityDay]:
     """Set `units` on every day from start to end (optionally only some weekdays, 0=Monday)."""
     if end < start:
-        raise ValidationError({"end": [_("The end must not be before the start.")]})
+        raise InvalidError({"end": [_("The end must not be before the start.")]})
     cells = []
     day = start
     while day <= end:
@@ -174,18 +179,60 @@ def capacity_fill_range(
     return capacity_cells_set(organization=organization, cells=cells)
 
 
+def _categories_made(organization: Organization) -> list[int]:
+    return sorted(
+        FactoryProfile.categories.through.objects.filter(
+            factoryprofile__organization=organization
+        ).values_list("category_id", flat=True)
+    )
+
+
+@transaction.atomic
+def capacity_fill(
+    *,
+    organization: Organization,
+    start: datetime.date,
+    end: datetime.date,
+    units: int,
+    weekdays: set[int] | None = None,
+    category: Category | None = None,
+) -> list[CapacityDay]:
+    """`capacity_fill_range` for one category, or for every category the factory makes,
+    all or nothing: a refused day in any category leaves the whole calendar as it was."""
+    category_ids = [category.pk] if category is not None else _categories_made(organization)
+    categories = Category.objects.in_bulk(category_ids)
+    written: list[CapacityDay] = []
+    for category_id in category_ids:
+        written += capacity_fill_range(
+            organization=organization,
+            category=categories[category_id],
+            start=start,
+            end=end,
+            units=units,
+            weekdays=weekdays,
+        )
+    return written
+
+
+def capacity_close_range(
+    *,
+    organization: Organization,
+    start: datetime.date,
+    end: datetime.date,
+    category: Category | None = None,
+) -> list[CapacityDay]:
+    """Close every day from start to end (see `capacity_mark_closed`)."""
+    if end < start:
+        raise InvalidError({"end": [_("The end must not be before the start.")]})
+    dates = [start + datetime.timedelta(days=offset) for offset in range((end - start).days + 1)]
+    return capacity_mark_closed(organization=organization, dates=dates, category=category)
+
+
 def capacity_mark_closed(
     *, organization: Organization, dates: list[datetime.date], category: Category | None = None
 ) -> list[CapacityDay]:
     """Publish zero units on these days for one category, or for every category made."""
-    if category is not None:
-        category_ids = [category.pk]
-    else:
-        category_ids = list(
-            FactoryProfile.categories.through.objects.filter(
-                factoryprofile__organization=organization
-            ).values_list("category_id", flat=True)
-        )
+    category_ids = [category.pk] if category is not None else _categories_made(organization)
     cells = [
         CapacityCell(date=day, category_id=category_id, units=0)
         for category_id in sorted(category_ids)
@@ -223,7 +270,7 @@ def capacity_copy_week(
                 )
             target += datetime.timedelta(days=7)
     if not cells:
-        raise ValidationError({"source_start": [_("Nothing is published in that week to copy.")]})
+        raise InvalidError({"source_start": [_("Nothing is published in that week to copy.")]})
     cells.sort(key=lambda cell: (cell.category_id, cell.date))
     return capacity_cells_set(organization=organization, cells=cells)
 
@@ -262,13 +309,30 @@ def capacity_csv_parse(*, organization: Organization, text: str) -> list[Capacit
             problems.append(_("Line %(n)d: units must be a whole number.") % {"n": number})
             continue
         cells.append(CapacityCell(date=day, category_id=slugs[slug], units=int(raw_units)))
-    if len(cells) > 5000:
+    if len(cells) > CSV_MAX_ROWS:
         problems.append(_("At most 5,000 rows per file."))
     if problems:
-        raise ValidationError({"file": problems})
+        raise InvalidError({"file": problems})
     if not cells:
-        raise ValidationError({"file": [_("The file has no rows.")]})
+        raise InvalidError({"file": [_("The file has no rows.")]})
     return cells
+
+
+@transaction.atomic
+def capacity_csv_import(*, organization: Organization, content: bytes) -> list[CapacityDay]:
+    """Publish the rows of an uploaded CSV file (UTF-8, at most 1 MB), all or nothing;
+    every problem is reported under "file"."""
+    if len(content) > CSV_MAX_BYTES:
+        raise InvalidError({"file": [_("The file is larger than 1 MB.")]})
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidError({"file": [_("Save the file as UTF-8 CSV.")]}) from error
+    cells = capacity_csv_parse(organization=organization, text=text)
+    try:
+        return capacity_cells_set(organization=organization, cells=cells)
+    except CapacityEditError as error:
+        raise InvalidError({"file": error.messages}) from error
 
 
 def capacity_window_roll(*, today: datetime.date | None = None) -> int:
@@ -304,8 +368,6 @@ def _stale_clear(*, organization: Organization) -> None:
 def capacity_stale_flag() -> int:
     """Flag factories whose calendar ends less than a week ahead, tell them once, and clear
     the flag for those that published again. Returns how many were newly flagged."""
-    from marketplace.services import notification_send
-
     horizon = timezone.localdate() + datetime.timedelta(days=STALE_HORIZON_DAYS)
     last_days = dict(
         CapacityDay.objects.values("organization_id")

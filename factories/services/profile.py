@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -23,6 +22,7 @@ from factories.models import (
     FactoryProfile,
     ProductionLine,
 )
+from marketplace.exceptions import ForbiddenError, InvalidError
 from marketplace.images import IMAGE_MAX_PIXELS, image_header_check
 from marketplace.models import Organization
 
@@ -55,11 +55,20 @@ PROFILE_FIELDS = (
 
 def _require_factory(organization: Organization) -> None:
     if organization.kind != Organization.Kind.FACTORY:
-        raise PermissionError(_("Only factories have a factory profile."))
+        raise ForbiddenError(_("Only factories have a factory profile."))
+
+
+def factory_profile_create(*, organization: Organization) -> FactoryProfile | None:
+    """An empty profile and performance record for a new factory organization (nothing
+    for other kinds). Runs in the transaction that creates the organization."""
+    if organization.kind != Organization.Kind.FACTORY:
+        return None
+    return factory_profile_ensure(organization=organization)
 
 
 def factory_profile_ensure(*, organization: Organization) -> FactoryProfile:
-    """The factory's profile (and performance record), created empty the first time."""
+    """The factory's profile (and performance record), for write services. Every factory
+    gets one when created; this also covers one whose kind an operator changed later."""
     _require_factory(organization)
     profile, _created = FactoryProfile.objects.get_or_create(organization=organization)
     FactoryPerformance.objects.get_or_create(organization=organization)
@@ -85,7 +94,7 @@ def factory_profile_update(
 
 def _open_image(upload: UploadedFile) -> Image.Image:
     if upload.size is not None and upload.size > PHOTO_MAX_BYTES:
-        raise ValidationError(
+        raise InvalidError(
             {"image": [_("The photo is larger than %(mb)d MB.") % {"mb": PHOTO_MAX_BYTES >> 20}]}
         )
     # Sized from the header first: nothing is decoded for a decompression bomb.
@@ -98,11 +107,11 @@ def _open_image(upload: UploadedFile) -> Image.Image:
         image = Image.open(upload)
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
-        raise ValidationError({"image": [_("This file is not a readable image.")]}) from error
+        raise InvalidError({"image": [_("This file is not a readable image.")]}) from error
     if image.format not in PHOTO_FORMATS:
-        raise ValidationError({"image": [_("Upload a JPEG, PNG or WebP photo.")]})
+        raise InvalidError({"image": [_("Upload a JPEG, PNG or WebP photo.")]})
     if min(image.width, image.height) < PHOTO_MIN_SIDE:
-        raise ValidationError(
+        raise InvalidError(
             {
                 "image": [
                     _("The photo must be at least %(px)d pixels wide and high.")
@@ -128,7 +137,7 @@ def factory_photo_add(
     factory_profile_ensure(organization=organization)
     if FactoryPhoto.objects.for_organization(organization).count() >= MAX_PHOTOS:
         message = _("A profile holds at most %(n)d photos.") % {"n": MAX_PHOTOS}
-        raise ValidationError({"image": [message]})
+        raise InvalidError({"image": [message]})
     image = _open_image(upload)
     extension = PHOTO_FORMATS[image.format or "JPEG"]
     stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
@@ -157,7 +166,7 @@ def _check_category(organization: Organization, category: Category) -> None:
     if not FactoryProfile.categories.through.objects.filter(
         factoryprofile__organization=organization, category=category
     ).exists():
-        raise ValidationError({"category": [_("Add this category to your factory profile first.")]})
+        raise InvalidError({"category": [_("Add this category to your factory profile first.")]})
 
 
 @transaction.atomic
@@ -197,7 +206,7 @@ def certification_save(
         setattr(certification, name, value)
     if certification.issued_on and certification.issued_on > certification.expires_on:
         message = _("A certificate cannot expire before it is issued.")
-        raise ValidationError({"expires_on": [message]})
+        raise InvalidError({"expires_on": [message]})
     certification.full_clean(exclude=["organization"])
     if not certification.is_expired:
         certification.expired_flagged_at = None

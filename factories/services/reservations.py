@@ -20,12 +20,13 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Category
 from factories.models import CapacityDay, Reservation, ReservationDay, ReservationEvent
+from marketplace.exceptions import ConflictError
 from marketplace.models import Organization
 
 logger = logging.getLogger(__name__)
 
 
-class CapacityUnavailable(Exception):  # noqa: N818 - the name is a published interface
+class CapacityUnavailable(ConflictError):  # noqa: N818 - the name is a published interface
     """A day lacks the free units asked for. `day` names it; nothing was changed."""
 
     def __init__(self, day: datetime.date, requested: int, message: str | None = None) -> None:
@@ -38,8 +39,15 @@ class CapacityUnavailable(Exception):  # noqa: N818 - the name is a published in
         )
 
 
-class ReservationReferenceError(Exception):
+class ReservationReferenceError(ConflictError):
     """Another active reservation already carries this reference."""
+
+    def __init__(self, reference: str) -> None:
+        self.reference = reference
+        super().__init__(
+            _("Another reservation already uses the reference %(reference)s.")
+            % {"reference": reference}
+        )
 
 
 def _normalised(allocations: dict[datetime.date, int]) -> list[tuple[datetime.date, int]]:

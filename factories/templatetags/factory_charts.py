@@ -9,6 +9,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from factories import selectors
+
 register = template.Library()
 
 FREE_COLOUR = "#2b8a3e"
@@ -143,8 +145,6 @@ def rate_bar(value: float | None, good_high: bool = True) -> SafeString:
 def factory_dashboard_panel(context) -> dict:
     """The dashboard card: a factory's audit status, calendar health and next 30 days; a
     buyer's shortcut to capacity search."""
-    from factories import selectors
-
     organization = context.get("current_organization")
     if organization is None:
         return {"kind": None}

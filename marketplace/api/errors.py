@@ -129,8 +129,7 @@ def _data_error(exc: DataError, context: dict[str, Any]) -> exceptions.Validatio
 
 
 def _from_domain(exc: domain.DomainError) -> Exception:
-    """The one mapping of domain errors to API statuses (400 is handled as a Django
-    `ValidationError`, which `InvalidError` is)."""
+    """The one mapping of domain errors to API statuses (400, `InvalidError`, in `_invalid`)."""
     message = str(exc) or None
     if isinstance(exc, domain.NotFoundError):
         return exceptions.NotFound(message or _("Not found."))
@@ -141,6 +140,14 @@ def _from_domain(exc: domain.DomainError) -> Exception:
     return exc
 
 
+def _invalid(exc: domain.InvalidError, context: dict[str, Any]) -> exceptions.ValidationError:
+    detail = exc.detail
+    renames = getattr(context.get("view"), "error_fields", None) or {}
+    if isinstance(detail, dict) and renames:
+        detail = {renames.get(field, field): errors for field, errors in detail.items()}
+    return exceptions.ValidationError(detail=detail)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if outage.is_dependency_failure(exc):
         logger.warning("A dependency failed during an API request", exc_info=exc)
@@ -149,7 +156,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(outage.retry_after_seconds())},
         )
-    if isinstance(exc, domain.DomainError) and not isinstance(exc, domain.InvalidError):
+    if isinstance(exc, domain.InvalidError):
+        exc = _invalid(exc, context)
+    elif isinstance(exc, domain.DomainError):
         exc = _from_domain(exc)
     if isinstance(exc, DataError):
         exc = _data_error(exc, context)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -19,7 +18,6 @@ from rest_framework.views import APIView
 from marketplace import lockout, selectors, services
 from marketplace.api.authentication import EMAIL_UNVERIFIED_MESSAGE
 from marketplace.api.base import OrganizationAPIView
-from marketplace.api.errors import ConflictError
 from marketplace.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from marketplace.models import Invitation, Membership, Notification, Organization
 
@@ -211,11 +209,7 @@ class InvitationRevokeApi(OrganizationAPIView):
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, pk: int):
-        invitation = self.get_object()
-        try:
-            services.invitation_revoke(invitation=invitation, acting_user=request.user)
-        except DjangoValidationError as error:
-            raise ConflictError(" ".join(error.messages)) from error
+        services.invitation_revoke(invitation=self.get_object(), acting_user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -10,6 +10,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
+from orders.selectors import production_progress, quote_offer, rfq_invitations_visible
+from orders.services import order_party
+from orders.transitions import available_actions
 
 # The largest amount taken from the wire (in major units): a unit price this large times
 # the largest quantity an RFQ allows (10,000,000) still fits a bigint in minor units.
@@ -120,11 +123,7 @@ class RFQOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(InvitationOutputSerializer(many=True))
     def get_matched_factories(self, rfq) -> list[dict]:
-        # A factory sees only its own invitation, never its competitors.
-        organization = self.context.get("organization")
-        invitations = list(rfq.invitations.all())
-        if organization is not None and organization.pk != rfq.buyer_id:
-            invitations = [item for item in invitations if item.factory_id == organization.pk]
+        invitations = rfq_invitations_visible(rfq=rfq, organization=self.context["organization"])
         return list(InvitationOutputSerializer(invitations, many=True).data)
 
 
@@ -146,7 +145,7 @@ class QuoteOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(MoneyField())
     def get_total(self, quote) -> dict:
-        return (quote.unit_price_for(quote.rfq.quantity) * quote.rfq.quantity).as_wire()
+        return quote_offer(quote, quantity=quote.rfq.quantity).total.as_wire()
 
     @extend_schema_field(TierSerializer(many=True))
     def get_tiers(self, quote) -> list[dict]:
@@ -248,14 +247,9 @@ class OrderOutputSerializer(OrderSummarySerializer):
 
     @extend_schema_field(ProgressPointSerializer(many=True))
     def get_progress(self, order) -> list[dict]:
-        from orders.selectors import production_progress
-
         return list(ProgressPointSerializer(production_progress(order), many=True).data)
 
     def get_available_actions(self, order) -> list[str]:
-        from orders.services import order_party
-        from orders.transitions import available_actions
-
         organization = self.context.get("organization")
         if organization is None:
             return []

@@ -31,7 +31,7 @@ from orders.api.serializers import (
     tiers_from,
 )
 from orders.models import Order, Review
-from orders.transitions import ACTIONS
+from orders.transitions import Action
 
 PARSERS = [BoundedJSONParser, MultiPartParser, FormParser]
 
@@ -268,7 +268,7 @@ class OrderTransitionApi(OrdersAPIView):
     parser_classes = PARSERS
 
     class InputSerializer(serializers.Serializer):
-        action = serializers.ChoiceField(choices=list(ACTIONS))
+        action = serializers.ChoiceField(choices=[action.value for action in Action])
         note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
         # ship_sample / ship
         carrier = serializers.CharField(required=False, allow_blank=True, max_length=100)

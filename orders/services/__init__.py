@@ -1,23 +1,26 @@
 """Orders' writes and use cases. Interfaces (pages, API, admin, tasks) call these only."""
 
 from orders.services.aftersales import order_repeat, review_create, review_reply
-from orders.services.lifecycle import (
-    order_mark_paid,
-    order_open,
-    order_party,
-    order_transition,
-)
+from orders.services.open import order_open
 from orders.services.performance import factory_performance_compute, factory_performance_push
 from orders.services.production import (
     order_auto_step,
     orders_due_for_auto_step,
     orders_remind_overdue,
+    production_progress_open,
     production_progress_record,
 )
-from orders.services.quotes import quote_accept, quote_revise, quote_submit, quote_withdraw
+from orders.services.quotes import (
+    quote_accept,
+    quote_revise,
+    quote_save,
+    quote_submit,
+    quote_withdraw,
+)
 from orders.services.rfqs import (
     rfq_cancel,
     rfq_create,
+    rfq_creator_check,
     rfq_invite_factories,
     rfq_match,
     rfq_message_post,
@@ -25,8 +28,16 @@ from orders.services.rfqs import (
     rfqs_expire,
     rfqs_needing_reinvite,
 )
+from orders.services.transition import (
+    action_parse,
+    order_mark_paid,
+    order_party,
+    order_transition,
+    order_transition_apply,
+)
 
 __all__ = [
+    "action_parse",
     "factory_performance_compute",
     "factory_performance_push",
     "order_auto_step",
@@ -35,17 +46,21 @@ __all__ = [
     "order_party",
     "order_repeat",
     "order_transition",
+    "order_transition_apply",
     "orders_due_for_auto_step",
     "orders_remind_overdue",
+    "production_progress_open",
     "production_progress_record",
     "quote_accept",
     "quote_revise",
+    "quote_save",
     "quote_submit",
     "quote_withdraw",
     "review_create",
     "review_reply",
     "rfq_cancel",
     "rfq_create",
+    "rfq_creator_check",
     "rfq_invite_factories",
     "rfq_match",
     "rfq_message_post",

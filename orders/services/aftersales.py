@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.models import Organization, User
-from marketplace.queue import enqueue_on_commit
 from orders import notify
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import Order, OrderStatus, Review
 from orders.services.dates import future_date_errors
-from orders.services.lifecycle import order_open, order_party
+from orders.services.open import order_open
+from orders.services.transition import order_party
+from orders.signals import review_created, send_on_commit
 from orders.transitions import Party
 
 
@@ -114,11 +115,12 @@ def review_create(
         % {"number": order.number, "score": review.average},
         body=review.comment,
     )
-    from orders.tasks import factory_performance_push_task
-
-    factory_pk = order.factory_id
-    enqueue_on_commit(
-        factory_performance_push_task, factory_pk, swept_by="factories_performance_push_task"
+    send_on_commit(
+        review_created,
+        sender=Review,
+        review_pk=review.pk,
+        order_pk=order.pk,
+        factory_pk=order.factory_id,
     )
     return review
 

@@ -16,8 +16,21 @@ from marketplace.models import Organization, User
 from orders import notify
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import Order, OrderEvent, OrderStatus, ProductionReport
-from orders.services.lifecycle import _transition_apply, order_party
-from orders.transitions import Party
+from orders.services.transition import order_party, order_transition_apply
+from orders.transitions import (
+    TIMED_ACTIONS,
+    TRANSITIONS,
+    Action,
+    Event,
+    Party,
+    next_actor,
+    statuses_waiting_for,
+)
+
+
+def production_progress_open(*, order: Order, party: Party) -> bool:
+    """Whether `party` may report production progress on `order` now."""
+    return party == Party.FACTORY and order.status == OrderStatus.IN_PRODUCTION
 
 
 @transaction.atomic
@@ -73,7 +86,7 @@ def production_progress_record(
         order=order,
         actor=acting_user,
         actor_organization=acting_organization,
-        action="progress_reported",
+        action=Event.PROGRESS_REPORTED,
         from_status=order.status,
         to_status=order.status,
         note=note,
@@ -85,56 +98,39 @@ def production_progress_record(
 # --- automatic steps (beat) ----------------------------------------------------------------
 
 
-def orders_due_for_auto_step(*, now: datetime.datetime | None = None) -> list[tuple[int, str]]:
-    """(order pk, action) pairs the system should apply now: receipt confirmed after
-    ORDERS_AUTO_CONFIRM_DAYS in transit, completion after the dispute window."""
+def orders_due_for_auto_step(*, now: datetime.datetime | None = None) -> list[tuple[int, Action]]:
+    """(order pk, action) pairs the system should apply now: every timed action of the
+    table (receipt confirmed after some days in transit, completion once the dispute
+    window closed) whose time has come."""
     now = now or timezone.now()
-    confirm_before = now - datetime.timedelta(days=settings.ORDERS_AUTO_CONFIRM_DAYS)
-    complete_before = now - datetime.timedelta(days=settings.ORDERS_DISPUTE_WINDOW_DAYS)
-    due = Order.objects.filter(
-        Q(status=OrderStatus.SHIPPED, shipped_at__lt=confirm_before)
-        | Q(status=OrderStatus.DELIVERED, delivered_at__lt=complete_before)
-    ).values_list("pk", "status")
-    action: dict[str, str] = {
-        OrderStatus.SHIPPED: "confirm_delivery",
-        OrderStatus.DELIVERED: "complete",
-    }
-    return [(pk, action[status]) for pk, status in due]
+    due: list[tuple[int, Action]] = []
+    for transition in TIMED_ACTIONS:
+        assert transition.timeout is not None
+        cutoff = now - datetime.timedelta(days=transition.timeout.days)
+        pks = Order.objects.filter(
+            status__in=transition.allowed_from(Party.SYSTEM),
+            **{f"{transition.timeout.since_field}__lt": cutoff},
+        ).values_list("pk", flat=True)
+        due.extend((pk, transition.action) for pk in pks)
+    return due
 
 
-def order_auto_step(*, order_pk: int, action: str) -> bool:
-    """Apply one automatic step; False when the order moved on meanwhile (safe to repeat)."""
-    notes = {
-        "confirm_delivery": _("Receipt confirmed automatically after %(days)d days.")
-        % {"days": settings.ORDERS_AUTO_CONFIRM_DAYS},
-        "complete": _("Completed automatically: the dispute window closed."),
-    }
+def order_auto_step(*, order_pk: int, action: Action | str) -> bool:
+    """Apply one timed step; False when the order moved on meanwhile (safe to repeat)."""
+    transition = TRANSITIONS[Action(action)]
+    assert transition.timeout is not None, f"{action} is not a timed step"
     try:
-        _transition_apply(
+        order_transition_apply(
             order_pk=order_pk,
-            action=action,
+            action=transition.action,
             party=Party.SYSTEM,
             acting_user=None,
             acting_organization=None,
-            note=notes[action],
-            details={},
+            note=transition.timeout.note_text(),
         )
     except (OrderConflictError, Order.DoesNotExist):
         return False
     return True
-
-
-# Who has to act next in each status, for overdue reminders.
-NEXT_ACTOR: dict[str, str] = {
-    OrderStatus.SAMPLE_REQUESTED: "factory",
-    OrderStatus.SAMPLE_SHIPPED: "buyer",
-    OrderStatus.SAMPLE_REJECTED: "buyer",
-    OrderStatus.AWAITING_PAYMENT: "buyer",
-    OrderStatus.PAID: "factory",
-    OrderStatus.INSPECTION: "factory",
-    OrderStatus.SHIPPED: "buyer",
-    OrderStatus.DELIVERED: "buyer",
-}
 
 
 def _reminder_body(order: Order, now: datetime.datetime) -> str:
@@ -152,6 +148,13 @@ def _reminder_body(order: Order, now: datetime.datetime) -> str:
     }
 
 
+# Statuses in which an order waiting too long for the buyer or the factory is reminded.
+_IDLE_REMINDED = frozenset(
+    statuses_waiting_for(Party.BUYER, idle_only=True)
+    + statuses_waiting_for(Party.FACTORY, idle_only=True)
+)
+
+
 @transaction.atomic
 def orders_remind_overdue(*, now: datetime.datetime | None = None) -> int:
     """Remind whoever must act on an order that has waited longer than ORDERS_OVERDUE_AFTER,
@@ -161,7 +164,7 @@ def orders_remind_overdue(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - settings.ORDERS_OVERDUE_AFTER
     not_reminded = Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=cutoff)
-    waiting = Q(status__in=list(NEXT_ACTOR), status_changed_at__lt=cutoff)
+    waiting = Q(status__in=sorted(_IDLE_REMINDED), status_changed_at__lt=cutoff)
     late = Q(status=OrderStatus.IN_PRODUCTION, ready_by__lt=timezone.localdate(now))
     hold_lapsed = Q(status=OrderStatus.AWAITING_PAYMENT, hold_expires_at__lt=now)
     overdue = (
@@ -171,8 +174,7 @@ def orders_remind_overdue(*, now: datetime.datetime | None = None) -> int:
     )
     count = 0
     for order in overdue:
-        who = NEXT_ACTOR.get(order.status, "factory")
-        organization = order.buyer if who == "buyer" else order.factory
+        organization = order.buyer if next_actor(order.status) == Party.BUYER else order.factory
         notify.order_event(
             order=order,
             organization=organization,

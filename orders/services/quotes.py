@@ -17,7 +17,7 @@ from orders import notify
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import RFQ, Order, Quote, QuoteTier, RFQInvitation, RFQMessage
 from orders.services.dates import future_date_errors
-from orders.services.lifecycle import order_open
+from orders.services.open import order_open
 
 
 def _validate_quote(
@@ -185,6 +185,50 @@ def quote_revise(
     )
     notify.quote_received(quote=quote, revised=True)
     return quote
+
+
+@transaction.atomic
+def quote_save(
+    *,
+    rfq: RFQ,
+    factory: Organization,
+    acting_user: User,
+    unit_price: Money,
+    lead_time_days: int,
+    valid_until: datetime.date,
+    sample_fee: Money | None = None,
+    note: str = "",
+    tiers: Sequence[tuple[int, Money]] = (),
+) -> tuple[Quote, bool]:
+    """The factory's one quote on the RFQ: submitted the first time, revised afterwards
+    (a full revision: every field as given). Returns the quote and whether it is new."""
+    RFQ.objects.select_for_update(of=("self",)).get(pk=rfq.pk)  # one decision at a time
+    existing = Quote.objects.filter(rfq=rfq, factory=factory).first()
+    if existing is None:
+        quote = quote_submit(
+            rfq=rfq,
+            factory=factory,
+            acting_user=acting_user,
+            unit_price=unit_price,
+            lead_time_days=lead_time_days,
+            valid_until=valid_until,
+            sample_fee=sample_fee,
+            note=note,
+            tiers=tiers,
+        )
+        return quote, True
+    quote = quote_revise(
+        quote=existing,
+        acting_organization=factory,
+        acting_user=acting_user,
+        unit_price=unit_price,
+        lead_time_days=lead_time_days,
+        valid_until=valid_until,
+        sample_fee=sample_fee,
+        note=note,
+        tiers=tiers,
+    )
+    return quote, False
 
 
 @transaction.atomic

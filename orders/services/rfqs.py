@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 
 from marketplace.models import Organization, User
 from marketplace.money import Money
-from marketplace.queue import enqueue_on_commit
 from orders import capacity, notify
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.files import validate_upload
 from orders.models import RFQ, Quote, RFQAttachment, RFQInvitation, RFQMessage
 from orders.services.dates import future_date_errors
+from orders.signals import rfq_created, send_on_commit
 
 
 def _validate_rfq_fields(*, quantity: int, ready_by: datetime.date, title: str) -> None:
@@ -33,6 +33,12 @@ def _validate_rfq_fields(*, quantity: int, ready_by: datetime.date, title: str) 
         errors["title"] = [_("This field may not be blank.")]
     if errors:
         raise ValidationError(errors)
+
+
+def rfq_creator_check(*, organization: Organization) -> None:
+    """Only buyers send RFQs (the page asks before showing the form)."""
+    if organization.kind != Organization.Kind.BUYER:
+        raise WrongPartyError(_("Only buyers can send RFQs."))
 
 
 @transaction.atomic
@@ -48,8 +54,7 @@ def rfq_create(
     attachments: Sequence[UploadedFile] = (),
 ) -> RFQ:
     """A buyer's RFQ; matching to factories runs in a Celery task after commit."""
-    if buyer.kind != Organization.Kind.BUYER:
-        raise WrongPartyError(_("Only buyers can send RFQs."))
+    rfq_creator_check(organization=buyer)
     _validate_rfq_fields(quantity=quantity, ready_by=ready_by, title=title)
     if len(attachments) > settings.ORDERS_ATTACHMENTS_PER_RFQ:
         raise ValidationError(
@@ -79,9 +84,7 @@ def rfq_create(
             size=upload.size or 0,
             uploaded_by=acting_user,
         )
-    from orders.tasks import rfq_match_task
-
-    enqueue_on_commit(rfq_match_task, rfq.pk, swept_by="rfqs_match_missed_task")
+    send_on_commit(rfq_created, sender=RFQ, rfq_pk=rfq.pk)
     return rfq
 
 

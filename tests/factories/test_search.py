@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from factories import selectors, services
-from factories.api.views import SearchResultSerializer
+from factories.api.views.search import SearchResultSerializer
 from tests.factories.conftest import make_category, make_factory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]

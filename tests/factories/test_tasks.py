@@ -12,6 +12,7 @@ from django.utils import timezone
 from factories import services, tasks
 from factories.models import CapacityDay, Certification, FactoryPerformance, FactoryProfile
 from marketplace.models import Notification
+from marketplace.tasks import notification_emails_send_task
 from tests.factories.conftest import make_factory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
@@ -38,6 +39,8 @@ def test_expired_certificates_are_flagged_once_and_the_factory_told(
     notice = Notification.objects.get(organization=factory)
     assert "BSCI" in notice.body
     assert notice.recipient == owner
+    assert mail.outbox == []  # the email is a task's job
+    assert notification_emails_send_task([notice.pk]) == 1
     assert [message.to for message in mail.outbox] == [[owner.email]]
 
 

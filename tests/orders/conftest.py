@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -15,7 +18,23 @@ from factories import services as factory_services
 from marketplace.models import Organization, User
 from marketplace.money import Money
 from orders import services
-from orders.models import RFQ, Order, OrderStatus, Quote
+from orders.inspection import checklist_for_category
+from orders.models import (
+    RFQ,
+    Dispute,
+    Inspection,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    ProductionReport,
+    Quote,
+    QuoteTier,
+    Review,
+    RFQAttachment,
+    RFQInvitation,
+    RFQMessage,
+)
+from orders.transitions import Action
 from tests.helpers import make_organization
 
 _sequence = itertools.count(1)
@@ -119,8 +138,6 @@ def make_deal(*, units: int = 100, quantity: int = 300, category: Category | Non
 
 
 def passing_checklist(order: Order) -> list[dict]:
-    from orders.inspection import checklist_for_category
-
     return [{"item": item, "passed": True} for item in checklist_for_category(order.category)]
 
 
@@ -184,9 +201,57 @@ def drive(deal: Deal, status: str) -> Order:
     return deal.refresh()
 
 
+def prepare(status: str, action: str, *, category: Category | None = None) -> tuple[Deal, Order]:
+    """A fresh deal driven to `status`, ready for `action` there."""
+    deal = make_deal(category=category)
+    order = drive(deal, status)
+    if status == OrderStatus.INSPECTION and action == Action.SHIP:
+        # Shipping needs a passing inspection on record; the denials must not depend on it.
+        deal.act(
+            Action.RECORD_INSPECTION, "factory", **details_for(Action.RECORD_INSPECTION, order)
+        )
+    return deal, deal.refresh()
+
+
 def drive_steps(deal: Deal, steps) -> None:
     for action, party in steps:
         deal.act(action, party, NOTES.get(action, ""), **details_for(action, deal.refresh()))
+
+
+_TRACKED = (
+    RFQ,
+    RFQAttachment,
+    RFQInvitation,
+    RFQMessage,
+    Quote,
+    QuoteTier,
+    Order,
+    OrderEvent,
+    ProductionReport,
+    Inspection,
+    Dispute,
+    Review,
+)
+
+
+def orders_state() -> dict[str, list[dict[str, Any]]]:
+    """Every row of every orders table, every column (`updated_at` included, so a save
+    that writes the same values still shows)."""
+    return {
+        model.__name__: [
+            {field.attname: getattr(row, field.attname) for field in model._meta.concrete_fields}
+            for row in model.objects.order_by("pk")
+        ]
+        for model in _TRACKED
+    }
+
+
+@contextmanager
+def nothing_changes() -> Iterator[None]:
+    """For a denied call: no orders row is added, changed or removed."""
+    before = orders_state()
+    yield
+    assert orders_state() == before
 
 
 @pytest.fixture

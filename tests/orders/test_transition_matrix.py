@@ -16,10 +16,9 @@ from factories import selectors as factory_selectors
 from orders import services
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import Order, OrderStatus
-from orders.services.lifecycle import _transition_apply
-from orders.transitions import ACTIONS, Party
+from orders.transitions import Action, Party
 from tests.helpers import api_client
-from tests.orders.conftest import NOTES, details_for, drive, make_deal, make_factory
+from tests.orders.conftest import NOTES, details_for, drive, make_deal, make_factory, prepare
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +65,7 @@ PARTY_ACTIONS = {
     for party in ("buyer", "factory", "operator", "system")
 }
 STATUSES = list(S.values)
+ACTIONS = [action.value for action in Action]
 
 
 def test_the_expectations_cover_every_action_in_the_code():
@@ -83,15 +83,6 @@ def snapshot(order: Order) -> dict:
         "disputes": order.disputes.count(),
         "reservation": (reservation.status, reservation.quantity) if reservation else None,
     }
-
-
-def prepare(status: str, action: str):
-    deal = make_deal()
-    order = drive(deal, status)
-    if status == S.INSPECTION and action == "ship":
-        # Shipping needs a passing inspection on record; the denials must not depend on it.
-        deal.act("record_inspection", "factory", **details_for("record_inspection", order))
-    return deal, deal.refresh()
 
 
 def request_body(action: str, order: Order) -> dict:
@@ -139,9 +130,9 @@ def test_service_transition_for_operator_and_system(status, action, party):
     note = body.pop("note")
 
     def apply():
-        return _transition_apply(
+        return services.order_transition_apply(
             order_pk=order.pk,
-            action=action,
+            action=Action(action),
             party=party,
             acting_user=deal.buyer_user if party == Party.OPERATOR else None,
             acting_organization=None,

@@ -1,0 +1,126 @@
+"""Capacity search: factories that can make a quantity by a date, ranked (public)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.models import Category
+from catalog.selectors import category_by_slug
+from factories import selectors
+
+
+class SearchResultSerializer(serializers.Serializer):
+    """One search result (the shape `_search_result_body` builds)."""
+
+    factory = inline_serializer(
+        "SearchFactory",
+        {
+            "id": serializers.IntegerField(),
+            "slug": serializers.CharField(),
+            "name": serializers.CharField(),
+            "verified": serializers.BooleanField(),
+            "region": serializers.CharField(),
+            "city": serializers.CharField(),
+            "min_order_quantity": serializers.IntegerField(),
+            "standard_lead_days": serializers.IntegerField(),
+            "free_sampling": serializers.BooleanField(),
+            "price_level": serializers.IntegerField(),
+            "on_time_rate": serializers.FloatField(allow_null=True),
+            "rating": serializers.FloatField(allow_null=True),
+            "url": serializers.CharField(),
+        },
+    )
+    available_units = serializers.IntegerField()
+    earliest_completion = serializers.DateField()
+    score = serializers.FloatField()
+    free_capacity = inline_serializer(
+        "SearchFreeCapacity",
+        {
+            "start": serializers.DateField(help_text="the first day (today)"),
+            "units": serializers.ListField(
+                child=serializers.IntegerField(),
+                help_text="free units per day for 30 days from start (0 = none or closed)",
+            ),
+        },
+    )
+
+
+class FactorySearchApi(APIView):
+    permission_classes = (AllowAny,)
+
+    class InputSerializer(serializers.Serializer):
+        category = serializers.SlugField()
+        quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
+        ready_by = serializers.DateField()
+        region = serializers.CharField(required=False, allow_blank=True, max_length=80)
+        certification = serializers.CharField(required=False, allow_blank=True, max_length=120)
+        free_sampling = serializers.BooleanField(required=False, allow_null=True, default=None)
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
+
+        def validate_category(self, slug: str) -> Category:
+            category = category_by_slug(slug=slug)
+            if category is None:
+                raise serializers.ValidationError(_("Unknown category."))
+            return category
+
+        def validate_ready_by(self, ready_by: datetime.date) -> datetime.date:
+            if ready_by <= timezone.localdate():
+                raise serializers.ValidationError(_("Choose a date after today."))
+            return ready_by
+
+    OutputSerializer = SearchResultSerializer
+
+    class PageSerializer(serializers.Serializer):
+        """Ranked results, best first, at most `limit`: one page, `next` is always null."""
+
+        count = serializers.IntegerField()
+        next = serializers.CharField(allow_null=True)
+        previous = serializers.CharField(allow_null=True)
+        results = SearchResultSerializer(many=True)
+
+    @extend_schema(parameters=[InputSerializer], responses={200: PageSerializer})
+    def get(self, request):
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        query = dict(params.validated_data)
+        results = selectors.factory_search(**query)
+        # Built as plain dicts: 50 results x 30 days through nested serializers costs more
+        # than the query itself (see bench/capacity_search.py). The schema is OutputSerializer.
+        body = [_search_result_body(result) for result in results]
+        return Response({"count": len(body), "next": None, "previous": None, "results": body})
+
+
+def _search_result_body(result: selectors.SearchResult) -> dict:
+    profile, performance = result.profile, result.performance
+    return {
+        "factory": {
+            "id": result.factory.pk,
+            "slug": result.factory.slug,
+            "name": result.factory.name,
+            "verified": result.factory.verified,
+            "region": profile.region,
+            "city": profile.city,
+            "min_order_quantity": profile.min_order_quantity,
+            "standard_lead_days": profile.standard_lead_days,
+            "free_sampling": profile.free_sampling,
+            "price_level": profile.price_level,
+            "on_time_rate": performance.on_time_rate if performance else None,
+            "rating": performance.rating if performance else None,
+            "url": f"/factories/{result.factory.pk}/",
+        },
+        "available_units": result.available_units,
+        "earliest_completion": result.earliest_completion.isoformat(),
+        "score": result.score,
+        "free_capacity": {
+            "start": result.series[0]["date"].isoformat() if result.series else None,
+            "units": [point["free"] for point in result.series],
+        },
+    }

@@ -1,0 +1,127 @@
+"""Opening an order: the row, and a hold on the factory's capacity for its production
+window (all or nothing)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.models import Organization, User
+from marketplace.money import Money
+from orders import capacity
+from orders.exceptions import OrderConflictError
+from orders.models import RFQ, Order, OrderEvent, OrderStatus, Quote
+from orders.transitions import Event
+
+if TYPE_CHECKING:
+    from catalog.models import Category
+
+HOLD_ATTEMPTS = 5
+
+
+def _plan_as_json(plan: dict[datetime.date, int]) -> dict[str, int]:
+    return {day.isoformat(): int(units) for day, units in sorted(plan.items()) if units}
+
+
+def order_open(
+    *,
+    buyer: Organization,
+    factory: Organization,
+    acting_user: User,
+    category: Category,
+    title: str,
+    spec: str,
+    quantity: int,
+    unit_price: Money,
+    sample_fee: Money,
+    lead_time_days: int,
+    ready_by: datetime.date,
+    with_sample: bool,
+    rfq: RFQ | None = None,
+    quote: Quote | None = None,
+    repeat_of: Order | None = None,
+    note: str = "",
+) -> Order:
+    """Create the order and hold the factory's capacity for its production window. Call
+    inside a transaction: a failed hold raises OrderConflictError and rolls it all back."""
+    if not capacity.is_verified(factory=factory):
+        raise OrderConflictError(_("This factory is not verified at the moment."))
+    today = timezone.localdate()
+    start = today + datetime.timedelta(days=settings.ORDERS_SAMPLE_LEAD_DAYS if with_sample else 1)
+    if ready_by < start:
+        raise OrderConflictError(
+            _("There is no time left to produce by %(date)s.") % {"date": ready_by}
+        )
+
+    def plan_or_conflict() -> dict[datetime.date, int]:
+        plan = capacity.production_plan(
+            factory=factory, category=category, quantity=quantity, start=start, ready_by=ready_by
+        )
+        if not plan:
+            raise OrderConflictError(
+                _("%(factory)s no longer has free capacity for %(quantity)d units by %(date)s.")
+                % {"factory": factory.name, "quantity": quantity, "date": ready_by}
+            )
+        return plan
+
+    plan = plan_or_conflict()
+    now = timezone.now()
+    hold_expires_at = now + settings.ORDERS_HOLD_TTL
+    status = OrderStatus.SAMPLE_REQUESTED if with_sample else OrderStatus.AWAITING_PAYMENT
+    order = Order.objects.create(
+        buyer=buyer,
+        factory=factory,
+        rfq=rfq,
+        quote=quote,
+        repeat_of=repeat_of,
+        category=category,
+        title=title,
+        spec=spec,
+        quantity=quantity,
+        currency=unit_price.currency,
+        unit_price_minor=unit_price.amount_minor,
+        sample_fee_minor=sample_fee.amount_minor if with_sample else 0,
+        lead_time_days=lead_time_days,
+        status=status,
+        with_sample=with_sample,
+        production_plan=_plan_as_json(plan),
+        ready_by=max(plan),
+        hold_expires_at=hold_expires_at,
+        status_changed_at=now,
+    )
+    order.reservation_reference = capacity.reservation_reference(order.pk)
+    # Concurrent acceptances plan on the same free days; the loser of a day re-plans on
+    # what is left (the hold is all-or-nothing, so a failed attempt leaves nothing behind).
+    for attempt in range(HOLD_ATTEMPTS):
+        try:
+            capacity.hold(
+                factory=factory,
+                category=category,
+                allocations=plan,
+                reference=order.reservation_reference,
+                expires_at=hold_expires_at,
+            )
+            break
+        except capacity.CapacityGoneError as error:
+            if attempt == HOLD_ATTEMPTS - 1:
+                raise OrderConflictError(
+                    _("The factory's capacity was taken meanwhile: %(reason)s") % {"reason": error}
+                ) from error
+            plan = plan_or_conflict()
+    order.production_plan = _plan_as_json(plan)
+    order.ready_by = max(plan)
+    order.save(update_fields=["reservation_reference", "production_plan", "ready_by"])
+    OrderEvent.objects.create(
+        order=order,
+        actor=acting_user,
+        actor_organization=buyer,
+        action=Event.ORDER_CREATED,
+        to_status=status,
+        note=note,
+        data={"production_plan": order.production_plan, "hold_expires_at": now.isoformat()},
+    )
+    return order
