@@ -18,7 +18,7 @@ class DeviceRegisterForm(forms.Form):
         queryset=Organization.objects.filter(kind=Organization.Kind.FACTORY).order_by("name"),
     )
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.order_by("name"), required=False
+        label=_("Category"), queryset=Category.objects.order_by("name")
     )
     product_reference = forms.CharField(
         label=_("Catalog product reference"), max_length=80, required=False

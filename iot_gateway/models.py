@@ -470,6 +470,15 @@ class LeadQuote(models.Model):
         max_length=10, choices=Status.choices, default=Status.SUBMITTED, db_index=True
     )
     response_seconds = models.PositiveIntegerField(default=0)
+    # The order the accepted quote became (orders.services.order_open_for_service).
+    order = models.OneToOneField(
+        "orders.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("order"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

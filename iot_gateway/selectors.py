@@ -186,7 +186,7 @@ def lead_list(*, organization: Organization) -> QuerySet[ServiceLead]:
         .select_related("device", "device__supplier", "alarm", "organization")
         .prefetch_related(
             Prefetch("routes", queryset=LeadRoute.objects.select_related("organization")),
-            Prefetch("quotes", queryset=LeadQuote.objects.select_related("organization")),
+            Prefetch("quotes", queryset=LeadQuote.objects.select_related("organization", "order")),
         )
     )
 
@@ -257,3 +257,12 @@ def provider_records(organization_ids: list[int]) -> dict[int, dict]:
         )
     )
     return {row["organization_id"]: dict(row) for row in rows}
+
+
+def devices_active_serials(serials: list[str]) -> set[str]:
+    """Which of these serial numbers are registered, active devices."""
+    return set(
+        Device.objects.filter(serial_number__in=serials, status=Device.Status.ACTIVE).values_list(
+            "serial_number", flat=True
+        )
+    )

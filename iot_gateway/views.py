@@ -204,12 +204,15 @@ def lead_quote_accept(
     request: HttpRequest, organization: Organization, pk: int, quote_pk: int
 ) -> HttpResponse:
     quote = selectors.lead_quote_get(organization=organization, lead_pk=pk, pk=quote_pk)
-    services.lead_quote_accept(quote=quote, organization=organization, acting_user=request.user)
+    accepted = services.lead_quote_accept(
+        quote=quote, organization=organization, acting_user=request.user
+    )
     messages.success(
         request,
-        _("Quote accepted: %(provider)s will be in touch.") % {"provider": quote.organization.name},
+        _("Quote accepted: order %(number)s with %(provider)s is awaiting payment.")
+        % {"number": str(accepted.order), "provider": accepted.organization.name},
     )
-    return redirect("iot_gateway:lead_detail", pk=pk)
+    return redirect("orders:order_detail", pk=accepted.order_id)
 
 
 @organization_page(

@@ -7,5 +7,8 @@ class MarketplaceConfig(AppConfig):
     verbose_name = _("Accounts and organizations")
 
     def ready(self) -> None:
-        # Registers the schema extensions shared by every app's API.
+        # The schema extensions shared by every app's API; and the tasks, because
+        # `notification_send` looks its email task up by name in every process (web
+        # included), so it must be registered there too, not only in the worker.
+        from marketplace import tasks  # noqa: F401
         from marketplace.api import schema  # noqa: F401

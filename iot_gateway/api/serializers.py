@@ -85,7 +85,7 @@ class LeadQuoteOutputSerializer(serializers.ModelSerializer):
         model = LeadQuote
         fields = [
             "id", "organization", "price", "days_to_service", "valid_until", "note", "status",
-            "created_at",
+            "order", "created_at",
         ]  # fmt: skip
 
     def get_price(self, quote: LeadQuote) -> dict[str, str]:

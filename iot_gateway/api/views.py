@@ -47,9 +47,7 @@ class DeviceListCreateApi(OrganizationAPIView):
         location = serializers.CharField(
             max_length=200, required=False, allow_blank=True, default=""
         )
-        category = serializers.SlugRelatedField(
-            slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
-        )
+        category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
         product_reference = serializers.CharField(
             max_length=80, required=False, allow_blank=True, default=""
         )

@@ -46,8 +46,8 @@ def device_register(
     supplier: Organization,
     installed_on: datetime.date,
     region: str,
+    category: Category,
     location: str = "",
-    category: Category | None = None,
     product_reference: str = "",
     require_signature: bool = False,
 ) -> tuple[Device, IssuedCredential]:

@@ -124,6 +124,10 @@ def _store(
     device: Device, rows: list[tuple[int, datetime.datetime, float]], now: datetime.datetime
 ) -> int:
     latest = max(moment for _metric, moment, _value in rows)
+    # The stage empties itself at commit; inside a caller's transaction (several batches
+    # in one, as the demo seed does) it is emptied after use, or the next batch would
+    # move this one's rows again under its own device.
+    nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(STAGE_DDL)
         with cursor.cursor.copy("COPY iot_stage (metric_id, ts, value) FROM STDIN") as copy:
@@ -132,6 +136,8 @@ def _store(
         stored = cursor.rowcount
         if stored:
             cursor.execute(PENDING_SQL, [device.pk])
+        if nested:
+            cursor.execute("DELETE FROM iot_stage")
         cursor.execute(SEEN_SQL, [now, latest, device.pk])
         if stored:
             from iot_gateway.tasks import rules_evaluate_schedule

@@ -34,6 +34,7 @@ from marketplace import exceptions as domain
 from marketplace.models import Organization, User
 from marketplace.money import Money
 from marketplace.services import notification_send
+from orders.services import order_open_for_service
 
 PROVIDER_WEIGHTS = {"fit": 0.35, "response": 0.25, "rating": 0.25, "win_rate": 0.15}
 PRIOR_RESPONSE_HOURS = 24.0
@@ -259,19 +260,66 @@ def lead_quote_submit(
     return quote
 
 
+def _service_spec(lead: ServiceLead, quote: LeadQuote) -> str:
+    device = lead.device
+    lines = [
+        _("%(kind)s for %(device)s, serial %(serial)s, model %(model)s.")
+        % {
+            "kind": LeadKind(lead.kind).label,
+            "device": device.name,
+            "serial": device.serial_number,
+            "model": device.model,
+        },
+        _("Site: %(location)s, %(region)s.")
+        % {"location": device.location or device.name, "region": device.region},
+    ]
+    alarm = lead.evidence.get("alarm") or {}
+    if alarm.get("message"):
+        lines.append(_("Alarm: %(message)s") % {"message": alarm["message"]})
+    if lead.predicted_failure_on:
+        lines.append(
+            _("Expected to fail on %(date)s.") % {"date": lead.predicted_failure_on.isoformat()}
+        )
+    if quote.note:
+        lines.append(_("Provider's note: %(note)s") % {"note": quote.note})
+    return "\n".join(lines)
+
+
 @transaction.atomic
 def lead_quote_accept(
     *, quote: LeadQuote, organization: Organization, acting_user: User
 ) -> LeadQuote:
-    """The owner picks one quote: the lead closes to the others."""
-    lead = ServiceLead.objects.select_for_update().get(pk=quote.lead_id)
+    """The owner picks one quote: the lead closes to the others, and the quote becomes an
+    order with its provider (a service order: no sample, no capacity calendar), in the
+    same transaction."""
+    lead = (
+        ServiceLead.objects.select_for_update(of=("self",))
+        .select_related("device", "device__category", "organization")
+        .get(pk=quote.lead_id)
+    )
     if lead.organization_id != organization.pk:
         raise domain.NotFoundError(_("Not found."))
     if lead.status != LeadStatus.OPEN:
         raise domain.ConflictError(_("A quote on this lead has already been accepted."))
+    quote = LeadQuote.objects.select_related("organization").get(pk=quote.pk)
     if quote.valid_until < timezone.localdate():
         raise domain.ConflictError(_("This quote has expired."))
-    LeadQuote.objects.filter(pk=quote.pk).update(status=LeadQuote.Status.ACCEPTED)
+    if lead.device.category is None:
+        raise domain.ConflictError(
+            _("Set the device's equipment category before ordering a service for it.")
+        )
+    order = order_open_for_service(
+        buyer=lead.organization,
+        provider=quote.organization,
+        acting_user=acting_user,
+        category=lead.device.category,
+        title=lead.title,
+        spec=_service_spec(lead, quote),
+        price=Money(quote.price_minor, quote.currency),
+        days_to_service=quote.days_to_service,
+        note=_("Quote on service lead %(pk)d accepted.") % {"pk": lead.pk},
+    )
+    LeadQuote.objects.filter(pk=quote.pk).update(status=LeadQuote.Status.ACCEPTED, order=order)
     LeadQuote.objects.filter(lead=lead).exclude(pk=quote.pk).update(
         status=LeadQuote.Status.DECLINED
     )
@@ -280,9 +328,10 @@ def lead_quote_accept(
     notification_send(
         organization=quote.organization,
         title=_("Your quote was accepted: %(title)s") % {"title": lead.title},
-        url=reverse("iot_gateway:lead_detail", kwargs={"pk": lead.pk}),
+        body=_("Order %(number)s is awaiting payment.") % {"number": order.number},
+        url=reverse("orders:order_detail", kwargs={"pk": order.pk}),
     )
-    return LeadQuote.objects.get(pk=quote.pk)
+    return LeadQuote.objects.select_related("organization", "order").get(pk=quote.pk)
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from catalog.models import Category
 from iot_gateway import metrics, services
 from iot_gateway.models import Device, FaultRule, Metric
 from iot_gateway.services import partitions
@@ -44,12 +45,23 @@ class Fleet:
     signing_secret: str
 
 
+def equipment_category(slug: str = "compressors") -> Category:
+    parent, _created = Category.objects.get_or_create(
+        slug="industrial", defaults={"name": "Industrial equipment"}
+    )
+    category, _created = Category.objects.get_or_create(
+        slug=slug, defaults={"name": slug.title(), "parent": parent}
+    )
+    return category
+
+
 def register(owner: Organization, user: User, supplier: Organization, **fields):
     fields.setdefault("name", "Press line 1")
     fields.setdefault("serial_number", f"SN-{time.monotonic_ns()}")
     fields.setdefault("model", "HX-200")
     fields.setdefault("installed_on", timezone.localdate() - datetime.timedelta(days=90))
     fields.setdefault("region", "Zhejiang")
+    fields.setdefault("category", equipment_category())
     return services.device_register(
         organization=owner, acting_user=user, supplier=supplier, **fields
     )

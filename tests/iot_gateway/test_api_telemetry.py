@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.db import connection, transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from iot_gateway import services
-from iot_gateway.models import DeviceCredential
+from iot_gateway.models import Device, DeviceCredential
 from tests.helpers import api_client
 from tests.iot_gateway.conftest import device_client, reading, register, signed_post, stored_count
 
@@ -38,6 +40,22 @@ def test_duplicates_inside_one_batch_are_stored_once(fleet):
         "/api/v1/telemetry/", {"readings": [same, same]}, format="json"
     )
     assert response.json() == {"accepted": 2, "stored": 1}
+
+
+def test_batches_of_two_devices_in_one_transaction_keep_their_own_readings(fleet):
+    other, _issued = register(fleet.owner, fleet.owner_user, fleet.supplier, name="Press 2")
+    now = timezone.now()
+    with transaction.atomic():
+        services.telemetry_ingest(
+            device=fleet.device, readings=[reading("pressure", 7.5, seconds_ago=5, now=now)]
+        )
+        services.telemetry_ingest(
+            device=other,
+            readings=[reading("pressure", 3.2, seconds_ago=5, now=now)],
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT device_id, value FROM iot_gateway_reading ORDER BY device_id", [])
+        assert cursor.fetchall() == [(fleet.device.pk, 7.5), (other.pk, 3.2)]
 
 
 @pytest.mark.parametrize(
@@ -219,3 +237,34 @@ def test_organization_reading_budget_is_429(fleet):
     assert response.status_code == 429
     assert "Retry-After" in response
     assert stored_count() == 4
+
+
+def test_device_registration_api_needs_a_category_and_shows_the_token_once(fleet):
+    owner = api_client(fleet.owner_user, fleet.owner)
+    body = {
+        "name": "Compressor 2",
+        "serial_number": "C-2",
+        "model": "AC-30",
+        "supplier": fleet.supplier.slug,
+        "installed_on": "2026-01-15",
+        "region": "zhejiang",
+    }
+    before = Device.objects.count()
+    missing = owner.post("/api/v1/devices/", body, format="json")
+    assert missing.status_code == 400
+    assert "category" in missing.json()["errors"]
+    assert Device.objects.count() == before
+    created = owner.post(
+        "/api/v1/devices/", {**body, "category": fleet.device.category.slug}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    token = created.json()["credential"]["token"]
+    device = Device.objects.get(serial_number="C-2")
+    assert device.category == fleet.device.category
+    assert token not in str(list(device.credentials.values()))
+    assert (
+        device_client(token)
+        .post("/api/v1/telemetry/", {"readings": [reading("temperature", 20)]}, format="json")
+        .status_code
+        == 202
+    )

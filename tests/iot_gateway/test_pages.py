@@ -13,7 +13,7 @@ from iot_gateway.models import Alarm, Device, LeadQuote, ServiceProviderProfile
 from iot_gateway.services.rollups import rollups_refresh
 from marketplace.models import Organization
 from tests.helpers import PASSWORD, make_organization
-from tests.iot_gateway.conftest import reading, threshold_rule
+from tests.iot_gateway.conftest import equipment_category, reading, threshold_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +52,7 @@ def test_device_list_shows_health_and_registration_shows_the_token_once(fleet):
             "serial_number": "L-77",
             "model": "LT-9",
             "supplier": fleet.supplier.pk,
+            "category": equipment_category("cnc-machines").pk,
             "installed_on": (timezone.localdate() - datetime.timedelta(days=3)).isoformat(),
             "region": "jiangsu",
         },
@@ -105,9 +106,16 @@ def test_provider_inbox_quote_and_owner_accept(fleet):
     quote = LeadQuote.objects.get()
     owner = signed_in(fleet.owner_user)
     assert "950.00" in owner.get(f"/service-leads/{lead.pk}/").text
-    owner.post(f"/service-leads/{lead.pk}/quotes/{quote.pk}/accept/")
+    response = owner.post(f"/service-leads/{lead.pk}/quotes/{quote.pk}/accept/", follow=True)
     quote.refresh_from_db()
     assert quote.status == "accepted"
+    order = quote.order
+    assert response.redirect_chain[-1][0] == f"/orders/{order.pk}/"
+    assert order.number in response.text
+    assert "awaiting payment" in response.text.lower()
+    assert order.number in owner.get("/orders/").text
+    assert order.number in provider.get("/orders/").text
+    assert f'href="/orders/{order.pk}/"' in provider.get(f"/service-leads/{lead.pk}/").text
 
 
 def test_provider_profile_saves_regions_and_shows_the_record(fleet):

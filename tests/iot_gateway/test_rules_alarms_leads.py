@@ -8,9 +8,19 @@ import pytest
 from django.utils import timezone
 
 from iot_gateway import services
-from iot_gateway.models import Alarm, AlarmEvent, FaultRule, LeadQuote, LeadRoute, ServiceLead
+from iot_gateway.models import (
+    Alarm,
+    AlarmEvent,
+    Device,
+    FaultRule,
+    LeadQuote,
+    LeadRoute,
+    ServiceLead,
+)
 from iot_gateway.services.rollups import rollups_refresh
 from marketplace.models import Membership, Notification, Organization
+from marketplace.money import Money
+from orders.models import Order
 from tests.helpers import (
     add_member,
     api_client,
@@ -240,14 +250,62 @@ def test_provider_quotes_and_owner_accepts(fleet):
         supplier.post(f"/api/v1/service-leads/{lead.pk}/quotes/{quote_pk}/accept/").status_code
         == 403
     )
+    assert not Order.objects.exists()
+    assert LeadQuote.objects.filter(status="submitted").count() == 2
     accepted = owner.post(f"/api/v1/service-leads/{lead.pk}/quotes/{quote_pk}/accept/")
     assert accepted.status_code == 200
     assert accepted.json()["status"] == "accepted"
     assert ServiceLead.objects.get(pk=lead.pk).status == "accepted"
     assert LeadQuote.objects.get(pk=supplier_quote.json()["id"]).status == "declined"
+    # The accepted quote is an order with the provider, awaiting payment, on both sides.
+    order = Order.objects.get()
+    assert accepted.json()["order"] == order.pk
+    assert (order.buyer, order.factory) == (fleet.owner, fleet.provider)
+    assert (order.status, order.quantity, order.unit_price_minor, order.currency) == (
+        "awaiting_payment",
+        1,
+        180000,
+        "CNY",
+    )
+    assert (order.category, order.with_sample, order.reservation_reference) == (
+        fleet.device.category,
+        False,
+        "",
+    )
+    assert "Replace the thermostat." in order.spec
+    assert fleet.device.serial_number in order.spec
+    for client in (owner, provider):
+        listed = client.get("/api/v1/orders/").json()["results"]
+        assert [row["id"] for row in listed] == [order.pk]
+    assert supplier.get(f"/api/v1/orders/{order.pk}/").status_code == 404
     assert (
         owner.post(f"/api/v1/service-leads/{lead.pk}/quotes/{quote_pk}/accept/").status_code == 409
     )
+    assert Order.objects.count() == 1
+
+
+def test_accepting_for_a_device_without_category_is_a_409_and_changes_nothing(fleet):
+    threshold_rule(fleet, duration_seconds=0)
+    ingest(fleet, [reading("temperature", 99, seconds_ago=1)])
+    services.rules_evaluate(device_pk=fleet.device.pk)
+    lead = services.lead_from_alarm(alarm_pk=Alarm.objects.get().pk)
+    quote = services.lead_quote_submit(
+        lead=lead,
+        organization=fleet.provider,
+        acting_user=fleet.provider_user,
+        price=Money.from_decimal("900.00", "CNY"),
+        days_to_service=1,
+        valid_until=timezone.localdate(),
+    )
+    Device.objects.filter(pk=fleet.device.pk).update(category=None)  # registered before #11
+    owner = api_client(fleet.owner_user, fleet.owner)
+    response = owner.post(f"/api/v1/service-leads/{lead.pk}/quotes/{quote.pk}/accept/")
+    assert response.status_code == 409
+    assert "category" in response.json()["detail"]
+    assert not Order.objects.exists()
+    quote.refresh_from_db()
+    lead.refresh_from_db()
+    assert (quote.status, quote.order_id, lead.status) == ("submitted", None, "open")
 
 
 def test_prediction_raises_an_expected_failure_lead_before_the_fault(fleet):
