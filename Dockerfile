@@ -38,6 +38,7 @@ USER c2m
 
 EXPOSE 8000
 
-# TLS terminates at the proxy in front; gthread workers keep persistent DB connections per
-# thread (CONN_MAX_AGE) and --reuse-port lets several gunicorn masters share the port.
-CMD ["sh", "-c", "exec gunicorn marketplace.wsgi:application --bind 0.0.0.0:${PORT} --worker-class gthread --workers ${GUNICORN_WORKERS:-4} --threads ${GUNICORN_THREADS:-4} --reuse-port --forwarded-allow-ips='*' --timeout 60 --graceful-timeout 30 --max-requests 2000 --max-requests-jitter 200 --access-logfile - --error-logfile -"]
+# TLS terminates at the proxy in front. gunicorn.conf.py (the same file `make run` uses)
+# bounds workers, threads, the listen backlog and each process's database pool; the proxy
+# is another container, so forwarded headers are trusted from any address.
+CMD ["gunicorn", "marketplace.wsgi:application", "--config", "gunicorn.conf.py", "--forwarded-allow-ips=*"]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -290,15 +291,9 @@ class CapacityDay(TenantModel):
                 name="capacity_never_overbooked",
             ),
         ]
-        indexes = [
-            # Search reads (category, date range) and needs only these columns: an
-            # index-only scan, never a scan of the whole calendar.
-            models.Index(
-                fields=["category", "date"],
-                include=["organization", "units", "held", "booked"],
-                name="capacity_search_idx",
-            ),
-        ]
+        # No index beyond the unique one: search reads the free-capacity lines, never the
+        # calendar, and an index over held/booked would make every reservation's UPDATE a
+        # non-HOT update (docs/adr/0005).
 
     def __str__(self) -> str:
         return f"{self.organization_id}/{self.category_id}/{self.date}: {self.units}"
@@ -306,6 +301,75 @@ class CapacityDay(TenantModel):
     @property
     def free(self) -> int:
         return max(self.units - self.held - self.booked, 0)
+
+
+# Search thresholds the free-capacity read model is indexed at (days from the line's first
+# day): a search by day D prunes with the first of these that covers D (docs/adr/0005).
+CAPACITY_LINE_INDEXED_HORIZONS = (7, 14, 21, CAPACITY_WINDOW_DAYS)
+
+
+class CapacityLine(models.Model):
+    """The free-capacity read model: one row per factory and category (docs/adr/0005).
+
+    `free[i]` is the free units of day `window_start + i` over the 30-day window and
+    `cumulative[i]` the free units of days `window_start .. window_start + i - 1`
+    (`cumulative[0] == 0`), so any span's free units are one subtraction. Written only by
+    `factories.services.capacity_lines` in the transaction that changed the calendar; the
+    factory's search terms (`verified` .. `merit`) are kept by database triggers on the
+    organization, profile and performance rows. `merit` is the part of the ADR 0002 score
+    that does not depend on the search: the ranking walks it best first.
+    """
+
+    # The unique constraint and the ranking index serve every lookup: no extra FK indexes.
+    organization = models.ForeignKey(
+        "marketplace.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    category = models.ForeignKey(
+        "catalog.Category", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    window_start = models.DateField()
+    free = ArrayField(models.IntegerField(), size=CAPACITY_WINDOW_DAYS)
+    cumulative = ArrayField(models.IntegerField(), size=CAPACITY_WINDOW_DAYS + 1)
+    published = ArrayField(models.BooleanField(), size=CAPACITY_WINDOW_DAYS)
+    verified = models.BooleanField(default=False)
+    min_order_quantity = models.PositiveIntegerField(default=0)
+    standard_lead_days = models.PositiveSmallIntegerField(default=0)
+    free_sampling = models.BooleanField(default=False)
+    region = models.CharField(max_length=80, blank=True)
+    merit = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = _("free capacity line")
+        verbose_name_plural = _("free capacity lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "category"], name="unique_capacity_line"
+            ),
+        ]
+        indexes = [
+            # The ranking walks a category's verified lines best merit first and stops as
+            # soon as no later line can enter the top results.
+            models.Index(
+                F("category"),
+                F("merit").desc(),
+                F("organization"),
+                condition=Q(verified=True),
+                name="capacity_line_rank_idx",
+            ),
+            # When few lines can make the quantity at all, these find them directly.
+            *(
+                models.Index(
+                    F("category"),
+                    F(f"cumulative__{days}"),
+                    condition=Q(verified=True),
+                    name=f"capacity_line_free{days}_idx",
+                )
+                for days in CAPACITY_LINE_INDEXED_HORIZONS
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.category_id} from {self.window_start}"
 
 
 class Reservation(TenantModel):

@@ -6,28 +6,23 @@ Search is ranked by the score documented in docs/adr/0002-factory-search-score.m
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import (
-    ExpressionWrapper,
-    F,
-    FloatField,
-    Max,
-    Prefetch,
-    QuerySet,
-    Sum,
-    Value,
-)
-from django.db.models.functions import Coalesce, Greatest, Least, Round
+from django.conf import settings
+from django.db import connection, models
+from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Category
 from factories.models import (
+    CAPACITY_LINE_INDEXED_HORIZONS,
     CAPACITY_WINDOW_DAYS,
     AuditEvidence,
     AuditSubmission,
     CapacityDay,
+    CapacityLine,
     Certification,
     Equipment,
     FactoryPerformance,
@@ -241,6 +236,16 @@ def capacity_summary(*, organization: Organization) -> list[dict]:
     return list(totals.values())
 
 
+def _line_free(
+    line_start: datetime.date, free: list[int], start: datetime.date, end: datetime.date
+) -> Iterator[tuple[datetime.date, int]]:
+    """(day, free units) of a read-model line for the days from start to end it covers."""
+    first = max((start - line_start).days, 0)
+    last = min((end - line_start).days, len(free) - 1)
+    for offset in range(first, last + 1):
+        yield line_start + datetime.timedelta(days=offset), free[offset]
+
+
 def capacity_plan(
     *,
     factory: Organization,
@@ -250,24 +255,23 @@ def capacity_plan(
     ready_by: datetime.date,
 ) -> dict[datetime.date, int] | None:
     """Spread `quantity` over the factory's free days in [start, ready_by], earliest first;
-    None when the free units there do not add up. It reserves nothing."""
+    None when the free units there do not add up. It reserves nothing. Read from the same
+    free-capacity lines as search and the batch matcher, so all three agree."""
     if quantity <= 0 or ready_by < start:
         return None
-    free_days = (
-        CapacityDay.objects.filter(
-            organization=factory,
-            category=category,
-            date__gte=start,
-            date__lte=ready_by,
-            units__gt=F("held") + F("booked"),
-        )
-        .order_by("date")
-        .values_list("date", "units", "held", "booked")
+    line = (
+        CapacityLine.objects.filter(organization=factory, category=category)
+        .values_list("window_start", "free")
+        .first()
     )
+    if line is None:
+        return None
     plan: dict[datetime.date, int] = {}
     remaining = quantity
-    for day, units, held, booked in free_days:
-        take = min(units - held - booked, remaining)
+    for day, free in _line_free(line[0], line[1], start, ready_by):
+        if free <= 0:
+            continue
+        take = min(free, remaining)
         plan[day] = take
         remaining -= take
         if remaining == 0:
@@ -279,22 +283,18 @@ def free_capacity_matrix(
     *, category_ids: list[int] | None, start: datetime.date, end: datetime.date
 ) -> dict[tuple[int, int, datetime.date], int]:
     """Free units keyed by (factory_id, category_id, date), verified factories only, days
-    with no free units left out. One query."""
-    cells = CapacityDay.objects.filter(
-        date__gte=start,
-        date__lte=end,
-        organization__verified=True,
-        organization__kind=Organization.Kind.FACTORY,
-        units__gt=F("held") + F("booked"),
-    )
+    with no free units left out. One query, over the free-capacity lines."""
+    lines = CapacityLine.objects.filter(verified=True)
     if category_ids is not None:
-        cells = cells.filter(category_id__in=category_ids)
-    return {
-        (organization_id, category_id, day): units - held - booked
-        for organization_id, category_id, day, units, held, booked in cells.values_list(
-            "organization_id", "category_id", "date", "units", "held", "booked"
-        )
-    }
+        lines = lines.filter(category_id__in=category_ids)
+    matrix: dict[tuple[int, int, datetime.date], int] = {}
+    for organization_id, category_id, line_start, free in lines.values_list(
+        "organization_id", "category_id", "window_start", "free"
+    ):
+        for day, units in _line_free(line_start, free, start, end):
+            if units > 0:
+                matrix[(organization_id, category_id, day)] = units
+    return matrix
 
 
 # --- reservations ------------------------------------------------------------------------
@@ -343,111 +343,249 @@ class SearchResult:
         return max((point["free"] for point in self.series), default=0)
 
 
-def _score_expression(quantity: int):
-    """The ADR 0002 score over the per-factory aggregates annotated by search_queryset."""
-    fit = Least(
-        ExpressionWrapper(F("available") * 1.0 / (2.0 * quantity), output_field=FloatField()),
-        Value(1.0),
-    )
-    price = ExpressionWrapper((5.0 - F("price_level")) / 4.0, output_field=FloatField())
-    on_time = Coalesce(F("on_time_rate"), Value(PRIOR_ON_TIME_RATE))
-    rating = Coalesce(F("rating"), Value(PRIOR_RATING)) / 5.0
-    response_hours = Coalesce(F("response_hours"), Value(PRIOR_RESPONSE_HOURS))
-    response = 1.0 / (1.0 + Greatest(response_hours, Value(0.0)) / 24.0)
+def merit(
+    *,
+    price_level: int,
+    on_time_rate: float | None,
+    rating: float | None,
+    response_hours: float | None,
+) -> float:
+    """The part of the ADR 0002 score that does not depend on the search. The database
+    function `factories_capacity_merit` (migration 0006) computes the same for the lines."""
     weights = SCORE_WEIGHTS
-    total = (
-        weights["fit"] * fit
-        + weights["price"] * price
-        + weights["on_time"] * on_time
-        + weights["rating"] * rating
-        + weights["response"] * response
+    return (
+        weights["price"] * ((5.0 - price_level) / 4.0)
+        + weights["on_time"] * (PRIOR_ON_TIME_RATE if on_time_rate is None else on_time_rate)
+        + weights["rating"] * ((PRIOR_RATING if rating is None else rating) / 5.0)
+        + weights["response"]
+        * (
+            1.0
+            / (
+                1.0
+                + max(PRIOR_RESPONSE_HOURS if response_hours is None else response_hours, 0.0)
+                / 24.0
+            )
+        )
     )
-    return Round(ExpressionWrapper(total, output_field=FloatField()), 4)
 
 
-def search_queryset(
+# Free units of a line from the production start to the ready-by day (both inside its own
+# window; `cumulative[i]` holds days window_start .. window_start + i - 1).
+_AVAILABLE = f"""(
+    l.cumulative[LEAST(%(ready_by)s::date - l.window_start, {CAPACITY_WINDOW_DAYS - 1}) + 2]
+    - l.cumulative[GREATEST(%(start)s::date - l.window_start, 0) + 1]
+)"""
+_SCORE = f"""round((l.merit + %(fit_weight)s
+    * LEAST({_AVAILABLE} / (2.0 * %(quantity)s), 1.0))::numeric, 4)::float8"""
+_SEARCH = f"""
+SELECT l.organization_id, l.merit, {_AVAILABLE} AS available, {_SCORE} AS score
+FROM factories_capacityline l
+WHERE l.category_id = %(category)s AND l.verified
+  AND l.min_order_quantity <= %(quantity)s AND l.standard_lead_days <= %(lead_budget)s
+  AND l.cumulative[%(pruning_index)s] >= %(quantity)s
+  AND {_AVAILABLE} >= %(quantity)s
+  {{filters}}
+"""  # noqa: S608 - constants only; values are bound parameters
+# A candidate's fit lies in [0.5, 1]: the ranking walks lines best merit first (HEAD) and
+# then, only when the walk has not settled the top `limit`, the band of merit from which a
+# later line could still score into it (BAND). See docs/adr/0005.
+_HEAD = _SEARCH + "ORDER BY l.merit DESC, l.organization_id LIMIT %(head)s"
+_BAND = (
+    _SEARCH
+    + """  AND l.merit >= %(merit_floor)s
+  AND (l.merit < %(last_merit)s OR (l.merit = %(last_merit)s AND l.organization_id > %(last_pk)s))
+ORDER BY score DESC, l.organization_id LIMIT %(limit)s"""
+)
+_SCORE_ROUNDING = 0.0001
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    organization_id: int
+    merit: float
+    available: int
+    score: float
+
+
+def _pruning_index(lead_budget: int) -> int:
+    """The 1-based `cumulative` element of the first indexed horizon covering the search:
+    a line anchored yesterday (before the daily roll) needs one day more."""
+    needed = min(lead_budget + 2, CAPACITY_WINDOW_DAYS)
+    horizon = next(days for days in CAPACITY_LINE_INDEXED_HORIZONS if days >= needed)
+    return horizon + 1
+
+
+def _ranked(sql: str, parameters: dict) -> list[_Ranked]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
+        return [_Ranked(*row) for row in cursor.fetchall()]
+
+
+def search_rank(
     *,
     category: Category,
     quantity: int,
     ready_by: datetime.date,
+    start: datetime.date,
+    today: datetime.date,
     region: str | None = None,
     certification: str | None = None,
     free_sampling: bool | None = None,
-    today: datetime.date | None = None,
-) -> QuerySet:
-    """One aggregate over the calendar: verified factories whose free units of `category`
-    from today to `ready_by` cover `quantity`, honouring MOQ and lead time, best first.
-
-    Rows are dicts: organization_id, available, score. The benchmark's anchor serves this
-    very queryset through a bare view.
-    """
-    today = today or timezone.localdate()
-    window_end = today + datetime.timedelta(days=CAPACITY_WINDOW_DAYS - 1)
-    lead_budget = (ready_by - today).days
-    cells = CapacityDay.objects.filter(
-        category=category,
-        date__gte=today,
-        date__lte=min(ready_by, window_end),
-        organization__verified=True,
-        organization__factory_profile__min_order_quantity__lte=quantity,
-        organization__factory_profile__standard_lead_days__lte=lead_budget,
-    )
-    if region:
-        cells = cells.filter(organization__factory_profile__region__iexact=region)
-    if free_sampling is not None:
-        cells = cells.filter(organization__factory_profile__free_sampling=free_sampling)
-    if certification:
-        holders = Certification.objects.filter(
-            name__iexact=certification, expires_on__gte=today
-        ).values("organization_id")
-        cells = cells.filter(organization_id__in=holders)
-    free = Greatest(F("units") - F("held") - F("booked"), Value(0))
-    # Grouped by the factory only; its one-per-factory figures ride along as Max() so the
-    # hash aggregate keys on a single integer.
-    performance = "organization__factory_performance__"
-    return (
-        cells.values("organization_id")
-        .annotate(
-            available=Sum(free),
-            price_level=Max("organization__factory_profile__price_level"),
-            on_time_rate=Max(performance + "on_time_rate"),
-            rating=Max(performance + "rating"),
-            response_hours=Max(performance + "median_quote_response_hours"),
-        )
-        .filter(available__gte=quantity)
-        .annotate(score=_score_expression(quantity))
-        .order_by("-score", "organization_id")
-    )
-
-
-def _series(
-    *, factory_ids: list[int], category: Category, today: datetime.date
-) -> dict[int, list[dict]]:
-    dates = window_dates(today)
-    free: dict[tuple[int, datetime.date], int] = {}
-    for organization_id, day, units, held, booked in CapacityDay.objects.filter(
-        organization_id__in=factory_ids, category=category, date__gte=dates[0], date__lte=dates[-1]
-    ).values_list("organization_id", "date", "units", "held", "booked"):
-        free[(organization_id, day)] = max(units - held - booked, 0)
-    return {
-        pk: [
-            {"date": day, "free": free.get((pk, day), 0), "published": (pk, day) in free}
-            for day in dates
-        ]
-        for pk in factory_ids
+    limit: int = 50,
+) -> list[_Ranked]:
+    """The top `limit` lines by score (then factory pk) that can make `quantity` from
+    `start` to `ready_by`, read from the free-capacity lines: one or two queries."""
+    filters = []
+    parameters: dict = {
+        "category": category.pk,
+        "quantity": quantity,
+        "ready_by": ready_by,
+        "start": start,
+        "lead_budget": (ready_by - start).days,
+        "pruning_index": _pruning_index((ready_by - today).days),
+        "fit_weight": SCORE_WEIGHTS["fit"],
+        "head": max(2 * limit, 100),
+        "limit": limit,
     }
+    if region:
+        filters.append("AND upper(l.region) = upper(%(region)s)")
+        parameters["region"] = region
+    if free_sampling is not None:
+        filters.append("AND l.free_sampling = %(free_sampling)s")
+        parameters["free_sampling"] = free_sampling
+    if certification:
+        filters.append(
+            "AND l.organization_id IN (SELECT organization_id FROM factories_certification"
+            " WHERE upper(name) = upper(%(certification)s) AND expires_on >= %(today)s)"
+        )
+        parameters.update(certification=certification, today=today)
+    filter_sql = "\n  ".join(filters)
+    head = _ranked(_HEAD.format(filters=filter_sql), parameters)
+
+    def best(rows: list[_Ranked]) -> list[_Ranked]:
+        return sorted(rows, key=lambda row: (-row.score, row.organization_id))[:limit]
+
+    top = best(head)
+    if len(head) < parameters["head"] or len(top) < limit:
+        return top  # the walk saw every candidate
+    merit_floor = top[-1].score - SCORE_WEIGHTS["fit"] - _SCORE_ROUNDING
+    if head[-1].merit < merit_floor:
+        return top  # nothing after the walk can score into the top
+    parameters.update(
+        merit_floor=merit_floor, last_merit=head[-1].merit, last_pk=head[-1].organization_id
+    )
+    return best(top + _ranked(_BAND.format(filters=filter_sql), parameters))
 
 
-def _earliest_completion(
-    series: list[dict], quantity: int, ready_by: datetime.date, earliest_start: datetime.date
+def production_start(*, today: datetime.date, with_sample: bool = False) -> datetime.date:
+    """The first day production can use: today, or after the sample lead days when the
+    buyer wants a sample approved first (the orders setting ORDERS_SAMPLE_LEAD_DAYS)."""
+    if not with_sample:
+        return today
+    return today + datetime.timedelta(days=settings.ORDERS_SAMPLE_LEAD_DAYS)
+
+
+def _search_series(
+    window_start: datetime.date, free: list[int], published: list[bool], today: datetime.date
+) -> list[dict]:
+    series = []
+    for day in window_dates(today):
+        offset = (day - window_start).days
+        inside = 0 <= offset < len(free)
+        series.append(
+            {
+                "date": day,
+                "free": free[offset] if inside else 0,
+                "published": bool(published[offset]) if inside else False,
+            }
+        )
+    return series
+
+
+@dataclass(frozen=True)
+class _Card:
+    """What a search result shows of a factory, with its line's arrays."""
+
+    factory: Organization
+    profile: FactoryProfile
+    performance: FactoryPerformance | None
+    window_start: datetime.date
+    free: list[int]
+    published: list[bool]
+
+
+def _card_fields(model: type[models.Model], wanted: set[str]) -> tuple[str, ...]:
+    # Model.from_db takes the values in the model's own field order.
+    return tuple(field.attname for field in model._meta.concrete_fields if field.attname in wanted)
+
+
+_CARD_ORGANIZATION = _card_fields(Organization, {"id", "name", "slug", "kind", "verified"})
+_CARD_PROFILE = _card_fields(
+    FactoryProfile,
+    {
+        "id",
+        "organization_id",
+        "region",
+        "city",
+        "free_sampling",
+        "min_order_quantity",
+        "standard_lead_days",
+        "price_level",
+    },
+)
+_CARD_PERFORMANCE = _card_fields(
+    FactoryPerformance, {"id", "organization_id", "on_time_rate", "rating"}
+)
+_CARDS = f"""
+SELECT l.window_start, l.free, l.published,
+       {", ".join("o." + name for name in _CARD_ORGANIZATION)},
+       {", ".join("p." + name for name in _CARD_PROFILE)},
+       {", ".join("f." + name for name in _CARD_PERFORMANCE)}
+FROM factories_capacityline l
+JOIN marketplace_organization o ON o.id = l.organization_id
+JOIN factories_factoryprofile p ON p.organization_id = l.organization_id
+LEFT JOIN factories_factoryperformance f ON f.organization_id = l.organization_id
+WHERE l.category_id = %(category)s AND l.organization_id = ANY(%(organization_ids)s)
+"""  # noqa: S608 - constants only
+
+
+def _search_cards(*, category: Category, organization_ids: list[int]) -> dict[int, _Card]:
+    """The results' factories in one query, as model instances holding only the fields a
+    result shows (building full ORM rows cost more than the whole ranking)."""
+    sizes = (len(_CARD_ORGANIZATION), len(_CARD_PROFILE), len(_CARD_PERFORMANCE))
+    cards = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_CARDS, {"category": category.pk, "organization_ids": organization_ids})
+        for row in cursor.fetchall():
+            window_start, free, published = row[:3]
+            values = row[3:]
+            organization = Organization.from_db("default", _CARD_ORGANIZATION, values[: sizes[0]])
+            profile = FactoryProfile.from_db(
+                "default", _CARD_PROFILE, values[sizes[0] : sizes[0] + sizes[1]]
+            )
+            profile.organization = organization
+            performance_values = values[sizes[0] + sizes[1] :]
+            performance = None
+            if performance_values[0] is not None:
+                performance = FactoryPerformance.from_db(
+                    "default", _CARD_PERFORMANCE, performance_values
+                )
+            cards[organization.pk] = _Card(
+                organization, profile, performance, window_start, free, published
+            )
+    return cards
+
+
+def _completion(
+    series: list[dict], *, quantity: int, start: datetime.date, earliest: datetime.date
 ) -> datetime.date | None:
     running = 0
     for point in series:
-        if point["date"] > ready_by:
-            break
+        if point["date"] < start:
+            continue
         running += point["free"]
         if running >= quantity:
-            return max(point["date"], earliest_start)
+            return max(point["date"], earliest)
     return None
 
 
@@ -459,50 +597,50 @@ def factory_search(
     region: str | None = None,
     certification: str | None = None,
     free_sampling: bool | None = None,
+    with_sample: bool = False,
     limit: int = 50,
 ) -> list[SearchResult]:
-    """Verified factories able to make `quantity` of `category` by `ready_by`, best first.
-    Three queries whatever the number of results: rank, 30-day series, profiles."""
+    """Verified factories able to make `quantity` of `category` by `ready_by`, best first:
+    free units from the production start (`production_start`) to `ready_by` cover the
+    quantity, the minimum order allows it and the standard lead time, counted from the
+    production start, ends by `ready_by`. Read from the free-capacity lines, never the
+    calendar: two or three queries whatever the number of factories."""
     today = timezone.localdate()
-    ranked = list(
-        search_queryset(
-            category=category,
-            quantity=quantity,
-            ready_by=ready_by,
-            region=region,
-            certification=certification,
-            free_sampling=free_sampling,
-            today=today,
-        ).values("organization_id", "available", "score")[:limit]
+    start = production_start(today=today, with_sample=with_sample)
+    if ready_by < start:
+        return []
+    ranked = search_rank(
+        category=category,
+        quantity=quantity,
+        ready_by=ready_by,
+        start=start,
+        today=today,
+        region=region,
+        certification=certification,
+        free_sampling=free_sampling,
+        limit=limit,
     )
     if not ranked:
         return []
-    factory_ids = [row["organization_id"] for row in ranked]
-    series = _series(factory_ids=factory_ids, category=category, today=today)
-    profiles = {
-        profile.organization_id: profile
-        for profile in FactoryProfile.objects.filter(
-            organization_id__in=factory_ids
-        ).select_related("organization", "organization__factory_performance")
-    }
+    cards = _search_cards(category=category, organization_ids=[r.organization_id for r in ranked])
     results = []
     for row in ranked:
-        profile = profiles[row["organization_id"]]
-        lead_ready = today + datetime.timedelta(days=profile.standard_lead_days)
-        completion = _earliest_completion(
-            series[row["organization_id"]], quantity, ready_by, lead_ready
-        )
+        card = cards[row.organization_id]
+        profile = card.profile
+        series = _search_series(card.window_start, card.free, card.published, today)
+        lead_ready = start + datetime.timedelta(days=profile.standard_lead_days)
+        completion = _completion(series, quantity=quantity, start=start, earliest=lead_ready)
         if completion is None:  # capacity taken between the two reads
             continue
         results.append(
             SearchResult(
-                factory=profile.organization,
+                factory=card.factory,
                 profile=profile,
-                performance=getattr(profile.organization, "factory_performance", None),
-                available_units=row["available"],
+                performance=card.performance,
+                available_units=row.available,
                 earliest_completion=completion,
-                score=row["score"],
-                series=series[row["organization_id"]],
+                score=row.score,
+                series=series,
             )
         )
     return results

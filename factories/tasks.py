@@ -16,10 +16,23 @@ def reservations_expire_task() -> int:
 
 @shared_task(acks_late=True)
 def capacity_daily_task() -> dict[str, int]:
-    """Roll the 30-day window forward, then flag calendars gone stale."""
+    """Roll the 30-day window forward (the calendar and its read model), then flag
+    calendars gone stale."""
     rolled = services.capacity_window_roll()
     flagged = services.capacity_stale_flag()
     return {"rolled": rolled, "flagged": flagged}
+
+
+@shared_task(acks_late=True)
+def capacity_lines_check_task() -> dict[str, int]:
+    """Compare the free-capacity read model with the calendar, repair and alarm on drift."""
+    report = services.capacity_lines_check()
+    return {
+        "drifted": report.drifted,
+        "missing": report.missing,
+        "stale": report.stale,
+        "repaired": report.repaired,
+    }
 
 
 @shared_task(acks_late=True)

@@ -32,6 +32,11 @@ app.conf.beat_schedule = {
         "task": "factories.tasks.capacity_daily_task",
         "schedule": crontab(hour=0, minute=10),
     },
+    # Factories: the free-capacity read model against the calendar (repairs and alarms).
+    "factories-capacity-lines-check": {
+        "task": "factories.tasks.capacity_lines_check_task",
+        "schedule": crontab(minute=43),
+    },
     "factories-certifications-expired": {
         "task": "factories.tasks.certifications_flag_expired_task",
         "schedule": crontab(hour=6, minute=0),
@@ -63,6 +68,12 @@ app.conf.beat_schedule = {
         "task": "orders.tasks.factories_performance_push_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Customization: batch identical modules of open orders (also queued when an order
+    # made from a design is placed).
+    "customization-massing": {
+        "task": "customization.tasks.massing_all_task",
+        "schedule": crontab(minute=45),
+    },
     # Orders: batch matcher, all open RFQs without a factory against all free capacity.
     "orders-batch-match": {
         "task": "orders.matching.tasks.batch_match_task",
@@ -93,6 +104,20 @@ app.conf.beat_schedule = {
     "iot-predictions-run": {
         "task": "iot_gateway.tasks.predictions_run_task",
         "schedule": crontab(minute=20),
+    },
+    # Finance: flag overdue credit (blocks new draws, reminds the buyer); check the ledger's
+    # invariants and alert operators on any imbalance.
+    "finance-credit-overdue": {
+        "task": "finance.tasks.credit_flag_overdue_task",
+        "schedule": crontab(hour=1, minute=5),
+    },
+    "finance-escrows-settle": {
+        "task": "finance.tasks.escrows_settle_task",
+        "schedule": crontab(minute=47),
+    },
+    "finance-ledger-invariants": {
+        "task": "finance.tasks.ledger_invariants_check_task",
+        "schedule": crontab(hour=4, minute=15),
     },
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 import time
@@ -113,10 +114,32 @@ def check_redis(timeout: float = 1.5) -> tuple[bool, str]:
     return REDIS_PROBE.run(timeout)
 
 
+_monitor_pid: int | None = None
+_monitor_lock = threading.Lock()
+
+
+def start_database_monitor() -> None:
+    """One thread per process (started after gunicorn forks) probes every half second, so
+    each process knows of a stall before its next request waits on it."""
+    global _monitor_pid
+    if _monitor_pid == os.getpid():
+        return
+    with _monitor_lock:
+        if _monitor_pid == os.getpid():
+            return
+        _monitor_pid = os.getpid()
+
+        def monitor() -> None:
+            while True:
+                DATABASE_PROBE.refresh_in_background(max_age=0.5)
+                time.sleep(0.25)
+
+        threading.Thread(target=monitor, name="database-monitor", daemon=True).start()
+
+
 def database_stalled() -> bool:
-    """Cheap enough for every request: looks at the last probe, starts one at most every
-    second, never waits."""
-    DATABASE_PROBE.refresh_in_background(max_age=1.0)
+    """Cheap enough for every request: looks at the monitor's last probe, never waits."""
+    start_database_monitor()
     return DATABASE_PROBE.failing(stall_after=settings.DATABASE_STALL_SECONDS)
 
 

@@ -14,27 +14,32 @@ import functools
 import logging
 from typing import Any
 
-from celery import Task
+from celery import Signature, Task
 from django.conf import settings
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 
-def enqueue_on_commit(task: Task, *args: Any, swept_by: str) -> None:
+def enqueue_on_commit(task: Task | Signature, *args: Any, swept_by: str) -> None:
     """Send `task(*args)` once the current transaction commits; `swept_by` names the beat
-    task that picks the work up if the broker cannot take it now."""
+    task that picks the work up if the broker cannot take it now. A service names its own
+    app's task by a signature (`app.signature("app.tasks.x_task")`): it never imports tasks."""
     transaction.on_commit(functools.partial(_send, task, args, swept_by))
 
 
-def _send(task: Task, args: tuple[Any, ...], swept_by: str) -> None:
+def _send(task: Task | Signature, args: tuple[Any, ...], swept_by: str) -> None:
     timeout = settings.CELERY_PUBLISH_TIMEOUT
     try:
         with task.app.connection_for_write(
             connect_timeout=timeout,
             transport_options={"socket_timeout": timeout, "socket_connect_timeout": timeout},
         ) as connection:
-            task.apply_async(args=args, connection=connection, retry=False)  # type: ignore[call-arg]
+            # ignore_result: nobody waits for it, and asking for it would subscribe to the
+            # result channel in Redis, with the result backend's own (two-minute) timeout.
+            task.apply_async(  # type: ignore[call-arg]
+                args=args, connection=connection, retry=False, ignore_result=True
+            )
     except Exception:
         logger.warning(
             "Broker unavailable: %s%r not sent now; %s will pick it up",

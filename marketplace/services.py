@@ -281,7 +281,7 @@ def notification_send(
     )
     if email and notifications:
         pks = [notification.pk for notification in notifications]
-        task = celery_app.tasks[NOTIFICATION_EMAILS_TASK]
+        task = celery_app.signature(NOTIFICATION_EMAILS_TASK)
         enqueue_on_commit(task, pks, swept_by=NOTIFICATION_EMAILS_SWEEP_TASK)
     return notifications
 

@@ -99,6 +99,9 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The longest tests first (after pytest-django's database ordering, which runs first), so
+    # that under pytest-xdist they do not start last and leave one process working alone.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
     if not config.getoption("--today"):
         return
     kept, left_out = [], []
@@ -153,7 +156,11 @@ def _wait_for_heartbeat(redis: Redis, hostname: str, process: subprocess.Popen, 
 
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    """A real `celery worker` process consuming from the test Redis, on the test database."""
+    """A real `celery worker` process consuming from the test Redis, on the test database.
+
+    It consumes only this process's queue (named after its test database in the test
+    settings), so under pytest-xdist each worker's tasks reach the Celery worker that sees
+    the same database."""
     from marketplace.celery import app
 
     with django_db_blocker.unblock():
@@ -170,6 +177,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     command = [
         sys.executable, "-m", "celery", "-A", "marketplace", "worker",
         "--pool", "threads", "--concurrency", "4", "-n", hostname,
+        "-Q", app.conf.task_default_queue,
         "--without-mingle", "--without-gossip", "-l", "info",
     ]  # fmt: skip
     with log_path.open("w") as log:

@@ -24,6 +24,13 @@ from factories.services.calendar import (
     capacity_window,
     capacity_window_roll,
 )
+from factories.services.capacity_lines import (
+    DriftReport,
+    calendar_write,
+    capacity_lines_check,
+    capacity_lines_drift,
+    capacity_lines_rebuild,
+)
 from factories.services.performance import (
     factory_performance_refresh,
     factory_performance_update,
@@ -54,12 +61,14 @@ __all__ = [
     "CapacityCell",
     "CapacityEditError",
     "CapacityUnavailable",
+    "DriftReport",
     "EvidenceInput",
     "ReservationReferenceError",
     "audit_approve",
     "audit_evidence_list",
     "audit_reject",
     "audit_submit",
+    "calendar_write",
     "capacity_book",
     "capacity_cells_set",
     "capacity_close_range",
@@ -69,6 +78,9 @@ __all__ = [
     "capacity_fill",
     "capacity_fill_range",
     "capacity_hold",
+    "capacity_lines_check",
+    "capacity_lines_drift",
+    "capacity_lines_rebuild",
     "capacity_mark_closed",
     "capacity_stale_flag",
     "capacity_window",

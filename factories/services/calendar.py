@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Category
 from factories.models import CAPACITY_WINDOW_DAYS, CapacityDay, FactoryProfile
+from factories.services.capacity_lines import calendar_write, capacity_lines_rebuild
 from marketplace.exceptions import InvalidError
 from marketplace.models import Organization
 from marketplace.services import notification_send
@@ -115,7 +116,8 @@ def capacity_cells_set(
         raise CapacityEditError(errors, cells)
     if not cells:
         return []
-    with connection.cursor() as cursor:
+    lines = [(organization.pk, cell.category_id) for cell in cells]
+    with calendar_write(lines=lines), connection.cursor() as cursor:
         cursor.execute(
             _UPSERT,
             [
@@ -126,28 +128,14 @@ def capacity_cells_set(
             ],
         )
         written = {(row[0], row[1]) for row in cursor.fetchall()}
-    refused = [
-        index for index, cell in enumerate(cells) if (cell.category_id, cell.date) not in written
-    ]
-    if refused:
-        taken = {
-            (row.category_id, row.date): row.held + row.booked
-            for row in CapacityDay.objects.filter(
-                organization=organization, date__in={cells[index].date for index in refused}
-            )
-        }
-        raise CapacityEditError(
-            {
-                index: {
-                    "units": [
-                        _("%(taken)d units are already held or booked on this day.")
-                        % {"taken": taken.get((cells[index].category_id, cells[index].date), 0)}
-                    ]
-                }
-                for index in refused
-            },
-            cells,
-        )
+        refused = [
+            index
+            for index, cell in enumerate(cells)
+            if (cell.category_id, cell.date) not in written
+        ]
+        if refused:
+            # Raised inside the block: the read model is left as the rollback leaves it.
+            raise _refused_error(organization=organization, cells=cells, refused=refused)
     _stale_clear(organization=organization)
     keys = {(cell.category_id, cell.date) for cell in cells}
     rows = CapacityDay.objects.filter(
@@ -156,6 +144,29 @@ def capacity_cells_set(
         date__in={key[1] for key in keys},
     ).select_related("category")
     return [row for row in rows if (row.category_id, row.date) in keys]
+
+
+def _refused_error(
+    *, organization: Organization, cells: list[CapacityCell], refused: list[int]
+) -> CapacityEditError:
+    taken = {
+        (row.category_id, row.date): row.held + row.booked
+        for row in CapacityDay.objects.filter(
+            organization=organization, date__in={cells[index].date for index in refused}
+        )
+    }
+    return CapacityEditError(
+        {
+            index: {
+                "units": [
+                    _("%(taken)d units are already held or booked on this day.")
+                    % {"taken": taken.get((cells[index].category_id, cells[index].date), 0)}
+                ]
+            }
+            for index in refused
+        },
+        cells,
+    )
 
 
 def capacity_fill_range(
@@ -335,25 +346,41 @@ def capacity_csv_import(*, organization: Organization, content: bytes) -> list[C
         raise InvalidError({"file": error.messages}) from error
 
 
+_ROLL_SOURCE = """
+SELECT c.organization_id, c.category_id
+FROM factories_capacityday c
+JOIN factories_factoryprofile p ON p.organization_id = c.organization_id
+WHERE c.date = %(source)s AND p.auto_roll_calendar
+ORDER BY c.organization_id, c.category_id
+"""
+
+_ROLL = """
+INSERT INTO factories_capacityday
+    (organization_id, category_id, date, units, held, booked, updated_at)
+SELECT c.organization_id, c.category_id, %(end)s, c.units, 0, 0, now()
+FROM factories_capacityday c
+JOIN factories_factoryprofile p ON p.organization_id = c.organization_id
+WHERE c.date = %(source)s AND p.auto_roll_calendar
+ORDER BY c.organization_id, c.category_id
+ON CONFLICT (organization_id, category_id, date) DO NOTHING
+"""
+
+
 def capacity_window_roll(*, today: datetime.date | None = None) -> int:
     """Publish the new last day of the window for factories that asked to repeat their
-    weekly pattern, copying the same weekday one week earlier. Idempotent."""
+    weekly pattern, copying the same weekday one week earlier, then move every line of the
+    free-capacity read model to the new window. Idempotent; returns the days published."""
+    today = today or timezone.localdate()
     _start, end = capacity_window(today)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO factories_capacityday
-                (organization_id, category_id, date, units, held, booked, updated_at)
-            SELECT c.organization_id, c.category_id, %s, c.units, 0, 0, now()
-            FROM factories_capacityday c
-            JOIN factories_factoryprofile p ON p.organization_id = c.organization_id
-            WHERE c.date = %s AND p.auto_roll_calendar
-            ORDER BY c.organization_id, c.category_id
-            ON CONFLICT (organization_id, category_id, date) DO NOTHING
-            """,
-            [end, end - datetime.timedelta(days=7)],
-        )
-        return cursor.rowcount
+    parameters = {"end": end, "source": end - datetime.timedelta(days=7)}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_ROLL_SOURCE, parameters)
+        lines = [(row[0], row[1]) for row in cursor.fetchall()]
+        with calendar_write(lines=lines, today=today):
+            cursor.execute(_ROLL, parameters)
+            rolled = cursor.rowcount
+    capacity_lines_rebuild(today=today, only_stale=True)
+    return rolled
 
 
 def _stale_clear(*, organization: Organization) -> None:

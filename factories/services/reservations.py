@@ -5,6 +5,7 @@ conditional `UPDATE ... SET held = held + n WHERE ... AND held + booked + n <= u
 ascending date order, inside one transaction. A day that does not match raises
 `CapacityUnavailable` and the transaction rolls every earlier day back. Nothing is read,
 decided in Python and written back. Lock order everywhere: the reservation row first, then
+the factory's free-capacity line (`calendar_write`, which also keeps that read model), then
 capacity cells by (category, date) ascending, so concurrent writers never deadlock.
 """
 
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Category
 from factories.models import CapacityDay, Reservation, ReservationDay, ReservationEvent
+from factories.services.capacity_lines import calendar_write
 from marketplace.exceptions import ConflictError
 from marketplace.models import Organization
 
@@ -156,7 +158,8 @@ def _reserve(
     _event(reservation, status)
     # The hot calendar rows are taken last, so their row locks are held only for these
     # UPDATEs and the commit; a refusal rolls the rows above back with them.
-    _take(organization_id=factory.pk, category_id=category.pk, days=days, column=status)
+    with calendar_write(lines=[(factory.pk, category.pk)]):
+        _take(organization_id=factory.pk, category_id=category.pk, days=days, column=status)
     return reservation
 
 
@@ -213,33 +216,8 @@ def reservation_confirm(*, reservation: Reservation) -> Reservation:
     if locked.status == Reservation.Status.BOOKED:
         return _sync(reservation, locked)
     days = [(day.date, day.units) for day in locked.days.order_by("date")]
-    if locked.status == Reservation.Status.HELD:
-        # Still held (even past its expiry, until the expiry task runs): the units are ours.
-        cells = _cells(locked)
-        for day, units in days:
-            updated = cells.filter(date=day, held__gte=units).update(
-                held=F("held") - units, booked=F("booked") + units
-            )
-            if updated != 1:
-                raise CapacityUnavailable(day, units)
-        note = ""
-    else:
-        clash = (
-            Reservation.objects.filter(
-                reference=locked.reference, status__in=Reservation.ACTIVE_STATUSES
-            )
-            .exclude(pk=locked.pk)
-            .exists()
-        )
-        if clash:
-            raise ReservationReferenceError(locked.reference)
-        _take(
-            organization_id=locked.organization_id,
-            category_id=locked.category_id,
-            days=days,
-            column="booked",
-        )
-        note = f"re-reserved after {locked.status}"
+    with calendar_write(lines=[(locked.organization_id, locked.category_id)]):
+        note = _confirm_days(locked, days)
     locked.status = Reservation.Status.BOOKED
     locked.confirmed_at = timezone.now()
     locked.expires_at = None
@@ -260,6 +238,37 @@ def reservation_release(*, reservation: Reservation) -> None:
     reservation.refresh_from_db(fields=["status", "released_at", "expires_at", "confirmed_at"])
 
 
+def _confirm_days(locked: Reservation, days: list[tuple[datetime.date, int]]) -> str:
+    """Move a hold's units to booked, or book a lapsed reservation's days again; returns
+    the event note."""
+    if locked.status == Reservation.Status.HELD:
+        # Still held (even past its expiry, until the expiry task runs): the units are ours.
+        cells = _cells(locked)
+        for day, units in days:
+            updated = cells.filter(date=day, held__gte=units).update(
+                held=F("held") - units, booked=F("booked") + units
+            )
+            if updated != 1:
+                raise CapacityUnavailable(day, units)
+        return ""
+    clash = (
+        Reservation.objects.filter(
+            reference=locked.reference, status__in=Reservation.ACTIVE_STATUSES
+        )
+        .exclude(pk=locked.pk)
+        .exists()
+    )
+    if clash:
+        raise ReservationReferenceError(locked.reference)
+    _take(
+        organization_id=locked.organization_id,
+        category_id=locked.category_id,
+        days=days,
+        column="booked",
+    )
+    return f"re-reserved after {locked.status}"
+
+
 def _release(*, pk: int, final_status: str, only_expired: bool = False) -> bool:
     query = Reservation.objects.select_for_update().filter(
         pk=pk, status__in=Reservation.ACTIVE_STATUSES
@@ -269,7 +278,8 @@ def _release(*, pk: int, final_status: str, only_expired: bool = False) -> bool:
     locked = query.first()
     if locked is None:
         return False
-    _give_back(reservation=locked, column=locked.status)
+    with calendar_write(lines=[(locked.organization_id, locked.category_id)]):
+        _give_back(reservation=locked, column=locked.status)
     locked.status = final_status
     locked.released_at = timezone.now()
     locked.save(update_fields=["status", "released_at"])

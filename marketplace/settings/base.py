@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
+    "pgtrigger",
     "catalog",
     "factories",
     "customization",
@@ -257,6 +258,13 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# Stripe.js for the card element (localstripe serves its own at <base>/js.stripe.com/v3/).
+STRIPE_JS_URL = env(
+    "STRIPE_JS_URL",
+    default=f"{STRIPE_API_BASE}/js.stripe.com/v3/"
+    if STRIPE_API_BASE
+    else "https://js.stripe.com/v3/",
+)
 
 SENTRY_DSN = env("SENTRY_DSN", default="")
 
@@ -317,3 +325,23 @@ IOT_ORGANIZATION_READINGS_PER_MINUTE = env.int(
 IOT_ESCALATE_AFTER = timedelta(minutes=env.int("IOT_ESCALATE_AFTER_MINUTES", default=30))
 IOT_LEAD_PROVIDERS = env.int("IOT_LEAD_PROVIDERS", default=3)
 # --- end Equipment ----------------------------------------------------------------------
+
+# --- Finance (issue 9) -----------------------------------------------------------------
+# The platform's commission on every escrow release, in basis points (300 = 3 %), fixed on
+# the order's escrow when it is first funded (and shown on the quote).
+FINANCE_COMMISSION_BPS = env.int("FINANCE_COMMISSION_BPS", default=300)
+# A deposit is this share of the goods (the balance is the rest).
+FINANCE_DEPOSIT_PERCENT = env.int("FINANCE_DEPOSIT_PERCENT", default=30)
+# Milestone releases: the share of the goods released when the order passes inspection;
+# the sample fee is released when the sample is approved, the rest on delivery.
+FINANCE_RELEASE_INSPECTION_PERCENT = env.int("FINANCE_RELEASE_INSPECTION_PERCENT", default=30)
+# A factory may ask for an advance of up to this share of an order in production.
+FINANCE_ADVANCE_MAX_PERCENT = env.int("FINANCE_ADVANCE_MAX_PERCENT", default=70)
+# Credit used for an order is due this many days after delivery (per line, editable).
+FINANCE_CREDIT_REPAYMENT_DAYS = env.int("FINANCE_CREDIT_REPAYMENT_DAYS", default=30)
+# The bank account buyers transfer to (shown with the payment reference).
+FINANCE_BANK_ACCOUNT = env(
+    "FINANCE_BANK_ACCOUNT",
+    default="C2M Marketplace Ltd · China Merchants Bank Hangzhou · 5719 0812 3456 789",
+)
+# --- end Finance ------------------------------------------------------------------------

@@ -18,6 +18,11 @@ def test_sign_in_and_switch_organization(page):
 
     browser_sign_in(page, person.email, PASSWORD)
     assert page.url.endswith("/dashboard/")
+    # Two organizations and no choice yet: asked to choose (the API's rule), no guessing.
+    choose = page.locator("#choose-organization")
+    assert "Choose the one you are working for" in choose.inner_text()
+    with page.expect_navigation():
+        choose.get_by_role("button", name="Alder Street Apparel").click()
     working_as = page.locator("main .card").first
     assert "You are working as Alder Street Apparel" in working_as.inner_text()
 

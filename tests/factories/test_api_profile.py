@@ -11,6 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from factories.models import (
+    AuditEvidence,
+    AuditSubmission,
     Certification,
     Equipment,
     FactoryPhoto,
@@ -156,6 +158,7 @@ def test_photo_write_four_clients_and_cross_org_404(factory):
     )
     response = api_client(member, organization).delete(f"{PROFILE}photos/{photo.pk}/")
     assert response.status_code == 403
+    assert FactoryPhoto.objects.filter(pk=photo.pk).exists()
     response = api_client(owner, organization).delete(f"{PROFILE}photos/{photo.pk}/")
     assert response.status_code == 204
     assert not FactoryPhoto.objects.exists()
@@ -187,6 +190,7 @@ def test_lines_crud_and_cross_org_404(factory, category):
     member = add_member(organization, Membership.Role.MEMBER)
     assert api_client(member, organization).delete(f"{PROFILE}lines/{line_pk}/").status_code == 403
     assert api_client().delete(f"{PROFILE}lines/{line_pk}/").status_code == 401
+    assert ProductionLine.objects.get(pk=line_pk).daily_output == 350
     assert client.delete(f"{PROFILE}lines/{line_pk}/").status_code == 204
     assert not ProductionLine.objects.exists()
 
@@ -222,6 +226,7 @@ def test_certifications_and_equipment(factory, today):
         PROFILE + "equipment/", {"name": "x"}, format="json"
     )
     assert denied.status_code == 403
+    assert list(Equipment.objects.values_list("name", flat=True)) == ["Juki DDL-9000"]
 
 
 def test_public_list_and_detail(factory, category, today):
@@ -273,6 +278,8 @@ def test_audit_submission_through_the_api(factory):
         format="multipart",
     )
     assert again.status_code == 409
+    assert AuditSubmission.objects.filter(organization=organization).count() == 1
+    assert AuditEvidence.objects.filter(organization=organization).count() == 2
     missing = client.post(PROFILE + "audits/", {"legal_name": "x"}, format="multipart")
     assert missing.status_code == 400
     member = add_member(organization, Membership.Role.MEMBER)

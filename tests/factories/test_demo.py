@@ -13,7 +13,7 @@ from factories.models import CapacityDay, FactoryPhoto, FactoryProfile, Producti
 from marketplace import demo as marketplace_demo
 from marketplace.models import Organization
 
-pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.date_sensitive]
 
 
 def counts():

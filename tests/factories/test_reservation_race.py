@@ -14,7 +14,13 @@ from factories.models import CapacityDay, Reservation, ReservationDay
 from tests.factories.conftest import make_factory
 from tests.factories.test_services_reservations import _race
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.date_sensitive]
+# Up to 64 connections at once: one xdist process runs these, one at a time, or two of them
+# together could pass PostgreSQL's default limit of 100 connections.
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.date_sensitive,
+    pytest.mark.xdist_group("many_connections"),
+]
 
 
 @pytest.mark.parametrize("workers", [50, 64])

@@ -14,7 +14,7 @@ from marketplace.exceptions import InvalidError
 from tests.factories.conftest import make_category, make_factory
 from tests.helpers import api_client
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 def days(n: int) -> datetime.timedelta:

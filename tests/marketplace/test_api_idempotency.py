@@ -101,3 +101,5 @@ def test_retry_while_the_first_request_runs_is_409_then_replays():
     assert replay.status_code == 201
     assert replay["Idempotent-Replayed"] == "true"
     assert replay.json() == {"created": True}
+    # The refused retry left no record of its own: one key, one record.
+    assert IdempotencyRecord.objects.filter(user=owner, key="slow").count() == 1

@@ -67,10 +67,12 @@ def test_invitation_revoke_with_four_clients():
     assert _expires_at(invitation) == before
 
     assert api_client(admin).delete(url).status_code == 204
-    assert _expires_at(invitation) <= timezone.now()
+    withdrawn_at = _expires_at(invitation)
+    assert withdrawn_at <= timezone.now()
     assert api_client(admin).get("/api/v1/invitations/").json()["count"] == 0
     # Withdrawing it again conflicts with its state.
     assert api_client(admin).delete(url).status_code == 409
+    assert _expires_at(invitation) == withdrawn_at
 
 
 def test_invitation_list_is_paginated_and_scoped():

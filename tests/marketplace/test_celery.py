@@ -37,3 +37,17 @@ def test_beat_schedule_is_declared_in_one_place():
     assert app.conf.task_reject_on_worker_lost is True
     assert app.conf.task_serializer == "json"
     assert app.conf.broker_transport_options["visibility_timeout"] > app.conf.task_time_limit
+
+
+def test_queue_and_cache_prefix_are_named_after_this_processs_test_database(settings):
+    # Under pytest-xdist each worker has its own database (test_c2m_gw0, ...): its tasks must
+    # not reach a Celery worker started by another xdist worker, nor its cache.clear() another
+    # worker's keys.
+    from django.db import connection
+
+    from marketplace.celery import app
+
+    database = connection.settings_dict["NAME"]
+    assert app.conf.task_default_queue == f"c2m-test-{database}"
+    assert settings.CACHES["default"]["KEY_PREFIX"] == f"c2m-test-{database}"
+    assert str(settings.PRIVATE_MEDIA_ROOT).endswith(database)

@@ -8,7 +8,7 @@ from catalog.models import Category
 from marketplace.demo import DEMO_LOGINS, DEMO_PASSWORD
 from marketplace.models import Membership, Organization, User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.date_sensitive]
 
 
 def _counts():

@@ -95,7 +95,7 @@ def test_rundev_serves_then_ctrl_c_stops_web_worker_and_beat(tmp_path):
             time.sleep(0.5)
         started = _descendants(process.pid)
         commands = {Path(f"/proc/{pid}/cmdline").read_bytes() for pid in started if _alive(pid)}
-        assert any(b"runserver" in command for command in commands)
+        assert any(b"gunicorn" in command for command in commands)
         assert any(b"worker" in command for command in commands)
         assert any(b"beat" in command for command in commands)
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from factories import selectors as factory_selectors
 from orders import services
 from orders.exceptions import OrderConflictError
-from orders.models import Order, OrderEvent, OrderStatus, Quote, RFQInvitation
+from orders.models import RFQ, Order, OrderEvent, OrderStatus, Quote, RFQInvitation
 from tests.orders.conftest import drive, make_deal, make_factory, make_quote, make_rfq
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -93,8 +93,11 @@ def test_parallel_acceptances_never_overbook_the_factory(category):
 
         buyer, buyer_user = make_organization(Organization.Kind.BUYER)
         rfq = make_rfq(buyer, buyer_user, category, quantity=300)
-        # The session's Celery worker (if an earlier test started it) may match it first.
-        RFQInvitation.objects.get_or_create(rfq=rfq, factory=factory)
+        # The session's Celery worker (if an earlier test started it) may match it first;
+        # under the RFQ's lock, as the matcher does, or the two inserts deadlock.
+        with transaction.atomic():
+            RFQ.objects.select_for_update().get(pk=rfq.pk)
+            RFQInvitation.objects.get_or_create(rfq=rfq, factory=factory)
         quote = make_quote(rfq, factory, factory_user)
         deals.append((buyer, buyer_user, quote))
 

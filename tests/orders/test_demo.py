@@ -2,7 +2,7 @@ import pytest
 
 from orders.models import RFQ, Order, OrderStatus, Quote, Review
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.date_sensitive]
 
 
 def test_demo_seed_covers_the_life_cycle_and_is_idempotent():

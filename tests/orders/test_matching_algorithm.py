@@ -224,6 +224,7 @@ def test_plain_greedy_is_valid_and_never_better_than_the_bound():
 # -- quality against exact optima -------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_matcher_reaches_documented_ratios_of_the_integer_optimum():
     ratios = []
     for seed in range(40):
@@ -240,6 +241,7 @@ def test_matcher_reaches_documented_ratios_of_the_integer_optimum():
     assert sum(ratios) / len(ratios) >= INTEGER_OPTIMUM_MEAN_RATIO
 
 
+@pytest.mark.slow
 def test_matcher_reaches_documented_ratios_of_the_flow_bound_on_medium_instances():
     ratios = []
     for seed in range(6):

@@ -63,6 +63,11 @@ class FactorySearchApi(APIView):
         region = serializers.CharField(required=False, allow_blank=True, max_length=80)
         certification = serializers.CharField(required=False, allow_blank=True, max_length=120)
         free_sampling = serializers.BooleanField(required=False, allow_null=True, default=None)
+        with_sample = serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text="a sample is approved first: production starts after the sample days",
+        )
         limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
 
         def validate_category(self, slug: str) -> Category:

@@ -1,0 +1,29 @@
+"""Writes for customization. Other apps use these names (and `customization.selectors`)."""
+
+from customization.services.configurator import (
+    Evaluation,
+    design_evaluate,
+    design_evaluate_or_raise,
+)
+from customization.services.designs import design_create
+from customization.services.massing import (
+    MassingResult,
+    massing_factories_with_open_modules,
+    massing_run,
+    order_modules_attach,
+    order_modules_close,
+)
+from customization.services.products import customizable_product_setup
+
+__all__ = [
+    "Evaluation",
+    "MassingResult",
+    "customizable_product_setup",
+    "design_create",
+    "design_evaluate",
+    "design_evaluate_or_raise",
+    "massing_factories_with_open_modules",
+    "massing_run",
+    "order_modules_attach",
+    "order_modules_close",
+]

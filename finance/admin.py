@@ -1,0 +1,474 @@
+"""Operators' finance desk: confirm bank transfers, grant credit and record repayments,
+decide advances and disputes, write off overdue credit, and reconcile the ledger.
+
+Each form parses the operator's input and calls one service in `clean()`, so a refusal is
+a message on the form's field and nothing is half-written; the ledger itself is read-only
+here (no add, change or delete).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from finance import selectors
+from finance.models import (
+    Account,
+    CreditDraw,
+    CreditLine,
+    DisputeDecision,
+    FinancingAdvance,
+    JournalTransaction,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Posting,
+    Refund,
+    StripeEvent,
+)
+from finance.services import credit, disputes, financing, payments
+from marketplace.exceptions import DomainError
+from marketplace.models import Organization
+from marketplace.money import DEFAULT_CURRENCY, Money
+
+
+def parse_money(value: Decimal | None, currency: str, field: str) -> Money:
+    """A form's decimal as Money: fractional cents, zero and negatives are the field's error."""
+    try:
+        money = Money.from_decimal(value if value is not None else "", currency)
+    except ValueError as error:
+        raise ValidationError(
+            {field: [_("Use at most the currency's decimal places (no fractions of a cent).")]}
+        ) from error
+    if money.amount_minor <= 0:
+        raise ValidationError({field: [_("Enter an amount above zero.")]})
+    return money
+
+
+def call_service(service, **kwargs) -> Any:
+    """Run the service; domain refusals become the form's errors."""
+    try:
+        return service(**kwargs)
+    except ValidationError:
+        raise
+    except DomainError as error:
+        raise ValidationError(str(error)) from error
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PostingInline(admin.TabularInline):
+    model = Posting
+    extra = 0
+    can_delete = False
+    readonly_fields = ("account", "amount_minor", "currency", "created_at")
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JournalTransaction)
+class JournalTransactionAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "created_at", "kind", "reference", "order", "memo", "created_by")
+    list_filter = ("kind",)
+    search_fields = ("reference", "memo")
+    list_select_related = ("order", "created_by")
+    inlines = [PostingInline]
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "organization", "purpose", "order", "currency", "balance")
+    list_filter = ("purpose", "currency")
+    search_fields = ("organization__name",)
+    list_select_related = ("organization", "order")
+
+    def get_urls(self):
+        custom = [
+            path(
+                "reconciliation/",
+                self.admin_site.admin_view(self.reconciliation_view),
+                name="finance_reconciliation",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def reconciliation_view(self, request):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Reconciliation"),
+            "report": selectors.reconciliation_report(),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/finance/reconciliation.html", context)
+
+
+# --- payments -----------------------------------------------------------------------------
+
+
+class PaymentConfirmForm(forms.ModelForm):
+    received_amount = forms.DecimalField(
+        label=_("Amount received"),
+        required=False,
+        max_digits=18,
+        decimal_places=4,
+        help_text=_("As it arrived on the bank statement; short or over is recorded as such."),
+    )
+
+    class Meta:
+        model = Payment
+        fields: list[str] = []
+
+    def clean(self):
+        cleaned = super().clean()
+        payment = self.instance
+        value = cleaned.get("received_amount")
+        if value is None:
+            return cleaned
+        received = parse_money(value, payment.currency, "received_amount")
+        self.instance = call_service(
+            payments.bank_transfer_confirm,
+            payment=payment,
+            received=received,
+            acting_user=self.current_user,
+        )
+        return cleaned
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    extra = 0
+    can_delete = False
+    readonly_fields = ("created_at", "amount_minor", "currency", "status", "reason")
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    form = PaymentConfirmForm
+    list_display = (
+        "reference",
+        "order",
+        "organization",
+        "purpose",
+        "method",
+        "amount",
+        "received",
+        "status",
+        "created_at",
+    )
+    list_filter = ("status", "method", "purpose")
+    search_fields = ("reference", "organization__name")
+    list_select_related = ("order", "organization")
+    readonly_fields = (
+        "reference",
+        "order",
+        "organization",
+        "purpose",
+        "method",
+        "amount",
+        "received",
+        "status",
+        "stripe_payment_intent",
+        "created_by",
+        "confirmed_by",
+        "created_at",
+        "received_at",
+    )
+    inlines = [RefundInline]
+
+    def get_fields(self, request, obj=None):
+        fields = list(self.readonly_fields)
+        if self._confirmable(obj):
+            fields.insert(0, "received_amount")
+        return fields
+
+    @staticmethod
+    def _confirmable(obj) -> bool:
+        return (
+            obj is not None
+            and obj.method == PaymentMethod.BANK_TRANSFER
+            and obj.status in (PaymentStatus.PENDING, PaymentStatus.PARTIAL)
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.current_user = request.user
+        return form
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """The service saved what changed; nothing else on a payment is editable."""
+
+
+# --- credit -------------------------------------------------------------------------------
+
+
+class CreditLineForm(forms.ModelForm):
+    buyer = forms.ModelChoiceField(
+        label=_("Buyer"),
+        queryset=Organization.objects.filter(kind=Organization.Kind.BUYER),
+        required=False,
+    )
+    new_limit = forms.DecimalField(
+        label=_("New limit"), required=False, max_digits=18, decimal_places=4, min_value=0
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=255)
+    repayment_amount = forms.DecimalField(
+        label=_("Repayment received"), required=False, max_digits=18, decimal_places=4
+    )
+    bank_reference = forms.CharField(label=_("Bank reference"), required=False, max_length=80)
+
+    class Meta:
+        model = CreditLine
+        fields: list[str] = []
+
+    def clean(self):
+        cleaned = super().clean()
+        line = self.instance if self.instance.pk else None
+        organization = line.organization if line else cleaned.get("buyer")
+        currency = line.currency if line else DEFAULT_CURRENCY
+        if organization is None:
+            raise ValidationError({"buyer": [_("Choose the buyer.")]})
+        if cleaned.get("new_limit") is not None:
+            try:
+                limit = Money.from_decimal(cleaned["new_limit"], currency)
+            except ValueError as error:
+                raise ValidationError({"new_limit": [_("No fractions of a cent.")]}) from error
+            self.instance = call_service(
+                credit.credit_limit_set,
+                organization=organization,
+                limit=limit,
+                reason=cleaned.get("reason") or "",
+                acting_user=self.current_user,
+            )
+        elif line is None:
+            raise ValidationError({"new_limit": [_("Enter the limit to grant.")]})
+        if cleaned.get("repayment_amount") is not None:
+            amount = parse_money(cleaned["repayment_amount"], currency, "repayment_amount")
+            self.instance = call_service(
+                credit.credit_repay,
+                organization=organization,
+                amount=amount,
+                bank_reference=cleaned.get("bank_reference") or "",
+                acting_user=self.current_user,
+            )
+        return cleaned
+
+
+class CreditDrawInline(admin.TabularInline):
+    model = CreditDraw
+    extra = 0
+    can_delete = False
+    readonly_fields = ("order", "amount_minor", "repaid_minor", "due_on", "status")
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CreditLine)
+class CreditLineAdmin(admin.ModelAdmin):
+    form = CreditLineForm
+    list_display = ("organization", "currency", "limit", "used", "available", "overdue")
+    list_filter = ("overdue",)
+    list_select_related = ("organization",)
+    readonly_fields = ("organization", "currency", "limit", "used", "available", "overdue")
+    inlines = [CreditDrawInline]
+
+    @admin.display(description=_("limit"))
+    def limit(self, obj):
+        return obj.money(obj.limit_minor)
+
+    @admin.display(description=_("used"))
+    def used(self, obj):
+        return obj.money(obj.used_minor)
+
+    @admin.display(description=_("available"))
+    def available(self, obj):
+        return obj.money(obj.available_minor)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["buyer", "new_limit", "reason"]
+        return [*self.readonly_fields, "new_limit", "reason", "repayment_amount", "bank_reference"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else ()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.current_user = request.user
+        return form
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """The services saved the line in the form's clean()."""
+
+
+@admin.register(CreditDraw)
+class CreditDrawAdmin(admin.ModelAdmin):
+    list_display = (
+        "pk",
+        "organization",
+        "order",
+        "amount_minor",
+        "repaid_minor",
+        "due_on",
+        "status",
+    )
+    list_filter = ("status",)
+    list_select_related = ("organization", "order")
+    readonly_fields = [field.name for field in CreditDraw._meta.fields]
+    actions = ["write_off"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Write off (covered by the guarantee fund)"))
+    def write_off(self, request, queryset):
+        for draw in queryset:
+            try:
+                credit.credit_write_off(draw=draw, acting_user=request.user)
+            except DomainError as error:
+                self.message_user(request, f"{draw}: {error}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(draw)s written off.") % {"draw": draw})
+
+
+# --- financing and disputes ---------------------------------------------------------------
+
+
+@admin.register(FinancingAdvance)
+class FinancingAdvanceAdmin(admin.ModelAdmin):
+    list_display = ("pk", "organization", "order", "amount", "repaid_minor", "status", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("organization", "order")
+    readonly_fields = [field.name for field in FinancingAdvance._meta.fields]
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _decide(self, request, queryset, *, approve: bool) -> None:
+        for advance in queryset:
+            try:
+                financing.advance_decide(advance=advance, approve=approve, acting_user=request.user)
+            except DomainError as error:
+                self.message_user(request, f"{advance}: {error}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(advance)s decided.") % {"advance": advance})
+
+    @admin.action(description=_("Approve and pay the advance"))
+    def approve(self, request, queryset):
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description=_("Reject"))
+    def reject(self, request, queryset):
+        self._decide(request, queryset, approve=False)
+
+
+class DisputeDecisionForm(forms.ModelForm):
+    dispute = forms.ModelChoiceField(
+        label=_("Dispute"),
+        queryset=selectors.open_disputes(),
+    )
+    buyer_refund = forms.DecimalField(
+        label=_("Refund to the buyer (split only)"),
+        required=False,
+        max_digits=18,
+        decimal_places=4,
+    )
+
+    class Meta:
+        model = DisputeDecision
+        fields = ["outcome", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        dispute = cleaned.get("dispute")
+        if dispute is None or not cleaned.get("outcome"):
+            return cleaned
+        refund = None
+        if cleaned.get("buyer_refund") is not None:
+            refund = parse_money(cleaned["buyer_refund"], dispute.order.currency, "buyer_refund")
+        self.instance = call_service(
+            disputes.dispute_decide,
+            dispute=dispute,
+            outcome=cleaned["outcome"],
+            refund=refund,
+            note=cleaned.get("note") or "",
+            acting_user=self.current_user,
+        )
+        return cleaned
+
+
+@admin.register(DisputeDecision)
+class DisputeDecisionAdmin(admin.ModelAdmin):
+    form = DisputeDecisionForm
+    list_display = ("dispute", "order", "outcome", "refund_minor", "release_minor", "decided_by")
+    list_select_related = ("dispute", "order", "decided_by")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.current_user = request.user
+        return form
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["dispute", "outcome", "buyer_refund", "note"]
+        return [field.name for field in DisputeDecision._meta.fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in DisputeDecision._meta.fields] if obj else ()
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """`dispute_decide` saved the decision in the form's clean()."""
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdmin):
+    list_display = ("event_id", "type", "payment", "received_at")
+    search_fields = ("event_id",)

@@ -1,0 +1,220 @@
+"""Finance reads: an organization's balances, movements, open escrow and credit; the weekly
+money chart; and the operators' reconciliation of the ledger against Stripe and the bank."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from finance.models import (
+    Account,
+    AccountPurpose,
+    CreditDraw,
+    CreditLine,
+    Escrow,
+    FinancingAdvance,
+    Payment,
+    PaymentMethod,
+    Posting,
+    Refund,
+    TransactionKind,
+)
+from finance.services.ledger import ledger_invariant_problems
+from marketplace.models import Organization
+from marketplace.money import DEFAULT_CURRENCY, Money
+from orders.models import Dispute
+
+
+def organization_accounts(*, organization: Organization) -> QuerySet[Account]:
+    return (
+        Account.objects.for_organization(organization)
+        .select_related("order")
+        .order_by("purpose", "order_id", "currency")
+    )
+
+
+def organization_postings(*, organization: Organization) -> QuerySet[Posting]:
+    """Every movement on the organization's accounts, newest first, with what explains it."""
+    return (
+        Posting.objects.filter(account__organization=organization)
+        .select_related("account", "transaction", "transaction__order")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def organization_escrows(*, organization: Organization) -> QuerySet[Escrow]:
+    """Escrows the organization pays into (buyer) or is paid from (factory) that hold money."""
+    return (
+        Escrow.objects.filter(Q(organization=organization) | Q(factory=organization))
+        .select_related("order", "organization", "factory")
+        .order_by("-order_id")
+    )
+
+
+@dataclass
+class CreditSummary:
+    limit: Money
+    used: Money
+    available: Money
+    overdue: Money
+    blocked: bool
+    repayment_days: int
+    draws: list[CreditDraw] = field(default_factory=list)
+
+
+def credit_summary(*, organization: Organization) -> CreditSummary | None:
+    line = CreditLine.objects.filter(organization=organization).first()
+    if line is None:
+        return None
+    draws = list(line.draws.select_related("order").order_by("-created_at")[:50])
+    overdue = sum(
+        draw.outstanding_minor for draw in draws if draw.status == CreditDraw.Status.OVERDUE
+    )
+    return CreditSummary(
+        limit=line.money(line.limit_minor),
+        used=line.money(line.used_minor),
+        available=line.money(line.available_minor),
+        overdue=line.money(overdue),
+        blocked=line.overdue,
+        repayment_days=line.repayment_days,
+        draws=draws,
+    )
+
+
+def open_disputes() -> QuerySet[Dispute]:
+    """Disputes waiting for an operator's money decision."""
+    return Dispute.objects.filter(status=Dispute.Status.OPEN).select_related("order")
+
+
+def order_payments(*, order_pk: int) -> QuerySet[Payment]:
+    return Payment.objects.filter(order_id=order_pk).order_by("created_at", "pk")
+
+
+def order_advances(*, order_pk: int) -> QuerySet[FinancingAdvance]:
+    return FinancingAdvance.objects.filter(order_id=order_pk).order_by("-created_at")
+
+
+@dataclass
+class WeekBar:
+    week: datetime.date
+    money_in: int
+    money_out: int
+
+
+def weekly_flows(*, organization: Organization, weeks: int = 12) -> list[WeekBar]:
+    """Money in and out of the organization's accounts per week (the last `weeks`, oldest
+    first, empty weeks included), in the default currency."""
+    today = timezone.localdate()
+    start = today - datetime.timedelta(days=today.weekday() + 7 * (weeks - 1))
+    rows = (
+        Posting.objects.filter(
+            account__organization=organization,
+            currency=DEFAULT_CURRENCY,
+            created_at__date__gte=start,
+        )
+        .annotate(week=TruncWeek("created_at"))
+        .values("week")
+        .annotate(
+            money_in=Sum("amount_minor", filter=Q(amount_minor__gt=0)),
+            money_out=Sum("amount_minor", filter=Q(amount_minor__lt=0)),
+        )
+    )
+    by_week: dict[datetime.date, dict] = {row["week"].date(): dict(row) for row in rows}
+    bars = []
+    for index in range(weeks):
+        week = start + datetime.timedelta(days=7 * index)
+        row = by_week.get(week, {})
+        bars.append(WeekBar(week, row.get("money_in") or 0, -(row.get("money_out") or 0)))
+    return bars
+
+
+# --- reconciliation -----------------------------------------------------------------------
+
+
+@dataclass
+class ReconciliationLine:
+    label: str
+    ledger: Money
+    external: Money
+
+    @property
+    def difference(self) -> Money:
+        return self.ledger - self.external
+
+    @property
+    def matches(self) -> bool:
+        return self.ledger == self.external
+
+
+def _clearing_balance(purpose: str) -> dict[str, int]:
+    return {
+        row["currency"]: row["total"] or 0
+        for row in Account.objects.filter(purpose=purpose)
+        .values("currency")
+        .annotate(total=Sum("balance_minor"))
+    }
+
+
+def reconciliation_report() -> dict:
+    """Money the ledger says arrived by bank and card, against our record of each bank
+    confirmation and each Stripe payment and refund; plus totals per purpose and the
+    ledger's invariants."""
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for payment in (
+        Payment.objects.filter(received_minor__gt=0)
+        .values("method", "currency")
+        .annotate(total=Sum("received_minor"))
+    ):
+        totals[payment["method"]][payment["currency"]] += payment["total"]
+    repaid = (
+        Posting.objects.filter(
+            transaction__kind=TransactionKind.CREDIT_REPAY,
+            account__purpose=AccountPurpose.BUYER_CREDIT,
+        )
+        .values("currency")
+        .annotate(total=Sum("amount_minor"))
+    )
+    for row in repaid:
+        totals[PaymentMethod.BANK_TRANSFER][row["currency"]] += row["total"]
+    refunded = (
+        Refund.objects.filter(payment__method=PaymentMethod.STRIPE)
+        .values("currency")
+        .annotate(total=Sum("amount_minor"))
+    )
+    for row in refunded:
+        totals[PaymentMethod.STRIPE][row["currency"]] -= row["total"]
+    lines = []
+    for purpose, method in (
+        (AccountPurpose.BANK_CLEARING, PaymentMethod.BANK_TRANSFER),
+        (AccountPurpose.STRIPE_CLEARING, PaymentMethod.STRIPE),
+    ):
+        ledger = _clearing_balance(purpose)
+        for currency in sorted(set(ledger) | set(totals[method])):
+            lines.append(
+                ReconciliationLine(
+                    label=f"{AccountPurpose(purpose).label} ({currency})",
+                    ledger=Money(-ledger.get(currency, 0), currency),
+                    external=Money(totals[method].get(currency, 0), currency),
+                )
+            )
+    purposes = (
+        Account.objects.values("purpose", "currency")
+        .annotate(total=Sum("balance_minor"))
+        .order_by("purpose", "currency")
+    )
+    return {
+        "lines": lines,
+        "purposes": [
+            (AccountPurpose(row["purpose"]).label, Money(row["total"] or 0, row["currency"]))
+            for row in purposes
+        ],
+        "pending_refunds": Refund.objects.exclude(status=Refund.Status.SUCCEEDED).select_related(
+            "order"
+        ),
+        "problems": ledger_invariant_problems(),
+    }

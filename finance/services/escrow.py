@@ -1,0 +1,352 @@
+"""Escrow per order: funded by the buyer's payments, released to the factory at milestones
+minus the platform's commission (and any financing advance, repaid first), refunded to the
+buyer on cancellation or by a dispute decision.
+
+Every change locks the order's `Escrow` row first (then ledger accounts in key order), and
+moves its counters with one `F()` UPDATE that the row's CHECK bounds: released + refunded
+never exceeds funded, whatever runs in parallel. A milestone's release carries a unique
+ledger reference, so it happens once however often it is triggered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from celery import current_app
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from finance.models import (
+    AccountPurpose,
+    CreditDraw,
+    CreditLine,
+    Escrow,
+    FinancingAdvance,
+    JournalTransaction,
+    Payment,
+    PaymentMethod,
+    Refund,
+    TransactionKind,
+)
+from finance.services import ledger
+from marketplace.exceptions import ConflictError
+from marketplace.models import User
+from marketplace.money import Money
+from orders.models import Order
+
+
+class Milestone:
+    SAMPLE = "sample"
+    INSPECTION = "inspection"
+    DELIVERY = "delivery"
+
+
+def escrow_get_or_create(*, order: Order) -> Escrow:
+    escrow = Escrow.objects.filter(order_id=order.pk).first()
+    if escrow is not None:
+        return escrow
+    try:
+        with transaction.atomic():
+            return Escrow.objects.create(
+                order=order,
+                organization_id=order.buyer_id,
+                factory_id=order.factory_id,
+                currency=order.currency,
+                commission_bps=settings.FINANCE_COMMISSION_BPS,
+            )
+    except IntegrityError:
+        return Escrow.objects.get(order_id=order.pk)
+
+
+def escrow_lock(*, order: Order) -> Escrow:
+    """The order's escrow, locked until the caller's transaction ends."""
+    escrow_get_or_create(order=order)
+    return Escrow.objects.select_for_update(of=("self",)).get(order_id=order.pk)
+
+
+def _escrow_account(escrow: Escrow):
+    return ledger.account_get(
+        purpose=AccountPurpose.ESCROW,
+        currency=escrow.currency,
+        organization=escrow.organization,
+        order_pk=escrow.order_id,
+    )
+
+
+def escrow_fund(
+    *,
+    escrow: Escrow,
+    source_purpose: str,
+    amount: Money,
+    reference: str,
+    memo: str,
+    acting_user: User | None,
+    source_organization=None,
+    extra_legs: tuple[ledger.Leg, ...] = (),
+) -> JournalTransaction:
+    """Move `amount` from the source account into the (locked) escrow. `extra_legs` lets
+    the caller book what arrived beyond it (an overpayment) in the same transaction."""
+    source = ledger.account_get(
+        purpose=source_purpose, currency=amount.currency, organization=source_organization
+    )
+    received = amount + sum((leg[1] for leg in extra_legs), Money.zero(amount.currency))
+    entry = ledger.journal_post(
+        kind=TransactionKind.FUND,
+        reference=reference,
+        order_pk=escrow.order_id,
+        memo=memo,
+        acting_user=acting_user,
+        legs=[
+            (source, Money.zero(amount.currency) - received),
+            (_escrow_account(escrow), amount),
+            *extra_legs,
+        ],
+    )
+    Escrow.objects.filter(pk=escrow.pk).update(funded_minor=F("funded_minor") + amount.amount_minor)
+    escrow.refresh_from_db()
+    return entry
+
+
+# --- release ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReleaseSplit:
+    gross: Money
+    commission: Money
+    advance_repaid: Money
+    to_factory: Money
+
+
+def release_split(*, gross: Money, commission_bps: int, advance_outstanding: Money) -> ReleaseSplit:
+    """Commission first, then the factory's advance, then the factory's payout."""
+    commission = gross.rounded_share(commission_bps, 10_000)
+    after_commission = gross - commission
+    advance = min(advance_outstanding, after_commission)
+    return ReleaseSplit(gross, commission, advance, after_commission - advance)
+
+
+def _milestone_amount(escrow: Escrow, order: Order, milestone: str) -> int:
+    held = escrow.held_minor
+    if milestone == Milestone.SAMPLE:
+        return min(order.sample_fee_minor if order.with_sample else 0, held)
+    if milestone == Milestone.INSPECTION:
+        share = order.goods_total.rounded_share(settings.FINANCE_RELEASE_INSPECTION_PERCENT, 100)
+        return min(share.amount_minor, held)
+    return held
+
+
+@transaction.atomic
+def escrow_release_milestone(
+    *, order: Order, milestone: str, acting_user: User | None = None
+) -> JournalTransaction | None:
+    """Release the milestone's share of the escrow to the factory, once. None when it was
+    released before or nothing is held for it."""
+    escrow = escrow_lock(order=order)
+    reference = f"release:{order.pk}:{milestone}"
+    if JournalTransaction.objects.filter(reference=reference).exists():
+        return None
+    amount = _milestone_amount(escrow, order, milestone)
+    if amount <= 0:
+        return None
+    return _release(
+        escrow=escrow,
+        gross=escrow.money(amount),
+        reference=reference,
+        memo=_("%(number)s: %(milestone)s release")
+        % {"number": order.number, "milestone": milestone},
+        acting_user=acting_user,
+    )
+
+
+def escrow_release_amount(
+    *, escrow: Escrow, amount: Money, reference: str, memo: str, acting_user: User | None
+) -> JournalTransaction:
+    """Release a given amount of the (locked) escrow; used by dispute decisions."""
+    if amount.amount_minor > escrow.held_minor:
+        raise ConflictError(
+            _("Only %(held)s is left in escrow.") % {"held": escrow.money(escrow.held_minor)}
+        )
+    return _release(
+        escrow=escrow, gross=amount, reference=reference, memo=memo, acting_user=acting_user
+    )
+
+
+def _release(
+    *, escrow: Escrow, gross: Money, reference: str, memo: str, acting_user: User | None
+) -> JournalTransaction:
+    advance = (
+        FinancingAdvance.objects.select_for_update()
+        .filter(order_id=escrow.order_id, status=FinancingAdvance.Status.APPROVED)
+        .first()
+    )
+    outstanding = escrow.money(advance.outstanding_minor if advance else 0)
+    split = release_split(
+        gross=gross, commission_bps=escrow.commission_bps, advance_outstanding=outstanding
+    )
+    entry = ledger.journal_post(
+        kind=TransactionKind.RELEASE,
+        reference=reference,
+        order_pk=escrow.order_id,
+        memo=memo,
+        acting_user=acting_user,
+        legs=[
+            (_escrow_account(escrow), Money.zero(gross.currency) - gross),
+            (
+                ledger.platform_account(AccountPurpose.PLATFORM_FEES, gross.currency),
+                split.commission,
+            ),
+            (
+                ledger.platform_account(AccountPurpose.FINANCING, gross.currency),
+                split.advance_repaid,
+            ),
+            (
+                ledger.account_get(
+                    purpose=AccountPurpose.FACTORY_PAYOUT,
+                    currency=gross.currency,
+                    organization=escrow.factory,
+                ),
+                split.to_factory,
+            ),
+        ],
+    )
+    _escrow_move(escrow, released=gross.amount_minor)
+    if advance is not None and split.advance_repaid:
+        repaid = advance.repaid_minor + split.advance_repaid.amount_minor
+        advance.repaid_minor = repaid
+        if repaid == advance.amount_minor:
+            advance.status = FinancingAdvance.Status.REPAID
+        advance.save(update_fields=["repaid_minor", "status"])
+    return entry
+
+
+def _escrow_move(escrow: Escrow, *, released: int = 0, refunded: int = 0) -> None:
+    """The conditional UPDATE that can never take more out than was funded."""
+    moved = Escrow.objects.filter(
+        pk=escrow.pk,
+        funded_minor__gte=F("released_minor") + F("refunded_minor") + released + refunded,
+    ).update(
+        released_minor=F("released_minor") + released,
+        refunded_minor=F("refunded_minor") + refunded,
+    )
+    if moved != 1:
+        raise ConflictError(_("The escrow does not hold that much any more."))
+    escrow.refresh_from_db()
+
+
+# --- refund -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def escrow_refund(
+    *,
+    order: Order,
+    amount: Money | None,
+    reference: str,
+    reason: str,
+    acting_user: User | None = None,
+) -> list[Refund]:
+    """Give `amount` (None: everything still held) back to the buyer, once per `reference`:
+    credit first (the line is restored), then card payments (refunded through Stripe after
+    commit), then bank transfers (kept as the buyer's cash)."""
+    escrow = escrow_lock(order=order)
+    if JournalTransaction.objects.filter(reference=f"refund:{reference}").exists():
+        return []
+    total = amount.amount_minor if amount is not None else escrow.held_minor
+    if total <= 0:
+        return []
+    if total > escrow.held_minor:
+        raise ConflictError(
+            _("Only %(held)s is left in escrow.") % {"held": escrow.money(escrow.held_minor)}
+        )
+    refunds, legs = _refund_allocate(escrow=escrow, total=total, reason=reason)
+    legs.append((_escrow_account(escrow), escrow.money(-total)))
+    ledger.journal_post(
+        kind=TransactionKind.REFUND,
+        reference=f"refund:{reference}",
+        order_pk=order.pk,
+        memo=reason or _("%(number)s: refund") % {"number": order.number},
+        acting_user=acting_user,
+        legs=legs,
+    )
+    _escrow_move(escrow, refunded=total)
+    stripe_refunds = [refund.pk for refund in refunds if refund.status == Refund.Status.PENDING]
+    for refund_pk in stripe_refunds:
+        transaction.on_commit(
+            partial(
+                current_app.send_task, "finance.tasks.stripe_refund_send_task", args=[refund_pk]
+            )
+        )
+    return refunds
+
+
+_REFUND_ORDER = {PaymentMethod.CREDIT: 0, PaymentMethod.STRIPE: 1, PaymentMethod.BANK_TRANSFER: 2}
+
+
+def _refund_allocate(
+    *, escrow: Escrow, total: int, reason: str
+) -> tuple[list[Refund], list[ledger.Leg]]:
+    payments = sorted(
+        Payment.objects.filter(order_id=escrow.order_id, received_minor__gt=0).prefetch_related(
+            "refunds"
+        ),
+        key=lambda payment: (_REFUND_ORDER[PaymentMethod(payment.method)], payment.pk),
+    )
+    remaining = total
+    refunds: list[Refund] = []
+    legs: list[ledger.Leg] = []
+    for payment in payments:
+        refundable = min(payment.amount_minor, payment.received_minor) - sum(
+            refund.amount_minor for refund in payment.refunds.all()
+        )
+        part = min(refundable, remaining)
+        if part <= 0:
+            continue
+        remaining -= part
+        refund, leg = _refund_one(escrow=escrow, payment=payment, part=part, reason=reason)
+        refunds.append(refund)
+        legs.append(leg)
+        if not remaining:
+            break
+    if remaining:
+        raise ConflictError(_("The escrow holds money no payment accounts for."))
+    return refunds, legs
+
+
+def _refund_one(*, escrow: Escrow, payment: Payment, part: int, reason: str):
+    money = escrow.money(part)
+    status = Refund.Status.SUCCEEDED
+    if payment.method == PaymentMethod.CREDIT:
+        draw = CreditDraw.objects.select_for_update().get(payment=payment)
+        draw.repaid_minor += part
+        if draw.repaid_minor == draw.amount_minor:
+            draw.status = CreditDraw.Status.REPAID
+        draw.save(update_fields=["repaid_minor", "status"])
+        CreditLine.objects.filter(pk=draw.credit_line_id).update(used_minor=F("used_minor") - part)
+        account = ledger.account_get(
+            purpose=AccountPurpose.BUYER_CREDIT,
+            currency=money.currency,
+            organization=escrow.organization,
+        )
+    elif payment.method == PaymentMethod.STRIPE:
+        status = Refund.Status.PENDING
+        account = ledger.platform_account(AccountPurpose.STRIPE_CLEARING, money.currency)
+    else:
+        account = ledger.account_get(
+            purpose=AccountPurpose.BUYER_CASH,
+            currency=money.currency,
+            organization=escrow.organization,
+        )
+    refund = Refund.objects.create(
+        organization_id=escrow.organization_id,
+        order_id=escrow.order_id,
+        payment=payment,
+        amount_minor=part,
+        currency=money.currency,
+        reason=reason[:255],
+        status=status,
+    )
+    return refund, (account, money)
