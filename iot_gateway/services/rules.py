@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from iot_gateway.models import Device, FaultRule, RuleState
@@ -221,8 +221,10 @@ def _heartbeat_check(rule: FaultRule, device: Device, now: datetime.datetime) ->
 
 def devices_behind() -> list[int]:
     """Devices with readings newer than some rule's watermark: evaluation was lost (a worker
-    died, a message expired) or cut short by READ_LIMIT. The catch-up sweep re-runs them."""
-    return list(
+    died, a message expired) or cut short by READ_LIMIT. Also those with readings and an
+    applicable rule that has no state yet: their first evaluation never committed (its
+    state rows went with it), or the rule is new. The catch-up sweep re-runs them."""
+    behind = set(
         RuleState.objects.filter(
             rule__active=True,
             device__last_reading_at__isnull=False,
@@ -230,5 +232,22 @@ def devices_behind() -> list[int]:
         )
         .exclude(rule__kind=FaultRule.Kind.HEARTBEAT)
         .values_list("device_id", flat=True)
-        .distinct()
     )
+    unstarted = (
+        FaultRule.objects.filter(active=True)
+        .exclude(kind=FaultRule.Kind.HEARTBEAT)
+        .filter(
+            Q(device=OuterRef("pk"))
+            | Q(device__isnull=True, model_name=OuterRef("model"))
+            & (Q(organization=OuterRef("supplier")) | Q(organization=OuterRef("organization")))
+        )
+        .filter(
+            ~Exists(RuleState.objects.filter(rule=OuterRef("pk"), device=OuterRef(OuterRef("pk"))))
+        )
+    )
+    behind.update(
+        Device.objects.filter(last_reading_at__isnull=False, status=Device.Status.ACTIVE)
+        .filter(Exists(unstarted))
+        .values_list("pk", flat=True)
+    )
+    return sorted(behind)

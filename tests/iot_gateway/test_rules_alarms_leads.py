@@ -28,6 +28,7 @@ from tests.helpers import (
     make_organization,
 )
 from tests.iot_gateway.conftest import metric, reading, threshold_rule
+from tests.iot_gateway.conftest import register as register_device
 
 pytestmark = pytest.mark.django_db
 
@@ -334,3 +335,18 @@ def test_prediction_raises_an_expected_failure_lead_before_the_fault(fleet):
     lead = ServiceLead.objects.get(source="prediction")
     assert "expected to fail in" in lead.title
     assert lead.predicted_failure_on is not None
+
+
+def test_catch_up_finds_devices_whose_rules_never_ran_or_fell_behind(fleet):
+    other_owner, other_user = make_organization(Organization.Kind.BUYER)
+    threshold_rule(fleet)
+    quiet, _issued = register_device(other_owner, other_user, fleet.supplier, model="Other")
+    assert services.devices_behind() == []  # no readings yet
+    ingest(fleet, [reading("temperature", 70, seconds_ago=60)])
+    services.telemetry_ingest(device=quiet, readings=[reading("temperature", 70, seconds_ago=60)])
+    # A first evaluation that never committed leaves no state: still found.
+    assert services.devices_behind() == [fleet.device.pk]
+    services.rules_evaluate(device_pk=fleet.device.pk)
+    assert services.devices_behind() == []
+    ingest(fleet, [reading("temperature", 71, seconds_ago=30)])
+    assert services.devices_behind() == [fleet.device.pk]
