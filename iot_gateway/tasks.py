@@ -4,26 +4,14 @@ twice (acks_late redelivery)."""
 from __future__ import annotations
 
 from celery import shared_task
-from django.core.cache import cache
 
 from iot_gateway import services
-
-# While a device's evaluation is queued, more batches do not queue another: the one task
-# reads everything past the watermark. The key is dropped when the task starts, so a batch
-# committed after that start queues the next run; it expires in case a task is lost.
-SCHEDULED_KEY = "iot:evaluate:{pk}"
-SCHEDULED_TTL = 30
-
-
-def rules_evaluate_schedule(device_pk: int) -> None:
-    if cache.add(SCHEDULED_KEY.format(pk=device_pk), 1, timeout=SCHEDULED_TTL):
-        rules_evaluate_task.delay(device_pk)
 
 
 @shared_task(acks_late=True)
 def rules_evaluate_task(device_pk: int) -> int:
     """After a batch: evaluate the device's rules over its readings past the watermarks."""
-    cache.delete(SCHEDULED_KEY.format(pk=device_pk))
+    services.evaluation_started(device_pk)
     return services.rules_evaluate(device_pk=device_pk)
 
 
@@ -50,6 +38,14 @@ def lead_from_alarm_task(alarm_pk: int) -> int | None:
     """A major or critical alarm becomes a service lead, routed and announced."""
     lead = services.lead_from_alarm(alarm_pk=alarm_pk)
     return lead.pk if lead else None
+
+
+@shared_task(acks_late=True)
+def leads_missing_sweep_task() -> int:
+    """Beat: a lead for every serious alarm whose lead task was never sent or was lost."""
+    return sum(
+        services.lead_from_alarm(alarm_pk=pk) is not None for pk in services.alarms_missing_lead()
+    )
 
 
 @shared_task(acks_late=True)

@@ -101,6 +101,10 @@ app.conf.beat_schedule = {
         "task": "iot_gateway.tasks.alarms_escalate_task",
         "schedule": crontab(minute="*/5"),
     },
+    "iot-leads-missing-sweep": {
+        "task": "iot_gateway.tasks.leads_missing_sweep_task",
+        "schedule": crontab(minute="*/5"),
+    },
     "iot-predictions-run": {
         "task": "iot_gateway.tasks.predictions_run_task",
         "schedule": crontab(minute=20),

@@ -1,13 +1,17 @@
 """Equipment's writes and use cases. Interfaces (pages, API, admin, tasks) call these only."""
 
-from iot_gateway.services.alarms import alarm_acknowledge, alarms_escalate
+from iot_gateway.services.alarms import alarm_acknowledge, alarms_escalate, alarms_missing_lead
 from iot_gateway.services.devices import (
     IssuedCredential,
     device_register,
     device_revoke,
     device_token_rotate,
 )
-from iot_gateway.services.ingest import IngestResult, telemetry_ingest
+from iot_gateway.services.ingest import (
+    IngestResult,
+    evaluation_started,
+    telemetry_ingest,
+)
 from iot_gateway.services.leads import (
     lead_from_alarm,
     lead_from_prediction,
@@ -25,10 +29,12 @@ __all__ = [
     "IssuedCredential",
     "alarm_acknowledge",
     "alarms_escalate",
+    "alarms_missing_lead",
     "device_register",
     "device_revoke",
     "device_token_rotate",
     "devices_behind",
+    "evaluation_started",
     "heartbeats_sweep",
     "lead_from_alarm",
     "lead_from_prediction",

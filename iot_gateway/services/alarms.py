@@ -26,8 +26,16 @@ from iot_gateway.models import (
     Severity,
 )
 from marketplace import exceptions as domain
+from marketplace.celery import app as celery_app
 from marketplace.models import User
+from marketplace.queue import enqueue_on_commit
 from marketplace.services import notification_send
+
+# Services name their app's tasks (they never import them): see marketplace.queue.
+LEAD_FROM_ALARM_TASK = "iot_gateway.tasks.lead_from_alarm_task"
+LEADS_SWEEP_TASK = "iot_gateway.tasks.leads_missing_sweep_task"
+# An alarm worth a lead still has none this long after it was raised: the sweep makes it.
+LEAD_SWEEP_AFTER = datetime.timedelta(minutes=2)
 
 
 def alarm_message(rule: FaultRule, value: float | None) -> str:
@@ -92,9 +100,9 @@ def alarm_trigger(
         email=SEVERITY_RANK[Severity(rule.severity)] >= SEVERITY_RANK[Severity.MAJOR],
     )
     if SEVERITY_RANK[Severity(rule.severity)] >= SEVERITY_RANK[Severity.MAJOR]:
-        from iot_gateway.tasks import lead_from_alarm_task
-
-        transaction.on_commit(lambda: lead_from_alarm_task.delay(alarm.pk))
+        enqueue_on_commit(
+            celery_app.signature(LEAD_FROM_ALARM_TASK), alarm.pk, swept_by=LEADS_SWEEP_TASK
+        )
     return alarm
 
 
@@ -158,3 +166,21 @@ def alarms_escalate(*, now: datetime.datetime | None = None) -> int:
             )
             sent += 1
     return sent
+
+
+def alarms_missing_lead(*, now: datetime.datetime | None = None) -> list[int]:
+    """Open major or critical alarms that got no lead (the task was never sent or lost)."""
+    now = now or timezone.now()
+    serious = [
+        severity
+        for severity, rank in SEVERITY_RANK.items()
+        if rank >= SEVERITY_RANK[Severity.MAJOR]
+    ]
+    return list(
+        Alarm.objects.filter(
+            status__in=OPEN_ALARM_STATUSES,
+            severity__in=serious,
+            lead__isnull=True,
+            raised_at__lt=now - LEAD_SWEEP_AFTER,
+        ).values_list("pk", flat=True)
+    )

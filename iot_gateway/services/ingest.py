@@ -5,11 +5,14 @@ or one task per reading (docs/adr/0008-telemetry-scaling.md)."""
 from __future__ import annotations
 
 import datetime
+import functools
+import logging
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +21,16 @@ from iot_gateway import metrics
 from iot_gateway.models import Device
 from iot_gateway.services import partitions
 from marketplace import exceptions as domain
+from marketplace.celery import app as celery_app
+from marketplace.queue import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+# Services name their app's tasks (they never import them): see marketplace.queue.
+RULES_EVALUATE_TASK = "iot_gateway.tasks.rules_evaluate_task"
+RULES_CATCH_UP_TASK = "iot_gateway.tasks.rules_catch_up_task"
+EVALUATION_QUEUED_KEY = "iot:evaluate:{pk}"
+EVALUATION_QUEUED_TTL = 30
 
 STAGE_DDL = (
     "CREATE TEMP TABLE IF NOT EXISTS iot_stage "
@@ -140,10 +153,29 @@ def _store(
             cursor.execute("DELETE FROM iot_stage")
         cursor.execute(SEEN_SQL, [now, latest, device.pk])
         if stored:
-            from iot_gateway.tasks import rules_evaluate_schedule
-
-            transaction.on_commit(lambda: rules_evaluate_schedule(device.pk))
+            transaction.on_commit(functools.partial(evaluation_schedule, device.pk))
     return stored
+
+
+def evaluation_schedule(device_pk: int) -> None:
+    """After a batch commits: queue the device's rule evaluation unless one is queued
+    already (the one task reads everything past the watermarks; the key is dropped when it
+    starts, and expires in case it is lost). Neither Redis nor the broker being down fails
+    the request: the catch-up sweep finds the device behind."""
+    try:
+        queued = cache.add(EVALUATION_QUEUED_KEY.format(pk=device_pk), 1, EVALUATION_QUEUED_TTL)
+    except Exception:
+        logger.warning("Cache unavailable: evaluation of device %s left to the sweep", device_pk)
+        return
+    if queued:
+        enqueue_on_commit(
+            celery_app.signature(RULES_EVALUATE_TASK), device_pk, swept_by=RULES_CATCH_UP_TASK
+        )
+
+
+def evaluation_started(device_pk: int) -> None:
+    """The evaluation task began: a batch committed from now on queues the next one."""
+    cache.delete(EVALUATION_QUEUED_KEY.format(pk=device_pk))
 
 
 def telemetry_ingest(*, device: Device, readings: Any) -> IngestResult:

@@ -350,3 +350,23 @@ def test_catch_up_finds_devices_whose_rules_never_ran_or_fell_behind(fleet):
     assert services.devices_behind() == []
     ingest(fleet, [reading("temperature", 71, seconds_ago=30)])
     assert services.devices_behind() == [fleet.device.pk]
+
+
+def test_sweep_makes_the_lead_a_lost_task_never_made(fleet, time_machine):
+    from iot_gateway.tasks import leads_missing_sweep_task
+
+    threshold_rule(fleet, duration_seconds=0)
+    warning = threshold_rule(
+        fleet, name="Warm", threshold=80.0, severity="warning", duration_seconds=0
+    )
+    ingest(fleet, [reading("temperature", 99, seconds_ago=1)])
+    services.rules_evaluate(device_pk=fleet.device.pk)
+    assert Alarm.objects.count() == 2
+    assert services.alarms_missing_lead() == []  # the task may still be on its way
+    time_machine.move_to(timezone.now() + datetime.timedelta(minutes=3), tick=False)
+    major = Alarm.objects.exclude(rule=warning).get()
+    assert services.alarms_missing_lead() == [major.pk]  # a warning is not worth a lead
+    assert leads_missing_sweep_task() == 1
+    assert ServiceLead.objects.get().alarm == major
+    assert leads_missing_sweep_task() == 0
+    assert ServiceLead.objects.count() == 1

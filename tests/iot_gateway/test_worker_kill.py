@@ -24,7 +24,8 @@ from redis import Redis
 
 from iot_gateway import services
 from iot_gateway.models import Alarm, AlarmEvent, RuleState
-from iot_gateway.tasks import SCHEDULED_KEY, rules_catch_up_task, rules_evaluate_task
+from iot_gateway.services.ingest import EVALUATION_QUEUED_KEY
+from iot_gateway.tasks import rules_catch_up_task, rules_evaluate_task
 from marketplace.health import HEARTBEAT_KEY_PREFIX
 from tests.conftest import ROOT, wait_until
 from tests.iot_gateway.conftest import reading, threshold_rule
@@ -87,7 +88,7 @@ def test_worker_killed_mid_evaluation_loses_and_doubles_no_alarm(fleet, truncate
     device = fleet.device
     # Ingestion would queue its own evaluation on the default queue: mark it as queued,
     # so this test's worker is the only one that evaluates.
-    cache.set(SCHEDULED_KEY.format(pk=device.pk), 1, timeout=300)
+    cache.set(EVALUATION_QUEUED_KEY.format(pk=device.pk), 1, timeout=300)
     now = timezone.now()
     services.telemetry_ingest(
         device=device,
