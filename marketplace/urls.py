@@ -25,6 +25,7 @@ api_v1 = [
     path("", include("customization.api.urls")),
     path("", include("factories.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("iot_gateway.api.urls")),
     path("", include("finance.api.urls")),
 ]
 
@@ -46,6 +47,7 @@ urlpatterns = [
     path("", include("finance.webhook_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("", include("factories.urls")),
+    path("", include("iot_gateway.urls")),
     path("", include("catalog.urls")),
     path("", include("customization.urls")),
     path("accounts/", include("allauth.urls")),
