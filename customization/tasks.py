@@ -20,7 +20,10 @@ def massing_run_task(factory_pk: int) -> dict[str, int] | None:
 
 @shared_task(acks_late=True)
 def massing_all_task() -> int:
-    """Batch every factory with open module lines (one task each)."""
+    """Batch every factory with open module lines (one task each), after giving module
+    lines to any order made from a design that is missing them."""
+    for order_pk in services.orders_missing_modules():
+        services.order_modules_open(order_pk=order_pk)
     factory_pks = services.massing_factories_with_open_modules()
     for factory_pk in factory_pks:
         massing_run_task.delay(factory_pk)

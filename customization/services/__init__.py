@@ -12,6 +12,8 @@ from customization.services.massing import (
     massing_run,
     order_modules_attach,
     order_modules_close,
+    order_modules_open,
+    orders_missing_modules,
 )
 from customization.services.products import customizable_product_setup
 
@@ -26,4 +28,6 @@ __all__ = [
     "massing_run",
     "order_modules_attach",
     "order_modules_close",
+    "order_modules_open",
+    "orders_missing_modules",
 ]
