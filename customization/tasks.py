@@ -3,10 +3,14 @@ to run twice (massing skips what is already batched)."""
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from customization import services
 from marketplace.models import Organization
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -28,3 +32,26 @@ def massing_all_task() -> int:
     for factory_pk in factory_pks:
         massing_run_task.delay(factory_pk)
     return len(factory_pks)
+
+
+@shared_task(acks_late=True)
+def campaign_close_task(campaign_pk: int) -> str | None:
+    """Close one campaign if it is due or full (a no-op otherwise, and when closed)."""
+    if not services.campaign_exists(pk=campaign_pk):
+        return None
+    return services.campaign_close(campaign_pk=campaign_pk).status
+
+
+@shared_task(acks_late=True)
+def campaigns_close_due_task() -> int:
+    """Beat: every campaign past its deadline completes into an order or refunds, each in
+    its own transaction (one failing leaves the others to run and itself to the next beat)."""
+    closed = 0
+    for campaign_pk in services.campaigns_due():
+        try:
+            services.campaign_close(campaign_pk=campaign_pk)
+        except Exception:
+            logger.exception("Closing campaign %s failed; the next beat retries it", campaign_pk)
+            continue
+        closed += 1
+    return closed

@@ -1,5 +1,12 @@
 """Writes for customization. Other apps use these names (and `customization.selectors`)."""
 
+from customization.services.campaigns import (
+    campaign_close,
+    campaign_exists,
+    campaign_open,
+    campaigns_due,
+    pledge_create,
+)
 from customization.services.configurator import (
     Evaluation,
     design_evaluate,
@@ -20,6 +27,10 @@ from customization.services.products import customizable_product_setup
 __all__ = [
     "Evaluation",
     "MassingResult",
+    "campaign_close",
+    "campaign_exists",
+    "campaign_open",
+    "campaigns_due",
     "customizable_product_setup",
     "design_create",
     "design_evaluate",
@@ -30,4 +41,5 @@ __all__ = [
     "order_modules_close",
     "order_modules_open",
     "orders_missing_modules",
+    "pledge_create",
 ]
