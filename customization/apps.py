@@ -8,6 +8,7 @@ class CustomizationConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog.models import PriceTier, Product
+        from customization import receivers  # noqa: F401  (connects them)
         from customization.models import CustomizableProduct, Option, OptionGroup, OptionRule
         from customization.selectors import customizable_product_cache_drop
 

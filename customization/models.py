@@ -271,3 +271,134 @@ class ProductionBatch(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.signature[:12]} ({self.day})"
+
+
+class CampaignStatus(models.TextChoices):
+    OPEN = "open", _("Open for pledges")
+    COMPLETED = "completed", _("Target met: in production")
+    FAILED = "failed", _("Target missed: pledges refunded")
+
+
+class Campaign(TenantModel):
+    """A group / pre-sale campaign on a design (`organization` opened it): buyers pledge
+    quantities at `unit_price` until `deadline`; with `target_quantity` met by then it
+    becomes one production order at `target_unit_price` (the difference goes back to each
+    pledger), otherwise every pledge is refunded. `cap_quantity` bounds the pledges."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    design = models.ForeignKey(Design, on_delete=models.PROTECT, related_name="campaigns")
+    factory = models.ForeignKey(
+        "marketplace.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("factory"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    target_quantity = models.PositiveIntegerField(
+        _("target quantity"), validators=[MinValueValidator(1)]
+    )
+    cap_quantity = models.PositiveIntegerField(_("cap"), null=True, blank=True)
+    deadline = models.DateTimeField(_("deadline"))
+    ready_by = models.DateField(_("ready by"))
+    currency = models.CharField(_("currency"), max_length=3, default=DEFAULT_CURRENCY)
+    unit_price_minor = models.BigIntegerField(_("unit price (minor units)"))
+    target_unit_price_minor = models.BigIntegerField(_("unit price at target (minor units)"))
+    pledged_quantity = models.PositiveIntegerField(_("pledged quantity"), default=0)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=CampaignStatus.choices,
+        default=CampaignStatus.OPEN,
+        db_index=True,
+    )
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["deadline", "pk"]
+        indexes = [models.Index(fields=["status", "deadline"], name="customization_campaign_due")]
+        constraints = [
+            # The database's last word on the cap, whatever runs in parallel.
+            models.CheckConstraint(
+                condition=models.Q(cap_quantity__isnull=True)
+                | models.Q(pledged_quantity__lte=models.F("cap_quantity")),
+                name="customization_campaign_within_cap",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cap_quantity__isnull=True)
+                | models.Q(cap_quantity__gte=models.F("target_quantity")),
+                name="customization_campaign_cap_above_target",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(target_unit_price_minor__gt=0)
+                & models.Q(target_unit_price_minor__lte=models.F("unit_price_minor")),
+                name="customization_campaign_price_drops",
+            ),
+        ]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def unit_price(self) -> Money:
+        return Money(self.unit_price_minor, self.currency)
+
+    @property
+    def target_unit_price(self) -> Money:
+        return Money(self.target_unit_price_minor, self.currency)
+
+    @property
+    def progress_percent(self) -> int:
+        return min(100, self.pledged_quantity * 100 // self.target_quantity)
+
+    @property
+    def remaining_quantity(self) -> int | None:
+        return None if self.cap_quantity is None else self.cap_quantity - self.pledged_quantity
+
+
+class Pledge(TenantModel):
+    """A buyer organization's (`organization`) pledge: `quantity` units paid into escrow at
+    the campaign's unit price (`customization.payments`)."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("Paid into escrow")
+        CONVERTED = "converted", _("In the production order")
+        REFUNDED = "refunded", _("Refunded")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="pledges")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    currency = models.CharField(_("currency"), max_length=3)
+    amount_minor = models.BigIntegerField(_("paid (minor units)"))
+    refunded_minor = models.BigIntegerField(_("refunded (minor units)"), default=0)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.HELD
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["campaign", "status"], name="customization_pledge_state")]
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.campaign_id}"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+    @property
+    def refunded(self) -> Money:
+        return Money(self.refunded_minor, self.currency)

@@ -10,6 +10,7 @@ from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from customization.models import (
+    Campaign,
     CustomizableProduct,
     Design,
     DesignModule,
@@ -17,6 +18,7 @@ from customization.models import (
     OptionGroup,
     OptionRule,
     OrderModule,
+    Pledge,
     ProductionBatch,
 )
 from marketplace.models import Organization
@@ -202,3 +204,36 @@ def massing_summary(
         batches=len(counts),
         days=[days[day] for day in sorted(days)],
     )
+
+
+# --- campaigns -----------------------------------------------------------------------------
+
+
+def campaigns_list(*, status: str | None = None) -> QuerySet[Campaign]:
+    """Campaigns are public offers: every signed-in organization sees them."""
+    queryset = Campaign.objects.select_related(
+        "organization", "factory", "design__product__product"
+    ).order_by("status", "deadline", "pk")
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def factory_get(*, pk: int) -> Organization | None:
+    """A factory organization a campaign can name (None when there is no such factory)."""
+    if not 0 < pk <= MAX_PK:
+        return None
+    return Organization.objects.filter(pk=pk, kind=Organization.Kind.FACTORY).first()
+
+
+def campaign_get(*, pk: int) -> Campaign | None:
+    if not 0 < pk <= MAX_PK:
+        return None
+    return campaigns_list().filter(pk=pk).first()
+
+
+def pledges_for(*, organization: Organization, campaign: Campaign | None = None):
+    queryset = Pledge.objects.for_organization(organization).order_by("-created_at", "-pk")
+    if campaign is not None:
+        queryset = queryset.filter(campaign=campaign)
+    return queryset

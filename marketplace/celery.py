@@ -74,6 +74,11 @@ app.conf.beat_schedule = {
         "task": "customization.tasks.massing_all_task",
         "schedule": crontab(minute=45),
     },
+    # Customization: campaigns past their deadline become an order or refund every pledge.
+    "customization-campaigns-close": {
+        "task": "customization.tasks.campaigns_close_due_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Orders: batch matcher, all open RFQs without a factory against all free capacity.
     "orders-batch-match": {
         "task": "orders.matching.tasks.batch_match_task",

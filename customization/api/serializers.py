@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from marketplace.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
 
 MONEY_SCHEMA = {
     "type": "object",
@@ -19,12 +22,41 @@ MONEY_SCHEMA = {
 }
 
 
+MAX_AMOUNT = Decimal(1_000_000_000)
+
+
 @extend_schema_field(MONEY_SCHEMA)
 class MoneyField(serializers.Field):
-    """`Money` on the wire: {"amount": "1234.50", "currency": "CNY"} (read-only)."""
+    """`Money` on the wire: {"amount": "1234.50", "currency": "CNY"}."""
+
+    default_error_messages = {
+        "invalid": _('Send {"amount": "12.50", "currency": "CNY"}.'),
+        "amount": _("Enter the amount as a decimal string with at most 2 decimal places."),
+        "currency": _("Unsupported currency."),
+        "range": _("Enter an amount below 1,000,000,000."),
+    }
 
     def to_representation(self, value):
         return value.as_wire()
+
+    def to_internal_value(self, data) -> Money:
+        if isinstance(data, str | int | float | Decimal):
+            data = {"amount": str(data)}
+        if not isinstance(data, dict) or "amount" not in data:
+            raise serializers.ValidationError(self.error_messages["invalid"], code="invalid")
+        currency = str(data.get("currency") or DEFAULT_CURRENCY).upper()
+        if currency not in SUPPORTED_CURRENCIES:
+            self.fail("currency")
+        try:
+            amount = Decimal(str(data["amount"]))
+        except ArithmeticError:
+            self.fail("amount")
+        if amount.is_finite() and amount.copy_abs() >= MAX_AMOUNT:
+            self.fail("range")
+        try:
+            return Money.from_decimal(amount, currency)
+        except ValueError:
+            self.fail("amount")
 
 
 @extend_schema_field({"type": "object", "additionalProperties": True})
@@ -136,3 +168,40 @@ class PriceOutputSerializer(serializers.Serializer):
     unit_price = MoneyField()
     total = MoneyField()
     lines = PriceLineSerializer(many=True)
+
+
+class OrganizationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class CampaignOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    title = serializers.CharField()
+    organization = OrganizationRefSerializer()
+    factory = OrganizationRefSerializer()
+    design = serializers.IntegerField(source="design_id")
+    product = serializers.CharField(source="design.product.product.name")
+    target_quantity = serializers.IntegerField()
+    cap_quantity = serializers.IntegerField(allow_null=True)
+    pledged_quantity = serializers.IntegerField()
+    progress_percent = serializers.IntegerField()
+    deadline = serializers.DateTimeField()
+    ready_by = serializers.DateField()
+    unit_price = MoneyField()
+    target_unit_price = MoneyField()
+    status = serializers.CharField()
+    outcome = serializers.CharField()
+    order = serializers.IntegerField(source="order_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class PledgeOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    campaign = serializers.IntegerField(source="campaign_id")
+    quantity = serializers.IntegerField()
+    amount = MoneyField()
+    refunded = MoneyField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()

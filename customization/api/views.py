@@ -15,9 +15,12 @@ from rest_framework.views import APIView
 
 from customization import selectors, services
 from customization.api.serializers import (
+    CampaignOutputSerializer,
     CustomizableProductOutputSerializer,
     DesignOutputSerializer,
     JSONObjectField,
+    MoneyField,
+    PledgeOutputSerializer,
     PriceOutputSerializer,
 )
 from customization.models import Design
@@ -136,3 +139,83 @@ class DesignDetailApi(OrganizationAPIView):
         if design is None:
             raise exceptions.NotFound(_("Not found."))
         return Response(DesignOutputSerializer(design).data)
+
+
+class CampaignListCreateApi(OrganizationAPIView):
+    class InputSerializer(serializers.Serializer):
+        design = serializers.IntegerField(min_value=1)
+        factory = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+        title = serializers.CharField(required=False, allow_blank=True, default="", max_length=400)
+        target_quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+        cap_quantity = serializers.IntegerField(
+            min_value=1, max_value=1_000_000, required=False, allow_null=True, default=None
+        )
+        deadline = serializers.DateTimeField()
+        ready_by = serializers.DateField()
+        target_unit_price = MoneyField()
+
+    @extend_schema(responses={200: CampaignOutputSerializer(many=True)})
+    def get(self, request):
+        queryset = selectors.campaigns_list(status=request.query_params.get("status") or None)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(CampaignOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: CampaignOutputSerializer})
+    @idempotent
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        design = selectors.design_get(organization=self.organization, pk=values.pop("design"))
+        if design is None:
+            raise InvalidError({"design": [_("Choose one of your own saved designs.")]})
+        factory_pk = values.pop("factory", None)
+        factory = selectors.factory_get(pk=factory_pk) if factory_pk else None
+        campaign = services.campaign_open(
+            organization=self.organization,
+            acting_user=request.user,
+            design=design,
+            factory=factory,
+            **values,
+        )
+        campaign = selectors.campaign_get(pk=campaign.pk)
+        return Response(CampaignOutputSerializer(campaign).data, status=status.HTTP_201_CREATED)
+
+
+def _campaign_or_404(pk: int):
+    campaign = selectors.campaign_get(pk=pk)
+    if campaign is None:
+        raise exceptions.NotFound(_("Not found."))
+    return campaign
+
+
+class CampaignDetailApi(OrganizationAPIView):
+    @extend_schema(responses={200: CampaignOutputSerializer})
+    def get(self, request, pk: int):
+        return Response(CampaignOutputSerializer(_campaign_or_404(pk)).data)
+
+
+class CampaignPledgesApi(OrganizationAPIView):
+    class InputSerializer(serializers.Serializer):
+        quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+
+    @extend_schema(responses={200: PledgeOutputSerializer(many=True)})
+    def get(self, request, pk: int):
+        campaign = _campaign_or_404(pk)
+        pledges = selectors.pledges_for(organization=self.organization, campaign=campaign)
+        page = self.paginate_queryset(pledges)
+        return self.get_paginated_response(PledgeOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: PledgeOutputSerializer})
+    @idempotent
+    def post(self, request, pk: int):
+        campaign = _campaign_or_404(pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pledge = services.pledge_create(
+            campaign=campaign,
+            organization=self.organization,
+            acting_user=request.user,
+            quantity=data.validated_data["quantity"],
+        )
+        return Response(PledgeOutputSerializer(pledge).data, status=status.HTTP_201_CREATED)

@@ -1,5 +1,12 @@
 """Writes for customization. Other apps use these names (and `customization.selectors`)."""
 
+from customization.services.campaigns import (
+    campaign_close,
+    campaign_exists,
+    campaign_open,
+    campaigns_due,
+    pledge_create,
+)
 from customization.services.configurator import (
     Evaluation,
     design_evaluate,
@@ -12,12 +19,18 @@ from customization.services.massing import (
     massing_run,
     order_modules_attach,
     order_modules_close,
+    order_modules_open,
+    orders_missing_modules,
 )
 from customization.services.products import customizable_product_setup
 
 __all__ = [
     "Evaluation",
     "MassingResult",
+    "campaign_close",
+    "campaign_exists",
+    "campaign_open",
+    "campaigns_due",
     "customizable_product_setup",
     "design_create",
     "design_evaluate",
@@ -26,4 +39,7 @@ __all__ = [
     "massing_run",
     "order_modules_attach",
     "order_modules_close",
+    "order_modules_open",
+    "orders_missing_modules",
+    "pledge_create",
 ]

@@ -18,12 +18,25 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customization.models import Design, OrderModule
 from marketplace.exceptions import InvalidError
 from marketplace.models import Organization
+from orders.models import Order, OrderStatus
+
+# An order in one of these has left production: its lines leave massing.
+CLOSED_ORDER_STATUSES = frozenset(
+    {
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+        OrderStatus.COMPLETED,
+        OrderStatus.CANCELLED,
+        OrderStatus.DISPUTED,
+    }
+)
 
 ADVISORY_LOCK_NAMESPACE = 7007  # one massing run per factory at a time
 
@@ -84,6 +97,46 @@ def order_modules_attach(
             window_end=window_end,
         )
         for module in design.modules.all()
+    )
+
+
+@transaction.atomic
+def order_modules_open(*, order_pk: int) -> list[OrderModule]:
+    """The module lines of an order made from a design, between the first and the last
+    day of its production plan. Safe to run twice (an order with lines is left alone);
+    called when the order opens (`customization.receivers`) and by the hourly sweep."""
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("factory")
+        .filter(pk=order_pk, design__isnull=False)
+        .exclude(status__in=CLOSED_ORDER_STATUSES)
+        .first()
+    )
+    if order is None or order.design_id is None:
+        return []
+    if OrderModule.objects.filter(order_id=order.pk).exists():
+        return []
+    design = Design.objects.prefetch_related("modules").get(pk=order.design_id)
+    plan = order.plan_allocations
+    return order_modules_attach(
+        factory=order.factory,
+        order_pk=order.pk,
+        design=design,
+        quantity=order.quantity,
+        window_start=min(plan, default=order.ready_by),
+        window_end=order.ready_by,
+    )
+
+
+def orders_missing_modules() -> list[int]:
+    """Open orders made from a design with no module lines (their opening receiver failed)."""
+    lines = OrderModule.objects.filter(order_id=OuterRef("pk"))
+    return list(
+        Order.objects.filter(design__isnull=False)
+        .exclude(status__in=CLOSED_ORDER_STATUSES)
+        .exclude(Exists(lines))
+        .values_list("pk", flat=True)
+        .order_by("pk")
     )
 
 

@@ -17,6 +17,7 @@ from marketplace.money import Money
 from orders import capacity
 from orders.exceptions import OrderConflictError
 from orders.models import RFQ, Order, OrderEvent, OrderStatus, Quote
+from orders.signals import order_opened, send_on_commit
 from orders.transitions import Event
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ def order_open(
     rfq: RFQ | None = None,
     quote: Quote | None = None,
     repeat_of: Order | None = None,
+    design_pk: int | None = None,
     note: str = "",
 ) -> Order:
     """Create the order and hold the factory's capacity for its production window. Call
@@ -80,6 +82,7 @@ def order_open(
         rfq=rfq,
         quote=quote,
         repeat_of=repeat_of,
+        design_id=design_pk,
         category=category,
         title=title,
         spec=spec,
@@ -125,6 +128,14 @@ def order_open(
         to_status=status,
         note=note,
         data={"production_plan": order.production_plan, "hold_expires_at": now.isoformat()},
+    )
+    send_on_commit(
+        order_opened,
+        sender=Order,
+        order_pk=order.pk,
+        buyer_pk=buyer.pk,
+        factory_pk=factory.pk,
+        design_pk=design_pk,
     )
     return order
 
