@@ -12,7 +12,6 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-import marketplace.tasks  # noqa: F401  (the sweep runs in a worker, where every task module is loaded)
 from marketplace.celery import app
 from marketplace.models import Organization
 from orders.models import RFQ, RFQInvitation
@@ -56,8 +55,10 @@ def test_rfq_saved_while_the_broker_is_down_is_matched_by_the_sweep(
     _buyer, user = make_organization(Organization.Kind.BUYER)
     client = Client()
     client.force_login(user)
-    monkeypatch.setattr(app.conf, "broker_url", UNREACHABLE)
-    monkeypatch.setattr(app.conf, "broker_write_url", UNREACHABLE)
+    connect = app.connection_for_write
+    monkeypatch.setattr(
+        app, "connection_for_write", lambda url=None, **options: connect(UNREACHABLE, **options)
+    )
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
