@@ -7,5 +7,8 @@ class MarketplaceConfig(AppConfig):
     verbose_name = _("Accounts and organizations")
 
     def ready(self) -> None:
-        # Registers the schema extensions shared by every app's API.
+        # The schema extensions shared by every app's API, and the tasks services enqueue by
+        # name (a web process never runs Celery's autodiscovery: the names resolve only once
+        # the module is loaded).
+        from marketplace import tasks  # noqa: F401
         from marketplace.api import schema  # noqa: F401

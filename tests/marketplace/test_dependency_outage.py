@@ -12,7 +12,6 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-import marketplace.tasks  # noqa: F401  (the sweep runs in a worker, where every task module is loaded)
 from marketplace.celery import app
 from marketplace.models import Organization
 from orders.models import RFQ, RFQInvitation
