@@ -644,3 +644,15 @@ def factory_search(
             )
         )
     return results
+
+
+def operator_queues(*, today: datetime.date, expiring_within_days: int = 30) -> dict[str, int]:
+    """The auditors' waiting work, one COUNT each: audits to review, and certificates that
+    have expired or expire within `expiring_within_days` (the admin index's queues)."""
+    horizon = today + datetime.timedelta(days=expiring_within_days)
+    return {
+        "audits_pending": AuditSubmission.objects.filter(
+            status=AuditSubmission.Status.PENDING
+        ).count(),
+        "certificates_expiring": Certification.objects.filter(expires_on__lte=horizon).count(),
+    }

@@ -468,6 +468,15 @@ class DisputeDecisionAdmin(admin.ModelAdmin):
         """`dispute_decide` saved the decision in the form's clean()."""
 
 
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "order", "organization", "amount", "status", "reason", "created_at")
+    list_filter = ("status",)
+    search_fields = ("organization__name", "reason", "=order__pk")
+    list_select_related = ("order", "organization")
+    date_hierarchy = "created_at"
+
+
 @admin.register(StripeEvent)
 class StripeEventAdmin(ReadOnlyAdmin):
     list_display = ("event_id", "type", "payment", "received_at")

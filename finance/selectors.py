@@ -16,10 +16,12 @@ from finance.models import (
     AccountPurpose,
     CreditDraw,
     CreditLine,
+    DisputeDecision,
     Escrow,
     FinancingAdvance,
     Payment,
     PaymentMethod,
+    PaymentStatus,
     Posting,
     Refund,
     TransactionKind,
@@ -83,6 +85,16 @@ def credit_summary(*, organization: Organization) -> CreditSummary | None:
         blocked=line.overdue,
         repayment_days=line.repayment_days,
         draws=draws,
+    )
+
+
+def order_escrow(*, order_pk: int) -> Escrow | None:
+    return Escrow.objects.filter(order_id=order_pk).first()
+
+
+def dispute_decision_for(*, dispute_pk: int) -> DisputeDecision | None:
+    return (
+        DisputeDecision.objects.filter(dispute_id=dispute_pk).select_related("decided_by").first()
     )
 
 
@@ -218,3 +230,32 @@ def reconciliation_report() -> dict:
         ),
         "problems": ledger_invariant_problems(),
     }
+
+
+@dataclass(frozen=True)
+class OperatorQueues:
+    bank_transfers: int
+    advances_requested: int
+    credit_overdue: int
+    failed_refunds: int
+
+
+def operator_queues() -> OperatorQueues:
+    """The finance desk's waiting work: one COUNT per table, whatever the data."""
+    waiting = (PaymentStatus.PENDING, PaymentStatus.PARTIAL)
+    return OperatorQueues(
+        bank_transfers=Payment.objects.filter(
+            method=PaymentMethod.BANK_TRANSFER, status__in=waiting
+        ).count(),
+        advances_requested=FinancingAdvance.objects.filter(
+            status=FinancingAdvance.Status.REQUESTED
+        ).count(),
+        credit_overdue=CreditDraw.objects.filter(status=CreditDraw.Status.OVERDUE).count(),
+        failed_refunds=Refund.objects.filter(status=Refund.Status.FAILED).count(),
+    )
+
+
+def reconciliation_alarms() -> int:
+    """How many reconciliation lines disagree, plus the ledger invariants broken."""
+    report = reconciliation_report()
+    return sum(not line.matches for line in report["lines"]) + len(report["problems"])
