@@ -68,10 +68,51 @@ app.conf.beat_schedule = {
         "task": "orders.tasks.factories_performance_push_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Customization: batch identical modules of open orders (also queued when an order
+    # made from a design is placed).
+    "customization-massing": {
+        "task": "customization.tasks.massing_all_task",
+        "schedule": crontab(minute=45),
+    },
+    # Customization: campaigns past their deadline become an order or refund every pledge.
+    "customization-campaigns-close": {
+        "task": "customization.tasks.campaigns_close_due_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Orders: batch matcher, all open RFQs without a factory against all free capacity.
     "orders-batch-match": {
         "task": "orders.matching.tasks.batch_match_task",
         "schedule": crontab(minute="*/10"),
+    },
+    # Equipment: partitions ahead/expired, rollups, heartbeat sweep, evaluation catch-up,
+    # alarm escalation, predicted failures.
+    "iot-partitions-maintain": {
+        "task": "iot_gateway.tasks.partitions_maintain_task",
+        "schedule": crontab(minute=5),
+    },
+    "iot-rollups-refresh": {
+        "task": "iot_gateway.tasks.rollups_refresh_task",
+        "schedule": crontab(minute="*"),
+    },
+    "iot-heartbeats-sweep": {
+        "task": "iot_gateway.tasks.heartbeats_sweep_task",
+        "schedule": crontab(minute="*"),
+    },
+    "iot-rules-catch-up": {
+        "task": "iot_gateway.tasks.rules_catch_up_task",
+        "schedule": crontab(minute="*"),
+    },
+    "iot-alarms-escalate": {
+        "task": "iot_gateway.tasks.alarms_escalate_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    "iot-leads-missing-sweep": {
+        "task": "iot_gateway.tasks.leads_missing_sweep_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    "iot-predictions-run": {
+        "task": "iot_gateway.tasks.predictions_run_task",
+        "schedule": crontab(minute=20),
     },
     # Finance: flag overdue credit (blocks new draws, reminds the buyer); check the ledger's
     # invariants and alert operators on any imbalance.

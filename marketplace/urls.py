@@ -22,8 +22,10 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 api_v1 = [
     path("", include("marketplace.api.urls")),
     path("", include("catalog.api.urls")),
+    path("", include("customization.api.urls")),
     path("", include("factories.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("iot_gateway.api.urls")),
     path("", include("finance.api.urls")),
 ]
 
@@ -45,6 +47,9 @@ urlpatterns = [
     path("", include("finance.webhook_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("", include("factories.urls")),
+    path("", include("iot_gateway.urls")),
+    path("", include("catalog.urls")),
+    path("", include("customization.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.selectors import category_leaves
+from customization.selectors import designs_for
 from marketplace.money import Money
 from orders.inspection import AQL_CHOICES, DEFAULT_AQL
 
@@ -70,10 +71,18 @@ class RFQForm(forms.Form):
         label=_("Drawings and photos"),
         help_text=_("PDF, PNG, JPEG, WebP, DXF, DWG, STEP or ZIP; up to 10 MB each."),
     )
+    design: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("Choose one of your own saved designs.")},
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ready_by"].initial = timezone.localdate() + datetime.timedelta(days=14)
+        # Only the caller's own designs: another organization's is not a valid choice.
+        self.fields["design"].queryset = designs_for(organization=organization)  # type: ignore[attr-defined]
 
 
 class QuoteForm(forms.Form):

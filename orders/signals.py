@@ -7,6 +7,8 @@ tasks, so that services never import tasks.
 - `order_transitioned`: after every transition, automatic follow-ups included, with
   `order_pk`, `buyer_pk`, `factory_pk`, `action` (`orders.transitions.Action`),
   `from_status`, `to_status` and `party` (`orders.transitions.Party`, the actor's role).
+- `order_opened`: an order was created (from an accepted quote, a repeat, a campaign) with
+  `order_pk`, `buyer_pk`, `factory_pk` and `design_pk` (None unless made from a design).
 - `rfq_created`: a buyer sent an RFQ (`rfq_pk`).
 - `review_created`: a buyer reviewed a completed order (`review_pk`, `order_pk`,
   `factory_pk`).
@@ -26,6 +28,7 @@ from django.dispatch import Signal
 logger = logging.getLogger(__name__)
 
 order_transitioned = Signal()
+order_opened = Signal()
 rfq_created = Signal()
 review_created = Signal()
 

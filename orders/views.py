@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from customization.selectors import design_get, design_get_unchecked
 from marketplace.models import Organization
 from marketplace.pages import form_service_call, organization_page
 from marketplace.storage import private_file_response
@@ -50,7 +51,18 @@ def rfq_list(request: HttpRequest, organization: Organization) -> HttpResponse:
 @organization_page
 def rfq_create(request: HttpRequest, organization: Organization) -> HttpResponse:
     services.rfq_creator_check(organization=organization)
-    form = RFQForm(request.POST or None, request.FILES or None)
+    design = _design_param(request, organization)
+    initial = {}
+    if design is not None:
+        initial = {
+            "design": design.pk,
+            "category": design.product.product.category_id,
+            "title": design.name,
+            "quantity": design.quantity,
+        }
+    form = RFQForm(
+        request.POST or None, request.FILES or None, organization=organization, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         rfq = form_service_call(
             form,
@@ -62,7 +74,23 @@ def rfq_create(request: HttpRequest, organization: Organization) -> HttpResponse
         if rfq is not None:
             messages.success(request, _("RFQ sent. We are matching it to factories now."))
             return redirect("orders:rfq_detail", pk=rfq.pk)
-    return render(request, "orders/rfq_form.html", {"form": form})
+    if design is None and form.is_bound:
+        design = _bound_design(form)
+    return render(request, "orders/rfq_form.html", {"form": form, "design": design})
+
+
+def _design_param(request: HttpRequest, organization: Organization):
+    """`?design=<id>`: start the RFQ from one of the caller's saved designs."""
+    value = request.GET.get("design", "")
+    return design_get(organization=organization, pk=int(value)) if value.isdigit() else None
+
+
+def _bound_design(form: RFQForm):
+    value = form.data.get("design", "")
+    if not value.isdigit():
+        return None
+    queryset = form.fields["design"].queryset  # type: ignore[attr-defined]
+    return queryset.filter(pk=int(value)).first()
 
 
 def _message_errors(request: HttpRequest, form: Form) -> None:
@@ -107,6 +135,8 @@ def rfq_detail(request: HttpRequest, organization: Organization, pk: int) -> Htt
         "thread": selectors.rfq_thread(rfq=rfq, organization=organization, factory=thread_factory),
         "thread_factory": thread_factory,
         "orders": rfq.orders.all() if rfq.status == RFQ.Status.AWARDED else [],
+        # The RFQ's access is checked above: its buyer and the invited factories see it.
+        "design": design_get_unchecked(pk=rfq.design_id) if rfq.design_id else None,
     }
     return render(request, "orders/rfq_detail.html", context)
 

@@ -318,6 +318,29 @@ ORDERS_ATTACHMENTS_PER_RFQ = env.int("ORDERS_ATTACHMENTS_PER_RFQ", default=10)
 ORDERS_PLANNING_HORIZON_DAYS = env.int("ORDERS_PLANNING_HORIZON_DAYS", default=365)
 # --- end Orders -------------------------------------------------------------------------
 
+# --- Equipment (issue 11) ---------------------------------------------------------------
+# Raw telemetry is partitioned by day; partitions older than IOT_RAW_RETENTION_DAYS are
+# dropped (hourly and daily rollups stay), and IOT_PARTITIONS_AHEAD_DAYS are made ahead.
+IOT_RAW_RETENTION_DAYS = env.int("IOT_RAW_RETENTION_DAYS", default=30)
+IOT_ROLLUP_RETENTION_DAYS = env.int("IOT_ROLLUP_RETENTION_DAYS", default=730)
+IOT_PARTITIONS_AHEAD_DAYS = env.int("IOT_PARTITIONS_AHEAD_DAYS", default=3)
+IOT_MAX_READINGS_PER_REQUEST = 5000
+# A reading older than this (or later than the allowed clock skew) is refused.
+IOT_MAX_READING_AGE = timedelta(days=env.int("IOT_MAX_READING_AGE_DAYS", default=7))
+IOT_MAX_CLOCK_SKEW = timedelta(seconds=env.int("IOT_MAX_CLOCK_SKEW_SECONDS", default=300))
+# Signed requests: the X-Timestamp must be within this many seconds of the server clock.
+IOT_SIGNATURE_WINDOW_SECONDS = 300
+IOT_TOKEN_GRACE = timedelta(hours=env.int("IOT_TOKEN_GRACE_HOURS", default=24))
+# Rate limits per minute: requests per device, readings per owner organization.
+IOT_DEVICE_REQUESTS_PER_MINUTE = env.int("IOT_DEVICE_REQUESTS_PER_MINUTE", default=600)
+IOT_ORGANIZATION_READINGS_PER_MINUTE = env.int(
+    "IOT_ORGANIZATION_READINGS_PER_MINUTE", default=2_000_000
+)
+# Unacknowledged alarms are escalated (owner reminded) every IOT_ESCALATE_AFTER.
+IOT_ESCALATE_AFTER = timedelta(minutes=env.int("IOT_ESCALATE_AFTER_MINUTES", default=30))
+IOT_LEAD_PROVIDERS = env.int("IOT_LEAD_PROVIDERS", default=3)
+# --- end Equipment ----------------------------------------------------------------------
+
 # --- Finance (issue 9) -----------------------------------------------------------------
 # The platform's commission on every escrow release, in basis points (300 = 3 %), fixed on
 # the order's escrow when it is first funded (and shown on the quote).

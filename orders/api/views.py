@@ -13,6 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from catalog.models import Category
+from customization.selectors import design_get
 from marketplace.api.idempotency import idempotent
 from marketplace.api.parsers import BoundedJSONParser
 from marketplace.models import Organization
@@ -45,13 +46,16 @@ class RfqListCreateApi(OrdersAPIView):
         quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
         ready_by = serializers.DateField()
         spec = serializers.CharField(required=False, allow_blank=True, default="")
-        design = serializers.IntegerField(required=False, allow_null=True)
+        design = serializers.IntegerField(required=False, allow_null=True, min_value=1)
 
         def validate_design(self, value):
-            if value is not None:
-                # Saved designs arrive with the Customization app; until then none exist.
-                raise serializers.ValidationError(_("Saved designs are not available yet."))
-            return value
+            """The caller's own saved design (another organization's is not found)."""
+            if value is None:
+                return None
+            design = design_get(organization=self.context["organization"], pk=value)
+            if design is None:
+                raise serializers.ValidationError(_("Choose one of your own saved designs."))
+            return design
 
     @extend_schema(responses={200: RFQOutputSerializer(many=True)})
     def get(self, request):
@@ -68,9 +72,9 @@ class RfqListCreateApi(OrdersAPIView):
     @extend_schema(request=InputSerializer, responses={201: RFQOutputSerializer})
     @idempotent
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.InputSerializer(data=request.data, context={"organization": self.organization})
         data.is_valid(raise_exception=True)
-        fields = {key: value for key, value in data.validated_data.items() if key != "design"}
+        fields = dict(data.validated_data)
         rfq = services.rfq_create(
             buyer=self.organization,
             acting_user=request.user,

@@ -60,6 +60,15 @@ class Order(models.Model):
     category = models.ForeignKey("catalog.Category", on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("title"), max_length=200)
     spec = models.TextField(_("specification"), blank=True)
+    # Made from a saved design (customization keeps the order's module lines).
+    design = models.ForeignKey(
+        "customization.Design",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("design"),
+    )
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     currency = models.CharField(_("currency"), max_length=3, default=DEFAULT_CURRENCY)
     unit_price_minor = models.BigIntegerField(_("unit price (minor units)"))

@@ -56,6 +56,15 @@ class RFQ(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     ready_by = models.DateField(_("ready by"))
     spec = models.TextField(_("specification"), blank=True)
+    # A buyer's saved design (customization): the factory quotes on its bill of modules.
+    design = models.ForeignKey(
+        "customization.Design",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("design"),
+    )
     currency = models.CharField(_("currency"), max_length=3, default=DEFAULT_CURRENCY)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True

@@ -1,7 +1,7 @@
 """Orders' writes and use cases. Interfaces (pages, API, admin, tasks) call these only."""
 
 from orders.services.aftersales import order_repeat, review_create, review_reply
-from orders.services.open import order_open
+from orders.services.open import order_open, order_open_for_service
 from orders.services.performance import factory_performance_compute, factory_performance_push
 from orders.services.production import (
     order_auto_step,
@@ -43,6 +43,7 @@ __all__ = [
     "order_auto_step",
     "order_mark_paid",
     "order_open",
+    "order_open_for_service",
     "order_party",
     "order_repeat",
     "order_transition",

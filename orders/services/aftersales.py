@@ -61,6 +61,7 @@ def order_repeat(
         ready_by=ready_by,
         with_sample=False,
         repeat_of=original,
+        design_pk=original.design_id,
         note=_("Repeat of %(number)s.") % {"number": original.number},
     )
     notify.order_event(

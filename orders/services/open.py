@@ -1,5 +1,6 @@
 """Opening an order: the row, and a hold on the factory's capacity for its production
-window (all or nothing)."""
+window (all or nothing). A service order (a repair, a spare part, an installation agreed
+on an equipment lead) opens without a sample and without the capacity calendar."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.exceptions import InvalidError
 from marketplace.models import Organization, User
 from marketplace.money import Money
 from orders import capacity
 from orders.exceptions import OrderConflictError
 from orders.models import RFQ, Order, OrderEvent, OrderStatus, Quote
+from orders.signals import order_opened, send_on_commit
 from orders.transitions import Event
 
 if TYPE_CHECKING:
@@ -44,6 +47,7 @@ def order_open(
     rfq: RFQ | None = None,
     quote: Quote | None = None,
     repeat_of: Order | None = None,
+    design_pk: int | None = None,
     note: str = "",
 ) -> Order:
     """Create the order and hold the factory's capacity for its production window. Call
@@ -78,6 +82,7 @@ def order_open(
         rfq=rfq,
         quote=quote,
         repeat_of=repeat_of,
+        design_id=design_pk,
         category=category,
         title=title,
         spec=spec,
@@ -123,5 +128,73 @@ def order_open(
         to_status=status,
         note=note,
         data={"production_plan": order.production_plan, "hold_expires_at": now.isoformat()},
+    )
+    send_on_commit(
+        order_opened,
+        sender=Order,
+        order_pk=order.pk,
+        buyer_pk=buyer.pk,
+        factory_pk=factory.pk,
+        design_pk=design_pk,
+    )
+    return order
+
+
+SERVICE_PROVIDER_KINDS = (Organization.Kind.FACTORY, Organization.Kind.SERVICE_PROVIDER)
+
+
+def order_open_for_service(
+    *,
+    buyer: Organization,
+    provider: Organization,
+    acting_user: User,
+    category: Category,
+    title: str,
+    spec: str,
+    price: Money,
+    days_to_service: int,
+    note: str = "",
+) -> Order:
+    """Open the order for a service job the buyer agreed with `provider` (a service
+    provider, or the factory that supplied the equipment): one job at `price`, awaiting
+    payment, due `days_to_service` days from today. No sample is made and no capacity is
+    held or booked: the order has no production plan and no reservation reference, which
+    the start and cancel effects read as "no calendar". Call inside the caller's
+    transaction; bad input raises InvalidError before anything is written."""
+    if buyer.kind != Organization.Kind.BUYER:
+        raise InvalidError({"buyer": [_("Only a buyer organization places an order.")]})
+    if provider.kind not in SERVICE_PROVIDER_KINDS or provider.pk == buyer.pk:
+        raise InvalidError({"provider": [_("A service order goes to a provider or a factory.")]})
+    if price.amount_minor <= 0:
+        raise InvalidError({"price": [_("Enter a price above zero.")]})
+    if days_to_service < 0:
+        raise InvalidError({"days_to_service": [_("Cannot be negative.")]})
+    now = timezone.now()
+    order = Order.objects.create(
+        buyer=buyer,
+        factory=provider,
+        category=category,
+        title=title[:200],
+        spec=spec,
+        quantity=1,
+        currency=price.currency,
+        unit_price_minor=price.amount_minor,
+        sample_fee_minor=0,
+        lead_time_days=days_to_service,
+        status=OrderStatus.AWAITING_PAYMENT,
+        with_sample=False,
+        production_plan={},
+        ready_by=timezone.localdate() + datetime.timedelta(days=days_to_service),
+        hold_expires_at=None,
+        status_changed_at=now,
+    )
+    OrderEvent.objects.create(
+        order=order,
+        actor=acting_user,
+        actor_organization=buyer,
+        action=Event.ORDER_CREATED,
+        to_status=order.status,
+        note=note,
+        data={"service": True},
     )
     return order

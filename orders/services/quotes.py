@@ -282,6 +282,7 @@ def quote_accept(
         with_sample=with_sample,
         rfq=rfq,
         quote=quote,
+        design_pk=rfq.design_id,
         note=_("Quote %(pk)d accepted (revision %(rev)d).")
         % {"pk": quote.pk, "rev": quote.revision},
     )

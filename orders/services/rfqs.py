@@ -35,6 +35,20 @@ def _validate_rfq_fields(*, quantity: int, ready_by: datetime.date, title: str) 
         raise ValidationError(errors)
 
 
+def _validate_design(*, design, buyer: Organization, category) -> None:
+    if design.organization_id != buyer.pk:
+        raise ValidationError({"design": [_("Choose one of your own saved designs.")]})
+    if design.product.product.category_id != category.pk:
+        raise ValidationError(
+            {
+                "category": [
+                    _("The design is a %(category)s: send the RFQ in that category.")
+                    % {"category": design.product.product.category.name}
+                ]
+            }
+        )
+
+
 def rfq_creator_check(*, organization: Organization) -> None:
     """Only buyers send RFQs (the page asks before showing the form)."""
     if organization.kind != Organization.Kind.BUYER:
@@ -52,10 +66,15 @@ def rfq_create(
     ready_by: datetime.date,
     spec: str = "",
     attachments: Sequence[UploadedFile] = (),
+    design=None,
 ) -> RFQ:
-    """A buyer's RFQ; matching to factories runs in a Celery task after commit."""
+    """A buyer's RFQ; matching to factories runs in a Celery task after commit. `design`
+    (a `customization.Design`, resolved by the caller) must be the buyer's own and of the
+    RFQ's category."""
     rfq_creator_check(organization=buyer)
     _validate_rfq_fields(quantity=quantity, ready_by=ready_by, title=title)
+    if design is not None:
+        _validate_design(design=design, buyer=buyer, category=category)
     if len(attachments) > settings.ORDERS_ATTACHMENTS_PER_RFQ:
         raise ValidationError(
             {
@@ -74,6 +93,7 @@ def rfq_create(
         quantity=quantity,
         ready_by=ready_by,
         spec=spec,
+        design=design,
     )
     for upload, content_type in zip(attachments, content_types, strict=True):
         RFQAttachment.objects.create(

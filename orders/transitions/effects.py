@@ -85,6 +85,10 @@ def mark_paid(order: Order, context: EffectContext) -> Details:
 
 
 def start_production(order: Order, context: EffectContext) -> Details:
+    order.production_started_at = timezone.now()
+    if not order.reservation_reference:
+        # A service order (`order_open_for_service`) never held calendar capacity.
+        return {"booked": {}}
     try:
         capacity.confirm(
             factory=order.factory,
@@ -97,7 +101,6 @@ def start_production(order: Order, context: EffectContext) -> Details:
         raise OrderConflictError(
             _("The reserved capacity is no longer available: %(reason)s") % {"reason": error}
         ) from error
-    order.production_started_at = timezone.now()
     order.capacity_booked = True
     order.hold_expires_at = None
     return {"booked": order.production_plan}

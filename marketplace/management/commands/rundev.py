@@ -107,7 +107,11 @@ def _commands(port: int, *, reload: bool) -> dict[str, list[str]]:
         python, "-m", "celery", "-A", "marketplace", "beat",
         "-l", "info", "-S", "django", "--pidfile=",
     ]  # fmt: skip
-    return {"web": web, "worker": worker, "beat": beat}
+    # The demo equipment posting telemetry to the web server (iot_gateway.simulator).
+    simulator = [
+        python, "manage.py", "simulate_devices", "--base-url", f"http://127.0.0.1:{port}",
+    ]  # fmt: skip
+    return {"web": web, "worker": worker, "beat": beat, "simulator": simulator}
 
 
 class Supervised:

@@ -1,0 +1,27 @@
+"""Customization's receivers of orders' facts (`orders.signals`, sent after commit): an
+order made from a design gets its module lines when it opens, and they leave massing when
+the order leaves production. Orders never import customization. A failed receiver is
+logged by the sender; the hourly massing sweep attaches lines an order is missing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from customization import services
+from customization.services.massing import CLOSED_ORDER_STATUSES
+from orders.models import Order
+from orders.signals import order_opened, order_transitioned
+
+
+@receiver(order_opened, sender=Order, dispatch_uid="customization.modules_on_open")
+def modules_on_open(sender: type, *, order_pk: int, design_pk: int | None, **kwargs: Any) -> None:
+    if design_pk is not None:
+        services.order_modules_open(order_pk=order_pk)
+
+
+@receiver(order_transitioned, sender=Order, dispatch_uid="customization.modules_on_close")
+def modules_on_close(sender: type, *, order_pk: int, to_status: str, **kwargs: Any) -> None:
+    if to_status in CLOSED_ORDER_STATUSES:
+        services.order_modules_close(order_pk=order_pk)

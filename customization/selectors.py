@@ -1,0 +1,239 @@
+"""Reads for customization. Other apps use these names (and `customization.services`)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
+
+from customization.models import (
+    Campaign,
+    CustomizableProduct,
+    Design,
+    DesignModule,
+    Option,
+    OptionGroup,
+    OptionRule,
+    OrderModule,
+    Pledge,
+    ProductionBatch,
+)
+from marketplace.models import Organization
+
+MAX_PK = 2**63 - 1
+# A product's option structure is read on every keystroke of the configurator and every
+# priced design; it changes rarely (customization.apps drops the entry on any change).
+STRUCTURE_CACHE_KEY = "customization:product:{pk}:v1"
+STRUCTURE_TTL_SECONDS = 10 * 60
+
+
+def _structure_queryset() -> QuerySet[CustomizableProduct]:
+    groups = OptionGroup.objects.order_by("position", "pk").prefetch_related(
+        Prefetch("options", queryset=Option.objects.order_by("position", "pk"))
+    )
+    rules = OptionRule.objects.select_related("option__group", "target__group")
+    return CustomizableProduct.objects.select_related(
+        "product", "product__category", "product__factory"
+    ).prefetch_related(
+        Prefetch("groups", queryset=groups),
+        Prefetch("rules", queryset=rules),
+        "product__price_tiers",
+        "product__images",
+    )
+
+
+def customizable_product_get(*, pk: int) -> CustomizableProduct | None:
+    """A published customizable product with its groups, options, rules and price tiers
+    (`pk` is the catalog product's id), from the cache when it can be."""
+    if not 0 < pk <= MAX_PK:
+        return None
+    key = STRUCTURE_CACHE_KEY.format(pk=pk)
+    product = cache.get(key)
+    if product is None:
+        product = _structure_queryset().filter(product_id=pk, product__is_published=True).first()
+        if product is None:
+            return None
+        cache.set(key, product, STRUCTURE_TTL_SECONDS)
+    return product
+
+
+def customizable_product_cache_drop(*, product_pk: int) -> None:
+    cache.delete(STRUCTURE_CACHE_KEY.format(pk=product_pk))
+
+
+def customizable_products() -> QuerySet[CustomizableProduct]:
+    return (
+        CustomizableProduct.objects.filter(product__is_published=True)
+        .select_related("product", "product__category")
+        .prefetch_related("product__images")
+        .order_by("product__name")
+    )
+
+
+def designs_for(*, organization: Organization) -> QuerySet[Design]:
+    return (
+        Design.objects.for_organization(organization)
+        .select_related("product__product", "created_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def design_get(*, organization: Organization | None, pk: int) -> Design | None:
+    """The organization's design, or None (missing and not yours are the same answer)."""
+    if organization is None or not 0 < pk <= MAX_PK:
+        return None
+    modules = DesignModule.objects.order_by("position", "pk")
+    return (
+        Design.objects.for_organization(organization)
+        .select_related("product__product__category", "created_by")
+        .prefetch_related(Prefetch("modules", queryset=modules), "images")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def design_get_unchecked(*, pk: int) -> Design | None:
+    """Any organization's design: for the factory quoting an RFQ made from it (the caller
+    has checked the RFQ's access) and for tasks."""
+    if not 0 < pk <= MAX_PK:
+        return None
+    modules = DesignModule.objects.order_by("position", "pk")
+    return (
+        Design.objects.select_related("product__product__category", "organization")
+        .prefetch_related(Prefetch("modules", queryset=modules), "images")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+# --- massing -----------------------------------------------------------------------------
+
+
+def _batch_of_line(organization: Organization):
+    """A line's batch: the earliest of its signature whose day lies in its window."""
+    return Subquery(
+        ProductionBatch.objects.filter(
+            organization=organization,
+            signature=OuterRef("signature"),
+            day__gte=OuterRef("window_start"),
+            day__lte=OuterRef("window_end"),
+        )
+        .order_by("day")
+        .values("pk")[:1]
+    )
+
+
+def open_module_lines(*, organization: Organization) -> QuerySet[OrderModule]:
+    """The factory's open module lines, each annotated with its batch id (or None)."""
+    return (
+        OrderModule.objects.for_organization(organization)
+        .filter(is_open=True)
+        .annotate(batch_id=_batch_of_line(organization))
+    )
+
+
+@dataclass
+class BatchSheet:
+    batch: ProductionBatch
+    lines: list[OrderModule]
+
+    @property
+    def units(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def name(self) -> str:
+        return self.lines[0].name if self.lines else self.batch.signature[:12]
+
+    @property
+    def attributes(self) -> dict:
+        return self.lines[0].attributes if self.lines else {}
+
+
+def batch_sheets(*, organization: Organization, day: datetime.date) -> list[BatchSheet]:
+    """The day's batches with their lines (two queries whatever the number of lines)."""
+    batches = list(
+        ProductionBatch.objects.for_organization(organization).filter(day=day).order_by("signature")
+    )
+    lines: dict[int, list[OrderModule]] = {batch.pk: [] for batch in batches}
+    for line in (
+        open_module_lines(organization=organization)
+        .filter(batch_id__in=list(lines))  # type: ignore[misc]
+        .order_by("order_id", "pk")
+    ):
+        lines[line.batch_id].append(line)  # type: ignore[attr-defined]
+    sheets = [BatchSheet(batch=batch, lines=lines[batch.pk]) for batch in batches]
+    return sorted(sheets, key=lambda sheet: sheet.name)
+
+
+@dataclass(frozen=True)
+class MassingSummary:
+    lines: int  # setups without batching: every order's module line on its own
+    batched_lines: int
+    batches: int  # setups after batching
+    days: list[dict]  # date, lines, batches (for the chart)
+
+    @property
+    def unbatched_lines(self) -> int:
+        return self.lines - self.batched_lines
+
+    @property
+    def setups_saved_ratio(self) -> float | None:
+        return round(self.lines / self.batches, 2) if self.batches else None
+
+
+def massing_summary(
+    *, organization: Organization, today: datetime.date | None = None
+) -> MassingSummary:
+    today = today or timezone.localdate()
+    lines = open_module_lines(organization=organization).filter(window_end__gte=today)
+    batched = lines.exclude(batch_id=None)  # type: ignore[misc]
+    per_batch = batched.values_list("batch_id").annotate(count=Count("pk")).order_by()  # type: ignore[misc]
+    counts: dict[int, int] = dict(per_batch)  # type: ignore[arg-type]
+    days: dict[datetime.date, dict] = {}
+    for pk, day in ProductionBatch.objects.filter(pk__in=list(counts)).values_list("pk", "day"):
+        entry = days.setdefault(day, {"date": day, "lines": 0, "batches": 0})
+        entry["lines"] += counts[pk]
+        entry["batches"] += 1
+    return MassingSummary(
+        lines=lines.count(),
+        batched_lines=sum(counts.values()),
+        batches=len(counts),
+        days=[days[day] for day in sorted(days)],
+    )
+
+
+# --- campaigns -----------------------------------------------------------------------------
+
+
+def campaigns_list(*, status: str | None = None) -> QuerySet[Campaign]:
+    """Campaigns are public offers: every signed-in organization sees them."""
+    queryset = Campaign.objects.select_related(
+        "organization", "factory", "design__product__product"
+    ).order_by("status", "deadline", "pk")
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def factory_get(*, pk: int) -> Organization | None:
+    """A factory organization a campaign can name (None when there is no such factory)."""
+    if not 0 < pk <= MAX_PK:
+        return None
+    return Organization.objects.filter(pk=pk, kind=Organization.Kind.FACTORY).first()
+
+
+def campaign_get(*, pk: int) -> Campaign | None:
+    if not 0 < pk <= MAX_PK:
+        return None
+    return campaigns_list().filter(pk=pk).first()
+
+
+def pledges_for(*, organization: Organization, campaign: Campaign | None = None):
+    queryset = Pledge.objects.for_organization(organization).order_by("-created_at", "-pk")
+    if campaign is not None:
+        queryset = queryset.filter(campaign=campaign)
+    return queryset
