@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
 
 from finance import selectors
 from finance.models import (
@@ -167,7 +168,7 @@ class RefundInline(admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ExportMixin, admin.ModelAdmin):
     form = PaymentConfirmForm
     list_display = (
         "reference",
@@ -337,18 +338,21 @@ class CreditLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(CreditDraw)
-class CreditDrawAdmin(admin.ModelAdmin):
-    list_display = (
-        "pk",
-        "organization",
-        "order",
-        "amount_minor",
-        "repaid_minor",
-        "due_on",
-        "status",
-    )
-    list_filter = ("status",)
-    list_select_related = ("organization", "order")
+class CreditDrawAdmin(ExportMixin, admin.ModelAdmin):
+    list_display = ("pk", "organization", "order", "amount", "repaid", "due_on", "status")
+    list_filter = ("status", "due_on")
+    search_fields = ("organization__name", "=order__pk")
+    list_select_related = ("organization", "order", "credit_line")
+    date_hierarchy = "due_on"
+
+    @admin.display(description=_("amount"), ordering="amount_minor")
+    def amount(self, draw):
+        return draw.credit_line.money(draw.amount_minor)
+
+    @admin.display(description=_("repaid"), ordering="repaid_minor")
+    def repaid(self, draw):
+        return draw.credit_line.money(draw.repaid_minor)
+
     readonly_fields = [field.name for field in CreditDraw._meta.fields]
     actions = ["write_off"]
 

@@ -7,7 +7,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -259,3 +259,40 @@ def reconciliation_alarms() -> int:
     """How many reconciliation lines disagree, plus the ledger invariants broken."""
     report = reconciliation_report()
     return sum(not line.matches for line in report["lines"]) + len(report["problems"])
+
+
+@dataclass(frozen=True)
+class PlatformMoney:
+    escrow_held: list[Money]
+    credit_outstanding: list[Money]
+    credit_overdue: list[Money]
+
+
+def platform_money() -> PlatformMoney:
+    """Money the platform holds for others now: escrow held, credit drawn and not repaid,
+    and the overdue part of it, per currency. Two grouped queries."""
+    escrow = (
+        Escrow.objects.values("currency")
+        .annotate(held_total=Sum(F("funded_minor") - F("released_minor") - F("refunded_minor")))
+        .order_by("currency")
+    )
+    open_draws = (
+        CreditDraw.objects.filter(status__in=(CreditDraw.Status.OPEN, CreditDraw.Status.OVERDUE))
+        .values("credit_line__currency")
+        .annotate(
+            outstanding=Sum(F("amount_minor") - F("repaid_minor")),
+            overdue=Sum(
+                F("amount_minor") - F("repaid_minor"),
+                filter=Q(status=CreditDraw.Status.OVERDUE),
+            ),
+        )
+        .order_by("credit_line__currency")
+    )
+    draws = list(open_draws)
+    return PlatformMoney(
+        escrow_held=[Money(row["held_total"] or 0, row["currency"]) for row in escrow],
+        credit_outstanding=[
+            Money(row["outstanding"] or 0, row["credit_line__currency"]) for row in draws
+        ],
+        credit_overdue=[Money(row["overdue"] or 0, row["credit_line__currency"]) for row in draws],
+    )

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
 
 from marketplace import services
 from marketplace.console import selectors as console_selectors
@@ -61,7 +62,7 @@ def _restore(*, request, obj, reason):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ExportMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "verified", "status", "member_count", "created_at")
     list_filter = ("kind", "verified", "status")
     search_fields = ("name", "slug")

@@ -12,6 +12,8 @@ from django.urls import path, reverse
 from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources
+from import_export.admin import ExportMixin
 
 from finance import selectors as finance_selectors
 from finance.models import DisputeDecision
@@ -141,15 +143,51 @@ def record_payment(modeladmin, request, queryset):
     _run(modeladmin, request, queryset, Action.MARK_PAID, _("Payment confirmed by the operator."))
 
 
+class OrderResource(resources.ModelResource):
+    """CSV export of the order list: money in major units beside its currency."""
+
+    buyer = fields.Field(attribute="buyer__name", column_name="buyer")
+    factory = fields.Field(attribute="factory__name", column_name="factory")
+    unit_price = fields.Field(column_name="unit_price")
+    goods_total = fields.Field(column_name="goods_total")
+
+    class Meta:
+        model = Order
+        fields = ("id", "title", "buyer", "factory", "quantity", "currency", "unit_price",
+                  "goods_total", "status", "ready_by", "created_at", "delivered_at")  # fmt: skip
+        export_order = fields
+
+    def dehydrate_unit_price(self, order):
+        return Money(order.unit_price_minor, order.currency).as_wire()["amount"]
+
+    def dehydrate_goods_total(self, order):
+        return order.goods_total.as_wire()["amount"]
+
+
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
-    list_display = ("number", "title", "buyer", "factory", "quantity", "status", "ready_by")
-    list_filter = ("status",)
-    search_fields = ("title", "buyer__name", "factory__name", "tracking_number")
+class OrderAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [OrderResource]
+    list_display = ("heading", "title", "quantity", "unit_price", "goods", "status", "ready_by")
+    list_filter = ("status", "category", "currency")
+    search_fields = ("=id", "title", "buyer__name", "factory__name", "tracking_number")
     list_select_related = ("buyer", "factory")
+    date_hierarchy = "created_at"
     actions = [resolve_dispute, cancel_order, record_payment]
     inlines = [OrderEventInline, InspectionInline]
     exclude = ("production_plan",)
+    show_full_result_count = False
+
+    @admin.display(description=_("order"), ordering="pk")
+    def heading(self, order):
+        return f"{order.number} · {order.buyer.name} -> {order.factory.name}"
+
+    @admin.display(description=_("unit price"), ordering="unit_price_minor")
+    def unit_price(self, order):
+        return Money(order.unit_price_minor, order.currency)
+
+    @admin.display(description=_("goods"))
+    def goods(self, order):
+        return order.goods_total
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in Order._meta.fields if field.name != "production_plan"]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from factories import selectors as factory_selectors
 from finance import selectors as finance_selectors
 from finance.models import PaymentStatus
+from iot_gateway import selectors as iot_selectors
 from marketplace.models import Organization, User
 from marketplace.money import Money
 from orders import selectors as order_selectors
@@ -61,7 +62,7 @@ class WorkQueue:
 
 def work_queues(*, today: datetime.date) -> list[WorkQueue]:
     """Every queue operators work through, with its count and the filtered list that shows
-    it. Nine queries whatever the data (one COUNT per queue, four for reconciliation)."""
+    it. Ten queries whatever the data (one COUNT per queue, four for reconciliation)."""
     audits = factory_selectors.operator_queues(today=today)
     finance = finance_selectors.operator_queues()
     horizon = today + datetime.timedelta(days=30)
@@ -116,6 +117,14 @@ def work_queues(*, today: datetime.date) -> list[WorkQueue]:
             finance_selectors.reconciliation_alarms(),
             reverse("admin:finance_reconciliation"),
             "finance.view_account",
+        ),
+        WorkQueue(
+            "alarms_without_lead",
+            _("Open alarms without a service lead"),
+            iot_selectors.alarms_open_without_lead_count(),
+            reverse("admin:iot_gateway_alarm_changelist")
+            + "?has_lead=no&status__in=active,acknowledged",
+            "iot_gateway.view_alarm",
         ),
         WorkQueue(
             "certificates",

@@ -19,6 +19,11 @@ class OperatorsAdminSite(admin.AdminSite):
         context = {**(extra_context or {}), "work_queues": queues}
         return super().index(request, extra_context=context)
 
+    def get_urls(self):
+        from marketplace.console.views import dashboard_urls
+
+        return dashboard_urls(self) + super().get_urls()
+
 
 class OperatorsAdminConfig(AdminConfig):
     default_site = "marketplace.console.sites.OperatorsAdminSite"

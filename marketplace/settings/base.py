@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    "import_export",
     "catalog",
     "factories",
     "customization",

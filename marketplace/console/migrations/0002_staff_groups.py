@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
         ("factories", "0007_audit_log_triggers"),
         ("finance", "0002_audit_log_triggers"),
         ("marketplace", "0005_audit_log_triggers"),
-        ("orders", "0003_audit_log_triggers"),
+        ("orders", "0004_audit_log_triggers"),
     ]
 
     operations = [migrations.RunPython(create_groups, remove_groups)]

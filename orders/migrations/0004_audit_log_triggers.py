@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('console', '0001_audit_log'),
-        ('orders', '0002_private_order_files'),
+        ('orders', '0003_order_and_rfq_design'),
     ]
 
     operations = [
