@@ -35,6 +35,7 @@ from finance.models import (
     StripeEvent,
 )
 from finance.services import credit, disputes, financing, payments
+from marketplace.console.audit import audit_context
 from marketplace.exceptions import DomainError
 from marketplace.models import Organization
 from marketplace.money import DEFAULT_CURRENCY, Money
@@ -147,12 +148,16 @@ class PaymentConfirmForm(forms.ModelForm):
         if value is None:
             return cleaned
         received = parse_money(value, payment.currency, "received_amount")
-        self.instance = call_service(
-            payments.bank_transfer_confirm,
-            payment=payment,
-            received=received,
-            acting_user=self.current_user,
-        )
+        reason = _("Bank transfer of %(amount)s confirmed against the statement.") % {
+            "amount": received
+        }
+        with audit_context(acting_user=self.current_user, reason=str(reason)):
+            self.instance = call_service(
+                payments.bank_transfer_confirm,
+                payment=payment,
+                received=received,
+                acting_user=self.current_user,
+            )
         return cleaned
 
 
@@ -264,13 +269,14 @@ class CreditLineForm(forms.ModelForm):
                 limit = Money.from_decimal(cleaned["new_limit"], currency)
             except ValueError as error:
                 raise ValidationError({"new_limit": [_("No fractions of a cent.")]}) from error
-            self.instance = call_service(
-                credit.credit_limit_set,
-                organization=organization,
-                limit=limit,
-                reason=cleaned.get("reason") or "",
-                acting_user=self.current_user,
-            )
+            with audit_context(acting_user=self.current_user, reason=cleaned.get("reason") or ""):
+                self.instance = call_service(
+                    credit.credit_limit_set,
+                    organization=organization,
+                    limit=limit,
+                    reason=cleaned.get("reason") or "",
+                    acting_user=self.current_user,
+                )
         elif line is None:
             raise ValidationError({"new_limit": [_("Enter the limit to grant.")]})
         if cleaned.get("repayment_amount") is not None:
