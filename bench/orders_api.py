@@ -66,6 +66,7 @@ def _seed(count: int):
 
     from catalog.models import Category
     from factories import services as factory_services
+    from finance.services import payments
     from marketplace import services as marketplace_services
     from marketplace.models import Organization, User
     from marketplace.money import Money
@@ -75,6 +76,9 @@ def _seed(count: int):
         return User.objects.create_user(email=email, password="bench-password-2026")
 
     buyer_user, factory_user = person("buyer@bench.example"), person("factory@bench.example")
+    operator = person("operator@bench.example")
+    User.objects.filter(pk=operator.pk).update(is_staff=True)
+    operator.is_staff = True
     buyer = marketplace_services.organization_create(
         name="Bench Buyer", kind=Organization.Kind.BUYER, owner=buyer_user, verified=True
     )
@@ -118,9 +122,21 @@ def _seed(count: int):
         for action, organization, user in (
             ("ship_sample", factory, factory_user),
             ("approve_sample", buyer, buyer_user),
-            ("mark_paid", buyer, buyer_user),
+            ("pay", buyer, buyer_user),
             ("start_production", factory, factory_user),
         ):
+            if action == "pay":  # by bank transfer, confirmed by an operator (Finance)
+                payment = payments.payment_create(
+                    order=order,
+                    organization=buyer,
+                    purpose="full",
+                    method="bank_transfer",
+                    acting_user=buyer_user,
+                )
+                payments.bank_transfer_confirm(
+                    payment=payment, received=payment.amount, acting_user=operator
+                )
+                continue
             services.order_transition(
                 order=order, action=action, acting_user=user, acting_organization=organization
             )

@@ -13,7 +13,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -30,11 +31,12 @@ from finance.models import (
     Payment,
     PaymentMethod,
     PaymentStatus,
+    Payout,
     Posting,
     Refund,
     StripeEvent,
 )
-from finance.services import credit, disputes, financing, payments
+from finance.services import credit, disputes, financing, payments, payouts
 from marketplace.console.audit import audit_context
 from marketplace.exceptions import DomainError
 from marketplace.models import Organization
@@ -54,12 +56,24 @@ def parse_money(value: Decimal | None, currency: str, field: str) -> Money:
     return money
 
 
-def call_service(service, **kwargs) -> Any:
-    """Run the service; domain refusals become the form's errors."""
+def call_service(
+    service, *, form: forms.BaseForm, field_map: dict[str, str] | None = None, **kwargs
+) -> Any:
+    """Run the service; its refusals become the form's errors: a field the service names
+    lands on the form's field of that name (or the one `field_map` maps it to), any other
+    on the form as a whole."""
     try:
         return service(**kwargs)
-    except ValidationError:
-        raise
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        errors: dict[str, list] = {}
+        for name, problems in error.error_dict.items():
+            field = (field_map or {}).get(name, name)
+            errors.setdefault(field if field in form.fields else NON_FIELD_ERRORS, []).extend(
+                problems
+            )
+        raise ValidationError(errors) from error
     except DomainError as error:
         raise ValidationError(str(error)) from error
 
@@ -154,6 +168,8 @@ class PaymentConfirmForm(forms.ModelForm):
         with audit_context(acting_user=self.current_user, reason=str(reason)):
             self.instance = call_service(
                 payments.bank_transfer_confirm,
+                form=self,
+                field_map={"amount": "received_amount"},
                 payment=payment,
                 received=received,
                 acting_user=self.current_user,
@@ -259,6 +275,12 @@ class CreditLineForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        # A new limit and a repayment in one submit: both or neither (a refused repayment
+        # takes the limit change back with it).
+        with transaction.atomic():
+            return self._apply(cleaned)
+
+    def _apply(self, cleaned):
         line = self.instance if self.instance.pk else None
         organization = line.organization if line else cleaned.get("buyer")
         currency = line.currency if line else DEFAULT_CURRENCY
@@ -272,6 +294,8 @@ class CreditLineForm(forms.ModelForm):
             with audit_context(acting_user=self.current_user, reason=cleaned.get("reason") or ""):
                 self.instance = call_service(
                     credit.credit_limit_set,
+                    form=self,
+                    field_map={"limit": "new_limit", "organization": "buyer"},
                     organization=organization,
                     limit=limit,
                     reason=cleaned.get("reason") or "",
@@ -283,6 +307,8 @@ class CreditLineForm(forms.ModelForm):
             amount = parse_money(cleaned["repayment_amount"], currency, "repayment_amount")
             self.instance = call_service(
                 credit.credit_repay,
+                form=self,
+                field_map={"amount": "repayment_amount", "organization": "buyer"},
                 organization=organization,
                 amount=amount,
                 bank_reference=cleaned.get("bank_reference") or "",
@@ -440,6 +466,8 @@ class DisputeDecisionForm(forms.ModelForm):
             refund = parse_money(cleaned["buyer_refund"], dispute.order.currency, "buyer_refund")
         self.instance = call_service(
             disputes.dispute_decide,
+            form=self,
+            field_map={"refund": "buyer_refund"},
             dispute=dispute,
             outcome=cleaned["outcome"],
             refund=refund,
@@ -485,6 +513,75 @@ class RefundAdmin(ReadOnlyAdmin):
     search_fields = ("organization__name", "reason", "=order__pk")
     list_select_related = ("order", "organization")
     date_hierarchy = "created_at"
+
+
+# --- payouts ------------------------------------------------------------------------------
+
+
+class PayoutForm(forms.ModelForm):
+    factory = forms.ModelChoiceField(
+        label=_("Factory"),
+        queryset=Organization.objects.filter(kind=Organization.Kind.FACTORY).order_by("name"),
+    )
+    amount = forms.DecimalField(
+        label=_("Amount sent"),
+        max_digits=18,
+        decimal_places=4,
+        help_text=_("As sent from the platform's bank; at most what the factory is owed."),
+    )
+
+    class Meta:
+        model = Payout
+        fields = ["bank_reference", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        factory = cleaned.get("factory")
+        if factory is None or cleaned.get("amount") is None or self.errors:
+            return cleaned
+        self.instance = call_service(
+            payouts.payout_record,
+            form=self,
+            field_map={"organization": "factory"},
+            organization=factory,
+            amount=parse_money(cleaned["amount"], DEFAULT_CURRENCY, "amount"),
+            bank_reference=cleaned.get("bank_reference") or "",
+            note=cleaned.get("note") or "",
+            acting_user=self.current_user,
+        )
+        return cleaned
+
+
+@admin.register(Payout)
+class PayoutAdmin(admin.ModelAdmin):
+    """Record money sent to a factory's bank: the factory's payable goes down by it."""
+
+    form = PayoutForm
+    list_display = ("created_at", "organization", "amount", "bank_reference", "recorded_by")
+    list_select_related = ("organization", "recorded_by")
+    search_fields = ("organization__name", "bank_reference")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.current_user = request.user
+        return form
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["factory", "amount", "bank_reference", "note"]
+        return [field.name for field in Payout._meta.fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Payout._meta.fields] if obj else ()
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """`payout_record` saved the payout in the form's clean()."""
 
 
 @admin.register(StripeEvent)

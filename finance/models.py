@@ -617,3 +617,44 @@ class DisputeDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} on PO-{self.order_id:06d}"
+
+
+# --- payouts ------------------------------------------------------------------------------
+
+
+class Payout(models.Model):
+    """Money an operator sent from the platform's bank to a factory's bank account: it
+    takes the factory's payable down. One row per bank transfer (reference unique per
+    factory), so recording it twice is refused."""
+
+    organization = models.ForeignKey(
+        "marketplace.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    amount_minor = models.BigIntegerField(_("amount"))
+    currency = models.CharField(_("currency"), max_length=3)
+    bank_reference = models.CharField(_("bank reference"), max_length=80)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="finance_payout_positive"),
+            models.UniqueConstraint(
+                fields=["organization", "bank_reference"], name="finance_payout_unique_reference"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payout {self.bank_reference}"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)

@@ -22,6 +22,7 @@ from finance.models import (
     Payment,
     PaymentMethod,
     PaymentStatus,
+    Payout,
     Posting,
     Refund,
     TransactionKind,
@@ -145,6 +146,55 @@ def weekly_flows(*, organization: Organization, weeks: int = 12) -> list[WeekBar
     return bars
 
 
+@dataclass
+class Settlement:
+    """What one order paid a factory: the gross released from escrow, less the platform's
+    commission, less the advance repaid, is what reached the factory's payable."""
+
+    escrow: Escrow
+    gross: Money
+    commission: Money
+    advance_repaid: Money
+    to_factory: Money
+
+
+_SETTLEMENT_FIELD = {
+    AccountPurpose.ESCROW: "gross",
+    AccountPurpose.PLATFORM_FEES: "commission",
+    AccountPurpose.FINANCING: "advance_repaid",
+    AccountPurpose.FACTORY_PAYOUT: "to_factory",
+}
+
+
+def factory_settlements(*, organization: Organization) -> list[Settlement]:
+    """Per order the factory was paid for: gross released, commission, advance repaid and
+    the factory's share (gross = commission + advance repaid + to the factory)."""
+    escrows = {
+        escrow.order_id: escrow
+        for escrow in Escrow.objects.filter(factory=organization, released_minor__gt=0)
+        .select_related("order")
+        .order_by("-order_id")
+    }
+    totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in (
+        Posting.objects.filter(
+            transaction__kind=TransactionKind.RELEASE, transaction__order_id__in=list(escrows)
+        )
+        .values("transaction__order_id", "account__purpose")
+        .annotate(total=Sum("amount_minor"))
+    ):
+        name = _SETTLEMENT_FIELD.get(row["account__purpose"])
+        if name:
+            totals[row["transaction__order_id"]][name] += abs(row["total"])
+    return [
+        Settlement(
+            escrow=escrow,
+            **{name: escrow.money(totals[order_pk][name]) for name in _SETTLEMENT_FIELD.values()},
+        )
+        for order_pk, escrow in escrows.items()
+    ]
+
+
 # --- reconciliation -----------------------------------------------------------------------
 
 
@@ -173,9 +223,9 @@ def _clearing_balance(purpose: str) -> dict[str, int]:
 
 
 def reconciliation_report() -> dict:
-    """Money the ledger says arrived by bank and card, against our record of each bank
-    confirmation and each Stripe payment and refund; plus totals per purpose and the
-    ledger's invariants."""
+    """Money the ledger says the platform's bank and Stripe hold, against our record of
+    each bank confirmation and repayment less each factory payout, and of each Stripe
+    payment less refunds; plus totals per purpose and the ledger's invariants."""
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for payment in (
         Payment.objects.filter(received_minor__gt=0)
@@ -193,6 +243,8 @@ def reconciliation_report() -> dict:
     )
     for row in repaid:
         totals[PaymentMethod.BANK_TRANSFER][row["currency"]] += row["total"]
+    for row in Payout.objects.values("currency").annotate(total=Sum("amount_minor")):
+        totals[PaymentMethod.BANK_TRANSFER][row["currency"]] -= row["total"]
     refunded = (
         Refund.objects.filter(payment__method=PaymentMethod.STRIPE)
         .values("currency")

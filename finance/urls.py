@@ -9,4 +9,5 @@ urlpatterns = [
     path("finance/statement.csv", views.statement_csv, name="statement_csv"),
     path("finance/orders/<int:pk>/pay/", views.order_pay, name="order_pay"),
     path("finance/payments/<int:pk>/", views.payment_detail, name="payment_detail"),
+    path("finance/payments/<int:pk>/cancel/", views.payment_cancel, name="payment_cancel"),
 ]

@@ -6,16 +6,17 @@ from __future__ import annotations
 import csv
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from finance import selectors
 from finance.forms import PaymentForm
 from finance.models import Payment, PaymentPurpose
-from finance.services import payments
+from finance.services import payments, payouts
 from marketplace.exceptions import DomainError
 from marketplace.models import Organization
 from marketplace.money import DEFAULT_CURRENCY, Money
@@ -59,6 +60,12 @@ def statement(request: HttpRequest, organization: Organization) -> HttpResponse:
         "chart": chart,
         "chart_height": CHART_HEIGHT,
         "awaiting": awaiting,
+        "settlements": selectors.factory_settlements(organization=organization)
+        if organization.kind == Organization.Kind.FACTORY
+        else [],
+        "payouts": payouts.payouts_for(organization=organization)[:50]
+        if organization.kind == Organization.Kind.FACTORY
+        else [],
     }
     return render(request, "finance/statement.html", context)
 
@@ -144,3 +151,13 @@ def payment_detail(request: HttpRequest, organization: Organization, pk: int) ->
         "stripe_js_url": settings.STRIPE_JS_URL,
     }
     return render(request, "finance/payment_detail.html", context)
+
+
+@require_POST
+@organization_page(kinds=(Organization.Kind.BUYER,))
+def payment_cancel(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
+    """The buyer cancels a payment no money arrived for, to pay another way."""
+    payment = get_for_organization_or_404(Payment.objects.all(), organization, pk=pk)
+    payments.payment_cancel(payment=payment, organization=organization, acting_user=request.user)
+    messages.success(request, _("The payment was cancelled: choose another way to pay."))
+    return redirect("finance:order_pay", pk=payment.order_id)

@@ -8,4 +8,7 @@ class MarketplaceConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the schema extensions shared by every app's API.
+        # Services send the notification-email task by name (`celery_app.tasks[...]`):
+        # register it in every process, not only in workers that autodiscover tasks.
+        from marketplace import tasks  # noqa: F401
         from marketplace.api import schema  # noqa: F401

@@ -20,7 +20,7 @@ from marketplace.money import Money
 from orders import capacity, services
 from orders.exceptions import OrderConflictError
 from orders.inspection import checklist_for_category
-from orders.models import RFQ, InspectionChecklistItem, Order, OrderStatus, Quote
+from orders.models import RFQ, InspectionChecklistItem, Order, OrderStatus, Quote, Review
 from orders.transitions import Action
 
 CHECKLISTS = {
@@ -63,8 +63,13 @@ SCENARIOS = [
     ("Henley shirts", 60, OrderStatus.DELIVERED),
     ("Classic white shirts", 120, OrderStatus.COMPLETED),
     ("Corduroy overshirts", 60, OrderStatus.DISPUTED),
+    ("Poplin dress shirts", 50, "disputed_in_transit"),
     ("Silk blend shirts", 40, OrderStatus.CANCELLED),
 ]
+
+# Paying is Finance's: the orders demo drives each order up to payment, and `finance.demo`
+# pays it (bank transfer, credit) and drives it on with `steps_after_payment`.
+PAY = "pay"
 
 STEPS: dict[str, list[tuple[str, str]]] = {
     OrderStatus.SAMPLE_REQUESTED: [],
@@ -77,7 +82,7 @@ STEPS: dict[str, list[tuple[str, str]]] = {
     OrderStatus.PAID: [
         (Action.SHIP_SAMPLE, "factory"),
         (Action.APPROVE_SAMPLE, "buyer"),
-        (Action.MARK_PAID, "buyer"),
+        (PAY, "buyer"),
     ],
 }
 STEPS[OrderStatus.IN_PRODUCTION] = [
@@ -101,12 +106,13 @@ STEPS[OrderStatus.DELIVERED] = [*STEPS[OrderStatus.SHIPPED], (Action.CONFIRM_DEL
 STEPS[OrderStatus.COMPLETED] = [*STEPS[OrderStatus.DELIVERED], (Action.COMPLETE, "buyer")]
 STEPS[OrderStatus.DISPUTED] = [*STEPS[OrderStatus.DELIVERED], (Action.OPEN_DISPUTE, "buyer")]
 STEPS[OrderStatus.CANCELLED] = [(Action.CANCEL, "buyer")]
+# Disputed before delivery, while the escrow still holds the money (Finance decides it).
+STEPS["disputed_in_transit"] = [*STEPS[OrderStatus.SHIPPED], (Action.OPEN_DISPUTE, "buyer")]
 
 NOTES = {
     Action.SHIP_SAMPLE: "Sample sent by SF Express.",
     Action.APPROVE_SAMPLE: "Fit and fabric approved.",
     Action.REJECT_SAMPLE: "Collar points are 1 cm too long; please correct.",
-    Action.MARK_PAID: "Paid by platform credit voucher.",
     Action.START_PRODUCTION: "Cutting started on line 2.",
     Action.FINISH_PRODUCTION: "All units sewn and pressed.",
     Action.SHIP: "Two cartons, 18 kg.",
@@ -154,8 +160,27 @@ def _details(step: str, order: Order) -> tuple[str, dict]:
     return step, details.get(step, {})
 
 
-def _drive(order: Order, steps, parties: dict[str, tuple[Organization, User]]) -> None:
+def steps_after_payment(outcome: str) -> list[tuple[str, str]]:
+    """The steps of a scenario that follow the buyer's payment (none if it has no payment)."""
+    steps = STEPS.get(outcome, [])
+    for index, (step, _party) in enumerate(steps):
+        if step == PAY:
+            return steps[index + 1 :]
+    return []
+
+
+def parties_of(order: Order) -> dict[str, tuple[Organization, User]]:
+    return {
+        "buyer": (order.buyer, _owner(order.buyer)),
+        "factory": (order.factory, _owner(order.factory)),
+    }
+
+
+def drive(order: Order, steps, parties: dict[str, tuple[Organization, User]]) -> None:
+    """Take the order through `steps`, stopping at the payment (Finance's demo pays)."""
     for step, party in steps:
+        if step == PAY:
+            return
         organization, user = parties[party]
         order.refresh_from_db()
         if step in ("progress", "progress_partial"):
@@ -264,30 +289,40 @@ def _scenario(
         quote=quote, acting_organization=buyer, acting_user=buyer_user, with_sample=True
     )
     parties = {"buyer": (buyer, buyer_user), "factory": (factory, _owner(factory))}
-    _drive(order, STEPS[outcome], parties)
-    if outcome == OrderStatus.COMPLETED:
-        review = services.review_create(
-            order=order,
-            acting_organization=buyer,
-            acting_user=buyer_user,
-            quality=5,
-            delivery=4,
-            communication=5,
-            comment="Clean stitching, fast answers; one day late.",
-        )
-        services.review_reply(
-            review=review,
-            acting_organization=factory,
-            acting_user=_owner(factory),
-            reply="Thank you! We added a shift to keep dates from now on.",
-        )
-        services.order_repeat(
-            order=order,
-            acting_organization=buyer,
-            acting_user=buyer_user,
-            quantity=60,
-            ready_by=timezone.localdate() + datetime.timedelta(days=20),
-        )
+    drive(order, STEPS[outcome], parties)
+    scenario_finish(order)
+
+
+def scenario_finish(order: Order) -> None:
+    """What follows a completed demo order: the buyer's review, the factory's reply and a
+    repeat order. Nothing for an order in any other status (or reviewed already)."""
+    order.refresh_from_db()
+    if order.status != OrderStatus.COMPLETED or Review.objects.filter(order=order).exists():
+        return
+    buyer, buyer_user = order.buyer, _owner(order.buyer)
+    factory = order.factory
+    review = services.review_create(
+        order=order,
+        acting_organization=buyer,
+        acting_user=buyer_user,
+        quality=5,
+        delivery=4,
+        communication=5,
+        comment="Clean stitching, fast answers; one day late.",
+    )
+    services.review_reply(
+        review=review,
+        acting_organization=factory,
+        acting_user=_owner(factory),
+        reply="Thank you! We added a shift to keep dates from now on.",
+    )
+    services.order_repeat(
+        order=order,
+        acting_organization=buyer,
+        acting_user=buyer_user,
+        quantity=60,
+        ready_by=timezone.localdate() + datetime.timedelta(days=20),
+    )
 
 
 def _rivals(shirts: Category, *, exclude: Organization) -> list[Organization]:

@@ -35,7 +35,7 @@ from orders.forms import (
 )
 from orders.inspection import aql_plan, checklist_for_category
 from orders.models import RFQ, Order, OrderStatus, Quote
-from orders.transitions import TRANSITIONS, PageForm, Party, available_actions
+from orders.transitions import BEFORE_PAYMENT, TRANSITIONS, PageForm, Party, available_actions
 
 # --- RFQs ----------------------------------------------------------------------------------
 
@@ -257,6 +257,8 @@ def _order_context(organization: Organization, order: Order) -> dict[str, Any]:
         "party": party.value,
         "is_buyer": party == Party.BUYER,
         "is_factory": party == Party.FACTORY,
+        # The buyer pays on Finance's pay page (the sample fee, a deposit, the balance).
+        "can_pay": party == Party.BUYER and order.status in BEFORE_PAYMENT,
         # Buttons with a note; the actions with their own form are offered by page form.
         "buttons": [item for item in actions if item.page_form.is_button],
         "offered": {item.page_form.value: item for item in actions},

@@ -109,7 +109,7 @@ def credit_repay(
         .order_by(F("due_on").asc(nulls_last=True), "pk")
     ):
         part = min(draw.outstanding_minor, remaining)
-        _draw_settle(draw, part)
+        credit_draw_settle(draw, part)
         remaining -= part
         if not remaining:
             break
@@ -126,7 +126,7 @@ def credit_repay(
             (_credit_account(line), amount),
         ],
     )
-    return _line_after_settling(line, amount.amount_minor)
+    return credit_line_settled(line, amount.amount_minor)
 
 
 def _credit_account(line: CreditLine):
@@ -135,14 +135,18 @@ def _credit_account(line: CreditLine):
     )
 
 
-def _draw_settle(draw: CreditDraw, part: int, *, status: str = CreditDraw.Status.REPAID) -> None:
+def credit_draw_settle(
+    draw: CreditDraw, part: int, *, status: str = CreditDraw.Status.REPAID
+) -> None:
+    """Settle `part` of the (locked) draw; settled in full, it takes `status`."""
     draw.repaid_minor += part
     if draw.repaid_minor == draw.amount_minor:
         draw.status = status
     draw.save(update_fields=["repaid_minor", "status"])
 
 
-def _line_after_settling(line: CreditLine, settled: int) -> CreditLine:
+def credit_line_settled(line: CreditLine, settled: int) -> CreditLine:
+    """The line's use goes down by `settled`; the block lifts once nothing is overdue."""
     CreditLine.objects.filter(pk=line.pk).update(used_minor=F("used_minor") - settled)
     still_overdue = CreditDraw.objects.filter(
         credit_line=line, status=CreditDraw.Status.OVERDUE
@@ -176,8 +180,8 @@ def credit_write_off(*, draw: CreditDraw, acting_user: User) -> CreditDraw:
             (_credit_account(line), line.money(part)),
         ],
     )
-    _draw_settle(draw, part, status=CreditDraw.Status.WRITTEN_OFF)
-    line = _line_after_settling(line, part)
+    credit_draw_settle(draw, part, status=CreditDraw.Status.WRITTEN_OFF)
+    line = credit_line_settled(line, part)
     CreditLimitChange.objects.create(
         credit_line=line,
         previous_limit_minor=line.limit_minor,

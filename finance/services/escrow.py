@@ -31,7 +31,7 @@ from finance.models import (
     Refund,
     TransactionKind,
 )
-from finance.services import ledger
+from finance.services import credit, ledger
 from marketplace.exceptions import ConflictError
 from marketplace.models import User
 from marketplace.money import Money
@@ -306,9 +306,9 @@ def _refund_allocate(
         if part <= 0:
             continue
         remaining -= part
-        refund, leg = _refund_one(escrow=escrow, payment=payment, part=part, reason=reason)
+        refund, payment_legs = _refund_one(escrow=escrow, payment=payment, part=part, reason=reason)
         refunds.append(refund)
-        legs.append(leg)
+        legs.extend(payment_legs)
         if not remaining:
             break
     if remaining:
@@ -316,30 +316,18 @@ def _refund_allocate(
     return refunds, legs
 
 
-def _refund_one(*, escrow: Escrow, payment: Payment, part: int, reason: str):
+def _refund_one(
+    *, escrow: Escrow, payment: Payment, part: int, reason: str
+) -> tuple[Refund, list[ledger.Leg]]:
     money = escrow.money(part)
     status = Refund.Status.SUCCEEDED
     if payment.method == PaymentMethod.CREDIT:
-        draw = CreditDraw.objects.select_for_update().get(payment=payment)
-        draw.repaid_minor += part
-        if draw.repaid_minor == draw.amount_minor:
-            draw.status = CreditDraw.Status.REPAID
-        draw.save(update_fields=["repaid_minor", "status"])
-        CreditLine.objects.filter(pk=draw.credit_line_id).update(used_minor=F("used_minor") - part)
-        account = ledger.account_get(
-            purpose=AccountPurpose.BUYER_CREDIT,
-            currency=money.currency,
-            organization=escrow.organization,
-        )
+        legs = _refund_credit(escrow=escrow, payment=payment, part=part)
     elif payment.method == PaymentMethod.STRIPE:
         status = Refund.Status.PENDING
-        account = ledger.platform_account(AccountPurpose.STRIPE_CLEARING, money.currency)
+        legs = [(ledger.platform_account(AccountPurpose.STRIPE_CLEARING, money.currency), money)]
     else:
-        account = ledger.account_get(
-            purpose=AccountPurpose.BUYER_CASH,
-            currency=money.currency,
-            organization=escrow.organization,
-        )
+        legs = [(_buyer_cash(escrow), money)]
     refund = Refund.objects.create(
         organization_id=escrow.organization_id,
         order_id=escrow.order_id,
@@ -349,4 +337,43 @@ def _refund_one(*, escrow: Escrow, payment: Payment, part: int, reason: str):
         reason=reason[:255],
         status=status,
     )
-    return refund, (account, money)
+    return refund, legs
+
+
+def _buyer_cash(escrow: Escrow):
+    return ledger.account_get(
+        purpose=AccountPurpose.BUYER_CASH,
+        currency=escrow.currency,
+        organization=escrow.organization,
+    )
+
+
+def _refund_credit(*, escrow: Escrow, payment: Payment, part: int) -> list[ledger.Leg]:
+    """A credit payment's refund first cancels what the buyer still owes on its draw (the
+    line is freed); what the draw was already settled with goes back where that money
+    came from: the buyer's cash if the buyer repaid it, the guarantee fund if it was
+    written off."""
+    # The line before its draw, as `credit_repay` locks them: no deadlock between the two.
+    line_pk = CreditDraw.objects.values_list("credit_line_id", flat=True).get(payment=payment)
+    line = CreditLine.objects.select_for_update().get(pk=line_pk)
+    draw = CreditDraw.objects.select_for_update().get(payment=payment)
+    owed = min(draw.outstanding_minor, part)
+    legs: list[ledger.Leg] = []
+    if owed:
+        credit.credit_draw_settle(draw, owed)
+        credit.credit_line_settled(line, owed)
+        account = ledger.account_get(
+            purpose=AccountPurpose.BUYER_CREDIT,
+            currency=escrow.currency,
+            organization=escrow.organization,
+        )
+        legs.append((account, escrow.money(owed)))
+    settled = part - owed
+    if settled:
+        back_to = (
+            ledger.platform_account(AccountPurpose.GUARANTEE_FUND, escrow.currency)
+            if draw.status == CreditDraw.Status.WRITTEN_OFF
+            else _buyer_cash(escrow)
+        )
+        legs.append((back_to, escrow.money(settled)))
+    return legs

@@ -1,77 +1,118 @@
-"""What the order's life cycle means for its money, applied after each transition commits:
+"""What the order's life cycle means for its money, applied after each transition commits
+(`finance.receivers`, on `orders.signals.order_transitioned`):
 
 - sample approved: the sample fee is released to the factory;
-- inspection passed: FINANCE_RELEASE_INSPECTION_PERCENT of the goods is released;
+- inspection recorded and passed: FINANCE_RELEASE_INSPECTION_PERCENT of the goods;
 - delivery confirmed (by the buyer or automatically) or order completed: the rest is
   released, and the repayment clock of any credit used starts;
 - cancelled: everything still held goes back to the buyer.
 
-Each step is idempotent (milestone references are unique), so a repeated event or the
+And the one condition Finance puts on the order's life cycle: production does not start
+until the escrow holds the agreed amount (`production_funding_guard`, registered on the
+table's `start_production`).
+
+Each step is idempotent (milestone references are unique), so a repeated signal or the
 daily sweep (`escrows_settle`) never moves money twice.
 """
 
 from __future__ import annotations
 
-import logging
-
-from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from finance.models import Escrow
 from finance.services import credit, escrow
 from finance.services.escrow import Milestone
-from orders.models import Order, OrderStatus
-
-logger = logging.getLogger(__name__)
+from marketplace.exceptions import ConflictError
+from marketplace.money import Money
+from orders.models import Inspection, Order, OrderEvent, OrderStatus
+from orders.transitions import Action
 
 RELEASE_ON = {
-    "approve_sample": Milestone.SAMPLE,
-    "confirm_delivery": Milestone.DELIVERY,
-    "complete": Milestone.DELIVERY,
+    Action.APPROVE_SAMPLE: Milestone.SAMPLE,
+    Action.CONFIRM_DELIVERY: Milestone.DELIVERY,
+    Action.COMPLETE: Milestone.DELIVERY,
 }
+DELIVERED_STATUSES = (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 
 
-def order_money_follow(*, order_pk: int, action: str, data: dict | None = None) -> None:
-    """Apply the money consequence of `action` on the order (no-op when it has none)."""
+def funded_for_order(*, order: Order) -> Money:
+    """What the buyer has put into the order's escrow and not had back."""
+    state = Escrow.objects.filter(order_id=order.pk).first()
+    if state is None:
+        return Money.zero(order.currency)
+    return state.money(state.funded_minor - state.refunded_minor)
+
+
+def production_funding_guard(*, order: Order, **kwargs: object) -> None:
+    """Guard on `start_production` (run inside the transition, the order locked): the
+    factory starts only once the agreed amount is in escrow. Refuses with a 409."""
+    funded = funded_for_order(order=order)
+    if funded.amount_minor < order.total.amount_minor:
+        raise ConflictError(
+            _("Production can start once %(total)s is funded in escrow; %(funded)s is so far.")
+            % {"total": order.total, "funded": funded}
+        )
+
+
+def order_money_follow(*, order_pk: int, action: str) -> bool:
+    """Apply the money consequence of `action` on the order; False when it has none (or
+    it was applied before)."""
     if not Escrow.objects.filter(order_id=order_pk).exists():
-        return
+        return False
     order = Order.objects.get(pk=order_pk)
-    if action == "record_inspection" and (data or {}).get("passed"):
-        escrow.escrow_release_milestone(order=order, milestone=Milestone.INSPECTION)
-    elif action in RELEASE_ON:
-        escrow.escrow_release_milestone(order=order, milestone=RELEASE_ON[action])
-        if action == "confirm_delivery":
+    if action == Action.RECORD_INSPECTION:
+        if not Inspection.objects.filter(order_id=order_pk, passed=True).exists():
+            return False
+        return bool(escrow.escrow_release_milestone(order=order, milestone=Milestone.INSPECTION))
+    if action in RELEASE_ON:
+        moved = escrow.escrow_release_milestone(order=order, milestone=RELEASE_ON[Action(action)])
+        if action == Action.CONFIRM_DELIVERY:
             delivered = order.delivered_at or timezone.now()
             credit.credit_due_dates_set(
                 order_pk=order.pk, delivered_on=timezone.localdate(delivered)
             )
-    elif action == "cancel":
-        escrow.escrow_refund(
-            order=order, amount=None, reference=f"cancel:{order.pk}", reason="Order cancelled"
+        return moved is not None
+    if action == Action.CANCEL:
+        return bool(
+            escrow.escrow_refund(
+                order=order,
+                amount=None,
+                reference=f"cancel:{order.pk}",
+                reason=_("%(number)s cancelled") % {"number": order.number},
+            )
         )
+    return False
 
 
 def escrows_settle() -> int:
-    """Daily sweep: finish any release or refund a missed event left behind."""
+    """Daily sweep: apply every release or refund the order's state calls for that a
+    missed signal (a crash between commit and receiver) left behind. A disputed order's
+    money waits for the operator's decision."""
     settled = 0
-    for item in Escrow.objects.filter(
-        order__status__in=(OrderStatus.DELIVERED, OrderStatus.COMPLETED, OrderStatus.CANCELLED)
-    ).select_related("order"):
-        if item.held_minor <= 0:
-            continue
-        action = "cancel" if item.order.status == OrderStatus.CANCELLED else "complete"
-        order_money_follow(order_pk=item.order_id, action=action)
-        settled += 1
+    escrows = (
+        Escrow.objects.filter(funded_minor__gt=F("released_minor") + F("refunded_minor"))
+        .exclude(order__status=OrderStatus.DISPUTED)
+        .select_related("order")
+    )
+    for item in escrows:
+        moved = [
+            order_money_follow(order_pk=item.order_id, action=action)
+            for action in _steps_due(item.order)
+        ]
+        settled += any(moved)
     return settled
 
 
-def order_event_recorded(*, order_pk: int, action: str, data: dict) -> None:
-    """Hook for a committed order transition; a failure is logged and left to the sweep."""
-
-    def follow() -> None:
-        try:
-            order_money_follow(order_pk=order_pk, action=action, data=data)
-        except Exception:
-            logger.exception("Money step after %s on order %s failed", action, order_pk)
-
-    transaction.on_commit(follow)
+def _steps_due(order: Order) -> list[Action]:
+    if order.status == OrderStatus.CANCELLED:
+        return [Action.CANCEL]
+    steps = []
+    if OrderEvent.objects.filter(order_id=order.pk, action=Action.APPROVE_SAMPLE).exists():
+        steps.append(Action.APPROVE_SAMPLE)
+    if Inspection.objects.filter(order_id=order.pk, passed=True).exists():
+        steps.append(Action.RECORD_INSPECTION)
+    if order.status in DELIVERED_STATUSES:
+        steps.append(Action.CONFIRM_DELIVERY)
+    return steps

@@ -310,3 +310,37 @@ def bank_transfer_confirm(*, payment: Payment, received: Money, acting_user: Use
         reference=f"bank:{payment.pk}:{payment.received_minor + received.amount_minor}",
         acting_user=acting_user,
     )
+
+
+def payment_cancel(*, payment: Payment, organization: Organization, acting_user: User) -> Payment:
+    """The buyer cancels a payment no money arrived for yet (a bank transfer not confirmed,
+    a card payment not completed), to pay another way. A card's PaymentIntent is cancelled
+    at Stripe first, outside any transaction: once Stripe has cancelled it, it can never
+    succeed, so no charge can arrive for a cancelled payment."""
+    if payment.organization_id != organization.pk:
+        raise ForbiddenError(_("Only the buyer who started a payment can cancel it."))
+    _cancel_check(payment)
+    if payment.method == PaymentMethod.STRIPE and payment.stripe_payment_intent:
+        from finance.services.stripe import stripe_intent_cancel
+
+        stripe_intent_cancel(payment=payment)
+    return _payment_mark_cancelled(payment_pk=payment.pk)
+
+
+def _cancel_check(payment: Payment) -> None:
+    if payment.method == PaymentMethod.CREDIT:
+        raise ConflictError(_("A credit payment is complete; it cannot be cancelled."))
+    if payment.status != PaymentStatus.PENDING:
+        raise ConflictError(
+            _("Only a payment still awaiting the money can be cancelled; this one is %(s)s.")
+            % {"s": payment.get_status_display()}
+        )
+
+
+@transaction.atomic
+def _payment_mark_cancelled(*, payment_pk: int) -> Payment:
+    payment = payment_lock(payment_pk=payment_pk)
+    _cancel_check(payment)
+    payment.status = PaymentStatus.CANCELLED
+    payment.save(update_fields=["status"])
+    return payment

@@ -78,6 +78,28 @@ def stripe_intent_create(*, payment: Payment) -> Payment:
     return payment
 
 
+def stripe_intent_cancel(*, payment: Payment) -> None:
+    """Cancel the payment's PaymentIntent at Stripe (outside any transaction). Refused when
+    Stripe says it can no longer be cancelled (the card was charged meanwhile)."""
+    if transaction.get_connection().in_atomic_block:
+        raise RuntimeError("no Stripe call inside a database transaction")
+    client = _client()
+    try:
+        intent = client.PaymentIntent.retrieve(payment.stripe_payment_intent)
+        if intent["status"] == "canceled":
+            return
+        if intent["status"] == "succeeded":
+            raise ConflictError(_("The card was charged already; the payment is on its way."))
+        client.PaymentIntent.cancel(
+            payment.stripe_payment_intent, idempotency_key=f"c2m-payment-{payment.pk}-cancel"
+        )
+    except stripe.StripeError as error:
+        logger.warning("Cancelling the intent of payment %s failed: %s", payment.pk, error)
+        raise StripeUnavailableError(
+            _("The card payment could not be cancelled now; please try again.")
+        ) from error
+
+
 def stripe_event_parse(*, payload: bytes, signature: str) -> Any:
     """The verified event, or InvalidError (a 400) for a bad signature or body."""
     try:

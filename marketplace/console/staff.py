@@ -59,6 +59,7 @@ STAFF_GROUP_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "payment": DECIDE,
             "creditline": ("view", "add", "change"),
             "creditdraw": DECIDE,
+            "payout": ("view", "add"),
             "financingadvance": DECIDE,
             "account": VIEW,
             "journaltransaction": VIEW,

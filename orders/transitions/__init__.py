@@ -77,14 +77,13 @@ class PageForm(StrEnum):
 
     BUTTON = "button"
     SAMPLE_SHIPMENT = "sample_shipment"  # a button with carrier and tracking number
-    PAYMENT = "payment"  # a button that states the amount
     INSPECTION = "inspection"
     SHIPMENT = "shipment"
     DISPUTE = "dispute"
 
     @property
     def is_button(self) -> bool:
-        return self in (PageForm.BUTTON, PageForm.SAMPLE_SHIPMENT, PageForm.PAYMENT)
+        return self in (PageForm.BUTTON, PageForm.SAMPLE_SHIPMENT)
 
 
 Effect = Callable[[Order, EffectContext], Details]
@@ -202,21 +201,17 @@ _TABLE = [
         {Party.SYSTEM: _rule(S.SAMPLE_APPROVED)},
         next_actor=Party.BUYER,
     ),
-    # Until Finance exists, the buyer records the payment; Finance's escrow / credit-voucher
-    # capture calls `order_mark_paid`, which acts as the SYSTEM party.
+    # Finance marks the order paid (`order_mark_paid`, as the SYSTEM party) once the escrow
+    # holds the agreed amount: the buyer pays on Finance's pay page, operators confirm bank
+    # transfers in Finance's admin; nobody records a payment by hand.
     Transition(
         Action.MARK_PAID,
-        _("Record payment"),
+        _("Paid into escrow"),
         S.PAID,
-        {
-            Party.BUYER: _rule(S.AWAITING_PAYMENT),
-            Party.OPERATOR: _rule(S.AWAITING_PAYMENT),
-            Party.SYSTEM: _rule(S.AWAITING_PAYMENT),
-        },
+        {Party.SYSTEM: _rule(S.AWAITING_PAYMENT)},
         effect=effects.mark_paid,
         changes=frozenset({"paid_at"}),
         next_actor=Party.FACTORY,
-        page_form=PageForm.PAYMENT,
     ),
     Transition(
         Action.START_PRODUCTION,

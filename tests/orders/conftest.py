@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from catalog.models import Category
 from factories import services as factory_services
+from finance.models import PaymentMethod, PaymentPurpose
+from finance.services import payments
 from marketplace.models import Organization, User
 from marketplace.money import Money
 from orders import services
@@ -35,7 +37,7 @@ from orders.models import (
     RFQMessage,
 )
 from orders.transitions import Action
-from tests.helpers import make_organization
+from tests.helpers import make_organization, make_user
 
 _sequence = itertools.count(1)
 
@@ -141,16 +143,39 @@ def passing_checklist(order: Order) -> list[dict]:
     return [{"item": item, "passed": True} for item in checklist_for_category(order.category)]
 
 
+PAY = "pay"
+
+
+def pay_in_full(deal: Deal) -> Order:
+    """The buyer pays the order's total into escrow by bank transfer and an operator
+    confirms the money arrived, through Finance's services (which mark the order paid)."""
+    order = deal.refresh()
+    payment = payments.payment_create(
+        order=order,
+        organization=deal.buyer,
+        purpose=PaymentPurpose.FULL,
+        method=PaymentMethod.BANK_TRANSFER,
+        acting_user=deal.buyer_user,
+    )
+    operator = make_user()
+    operator.is_staff = True
+    operator.save(update_fields=["is_staff"])
+    payments.bank_transfer_confirm(payment=payment, received=payment.amount, acting_user=operator)
+    return deal.refresh()
+
+
 # How to drive a fresh deal into each status, step by step through the services.
 PATH_TO = {
     OrderStatus.SAMPLE_REQUESTED: [],
     OrderStatus.SAMPLE_SHIPPED: [("ship_sample", "factory")],
     OrderStatus.SAMPLE_REJECTED: [("ship_sample", "factory"), ("reject_sample", "buyer")],
     OrderStatus.AWAITING_PAYMENT: [("ship_sample", "factory"), ("approve_sample", "buyer")],
-    OrderStatus.PAID: [("skip_sample", "buyer"), ("mark_paid", "buyer")],
+    # "pay": the buyer pays the whole order by bank transfer and an operator confirms it;
+    # Finance then marks the order paid (there is no buyer action for it).
+    OrderStatus.PAID: [("skip_sample", "buyer"), (PAY, "buyer")],
     OrderStatus.IN_PRODUCTION: [
         ("skip_sample", "buyer"),
-        ("mark_paid", "buyer"),
+        (PAY, "buyer"),
         ("start_production", "factory"),
     ],
 }
@@ -215,6 +240,9 @@ def prepare(status: str, action: str, *, category: Category | None = None) -> tu
 
 def drive_steps(deal: Deal, steps) -> None:
     for action, party in steps:
+        if action == PAY:
+            pay_in_full(deal)
+            continue
         deal.act(action, party, NOTES.get(action, ""), **details_for(action, deal.refresh()))
 
 

@@ -36,9 +36,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     (S.SAMPLE_SHIPPED, "approve_sample", "buyer"): S.AWAITING_PAYMENT,  # via sample_approved
     (S.SAMPLE_SHIPPED, "reject_sample", "buyer"): S.SAMPLE_REJECTED,
     (S.SAMPLE_APPROVED, "request_payment", "system"): S.AWAITING_PAYMENT,
-    (S.AWAITING_PAYMENT, "mark_paid", "buyer"): S.PAID,
-    (S.AWAITING_PAYMENT, "mark_paid", "operator"): S.PAID,
-    (S.AWAITING_PAYMENT, "mark_paid", "system"): S.PAID,
+    (S.AWAITING_PAYMENT, "mark_paid", "system"): S.PAID,  # Finance, once escrow is funded
     (S.PAID, "start_production", "factory"): S.IN_PRODUCTION,
     (S.IN_PRODUCTION, "finish_production", "factory"): S.INSPECTION,
     (S.INSPECTION, "record_inspection", "factory"): S.INSPECTION,

@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
         ("catalog", "0001_initial"),
         ("factories", "0007_audit_log_triggers"),
-        ("finance", "0002_audit_log_triggers"),
+        ("finance", "0003_audit_log_triggers"),
         ("marketplace", "0005_audit_log_triggers"),
         ("orders", "0004_audit_log_triggers"),
     ]

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('console', '0001_audit_log'),
-        ('finance', '0001_ledger_escrow_credit'),
+        ('finance', '0002_payouts'),
     ]
 
     operations = [

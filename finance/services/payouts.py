@@ -1,0 +1,84 @@
+"""Factory payouts: an operator records money actually sent from the platform's bank to a
+factory's bank account. It moves the factory's payable (what the platform owes it: escrow
+releases and advances) to the bank clearing account; the payable cannot go below zero (the
+account's CHECK), so nobody is paid more than they were owed."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from finance.models import Account, AccountPurpose, Payout, TransactionKind
+from finance.services import ledger
+from marketplace.exceptions import InvalidError
+from marketplace.models import Organization, User
+from marketplace.money import Money
+
+
+def payout_available(*, organization: Organization, currency: str) -> Money:
+    """What the platform owes the factory now (its payable's balance)."""
+    account = ledger.account_get(
+        purpose=AccountPurpose.FACTORY_PAYOUT, currency=currency, organization=organization
+    )
+    return account.balance
+
+
+def payouts_for(*, organization: Organization) -> QuerySet[Payout]:
+    return Payout.objects.filter(organization=organization).order_by("-created_at", "-pk")
+
+
+@transaction.atomic
+def payout_record(
+    *,
+    organization: Organization,
+    amount: Money,
+    bank_reference: str,
+    acting_user: User,
+    note: str = "",
+) -> Payout:
+    """Record a payout the operator sent by bank transfer. Refused (400, nothing written)
+    for a non-factory, a non-positive amount, more than is owed, or a bank reference
+    recorded before."""
+    if organization.kind != Organization.Kind.FACTORY:
+        raise InvalidError({"organization": [_("Only factories are paid out.")]})
+    reference = bank_reference.strip()
+    if not reference:
+        raise InvalidError({"bank_reference": [_("Enter the bank transfer's reference.")]})
+    if amount.amount_minor <= 0:
+        raise InvalidError({"amount": [_("Enter an amount above zero.")]})
+    payable = ledger.account_get(
+        purpose=AccountPurpose.FACTORY_PAYOUT, currency=amount.currency, organization=organization
+    )
+    # Lock the payable so that two operators cannot pay out the same money.
+    payable = Account.objects.select_for_update().get(pk=payable.pk)
+    if amount.amount_minor > payable.balance_minor:
+        raise InvalidError(
+            {"amount": [_("Only %(owed)s is owed to this factory.") % {"owed": payable.balance}]}
+        )
+    try:
+        with transaction.atomic():
+            payout = Payout.objects.create(
+                organization=organization,
+                amount_minor=amount.amount_minor,
+                currency=amount.currency,
+                bank_reference=reference,
+                note=note.strip()[:255],
+                recorded_by=acting_user,
+            )
+    except IntegrityError as error:
+        raise InvalidError(
+            {"bank_reference": [_("This bank transfer was recorded already.")]}
+        ) from error
+    ledger.journal_post(
+        kind=TransactionKind.PAYOUT,
+        reference=f"payout:{payout.pk}",
+        memo=_("Paid out to %(name)s (%(reference)s)")
+        % {"name": organization.name, "reference": reference},
+        acting_user=acting_user,
+        legs=[
+            (payable, ledger.negate(amount)),
+            (ledger.platform_account(AccountPurpose.BANK_CLEARING, amount.currency), amount),
+        ],
+    )
+    return payout
