@@ -25,6 +25,7 @@ from factories.models import (
     ReservationDay,
     ReservationEvent,
 )
+from marketplace.console.audit import audit_context
 
 
 class AuditEvidenceInline(admin.TabularInline):
@@ -142,12 +143,15 @@ class AuditSubmissionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         decision = form.cleaned_data.get("decision")
         reason = form.cleaned_data.get("decision_reason", "")
+        recorded = reason or str(_("Audit approved."))
         try:
             if decision == "approve":
-                services.audit_approve(submission=obj, reviewer=request.user, note=reason)
+                with audit_context(acting_user=request.user, reason=recorded):
+                    services.audit_approve(submission=obj, reviewer=request.user, note=reason)
                 self.message_user(request, _("Approved: the factory is now verified."))
             elif decision == "reject":
-                services.audit_reject(submission=obj, reviewer=request.user, reason=reason)
+                with audit_context(acting_user=request.user, reason=recorded):
+                    services.audit_reject(submission=obj, reviewer=request.user, reason=reason)
                 self.message_user(request, _("Rejected: the factory was told why."))
         except (services.AuditStateError, ValidationError) as error:
             self.message_user(request, str(error), level=messages.ERROR)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import F, Prefetch, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -675,3 +675,27 @@ def factory_search(
             )
         )
     return results
+
+
+def operator_queues(*, today: datetime.date, expiring_within_days: int = 30) -> dict[str, int]:
+    """The auditors' waiting work, one COUNT each: audits to review, and certificates that
+    have expired or expire within `expiring_within_days` (the admin index's queues)."""
+    horizon = today + datetime.timedelta(days=expiring_within_days)
+    return {
+        "audits_pending": AuditSubmission.objects.filter(
+            status=AuditSubmission.Status.PENDING
+        ).count(),
+        "certificates_expiring": Certification.objects.filter(expires_on__lte=horizon).count(),
+    }
+
+
+def platform_capacity(*, today: datetime.date, days: int = 30) -> list[dict]:
+    """Units published and booked (and held) per category over the next `days` days, across
+    every factory: one grouped query. Rows: {"category_name", "published", "booked", "held"}."""
+    rows = (
+        CapacityDay.objects.filter(date__gte=today, date__lt=today + datetime.timedelta(days=days))
+        .values(category_name=F("category__name"))
+        .annotate(published=Sum("units"), booked=Sum("booked"), held=Sum("held"))
+        .order_by("category_name")
+    )
+    return [dict(row) for row in rows]

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
 
 from finance import selectors
 from finance.models import (
@@ -36,6 +37,7 @@ from finance.models import (
     StripeEvent,
 )
 from finance.services import credit, disputes, financing, payments, payouts
+from marketplace.console.audit import audit_context
 from marketplace.exceptions import DomainError
 from marketplace.models import Organization
 from marketplace.money import DEFAULT_CURRENCY, Money
@@ -160,14 +162,18 @@ class PaymentConfirmForm(forms.ModelForm):
         if value is None:
             return cleaned
         received = parse_money(value, payment.currency, "received_amount")
-        self.instance = call_service(
-            payments.bank_transfer_confirm,
-            form=self,
-            field_map={"amount": "received_amount"},
-            payment=payment,
-            received=received,
-            acting_user=self.current_user,
-        )
+        reason = _("Bank transfer of %(amount)s confirmed against the statement.") % {
+            "amount": received
+        }
+        with audit_context(acting_user=self.current_user, reason=str(reason)):
+            self.instance = call_service(
+                payments.bank_transfer_confirm,
+                form=self,
+                field_map={"amount": "received_amount"},
+                payment=payment,
+                received=received,
+                acting_user=self.current_user,
+            )
         return cleaned
 
 
@@ -183,7 +189,7 @@ class RefundInline(admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ExportMixin, admin.ModelAdmin):
     form = PaymentConfirmForm
     list_display = (
         "reference",
@@ -285,15 +291,16 @@ class CreditLineForm(forms.ModelForm):
                 limit = Money.from_decimal(cleaned["new_limit"], currency)
             except ValueError as error:
                 raise ValidationError({"new_limit": [_("No fractions of a cent.")]}) from error
-            self.instance = call_service(
-                credit.credit_limit_set,
-                form=self,
-                field_map={"limit": "new_limit", "organization": "buyer"},
-                organization=organization,
-                limit=limit,
-                reason=cleaned.get("reason") or "",
-                acting_user=self.current_user,
-            )
+            with audit_context(acting_user=self.current_user, reason=cleaned.get("reason") or ""):
+                self.instance = call_service(
+                    credit.credit_limit_set,
+                    form=self,
+                    field_map={"limit": "new_limit", "organization": "buyer"},
+                    organization=organization,
+                    limit=limit,
+                    reason=cleaned.get("reason") or "",
+                    acting_user=self.current_user,
+                )
         elif line is None:
             raise ValidationError({"new_limit": [_("Enter the limit to grant.")]})
         if cleaned.get("repayment_amount") is not None:
@@ -363,18 +370,21 @@ class CreditLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(CreditDraw)
-class CreditDrawAdmin(admin.ModelAdmin):
-    list_display = (
-        "pk",
-        "organization",
-        "order",
-        "amount_minor",
-        "repaid_minor",
-        "due_on",
-        "status",
-    )
-    list_filter = ("status",)
-    list_select_related = ("organization", "order")
+class CreditDrawAdmin(ExportMixin, admin.ModelAdmin):
+    list_display = ("pk", "organization", "order", "amount", "repaid", "due_on", "status")
+    list_filter = ("status", "due_on")
+    search_fields = ("organization__name", "=order__pk")
+    list_select_related = ("organization", "order", "credit_line")
+    date_hierarchy = "due_on"
+
+    @admin.display(description=_("amount"), ordering="amount_minor")
+    def amount(self, draw):
+        return draw.credit_line.money(draw.amount_minor)
+
+    @admin.display(description=_("repaid"), ordering="repaid_minor")
+    def repaid(self, draw):
+        return draw.credit_line.money(draw.repaid_minor)
+
     readonly_fields = [field.name for field in CreditDraw._meta.fields]
     actions = ["write_off"]
 
@@ -494,6 +504,15 @@ class DisputeDecisionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """`dispute_decide` saved the decision in the form's clean()."""
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "order", "organization", "amount", "status", "reason", "created_at")
+    list_filter = ("status",)
+    search_fields = ("organization__name", "reason", "=order__pk")
+    list_select_related = ("order", "organization")
+    date_hierarchy = "created_at"
 
 
 # --- payouts ------------------------------------------------------------------------------

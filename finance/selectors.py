@@ -7,7 +7,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -16,10 +16,12 @@ from finance.models import (
     AccountPurpose,
     CreditDraw,
     CreditLine,
+    DisputeDecision,
     Escrow,
     FinancingAdvance,
     Payment,
     PaymentMethod,
+    PaymentStatus,
     Payout,
     Posting,
     Refund,
@@ -84,6 +86,16 @@ def credit_summary(*, organization: Organization) -> CreditSummary | None:
         blocked=line.overdue,
         repayment_days=line.repayment_days,
         draws=draws,
+    )
+
+
+def order_escrow(*, order_pk: int) -> Escrow | None:
+    return Escrow.objects.filter(order_id=order_pk).first()
+
+
+def dispute_decision_for(*, dispute_pk: int) -> DisputeDecision | None:
+    return (
+        DisputeDecision.objects.filter(dispute_id=dispute_pk).select_related("decided_by").first()
     )
 
 
@@ -270,3 +282,69 @@ def reconciliation_report() -> dict:
         ),
         "problems": ledger_invariant_problems(),
     }
+
+
+@dataclass(frozen=True)
+class OperatorQueues:
+    bank_transfers: int
+    advances_requested: int
+    credit_overdue: int
+    failed_refunds: int
+
+
+def operator_queues() -> OperatorQueues:
+    """The finance desk's waiting work: one COUNT per table, whatever the data."""
+    waiting = (PaymentStatus.PENDING, PaymentStatus.PARTIAL)
+    return OperatorQueues(
+        bank_transfers=Payment.objects.filter(
+            method=PaymentMethod.BANK_TRANSFER, status__in=waiting
+        ).count(),
+        advances_requested=FinancingAdvance.objects.filter(
+            status=FinancingAdvance.Status.REQUESTED
+        ).count(),
+        credit_overdue=CreditDraw.objects.filter(status=CreditDraw.Status.OVERDUE).count(),
+        failed_refunds=Refund.objects.filter(status=Refund.Status.FAILED).count(),
+    )
+
+
+def reconciliation_alarms() -> int:
+    """How many reconciliation lines disagree, plus the ledger invariants broken."""
+    report = reconciliation_report()
+    return sum(not line.matches for line in report["lines"]) + len(report["problems"])
+
+
+@dataclass(frozen=True)
+class PlatformMoney:
+    escrow_held: list[Money]
+    credit_outstanding: list[Money]
+    credit_overdue: list[Money]
+
+
+def platform_money() -> PlatformMoney:
+    """Money the platform holds for others now: escrow held, credit drawn and not repaid,
+    and the overdue part of it, per currency. Two grouped queries."""
+    escrow = (
+        Escrow.objects.values("currency")
+        .annotate(held_total=Sum(F("funded_minor") - F("released_minor") - F("refunded_minor")))
+        .order_by("currency")
+    )
+    open_draws = (
+        CreditDraw.objects.filter(status__in=(CreditDraw.Status.OPEN, CreditDraw.Status.OVERDUE))
+        .values("credit_line__currency")
+        .annotate(
+            outstanding=Sum(F("amount_minor") - F("repaid_minor")),
+            overdue=Sum(
+                F("amount_minor") - F("repaid_minor"),
+                filter=Q(status=CreditDraw.Status.OVERDUE),
+            ),
+        )
+        .order_by("credit_line__currency")
+    )
+    draws = list(open_draws)
+    return PlatformMoney(
+        escrow_held=[Money(row["held_total"] or 0, row["currency"]) for row in escrow],
+        credit_outstanding=[
+            Money(row["outstanding"] or 0, row["credit_line__currency"]) for row in draws
+        ],
+        credit_overdue=[Money(row["overdue"] or 0, row["credit_line__currency"]) for row in draws],
+    )

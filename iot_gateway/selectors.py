@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Aggregate, Count, FloatField, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -266,3 +267,33 @@ def devices_active_serials(serials: list[str]) -> set[str]:
             "serial_number", flat=True
         )
     )
+
+
+def alarms_open_without_lead_count() -> int:
+    """Open alarms no service lead picked up (the operators' queue; one COUNT)."""
+    return Alarm.objects.filter(status__in=OPEN_ALARM_STATUSES, lead__isnull=True).count()
+
+
+def platform_alarms_and_leads(*, since: datetime.datetime) -> list[dict]:
+    """Alarms raised and service leads made per week since `since`, across the platform
+    (two grouped queries). Rows: {"week", "alarms", "leads"}, oldest first."""
+    alarms = dict(
+        Alarm.objects.filter(raised_at__gte=since)
+        .annotate(week=TruncWeek("raised_at"))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .values_list("week", "n")
+        .order_by()
+    )
+    leads = dict(
+        ServiceLead.objects.filter(created_at__gte=since)
+        .annotate(week=TruncWeek("created_at"))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .values_list("week", "n")
+        .order_by()
+    )
+    weeks = sorted(set(alarms) | set(leads))
+    return [
+        {"week": week, "alarms": alarms.get(week, 0), "leads": leads.get(week, 0)} for week in weeks
+    ]

@@ -1,8 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
 
 from marketplace import services
+from marketplace.console import selectors as console_selectors
+from marketplace.console import staff
+from marketplace.console.actions import reason_action
 from marketplace.models import (
     ApiToken,
     Invitation,
@@ -37,40 +43,83 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
+def _verify(*, request, obj, reason):
+    services.organization_verification_set(
+        organization=obj, verified=True, acting_user=request.user, reason=reason
+    )
+
+
+def _suspend(*, request, obj, reason):
+    services.organization_status_set(
+        organization=obj, suspended=True, reason=reason, acting_user=request.user
+    )
+
+
+def _restore(*, request, obj, reason):
+    services.organization_status_set(
+        organization=obj, suspended=False, reason=reason, acting_user=request.user
+    )
+
+
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "kind", "verified", "created_at")
-    list_filter = ("kind", "verified")
+class OrganizationAdmin(ExportMixin, admin.ModelAdmin):
+    list_display = ("name", "kind", "verified", "status", "member_count", "created_at")
+    list_filter = ("kind", "verified", "status")
     search_fields = ("name", "slug")
+    date_hierarchy = "created_at"
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("created_at",)
+    readonly_fields = ("created_at", "status", "status_reason", "status_changed_at", "open_work")
     inlines = (MembershipInline,)
-    actions = ("mark_verified",)
+    actions = ("mark_verified", "suspend", "restore")
+
+    mark_verified = reason_action(
+        name="mark_verified",
+        description=_("Mark selected organizations verified"),
+        permission="marketplace.change_organization",
+        decide=_verify,
+    )
+    suspend = reason_action(
+        name="suspend",
+        description=_("Suspend (they can see their work but not quote, order, pay or pledge)"),
+        permission=staff.SUSPEND_ORGANIZATION,
+        decide=_suspend,
+    )
+    restore = reason_action(
+        name="restore",
+        description=_("Restore suspended organizations"),
+        permission=staff.SUSPEND_ORGANIZATION,
+        decide=_restore,
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_total=Count("memberships"))
+
+    @admin.display(description=_("members"), ordering="member_total")
+    def member_count(self, organization):
+        return organization.member_total
+
+    @admin.display(description=_("open work"))
+    def open_work(self, organization):
+        work = console_selectors.organization_open_work(organization=organization)
+        return render_to_string(
+            "admin/console/open_work.html", {"work": work, "organization": organization}
+        )
 
     def get_readonly_fields(self, request, obj=None):
-        # Set on the add form; afterwards verification changes only through the action
-        # (a service) or an audit, never by editing the field.
+        # Set on the add form; afterwards verification and status change only through the
+        # actions (services, with a reason on the audit log), never by editing the field.
         fields = super().get_readonly_fields(request, obj)
         return fields if obj is None else ("verified", *fields)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return [f for f in fields if f != "open_work"] if obj is None else fields
 
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
         else:
             services.organization_add(organization=obj)
-
-    @admin.action(description=_("Mark selected organizations verified"))
-    def mark_verified(self, request, queryset):
-        updated = sum(
-            services.organization_verification_set(
-                organization=organization,
-                verified=True,
-                acting_user=request.user,
-                reason=_("Marked verified by an operator in the admin."),
-            )
-            for organization in queryset
-        )
-        self.message_user(request, _("%(count)d organizations verified.") % {"count": updated})
 
 
 @admin.register(Membership)

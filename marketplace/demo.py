@@ -8,6 +8,10 @@ from django.db import transaction
 from marketplace.models import Membership, Organization, User
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo credential
+# Operators sign in with a second factor (STAFF_MFA_REQUIRED). The demo operator's is known:
+# add this secret to an authenticator app, or use one of the recovery codes `make run` prints.
+DEMO_OPERATOR_TOTP_SECRET = "C2MDEMOOPERATORTOTPSECRETSEVENAA"  # noqa: S105 - demo only
+_DEMO_RECOVERY_SEED = "c2m-demo-operator-recovery-codes-seed-2026"  # demo only
 
 DEMO_LOGINS = [
     ("operator@c2m.example", "platform operator (Django admin at /admin/)"),
@@ -51,10 +55,38 @@ def _user(email: str) -> User:
         )
     if email.startswith("operator@"):
         User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
+        _demo_second_factor(user)
     EmailAddress.objects.update_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
     return user
+
+
+def _demo_second_factor(user: User) -> None:
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import encrypt
+
+    Authenticator.objects.get_or_create(
+        user=user,
+        type=Authenticator.Type.TOTP,
+        defaults={"data": {"secret": encrypt(DEMO_OPERATOR_TOTP_SECRET)}},
+    )
+    Authenticator.objects.get_or_create(
+        user=user,
+        type=Authenticator.Type.RECOVERY_CODES,
+        defaults={"data": {"seed": encrypt(_DEMO_RECOVERY_SEED), "used_mask": 0}},
+    )
+
+
+def demo_operator_recovery_codes() -> list[str]:
+    """The demo operator's unused recovery codes (each works once)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    authenticator = Authenticator.objects.filter(
+        user__email="operator@c2m.example", type=Authenticator.Type.RECOVERY_CODES
+    ).first()
+    return RecoveryCodes(authenticator).get_unused_codes() if authenticator else []
 
 
 @transaction.atomic

@@ -68,21 +68,36 @@ class Organization(models.Model):
         SERVICE_PROVIDER = "service_provider", _("Service provider")
         OPERATOR = "operator", _("Platform operator")
 
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        # Its people sign in and see their work, but cannot quote, order, pay or pledge.
+        SUSPENDED = "suspended", _("Suspended")
+
     SIGNUP_KINDS: ClassVar[tuple[str, ...]] = (Kind.BUYER, Kind.FACTORY, Kind.SERVICE_PROVIDER)
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
     verified = models.BooleanField(_("verified"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    status_reason = models.CharField(_("reason for the status"), max_length=255, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
+        permissions = [("suspend_organization", _("Can suspend and restore organizations"))]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == self.Status.SUSPENDED
 
 
 class Membership(models.Model):

@@ -23,10 +23,16 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marketplace import exceptions as domain
 
 Result = TypeVar("Result")
+
+SUSPENDED_MESSAGE = gettext_lazy(
+    "Your organization is suspended: you can see your work but not change it. "
+    "Contact the C2M operators to have it restored."
+)
 
 
 def organization_page(
@@ -58,7 +64,9 @@ def organization_page(
             if allowed_kinds and organization.kind not in allowed_kinds:
                 raise Http404(not_found_message or _("This page is not for your organization."))
             can_edit = not allowed_write_roles or membership.role in allowed_write_roles
-            request.can_edit = can_edit  # type: ignore[attr-defined]
+            request.can_edit = can_edit and not organization.is_suspended  # type: ignore[attr-defined]
+            if request.method == "POST" and organization.is_suspended:
+                return _suspended(request)
             if request.method == "POST" and not can_edit:
                 messages.error(request, _("Only an owner or admin can change this."))
                 return redirect(_back(request))
@@ -67,6 +75,11 @@ def organization_page(
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+def _suspended(request: HttpRequest) -> HttpResponse:
+    context = {"message": SUSPENDED_MESSAGE}
+    return render(request, "marketplace/errors/403.html", context, status=403)
 
 
 def _choose_organization(request: HttpRequest) -> HttpResponse:

@@ -85,6 +85,33 @@ def organization_verification_set(
     return changed == 1
 
 
+@transaction.atomic
+def organization_status_set(
+    *, organization: Organization, suspended: bool, reason: str, acting_user: User
+) -> bool:
+    """Suspend an organization (its people still sign in and see their work, but cannot
+    quote, order, pay or pledge) or restore it. Returns whether it changed; the members
+    are told, with the reason. The audit log keeps who and why (trigger on the row)."""
+    if not reason.strip():
+        raise InvalidError({"reason": [_("Give the reason: the organization is told.")]})
+    status = Organization.Status.SUSPENDED if suspended else Organization.Status.ACTIVE
+    now = timezone.now()
+    changed = (
+        Organization.objects.filter(pk=organization.pk)
+        .exclude(status=status)
+        .update(status=status, status_reason=reason.strip()[:255], status_changed_at=now)
+    )
+    organization.refresh_from_db(fields=["status", "status_reason", "status_changed_at"])
+    if changed:
+        title = (
+            _("Your organization is suspended")
+            if suspended
+            else _("Your organization is active again")
+        )
+        notification_send(organization=organization, title=title, body=reason.strip())
+    return changed == 1
+
+
 _SLUG_ATTEMPTS = 5
 
 

@@ -6,7 +6,19 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Extract, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +28,9 @@ from marketplace.money import Money
 from marketplace.tenancy import get_for_organization_or_404
 from orders.models import (
     RFQ,
+    Dispute,
     DisputeEvidence,
+    Inspection,
     InspectionPhoto,
     Order,
     OrderEvent,
@@ -284,3 +298,84 @@ def order_file_get(*, organization: Organization, order_pk: int, kind: str, pk: 
         if item is not None:
             return item.file, item.original_name
     raise NotFoundError(_("Not found."))
+
+
+# --- Platform-wide figures for the operators' dashboard (every organization) -------------
+
+
+class _Percentile(Aggregate):
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, percentile: float, **extra):
+        super().__init__(expression, percentile=percentile, **extra)
+
+
+@dataclass(frozen=True)
+class PlatformOrderFigures:
+    weekly: list[dict]  # {"week": date, "currency": str, "orders": int, "gmv_minor": int}
+    by_status: dict[str, int]
+    quote_hours_p50: float | None
+    quote_hours_p90: float | None
+    invitations: int
+    answered: int
+    delivered: int
+    on_time: int
+    inspected_units: int
+    defects: int
+    inspections_failed: int
+    inspections: int
+    disputes: int
+
+
+def platform_order_figures(*, since: datetime.datetime) -> PlatformOrderFigures:
+    """Orders since `since` across the platform, in six queries whatever the volume:
+    weekly count and GMV (goods at the agreed price, cancelled orders left out), orders by
+    status, quote response time (median and 90th percentile from invitation to answer),
+    delivery on or before the promised date, defects found at inspection, disputes."""
+    orders = Order.objects.filter(created_at__gte=since)
+    weekly = list(
+        orders.exclude(status=OrderStatus.CANCELLED)
+        .annotate(week=TruncWeek("created_at"))
+        .values("week", "currency")
+        .annotate(orders=Count("pk"), gmv_minor=Sum(F("unit_price_minor") * F("quantity")))
+        .order_by("week", "currency")
+    )
+    by_status = dict(
+        orders.values("status").annotate(n=Count("pk")).values_list("status", "n").order_by()
+    )
+    response = ExpressionWrapper(
+        Extract(F("responded_at") - F("invited_at"), "epoch") / 3600.0, output_field=FloatField()
+    )
+    quotes = RFQInvitation.objects.filter(invited_at__gte=since).aggregate(
+        invitations=Count("pk"),
+        answered=Count("pk", filter=Q(responded_at__isnull=False)),
+        p50=_Percentile(response, 0.5, filter=Q(responded_at__isnull=False)),
+        p90=_Percentile(response, 0.9, filter=Q(responded_at__isnull=False)),
+    )
+    delivery = Order.objects.filter(delivered_at__gte=since).aggregate(
+        delivered=Count("pk"),
+        on_time=Count("pk", filter=Q(delivered_at__date__lte=F("ready_by"))),
+    )
+    inspections = Inspection.objects.filter(created_at__gte=since).aggregate(
+        inspections=Count("pk"),
+        failed=Count("pk", filter=Q(passed=False)),
+        units=Sum("sample_size"),
+        defects=Sum("defects_found"),
+    )
+    return PlatformOrderFigures(
+        weekly=[dict(row) for row in weekly],
+        by_status=by_status,
+        quote_hours_p50=quotes["p50"],
+        quote_hours_p90=quotes["p90"],
+        invitations=quotes["invitations"],
+        answered=quotes["answered"],
+        delivered=delivery["delivered"],
+        on_time=delivery["on_time"],
+        inspected_units=inspections["units"] or 0,
+        defects=inspections["defects"] or 0,
+        inspections_failed=inspections["failed"],
+        inspections=inspections["inspections"],
+        disputes=Dispute.objects.filter(created_at__gte=since).count(),
+    )

@@ -95,3 +95,22 @@ def decompression_bomb_png(side: int = 13000) -> bytes:
         + chunk(b"IDAT", bytes(compressed))
         + chunk(b"IEND", b"")
     )
+
+
+def make_operator(
+    email: str | None = None, *, superuser: bool = True, groups: tuple[str, ...] | list[str] = ()
+) -> User:
+    """A staff member (a superuser unless given groups) with a TOTP authenticator, so the
+    admin's second-factor requirement is met."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.contrib.auth.models import Group
+
+    user = make_user(email or f"operator{next(_sequence)}@c2m.example")
+    user.is_staff = True
+    user.is_superuser = superuser
+    user.save(update_fields=["is_staff", "is_superuser"])
+    user.groups.add(*Group.objects.filter(name__in=groups))
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, generate_totp_secret())
+    return user

@@ -17,6 +17,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 
 from marketplace.models import Membership, Organization
+from marketplace.pages import SUSPENDED_MESSAGE
 from marketplace.selectors import OrganizationChoiceError, membership_resolve
 from marketplace.tenancy import get_for_organization_or_404
 
@@ -71,6 +72,8 @@ class IsOrganizationMember(permissions.BasePermission):
         roles = getattr(view, "required_roles", ())
         if roles and membership.role not in roles:
             raise exceptions.PermissionDenied(_("Your role does not allow this."))
+        if membership.organization.is_suspended and request.method not in permissions.SAFE_METHODS:
+            raise exceptions.PermissionDenied(SUSPENDED_MESSAGE)
         return True
 
 

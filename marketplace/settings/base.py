@@ -20,7 +20,7 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "marketplace",
-    "django.contrib.admin",
+    "marketplace.console.sites.OperatorsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -30,18 +30,23 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
     "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
+    "import_export",
     "catalog",
     "factories",
     "customization",
     "orders",
     "finance",
     "iot_gateway",
+    "marketplace.console",
 ]
 
 MIDDLEWARE = [
@@ -54,9 +59,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "marketplace.console.middleware.StaffSecondFactorMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "marketplace.middleware.CurrentOrganizationMiddleware",
     "marketplace.pages.DomainErrorMiddleware",
@@ -161,6 +168,15 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_SIGNUP_FORM_CLASS = "marketplace.forms.SignupOrganizationForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[C2M] "
+# Operators' second factor (issue 12): an authenticator app, with recovery codes to fall
+# back on. Staff without one are sent to set it up before any admin page opens.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "C2M Marketplace"
+STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=True)
+# The audit log (marketplace/console/models.py): one admin list over every event table.
+PGHISTORY_ADMIN_MODEL = "console.AuditEvent"
+PGHISTORY_ADMIN_CLASS = "marketplace.console.admin.AuditEventAdmin"
+PGHISTORY_ADMIN_LIST_DISPLAY = ["pgh_created_at", "pgh_obj_model", "pgh_obj_id", "pgh_label"]
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -42,3 +42,7 @@ STORAGES["private"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
 }
+# Operators' second factor is enforced in every other environment. Admin tests across the
+# apps sign staff in with `force_login`; tests/marketplace/test_console_staff.py turns the
+# requirement on and goes through allauth's TOTP setup and sign-in.
+STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=False)

@@ -49,7 +49,12 @@ def test_staff_verify_organizations_in_bulk(client, operator):
     client.force_login(operator)
     response = client.post(
         "/admin/marketplace/organization/",
-        {"action": "mark_verified", "_selected_action": [unverified.pk]},
+        {
+            "action": "mark_verified",
+            "_selected_action": [unverified.pk],
+            "apply": "1",
+            "reason": "Documents checked",
+        },
         follow=True,
     )
     assert response.status_code == 200

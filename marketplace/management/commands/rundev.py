@@ -15,7 +15,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from marketplace.demo import DEMO_LOGINS, DEMO_PASSWORD
+from marketplace.demo import (
+    DEMO_LOGINS,
+    DEMO_OPERATOR_TOTP_SECRET,
+    DEMO_PASSWORD,
+    demo_operator_recovery_codes,
+)
 
 # A crashed process is restarted after 1, 2, 4 ... up to 30 seconds; a run of a minute
 # without crashing resets the delay.
@@ -75,6 +80,9 @@ class Command(BaseCommand):
             f"  Health: http://127.0.0.1:{port}/healthz   API docs: http://127.0.0.1:{port}/api/docs/",
             f"  Demo logins (password for all: {DEMO_PASSWORD}):",
             *[f"    {email:32} {description}" for email, description in DEMO_LOGINS],
+            "  The operator's second factor: TOTP secret "
+            f"{DEMO_OPERATOR_TOTP_SECRET} (any authenticator app),",
+            f"  or a recovery code (each works once): {' '.join(demo_operator_recovery_codes())}",
             "  Press Ctrl-C to stop web, worker and beat.",
             "",
         ]

@@ -1,0 +1,165 @@
+"""The audit log: PostgreSQL triggers (django-pghistory) write an append-only event row
+whenever a sensitive field changes, whoever changes it and however (admin, API, a task, a
+shell). The request's operator and the decision's reason come from pghistory's context
+(`marketplace.console.audit.audit_context` in the admin entry points; the middleware adds
+the signed-in user and URL to every write request).
+
+Only the fields that matter are copied, so the frequent writes on these rows (credit used,
+escrow balances) leave no events.
+"""
+
+from __future__ import annotations
+
+import pghistory
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from factories.models import AuditSubmission
+from finance.models import CreditDraw, CreditLine, DisputeDecision, FinancingAdvance, Payment
+from marketplace.models import Membership, Organization, User
+from orders.models import Dispute
+
+
+def _tracked(model, *fields: str, insert: bool = True, delete: bool = False, name: str):
+    """An append-only event model in this app; the tracked rows get no reverse accessor
+    (their apps do not know about the log), the events are read through `AuditEvent`."""
+    trackers: list[pghistory.RowEvent] = [pghistory.UpdateEvent()]
+    if insert:
+        trackers.insert(0, pghistory.InsertEvent())
+    if delete:
+        trackers.append(pghistory.DeleteEvent())
+    return pghistory.create_event_model(
+        model,
+        *trackers,
+        fields=list(fields),
+        model_name=name,
+        app_label="console",
+        append_only=True,
+        obj_field=pghistory.ObjForeignKey(related_name="+", db_constraint=False),
+    )
+
+
+class OrganizationEvent(
+    _tracked(Organization, "verified", "status", "status_reason", name="OrganizationEvent")
+):
+    class Meta:
+        verbose_name = _("organization event")
+
+
+class MembershipEvent(
+    _tracked(Membership, "user", "organization", "role", delete=True, name="MembershipEvent")
+):
+    class Meta:
+        verbose_name = _("membership event")
+
+
+class StaffUserEvent(
+    _tracked(
+        User, "email", "is_staff", "is_superuser", "is_active", insert=False, name="StaffUserEvent"
+    )
+):
+    class Meta:
+        verbose_name = _("staff account event")
+
+
+class AuditSubmissionEvent(
+    _tracked(
+        AuditSubmission,
+        "organization",
+        "status",
+        "decision_reason",
+        "reviewed_by",
+        insert=False,
+        name="AuditSubmissionEvent",
+    )
+):
+    class Meta:
+        verbose_name = _("factory audit event")
+
+
+class DisputeEvent(
+    _tracked(Dispute, "order", "status", "resolution", insert=False, name="DisputeEvent")
+):
+    class Meta:
+        verbose_name = _("dispute event")
+
+
+class DisputeDecisionEvent(
+    _tracked(
+        DisputeDecision,
+        "dispute",
+        "order",
+        "outcome",
+        "refund_minor",
+        "release_minor",
+        "currency",
+        "note",
+        "decided_by",
+        name="DisputeDecisionEvent",
+    )
+):
+    class Meta:
+        verbose_name = _("dispute decision event")
+
+
+class CreditLineEvent(
+    _tracked(CreditLine, "organization", "limit_minor", "currency", name="CreditLineEvent")
+):
+    class Meta:
+        verbose_name = _("credit limit event")
+
+
+class CreditDrawEvent(
+    _tracked(CreditDraw, "organization", "order", "status", insert=False, name="CreditDrawEvent")
+):
+    class Meta:
+        verbose_name = _("credit draw event")
+
+
+class FinancingAdvanceEvent(
+    _tracked(FinancingAdvance, "organization", "order", "status", name="FinancingAdvanceEvent")
+):
+    class Meta:
+        verbose_name = _("financing advance event")
+
+
+class PaymentEvent(
+    _tracked(
+        Payment,
+        "organization",
+        "order",
+        "status",
+        "received_minor",
+        "confirmed_by",
+        insert=False,
+        name="PaymentEvent",
+    )
+):
+    class Meta:
+        verbose_name = _("payment event")
+
+
+class AuditEvent(pghistory.models.Events):
+    """Every event of every table above, newest first, with who and why (the admin's log)."""
+
+    operator = pghistory.ProxyField(
+        "pgh_context__user",
+        models.ForeignKey(
+            User,
+            on_delete=models.DO_NOTHING,
+            null=True,
+            blank=True,
+            db_constraint=False,
+            related_name="+",
+            verbose_name=_("operator"),
+        ),
+    )
+    reason = pghistory.ProxyField(
+        "pgh_context__reason", models.TextField(_("reason"), null=True, blank=True)
+    )
+    url = pghistory.ProxyField("pgh_context__url", models.TextField(_("page"), null=True))
+
+    class Meta:
+        proxy = True
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
