@@ -168,6 +168,11 @@ class ProgressForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
 
+class HoldExtensionForm(forms.Form):
+    days = forms.IntegerField(label=_("Days later"), min_value=1, initial=3)
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=300)
+
+
 class RepeatForm(forms.Form):
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10_000_000)
     ready_by = forms.DateField(label=_("Ready by"), widget=IsoDateInput)
