@@ -24,9 +24,7 @@ class DeviceRegisterForm(forms.Form):
     product_reference = forms.CharField(
         label=_("Catalog product reference"), max_length=80, required=False
     )
-    installed_on = forms.DateField(
-        label=_("Installed on"), widget=IsoDateInput()
-    )
+    installed_on = forms.DateField(label=_("Installed on"), widget=IsoDateInput())
     region = forms.CharField(label=_("Province / region"), max_length=80)
     location = forms.CharField(label=_("Site"), max_length=200, required=False)
     require_signature = forms.BooleanField(label=_("Require signed requests"), required=False)
@@ -38,9 +36,7 @@ class QuoteForm(forms.Form):
         label=_("Currency"), choices=[(code, code) for code in SUPPORTED_CURRENCIES]
     )
     days_to_service = forms.IntegerField(label=_("Days until service"), min_value=0, max_value=365)
-    valid_until = forms.DateField(
-        label=_("Valid until"), widget=IsoDateInput()
-    )
+    valid_until = forms.DateField(label=_("Valid until"), widget=IsoDateInput())
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
