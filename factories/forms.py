@@ -12,8 +12,9 @@ from catalog.models import Category
 from factories.models import CAPACITY_WINDOW_DAYS, FactoryProfile
 from factories.services.calendar import CapacityCell
 from factories.services.profile import PROFILE_FIELDS
+from marketplace.widgets import IsoDateInput
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+DATE_INPUT = IsoDateInput()
 WEEKDAYS = [
     (0, _("Mon")),
     (1, _("Tue")),

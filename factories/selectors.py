@@ -253,10 +253,16 @@ def capacity_plan(
     quantity: int,
     start: datetime.date,
     ready_by: datetime.date,
+    spread_until: datetime.date | None = None,
 ) -> dict[datetime.date, int] | None:
-    """Spread `quantity` over the factory's free days in [start, ready_by], earliest first;
-    None when the free units there do not add up. It reserves nothing. Read from the same
-    free-capacity lines as search and the batch matcher, so all three agree."""
+    """Spread `quantity` over the factory's free days in [start, ready_by]; None when the
+    free units there do not add up. It reserves nothing. Read from the same free-capacity
+    lines as search and the batch matcher, so all three agree.
+
+    Without `spread_until` the days are filled earliest first. With it, the units are
+    spread evenly over [start, spread_until] (a quoted lead time: each day takes its share
+    of what is left, a day short of free units pushes the rest later) and whatever does
+    not fit there goes on the following free days, earliest first, up to `ready_by`."""
     if quantity <= 0 or ready_by < start:
         return None
     line = (
@@ -268,10 +274,15 @@ def capacity_plan(
         return None
     plan: dict[datetime.date, int] = {}
     remaining = quantity
+    spread_end = min(spread_until, ready_by) if spread_until is not None else None
     for day, free in _line_free(line[0], line[1], start, ready_by):
         if free <= 0:
             continue
-        take = min(free, remaining)
+        share = remaining
+        if spread_end is not None and day <= spread_end:
+            days_left = (spread_end - day).days + 1
+            share = -(-remaining // days_left)  # ceiling
+        take = min(free, share)
         plan[day] = take
         remaining -= take
         if remaining == 0:

@@ -7,6 +7,7 @@ from catalog.models import Category
 from iot_gateway.models import LeadKind
 from marketplace.models import Organization
 from marketplace.money import SUPPORTED_CURRENCIES
+from marketplace.widgets import IsoDateInput
 
 
 class DeviceRegisterForm(forms.Form):
@@ -23,9 +24,7 @@ class DeviceRegisterForm(forms.Form):
     product_reference = forms.CharField(
         label=_("Catalog product reference"), max_length=80, required=False
     )
-    installed_on = forms.DateField(
-        label=_("Installed on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    installed_on = forms.DateField(label=_("Installed on"), widget=IsoDateInput())
     region = forms.CharField(label=_("Province / region"), max_length=80)
     location = forms.CharField(label=_("Site"), max_length=200, required=False)
     require_signature = forms.BooleanField(label=_("Require signed requests"), required=False)
@@ -37,9 +36,7 @@ class QuoteForm(forms.Form):
         label=_("Currency"), choices=[(code, code) for code in SUPPORTED_CURRENCIES]
     )
     days_to_service = forms.IntegerField(label=_("Days until service"), min_value=0, max_value=365)
-    valid_until = forms.DateField(
-        label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    valid_until = forms.DateField(label=_("Valid until"), widget=IsoDateInput())
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )

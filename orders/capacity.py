@@ -12,6 +12,7 @@ from typing import Any
 
 from factories import selectors as factory_selectors
 from factories import services as factory_services
+from marketplace.exceptions import ConflictError
 from marketplace.models import Organization
 
 
@@ -38,9 +39,15 @@ def production_plan(
     quantity: int,
     start: datetime.date,
     ready_by: datetime.date,
+    spread_until: datetime.date | None = None,
 ) -> dict[datetime.date, int] | None:
     return factory_selectors.capacity_plan(
-        factory=factory, category=category, quantity=quantity, start=start, ready_by=ready_by
+        factory=factory,
+        category=category,
+        quantity=quantity,
+        start=start,
+        ready_by=ready_by,
+        spread_until=spread_until,
     )
 
 
@@ -93,6 +100,22 @@ def confirm(
         factory_services.CapacityUnavailable,
         factory_services.ReservationReferenceError,
     ) as error:
+        raise CapacityGoneError(str(error)) from error
+
+
+def reschedule(
+    *, reference: str, allocations: dict[datetime.date, int], expires_at: datetime.datetime
+) -> None:
+    """Move the current hold under `reference` onto `allocations` with a new expiry (all
+    or nothing); CapacityGoneError when a day lacks room or there is no current hold."""
+    reservation = factory_selectors.reservation_by_reference(reference=reference)
+    if reservation is None:
+        raise CapacityGoneError("no hold")
+    try:
+        factory_services.reservation_reschedule(
+            reservation=reservation, allocations=allocations, expires_at=expires_at
+        )
+    except ConflictError as error:
         raise CapacityGoneError(str(error)) from error
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.selectors import category_leaves
 from customization.selectors import designs_for
 from marketplace.money import Money
+from marketplace.widgets import IsoDateInput
 from orders.inspection import AQL_CHOICES, DEFAULT_AQL
 
 
@@ -30,10 +31,6 @@ class MultipleFileField(forms.FileField):
             return []
         files = data if isinstance(data, list | tuple) else [data]
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class MoneyInput(forms.DecimalField):
@@ -60,7 +57,7 @@ class RFQForm(forms.Form):
     category = forms.ModelChoiceField(queryset=category_leaves(), label=_("Category"))
     title = forms.CharField(label=_("Title"), max_length=200)
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10_000_000)
-    ready_by = forms.DateField(label=_("Ready by"), widget=DateInput)
+    ready_by = forms.DateField(label=_("Ready by"), widget=IsoDateInput)
     spec = forms.CharField(
         label=_("Specification"),
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -91,7 +88,7 @@ class QuoteForm(forms.Form):
         label=_("Sample fee"), required=False, help_text=_("0 for free sampling.")
     )
     lead_time_days = forms.IntegerField(label=_("Lead time (days)"), min_value=1, max_value=365)
-    valid_until = forms.DateField(label=_("Valid until"), widget=DateInput)
+    valid_until = forms.DateField(label=_("Valid until"), widget=IsoDateInput)
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -120,7 +117,7 @@ class MessageForm(forms.Form):
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 2}))
     proposed_unit_price = MoneyInput(label=_("Counter-offer: unit price"), required=False)
     proposed_ready_by = forms.DateField(
-        label=_("Counter-offer: date"), widget=DateInput, required=False
+        label=_("Counter-offer: date"), widget=IsoDateInput, required=False
     )
 
     def __init__(self, *args, currency: str = "CNY", **kwargs):
@@ -135,7 +132,7 @@ class TransitionForm(forms.Form):
     )
     carrier = forms.CharField(label=_("Carrier"), required=False, max_length=100)
     tracking_number = forms.CharField(label=_("Tracking number"), required=False, max_length=100)
-    shipped_on = forms.DateField(label=_("Shipped on"), required=False, widget=DateInput)
+    shipped_on = forms.DateField(label=_("Shipped on"), required=False, widget=IsoDateInput)
     reason = forms.CharField(
         label=_("What is wrong?"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -166,14 +163,19 @@ class InspectionForm(forms.Form):
 
 
 class ProgressForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=DateInput, initial=timezone.localdate)
+    day = forms.DateField(label=_("Day"), widget=IsoDateInput, initial=timezone.localdate)
     units = forms.IntegerField(label=_("Units finished that day"), min_value=0)
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
 
+class HoldExtensionForm(forms.Form):
+    days = forms.IntegerField(label=_("Days later"), min_value=1, initial=3)
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=300)
+
+
 class RepeatForm(forms.Form):
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10_000_000)
-    ready_by = forms.DateField(label=_("Ready by"), widget=DateInput)
+    ready_by = forms.DateField(label=_("Ready by"), widget=IsoDateInput)
 
 
 class ReviewForm(forms.Form):

@@ -23,6 +23,7 @@ urlpatterns = [
     path("orders/<int:pk>/transition/", views.order_transition, name="order_transition"),
     path("orders/<int:pk>/progress/", views.order_progress, name="order_progress"),
     path("orders/<int:pk>/repeat/", views.order_repeat, name="order_repeat"),
+    path("orders/<int:pk>/hold-extension/", views.order_hold_extend, name="order_hold_extend"),
     path("orders/<int:pk>/review/", views.order_review, name="order_review"),
     path("orders/<int:pk>/files/<str:kind>/<int:file_pk>/", views.order_file, name="order_file"),
     path("reviews/<int:pk>/reply/", views.review_reply, name="review_reply"),

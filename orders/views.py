@@ -23,6 +23,7 @@ from marketplace.pages import form_service_call, organization_page
 from marketplace.storage import private_file_response
 from orders import charts, selectors, services
 from orders.forms import (
+    HoldExtensionForm,
     InspectionForm,
     MessageForm,
     ProgressForm,
@@ -263,6 +264,8 @@ def _order_context(organization: Organization, order: Order) -> dict[str, Any]:
         "buttons": [item for item in actions if item.page_form.is_button],
         "offered": {item.page_form.value: item for item in actions},
         "can_report": services.production_progress_open(order=order, party=party),
+        "can_extend_hold": services.hold_extension_open(order=order, party=party),
+        "hold_extension_form": HoldExtensionForm(),
         "inspection_form": InspectionForm(checklist=checklist_for_category(order.category)),
         "inspection_plan": aql_plan(order.quantity),
         "transition_form": TransitionForm(),
@@ -361,6 +364,32 @@ def order_progress(request: HttpRequest, organization: Organization, pk: int) ->
         context["progress_form"] = form if form.errors else ProgressForm()
         return render(request, "orders/_progress.html", context)
     if form.errors:
+        _message_errors(request, form)
+    return _back(pk)
+
+
+@require_POST
+@organization_page
+def order_hold_extend(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
+    order = selectors.order_get(organization=organization, pk=pk, relations=())
+    form = HoldExtensionForm(request.POST)
+    done = form.is_valid() and form_service_call(
+        form,
+        services.order_hold_extend,
+        order=order,
+        acting_organization=organization,
+        acting_user=request.user,
+        days=form.cleaned_data["days"],
+        note=form.cleaned_data["note"],
+    )
+    if done:
+        order.refresh_from_db(fields=["ready_by"])
+        messages.success(
+            request,
+            _("Hold extended: the promised ready date is now %(date)s.")
+            % {"date": order.ready_by.isoformat()},
+        )
+    else:
         _message_errors(request, form)
     return _back(pk)
 

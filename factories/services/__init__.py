@@ -53,6 +53,7 @@ from factories.services.reservations import (
     capacity_hold,
     reservation_confirm,
     reservation_release,
+    reservation_reschedule,
     reservations_expire,
 )
 
@@ -99,5 +100,6 @@ __all__ = [
     "profile_item_delete",
     "reservation_confirm",
     "reservation_release",
+    "reservation_reschedule",
     "reservations_expire",
 ]

@@ -238,6 +238,41 @@ def reservation_release(*, reservation: Reservation) -> None:
     reservation.refresh_from_db(fields=["status", "released_at", "expires_at", "confirmed_at"])
 
 
+@transaction.atomic
+def reservation_reschedule(
+    *,
+    reservation: Reservation,
+    allocations: dict[datetime.date, int],
+    expires_at: datetime.datetime,
+) -> Reservation:
+    """Move an active hold onto other days (all or nothing) and give it a new expiry: its
+    units come back first, then each new day is taken with the same conditional UPDATE as
+    a new hold. A day without room raises CapacityUnavailable and nothing changes; a
+    booking or a lapsed hold is a ConflictError."""
+    days = _normalised(allocations)
+    locked = Reservation.objects.select_for_update().get(pk=reservation.pk)
+    if locked.status != Reservation.Status.HELD:
+        raise ConflictError(_("Only a current hold can be moved."))
+    before = ", ".join(f"{day.date}:{day.units}" for day in locked.days.order_by("date"))
+    with calendar_write(lines=[(locked.organization_id, locked.category_id)]):
+        _give_back(reservation=locked, column="held")
+        _take(
+            organization_id=locked.organization_id,
+            category_id=locked.category_id,
+            days=days,
+            column="held",
+        )
+    locked.days.all().delete()
+    ReservationDay.objects.bulk_create(
+        ReservationDay(reservation=locked, date=day, units=units) for day, units in days
+    )
+    locked.quantity = sum(units for _day, units in days)
+    locked.expires_at = expires_at
+    locked.save(update_fields=["quantity", "expires_at"])
+    _event(locked, "rescheduled", f"was {before}")
+    return _sync(reservation, locked)
+
+
 def _confirm_days(locked: Reservation, days: list[tuple[datetime.date, int]]) -> str:
     """Move a hold's units to booked, or book a lapsed reservation's days again; returns
     the event note."""

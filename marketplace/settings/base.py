@@ -310,6 +310,9 @@ ORDERS_MAX_INVITE_ROUNDS = env.int("ORDERS_MAX_INVITE_ROUNDS", default=3)
 ORDERS_HOLD_TTL = timedelta(hours=env.int("ORDERS_HOLD_HOURS", default=7 * 24))
 # Days kept free for making and shipping the sample before production may start.
 ORDERS_SAMPLE_LEAD_DAYS = env.int("ORDERS_SAMPLE_LEAD_DAYS", default=3)
+# While a sample is under way either party may move the plan and its hold this many days later
+# at most in one step (within the factory's free capacity).
+ORDERS_HOLD_EXTENSION_MAX_DAYS = env.int("ORDERS_HOLD_EXTENSION_MAX_DAYS", default=14)
 ORDERS_AUTO_CONFIRM_DAYS = env.int("ORDERS_AUTO_CONFIRM_DAYS", default=7)
 ORDERS_DISPUTE_WINDOW_DAYS = env.int("ORDERS_DISPUTE_WINDOW_DAYS", default=7)
 ORDERS_OVERDUE_AFTER = timedelta(hours=env.int("ORDERS_OVERDUE_HOURS", default=48))

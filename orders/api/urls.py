@@ -26,6 +26,11 @@ urlpatterns = [
     path("orders/<int:pk>/events/", views.OrderEventsApi.as_view(), name="api-order-events"),
     path("orders/<int:pk>/progress/", views.OrderProgressApi.as_view(), name="api-order-progress"),
     path("orders/<int:pk>/repeat/", views.OrderRepeatApi.as_view(), name="api-order-repeat"),
+    path(
+        "orders/<int:pk>/hold-extension/",
+        views.OrderHoldExtensionApi.as_view(),
+        name="api-order-hold-extension",
+    ),
     path("orders/<int:pk>/review/", views.OrderReviewApi.as_view(), name="api-order-review"),
     path(
         "orders/<int:pk>/files/<str:kind>/<int:file_pk>/",

@@ -354,6 +354,28 @@ class OrderProgressApi(OrdersAPIView):
         )
 
 
+class OrderHoldExtensionApi(OrdersAPIView):
+    """Move the production plan, the promised date and the capacity hold later while a
+    sample is under way (buyer or factory), within the factory's free capacity."""
+
+    class InputSerializer(serializers.Serializer):
+        days = serializers.IntegerField(min_value=1, max_value=365)
+        note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+    @extend_schema(request=InputSerializer, responses={200: OrderOutputSerializer})
+    def post(self, request, pk: int):
+        order = selectors.order_get(organization=self.organization, pk=pk, relations=())
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.order_hold_extend(
+            order=order,
+            acting_organization=self.organization,
+            acting_user=request.user,
+            **data.validated_data,
+        )
+        return Response(_order_body(self, pk))
+
+
 class OrderRepeatApi(OrdersAPIView):
     class InputSerializer(serializers.Serializer):
         quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)

@@ -150,6 +150,11 @@ class Order(models.Model):
         return sum(int(units) for units in self.production_plan.values())
 
     @property
+    def production_window_start(self) -> datetime.date | None:
+        """The first planned production day (None without a plan)."""
+        return min(self.plan_allocations) if self.production_plan else None
+
+    @property
     def plan_allocations(self) -> dict[datetime.date, int]:
         """The production plan keyed by date (as the capacity calendar takes it)."""
         return {

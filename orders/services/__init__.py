@@ -1,6 +1,7 @@
 """Orders' writes and use cases. Interfaces (pages, API, admin, tasks) call these only."""
 
 from orders.services.aftersales import order_repeat, review_create, review_reply
+from orders.services.holds import hold_extension_open, order_hold_extend
 from orders.services.open import order_open, order_open_for_service
 from orders.services.performance import factory_performance_compute, factory_performance_push
 from orders.services.production import (
@@ -40,7 +41,9 @@ __all__ = [
     "action_parse",
     "factory_performance_compute",
     "factory_performance_push",
+    "hold_extension_open",
     "order_auto_step",
+    "order_hold_extend",
     "order_mark_paid",
     "order_open",
     "order_open_for_service",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +16,7 @@ from marketplace.money import Money
 from orders import capacity
 from orders.exceptions import OrderConflictError
 from orders.models import RFQ, Order, OrderEvent, OrderStatus, Quote
+from orders.services import holds
 from orders.signals import order_opened, send_on_commit
 from orders.transitions import Event
 
@@ -24,10 +24,6 @@ if TYPE_CHECKING:
     from catalog.models import Category
 
 HOLD_ATTEMPTS = 5
-
-
-def _plan_as_json(plan: dict[datetime.date, int]) -> dict[str, int]:
-    return {day.isoformat(): int(units) for day, units in sorted(plan.items()) if units}
 
 
 def order_open(
@@ -55,15 +51,29 @@ def order_open(
     if not capacity.is_verified(factory=factory):
         raise OrderConflictError(_("This factory is not verified at the moment."))
     today = timezone.localdate()
-    start = today + datetime.timedelta(days=settings.ORDERS_SAMPLE_LEAD_DAYS if with_sample else 1)
+    start = holds.production_start(with_sample=with_sample, today=today)
     if ready_by < start:
         raise OrderConflictError(
             _("There is no time left to produce by %(date)s.") % {"date": ready_by}
         )
+    last_day = holds.window_end(start=start, lead_time_days=lead_time_days)
+    if last_day > ready_by:
+        raise OrderConflictError(
+            _(
+                "The quoted lead time of %(days)d days, after the sample stage, ends on "
+                "%(end)s: later than the ready-by date %(date)s. Ask for a revised quote."
+            )
+            % {"days": lead_time_days, "end": last_day.isoformat(), "date": ready_by.isoformat()}
+        )
 
     def plan_or_conflict() -> dict[datetime.date, int]:
         plan = capacity.production_plan(
-            factory=factory, category=category, quantity=quantity, start=start, ready_by=ready_by
+            factory=factory,
+            category=category,
+            quantity=quantity,
+            start=start,
+            ready_by=ready_by,
+            spread_until=last_day,
         )
         if not plan:
             raise OrderConflictError(
@@ -74,7 +84,7 @@ def order_open(
 
     plan = plan_or_conflict()
     now = timezone.now()
-    hold_expires_at = now + settings.ORDERS_HOLD_TTL
+    hold_expires_at = holds.hold_expiry(plan)
     status = OrderStatus.SAMPLE_REQUESTED if with_sample else OrderStatus.AWAITING_PAYMENT
     order = Order.objects.create(
         buyer=buyer,
@@ -93,8 +103,8 @@ def order_open(
         lead_time_days=lead_time_days,
         status=status,
         with_sample=with_sample,
-        production_plan=_plan_as_json(plan),
-        ready_by=max(plan),
+        production_plan=holds.plan_as_json(plan),
+        ready_by=holds.promised_date(plan=plan, window_last_day=last_day),
         hold_expires_at=hold_expires_at,
         status_changed_at=now,
     )
@@ -117,9 +127,13 @@ def order_open(
                     _("The factory's capacity was taken meanwhile: %(reason)s") % {"reason": error}
                 ) from error
             plan = plan_or_conflict()
-    order.production_plan = _plan_as_json(plan)
-    order.ready_by = max(plan)
-    order.save(update_fields=["reservation_reference", "production_plan", "ready_by"])
+            hold_expires_at = holds.hold_expiry(plan)
+    order.production_plan = holds.plan_as_json(plan)
+    order.ready_by = holds.promised_date(plan=plan, window_last_day=last_day)
+    order.hold_expires_at = hold_expires_at
+    order.save(
+        update_fields=["reservation_reference", "production_plan", "ready_by", "hold_expires_at"]
+    )
     OrderEvent.objects.create(
         order=order,
         actor=acting_user,
@@ -127,7 +141,11 @@ def order_open(
         action=Event.ORDER_CREATED,
         to_status=status,
         note=note,
-        data={"production_plan": order.production_plan, "hold_expires_at": now.isoformat()},
+        data={
+            "production_plan": order.production_plan,
+            "ready_by": order.ready_by.isoformat(),
+            "hold_expires_at": hold_expires_at.isoformat(),
+        },
     )
     send_on_commit(
         order_opened,

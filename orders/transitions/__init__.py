@@ -57,11 +57,13 @@ class Event(StrEnum):
 
     ORDER_CREATED = "order_created"
     PROGRESS_REPORTED = "progress_reported"
+    HOLD_EXTENDED = "hold_extended"
 
 
 EVENT_LABELS: Mapping[Event, Promise] = {
     Event.ORDER_CREATED: _("Order created"),
     Event.PROGRESS_REPORTED: _("Production progress reported"),
+    Event.HOLD_EXTENDED: _("Capacity hold extended"),
 }
 
 
