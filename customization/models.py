@@ -402,3 +402,59 @@ class Pledge(TenantModel):
     @property
     def refunded(self) -> Money:
         return Money(self.refunded_minor, self.currency)
+
+
+class PopularConfiguration(models.Model):
+    """A configuration (same one-of-n and n-of-m choices) saved by several buyers, counted
+    over designs and the orders made from them; rewritten by the recommendations task.
+    Aggregated across organizations: it names no buyer and is shown only from
+    `recommend.MIN_TOGETHER` baskets up."""
+
+    product = models.ForeignKey(
+        CustomizableProduct, on_delete=models.CASCADE, related_name="popular_configurations"
+    )
+    configuration_key = models.CharField(max_length=32)
+    options = models.JSONField(_("options"), default=dict)
+    designs = models.PositiveIntegerField(_("designs"))
+    orders = models.PositiveIntegerField(_("orders"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        ordering = ["product", "-designs", "configuration_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "configuration_key"], name="customization_popular_unique"
+            )
+        ]
+        verbose_name = _("popular configuration")
+        verbose_name_plural = _("popular configurations")
+
+    def __str__(self) -> str:
+        return f"{self.product_id}/{self.configuration_key}: {self.designs}"
+
+
+class OptionPairStat(models.Model):
+    """Of the `support` baskets holding `option`, `together` also hold `also`
+    ("buyers who chose X also chose Y"); rewritten by the recommendations task. Only pairs
+    with enough data and a lift above 1 (`recommend.informative`) are stored."""
+
+    product = models.ForeignKey(CustomizableProduct, on_delete=models.CASCADE, related_name="+")
+    option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="+")
+    also = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="+")
+    together = models.PositiveIntegerField(_("chosen together"))
+    support = models.PositiveIntegerField(_("chosen"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        ordering = ["product", "option", "-together"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "option", "also"], name="customization_pair_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["option", "-together"], name="customization_pair_lookup")]
+        verbose_name = _("option pair statistic")
+        verbose_name_plural = _("option pair statistics")
+
+    def __str__(self) -> str:
+        return f"{self.option_id}->{self.also_id}: {self.together}/{self.support}"

@@ -16,9 +16,11 @@ from customization.models import (
     DesignModule,
     Option,
     OptionGroup,
+    OptionPairStat,
     OptionRule,
     OrderModule,
     Pledge,
+    PopularConfiguration,
     ProductionBatch,
 )
 from marketplace.models import Organization
@@ -237,3 +239,88 @@ def pledges_for(*, organization: Organization, campaign: Campaign | None = None)
     if campaign is not None:
         queryset = queryset.filter(campaign=campaign)
     return queryset
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    option: Option
+    because: Option
+    together: int
+    support: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.together / self.support)
+
+
+def popular_configurations(*, product: CustomizableProduct, limit: int = 3) -> list[dict]:
+    """The most saved configurations (enough data only: the task stores no others), with
+    their option names resolved from the product's cached structure."""
+    names = {
+        (group.code, option.code): option.name
+        for group in product.groups.all()
+        for option in group.options.all()
+    }
+    rows = PopularConfiguration.objects.filter(product=product).order_by(
+        "-designs", "-orders", "configuration_key"
+    )[:limit]
+    configurations = []
+    for row in rows:
+        labels = [
+            names.get((group_code, str(code)), str(code))
+            for group_code, value in row.options.items()
+            for code in (value if isinstance(value, list) else [value])
+        ]
+        configurations.append({"labels": labels, "designs": row.designs, "orders": row.orders})
+    return configurations
+
+
+def option_suggestions(
+    *, product: CustomizableProduct, options: dict, limit: int = 5
+) -> list[Suggestion]:
+    """Buyers who chose X also chose Y, for the options chosen so far (`options` as
+    submitted: group code to a code or a list of codes; a partial, not yet valid choice
+    counts too): the stored pairs ranked by summed P(Y | X) (`customization.recommend`), one
+    query, none for a one-of-n group that already has a choice."""
+    by_code = {
+        (group.code, option.code): option.pk
+        for group in product.groups.all()
+        for option in group.options.all()
+    }
+    chosen_pks = {
+        by_code[(group_code, code)]
+        for group_code, value in options.items()
+        for code in (value if isinstance(value, list) else [value])
+        if isinstance(code, str) and (group_code, code) in by_code
+    }
+    if not chosen_pks:
+        return []
+    by_pk = {
+        option.pk: (group, option)
+        for group in product.groups.all()
+        for option in group.options.all()
+    }
+    taken_groups = {by_pk[pk][0].code for pk in chosen_pks if pk in by_pk}
+    scores: dict[int, float] = {}
+    best: dict[int, OptionPairStat] = {}
+    for pair in OptionPairStat.objects.filter(product=product, option_id__in=chosen_pks):
+        if pair.also_id in chosen_pks or pair.also_id not in by_pk:
+            continue
+        group = by_pk[pair.also_id][0]
+        if group.kind == OptionGroup.Kind.SINGLE and group.code in taken_groups:
+            continue
+        scores[pair.also_id] = scores.get(pair.also_id, 0.0) + pair.together / pair.support
+        if pair.also_id not in best or pair.together / pair.support > (
+            best[pair.also_id].together / best[pair.also_id].support
+        ):
+            best[pair.also_id] = pair
+    ranked = sorted(scores, key=lambda pk: (-scores[pk], pk))[:limit]
+    return [
+        Suggestion(
+            option=by_pk[pk][1],
+            because=by_pk[best[pk].option_id][1],
+            together=best[pk].together,
+            support=best[pk].support,
+        )
+        for pk in ranked
+    ]

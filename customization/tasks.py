@@ -55,3 +55,13 @@ def campaigns_close_due_task() -> int:
             continue
         closed += 1
     return closed
+
+
+@shared_task(acks_late=True)
+def recommendations_refresh_task() -> int:
+    """Beat (nightly): recount every customizable product's popular configurations and
+    option pairs. Each product is rewritten in one transaction; re-running changes nothing."""
+    product_pks = services.recommendation_product_pks()
+    for product_pk in product_pks:
+        services.recommendations_refresh(product_pk=product_pk)
+    return len(product_pks)

@@ -77,6 +77,10 @@ def _context(product: CustomizableProduct, evaluation: Evaluation | None, submit
         "price_table": product_price_table(product=product.product),
         "availability": _availability(product, evaluation.quantity) if evaluation else [],
         "campaigns": selectors.campaigns_list(status="open").filter(design__product=product)[:5],
+        "popular": selectors.popular_configurations(product=product),
+        "suggestions": selectors.option_suggestions(
+            product=product, options=submitted.get("options") or {}
+        ),
     }
 
 

@@ -393,7 +393,9 @@ def seed() -> None:
                 "name": evergreen.name,
                 "region": "Zhejiang",
                 "city": "Ningbo",
-                "categories": [slug for slug in ("shirts", "knitwear") if slug in categories],
+                "categories": [
+                    slug for slug in ("shirts", "knitwear", "apparel") if slug in categories
+                ],
                 "seed": 0,
                 "verified": True,
                 "stale": False,

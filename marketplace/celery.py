@@ -79,6 +79,11 @@ app.conf.beat_schedule = {
         "task": "customization.tasks.campaigns_close_due_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Customization: popular configurations and "buyers who chose X also chose Y".
+    "customization-recommendations": {
+        "task": "customization.tasks.recommendations_refresh_task",
+        "schedule": crontab(hour=2, minute=25),
+    },
     # Orders: batch matcher, all open RFQs without a factory against all free capacity.
     "orders-batch-match": {
         "task": "orders.matching.tasks.batch_match_task",

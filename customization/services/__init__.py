@@ -23,6 +23,10 @@ from customization.services.massing import (
     orders_missing_modules,
 )
 from customization.services.products import customizable_product_setup
+from customization.services.recommendations import (
+    recommendation_product_pks,
+    recommendations_refresh,
+)
 
 __all__ = [
     "Evaluation",
@@ -42,4 +46,6 @@ __all__ = [
     "order_modules_open",
     "orders_missing_modules",
     "pledge_create",
+    "recommendation_product_pks",
+    "recommendations_refresh",
 ]

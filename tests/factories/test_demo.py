@@ -35,7 +35,8 @@ def test_demo_seed_is_complete_and_idempotent(today):
     assert first[0] == 41
     assert Organization.objects.filter(kind="factory", verified=True).count() >= 37
     evergreen = Organization.objects.get(slug="ningbo-evergreen")
-    assert CapacityDay.objects.filter(organization=evergreen).count() == 60
+    # Shirts, knitwear and the bespoke suit (apparel), 30 days each.
+    assert CapacityDay.objects.filter(organization=evergreen).count() == 90
     assert FactoryPhoto.objects.filter(organization=evergreen).count() == 2
     # Realistic gaps: closed days exist, and stale factories stop after a week.
     assert CapacityDay.objects.filter(units=0).exists()
