@@ -22,6 +22,7 @@ from rest_framework.parsers import JSONParser
 JSON_MAX_DEPTH = 20
 # A JSON escape of a UTF-16 surrogate (`\ud800` to `\udfff`); paired ones are fine, but
 # only strings from a body with such an escape can hold a lone one.
+_CONTAINERS = frozenset((dict, list))
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
@@ -46,6 +47,10 @@ def _check(data: Any, *, strings: bool = True) -> None:
                 _("The JSON body is nested more than %(depth)d levels deep.")
                 % {"depth": JSON_MAX_DEPTH}
             )
+        if not strings and _CONTAINERS.isdisjoint(
+            map(type, value.values() if isinstance(value, dict) else value)
+        ):
+            continue  # only scalars inside: nothing deeper, no string to look at
         if isinstance(value, dict):
             for key, item in value.items():
                 name = field if field is not None else key
