@@ -1,5 +1,5 @@
 """Telemetry ingestion: validate a whole batch, then COPY it in and let PostgreSQL drop
-duplicates. Built for volume: one COPY and three statements per request, never one INSERT
+duplicates. Built for volume: one COPY and one statement per request, never one INSERT
 or one task per reading (docs/adr/0008-telemetry-scaling.md)."""
 
 from __future__ import annotations
@@ -8,12 +8,13 @@ import datetime
 import functools
 import logging
 import math
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,19 +37,25 @@ STAGE_DDL = (
     "CREATE TEMP TABLE IF NOT EXISTS iot_stage "
     "(metric_id integer, ts timestamptz, value double precision) ON COMMIT DELETE ROWS"
 )
+# One statement after the COPY: move the new rows, mark their hours for the rollups and
+# record that the device was seen. `moved` holds only rows that were not there already.
 MOVE_SQL = (
-    "INSERT INTO iot_gateway_reading (device_id, metric_id, ts, value) "
-    "SELECT %s, metric_id, ts, value FROM iot_stage ON CONFLICT DO NOTHING"
+    "WITH moved AS ("
+    " INSERT INTO iot_gateway_reading (device_id, metric_id, ts, value)"
+    " SELECT %(device)s, metric_id, ts, value FROM iot_stage ON CONFLICT DO NOTHING"
+    " RETURNING metric_id, ts"
+    "), pending AS ("
+    " INSERT INTO iot_gateway_rolluppending (device_id, metric_id, hour)"
+    " SELECT DISTINCT %(device)s, metric_id, date_trunc('hour', ts) FROM moved"
+    " ON CONFLICT DO NOTHING"
+    "), seen AS ("
+    " UPDATE iot_gateway_device SET last_seen_at = %(now)s,"
+    " last_reading_at = GREATEST(last_reading_at, %(latest)s) WHERE id = %(device)s"
+    ") SELECT count(*) FROM moved"
 )
-PENDING_SQL = (
-    "INSERT INTO iot_gateway_rolluppending (device_id, metric_id, hour) "
-    "SELECT DISTINCT %s, metric_id, date_trunc('hour', ts) FROM iot_stage "
-    "ON CONFLICT DO NOTHING"
-)
-SEEN_SQL = (
-    "UPDATE iot_gateway_device SET last_seen_at = %s, "
-    "last_reading_at = GREATEST(last_reading_at, %s) WHERE id = %s"
-)
+# Database connections (psycopg's, which a pool hands from request to request) whose
+# session holds the committed staging table: they skip the CREATE.
+_staged: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 @dataclass(frozen=True)
@@ -79,10 +86,24 @@ def _parse_ts(raw: Any, index: int) -> datetime.datetime:
     return moment
 
 
-def readings_validate(
-    readings: Any, *, now: datetime.datetime
-) -> list[tuple[int, datetime.datetime, float]]:
-    """The batch as (metric_id, ts, value) rows, or InvalidError naming the first bad one."""
+@dataclass(frozen=True)
+class Batch:
+    """A validated batch: the COPY text of its (metric_id, ts, value) rows and its span."""
+
+    payload: str
+    count: int
+    first: datetime.datetime
+    last: datetime.datetime
+
+    def days(self) -> set[datetime.date]:
+        """The UTC days the batch touches (all of them between its first and last)."""
+        start = self.first.astimezone(datetime.UTC).date()
+        end = self.last.astimezone(datetime.UTC).date()
+        return {start + datetime.timedelta(days=n) for n in range((end - start).days + 1)}
+
+
+def readings_validate(readings: Any, *, now: datetime.datetime) -> Batch:
+    """The batch in one pass, or InvalidError naming the first bad reading."""
     if not isinstance(readings, list) or not readings:
         raise domain.InvalidError({"readings": [_("Send a non-empty list of readings.")]})
     if len(readings) > settings.IOT_MAX_READINGS_PER_REQUEST:
@@ -97,24 +118,38 @@ def readings_validate(
     registry = metrics.metric_ids()
     oldest = now - settings.IOT_MAX_READING_AGE
     latest = now + settings.IOT_MAX_CLOCK_SKEW
-    rows = []
+    fromisoformat = datetime.datetime.fromisoformat
+    isfinite = math.isfinite
+    lines: list[str] = []
+    append = lines.append
+    first: datetime.datetime | None = None
+    last: datetime.datetime | None = None
     for index, reading in enumerate(readings):
-        if not isinstance(reading, dict):
+        if type(reading) is not dict:
             raise _bad(index, _("each reading is an object with metric, ts and value."))
         name = reading.get("metric")
-        metric_id = registry.get(name) if isinstance(name, str) else None
+        metric_id = registry.get(name) if type(name) is str else None
         if metric_id is None and isinstance(name, str):
             metric_id = metrics.metric_ids_after_miss().get(name)
         if metric_id is None:
             raise _bad(index, _("unknown metric %(name)r.") % {"name": str(name)[:40]})
-        value = reading.get("value")
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
+        value: Any = reading.get("value")
+        kind = type(value)
+        if kind is not float and kind is not int:
             raise _bad(index, _("value must be a finite number."))
-        moment = _parse_ts(reading.get("ts"), index)
+        try:
+            value = float(value)
+        except OverflowError:
+            raise _bad(index, _("value must be a finite number.")) from None
+        if not isfinite(value):
+            raise _bad(index, _("value must be a finite number."))
+        raw: Any = reading.get("ts")
+        try:
+            moment = fromisoformat(raw)
+        except (TypeError, ValueError):
+            moment = _parse_ts(raw, index)  # names the reason
+        if moment.tzinfo is None:
+            raise _bad(index, _("ts must carry a UTC offset."))
         if moment < oldest:
             raise _bad(
                 index,
@@ -123,37 +158,36 @@ def readings_validate(
             )
         if moment > latest:
             raise _bad(index, _("ts is in the future."))
-        rows.append((metric_id, moment, float(value)))
-    return rows
+        if first is None or moment < first:
+            first = moment
+        if last is None or moment > last:
+            last = moment
+        append(f"{metric_id}\t{moment.isoformat()}\t{value!r}\n")
+    assert first is not None  # the list is not empty
+    assert last is not None
+    return Batch(payload="".join(lines), count=len(lines), first=first, last=last)
 
 
-def _copy_payload(rows: list[tuple[int, datetime.datetime, float]]) -> str:
-    return "".join(
-        f"{metric_id}\t{moment.isoformat()}\t{value!r}\n" for metric_id, moment, value in rows
-    )
-
-
-def _store(
-    device: Device, rows: list[tuple[int, datetime.datetime, float]], now: datetime.datetime
-) -> int:
-    latest = max(moment for _metric, moment, _value in rows)
+def _store(device: Device, batch: Batch, now: datetime.datetime) -> int:
     # The stage empties itself at commit; inside a caller's transaction (several batches
     # in one, as the demo seed does) it is emptied after use, or the next batch would
-    # move this one's rows again under its own device.
+    # move this one's rows again under its own device. The CREATE runs once per database
+    # session: only after it committed is the table there for the next request.
     nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(STAGE_DDL)
+        session = connection.connection
+        if nested or session not in _staged:
+            cursor.execute(STAGE_DDL)
         with cursor.cursor.copy("COPY iot_stage (metric_id, ts, value) FROM STDIN") as copy:
-            copy.write(_copy_payload(rows))
-        cursor.execute(MOVE_SQL, [device.pk])
-        stored = cursor.rowcount
-        if stored:
-            cursor.execute(PENDING_SQL, [device.pk])
+            copy.write(batch.payload)
+        cursor.execute(MOVE_SQL, {"device": device.pk, "now": now, "latest": batch.last})
+        stored = cursor.fetchone()[0]
         if nested:
             cursor.execute("DELETE FROM iot_stage")
-        cursor.execute(SEEN_SQL, [now, latest, device.pk])
         if stored:
             transaction.on_commit(functools.partial(evaluation_schedule, device.pk))
+    if not nested:
+        _staged.add(session)
     return stored
 
 
@@ -182,14 +216,20 @@ def telemetry_ingest(*, device: Device, readings: Any) -> IngestResult:
     """Store a device's batch all-or-nothing; a replayed reading (same device, metric and
     ts) is stored once. Rule evaluation is scheduled after commit when anything is new."""
     now = timezone.now()
-    rows = readings_validate(readings, now=now)
-    days = {moment.astimezone(datetime.UTC).date() for _metric, moment, _value in rows}
+    batch = readings_validate(readings, now=now)
+    days = batch.days()
     partitions.partitions_ensure(days)
     try:
-        stored = _store(device, rows, now)
+        stored = _store(device, batch, now)
     except IntegrityError:
         # A partition this process knew of was dropped (or rolled back): make it again.
         partitions.partitions_forget()
         partitions.partitions_ensure(days)
-        stored = _store(device, rows, now)
-    return IngestResult(accepted=len(rows), stored=stored)
+        stored = _store(device, batch, now)
+    except ProgrammingError:
+        # The session lost its staging table (the connection was reset): make it again.
+        if connection.in_atomic_block:
+            raise
+        _staged.discard(connection.connection)
+        stored = _store(device, batch, now)
+    return IngestResult(accepted=batch.count, stored=stored)

@@ -9,6 +9,7 @@ mistake, so each is a 400 in the API's error format, raised before any view code
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +20,10 @@ from rest_framework.parsers import JSONParser
 # Deep enough for every body the API documents (the deepest is an object holding a list of
 # objects), far below the interpreter's recursion limit.
 JSON_MAX_DEPTH = 20
+# A JSON escape of a UTF-16 surrogate (`\ud800` to `\udfff`); paired ones are fine, but
+# only strings from a body with such an escape can hold a lone one.
+_CONTAINERS = frozenset((dict, list))
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _has_lone_surrogate(text: str) -> bool:
@@ -29,26 +34,38 @@ def _has_lone_surrogate(text: str) -> bool:
     return False
 
 
-def _check(data: Any) -> None:
-    """Walks the parsed body without recursion: depth, then encodability of every string."""
+def _check(data: Any, *, strings: bool = True) -> None:
+    """Walks the parsed containers without recursion: depth, then (when `strings`) the
+    encodability of every key and string. Scalars are never queued, so a body of thousands
+    of small objects costs one pass over its objects."""
     pending: list[tuple[Any, int, str | None]] = [(data, 1, None)]
     while pending:
         value, depth, field = pending.pop()
-        if depth > JSON_MAX_DEPTH:
+        if depth > JSON_MAX_DEPTH or (depth == JSON_MAX_DEPTH and value):
+            # A non-empty container at the limit holds values one level deeper.
             raise exceptions.ParseError(
                 _("The JSON body is nested more than %(depth)d levels deep.")
                 % {"depth": JSON_MAX_DEPTH}
             )
+        if not strings and _CONTAINERS.isdisjoint(
+            map(type, value.values() if isinstance(value, dict) else value)
+        ):
+            continue  # only scalars inside: nothing deeper, no string to look at
         if isinstance(value, dict):
             for key, item in value.items():
                 name = field if field is not None else key
-                if _has_lone_surrogate(key):
+                if strings and _has_lone_surrogate(key):
                     raise _invalid_text(None)
-                pending.append((item, depth + 1, name))
-        elif isinstance(value, list):
-            pending.extend((item, depth + 1, field) for item in value)
-        elif isinstance(value, str) and _has_lone_surrogate(value):
-            raise _invalid_text(field)
+                if isinstance(item, dict | list):
+                    pending.append((item, depth + 1, name))
+                elif strings and isinstance(item, str) and _has_lone_surrogate(item):
+                    raise _invalid_text(name)
+        else:
+            for item in value:
+                if isinstance(item, dict | list):
+                    pending.append((item, depth + 1, field))
+                elif strings and isinstance(item, str) and _has_lone_surrogate(item):
+                    raise _invalid_text(field)
 
 
 def _invalid_text(field: str | None) -> exceptions.ValidationError:
@@ -69,7 +86,8 @@ class BoundedJSONParser(JSONParser):
             )
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            data = json.loads(raw.decode(encoding), parse_constant=_refuse_constant)
+            text = raw.decode(encoding)
+            data = json.loads(text, parse_constant=_refuse_constant)
         except RecursionError as error:
             raise exceptions.ParseError(
                 _("The JSON body is nested more than %(depth)d levels deep.")
@@ -77,7 +95,12 @@ class BoundedJSONParser(JSONParser):
             ) from error
         except ValueError as error:
             raise exceptions.ParseError(_("The body is not valid JSON.")) from error
-        _check(data)
+        # Text decoded strictly holds no surrogate: one can only come from a `\uD800`-style
+        # escape, so the string walk runs only for a body that has one.
+        if isinstance(data, dict | list):
+            _check(data, strings=_SURROGATE_ESCAPE.search(text) is not None)
+        elif isinstance(data, str) and _has_lone_surrogate(data):
+            raise _invalid_text(None)
         return data
 
 
