@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext_lazy as _
 
 from customization.models import CustomizableProduct, OptionGroup
 
@@ -41,3 +43,31 @@ def configuration_from_post(
         "images": images,
         "quantity": data.get("quantity", "").strip(),
     }
+
+
+class PledgeForm(forms.Form):
+    quantity = forms.IntegerField(label=_("Units"), min_value=1, max_value=1_000_000)
+
+
+class CampaignForm(forms.Form):
+    """Opening a campaign on one of the caller's designs; `factories` are the verified
+    factories with room for it (what the configurator shows)."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    factory = forms.TypedChoiceField(label=_("Factory"), coerce=int, required=False)
+    target_quantity = forms.IntegerField(label=_("Target quantity"), min_value=1)
+    cap_quantity = forms.IntegerField(label=_("Cap (optional)"), min_value=1, required=False)
+    deadline = forms.DateTimeField(
+        label=_("Deadline"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ready_by = forms.DateField(label=_("Ready by"), widget=forms.DateInput(attrs={"type": "date"}))
+    target_unit_price = forms.DecimalField(
+        label=_("Unit price once the target is met"), max_digits=14, decimal_places=2
+    )
+
+    def __init__(self, *args, factories: list[tuple[int, str]], is_factory: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if is_factory:
+            del self.fields["factory"]
+        else:
+            self.fields["factory"].choices = [("", "---------"), *factories]  # type: ignore[attr-defined]

@@ -16,13 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalog.selectors import product_price_table
 from customization import selectors, services
 from customization.barcodes import code128_svg
-from customization.forms import configuration_from_post
+from customization.forms import CampaignForm, PledgeForm, configuration_from_post
 from customization.models import CustomizableProduct
 from customization.services.configurator import Evaluation
 from customization.tasks import massing_run_task
 from factories.selectors import factory_search
 from marketplace.models import Membership, Organization
-from marketplace.pages import organization_page
+from marketplace.money import Money
+from marketplace.pages import form_service_call, organization_page
 
 AVAILABILITY_HORIZON_DAYS = 29
 AVAILABILITY_LIMIT = 5
@@ -75,6 +76,7 @@ def _context(product: CustomizableProduct, evaluation: Evaluation | None, submit
         "submitted": submitted,
         "price_table": product_price_table(product=product.product),
         "availability": _availability(product, evaluation.quantity) if evaluation else [],
+        "campaigns": selectors.campaigns_list(status="open").filter(design__product=product)[:5],
     }
 
 
@@ -166,3 +168,86 @@ def batch_sheet(request: HttpRequest, organization: Organization, day: str) -> H
         for line in sheet.lines:
             line.barcode_svg = code128_svg(line.barcode_value)  # type: ignore[attr-defined]
     return render(request, "customization/batch_sheet.html", {"sheets": sheets, "day": date})
+
+
+# --- campaigns -----------------------------------------------------------------------------
+
+
+@require_GET
+@organization_page
+def campaign_list(request: HttpRequest, organization: Organization) -> HttpResponse:
+    campaigns = selectors.campaigns_list()[:200]
+    return render(request, "customization/campaign_list.html", {"campaigns": campaigns})
+
+
+def _campaign_or_404(pk: int):
+    campaign = selectors.campaign_get(pk=pk)
+    if campaign is None:
+        raise Http404(_("Not found."))
+    return campaign
+
+
+@require_http_methods(["GET", "POST"])
+@organization_page
+def campaign_detail(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
+    campaign = _campaign_or_404(pk)
+    form = PledgeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        pledge = form_service_call(
+            form,
+            services.pledge_create,
+            campaign=campaign,
+            organization=organization,
+            acting_user=request.user,
+            quantity=form.cleaned_data["quantity"],
+        )
+        if pledge is not None:
+            messages.success(request, _("Pledged and paid into escrow."))
+            return redirect("customization:campaign_detail", pk=pk)
+    context = {
+        "campaign": campaign,
+        "form": form,
+        "pledges": selectors.pledges_for(organization=organization, campaign=campaign),
+        "can_pledge": organization.kind == Organization.Kind.BUYER,
+    }
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "customization/campaign_detail.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@organization_page(kinds=DESIGNING_KINDS)
+def campaign_create(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
+    design = selectors.design_get(organization=organization, pk=pk)
+    if design is None:
+        raise Http404(_("Not found."))
+    is_factory = organization.kind == Organization.Kind.FACTORY
+    factories = [
+        (match.factory.pk, match.factory.name)
+        for match in _availability(design.product, design.quantity)
+    ]
+    form = CampaignForm(request.POST or None, factories=factories, is_factory=is_factory)
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        factory_pk = values.pop("factory", None)
+        deadline = values.pop("deadline")
+        if timezone.is_naive(deadline):
+            deadline = timezone.make_aware(deadline)
+        campaign = form_service_call(
+            form,
+            services.campaign_open,
+            organization=organization,
+            acting_user=request.user,
+            design=design,
+            factory=selectors.factory_get(pk=factory_pk) if factory_pk else None,
+            deadline=deadline,
+            title=values.pop("title"),
+            target_quantity=values.pop("target_quantity"),
+            cap_quantity=values.pop("cap_quantity"),
+            ready_by=values.pop("ready_by"),
+            target_unit_price=Money.from_decimal(values.pop("target_unit_price"), design.currency),
+        )
+        if campaign is not None:
+            return redirect("customization:campaign_detail", pk=campaign.pk)
+    context = {"design": design, "form": form}
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "customization/campaign_form.html", context, status=status)

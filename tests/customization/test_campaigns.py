@@ -256,3 +256,55 @@ def test_a_campaign_on_another_organizations_design_is_refused(air_conditioner):
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["design"]
     assert Campaign.objects.count() == 0
+
+
+def _signed_in(user):
+    from django.test import Client
+
+    from tests.helpers import PASSWORD
+
+    client = Client()
+    assert client.login(email=user.email, password=PASSWORD)
+    return client
+
+
+def test_campaign_page_shows_progress_and_takes_pledges(setting):
+    campaign, organizer, _factory = setting
+    pledge(campaign, organizer, 20)
+    other = credit_buyer()
+    client = _signed_in(other[1])
+    html = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert 'id="campaign-progress" max="50" value="20"' in html
+    assert "20 of 50 units pledged (40%)" in html
+    response = client.post(f"/campaigns/{campaign.pk}/", {"quantity": "5"})
+    assert response.status_code == 302
+    assert Campaign.objects.get(pk=campaign.pk).pledged_quantity == 25
+    before = _state()
+    response = client.post(f"/campaigns/{campaign.pk}/", {"quantity": "60"})
+    assert response.status_code == 400
+    assert "Only 55 units are left under the campaign&#x27;s cap." in response.content.decode()
+    assert _state() == before
+    assert campaign.title in client.get("/campaigns/").content.decode()
+
+
+def test_opening_a_campaign_from_the_design_page(air_conditioner):
+    organization, user = credit_buyer()
+    factory, _owner = make_factory(air_conditioner.product.category, units=20)
+    design = ac_design(air_conditioner, organization, user)
+    client = _signed_in(user)
+    assert str(factory.pk) in client.get(f"/designs/{design.pk}/campaign/").content.decode()
+    form = {
+        "title": "Group buy",
+        "factory": str(factory.pk),
+        "target_quantity": "40",
+        "deadline": (timezone.localtime() + datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+        "ready_by": in_days(20).isoformat(),
+        "target_unit_price": "2900.00",
+    }
+    response = client.post(f"/designs/{design.pk}/campaign/", {**form, "target_quantity": "0"})
+    assert response.status_code == 400
+    assert Campaign.objects.count() == 0
+    response = client.post(f"/designs/{design.pk}/campaign/", form)
+    assert response.status_code == 302
+    campaign = Campaign.objects.get()
+    assert (campaign.factory_id, campaign.target_unit_price) == (factory.pk, cny("2900.00"))
