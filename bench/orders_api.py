@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DATABASE = "c2m_bench_orders"
+DATABASE = os.environ.get("BENCH_DATABASE", "c2m_bench_orders")
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 TARGETS = {"order list": 6.0, "order detail": 4.0, "progress write": 6.0}
 MAX_QUERIES = {"order list": 4, "order detail": 6, "progress write": 16}
@@ -213,10 +213,14 @@ def run(arguments) -> int:
 
 
 def main() -> int:
+    global DATABASE  # the helpers and the child process read the chosen name
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--database", default=DATABASE, help="the scratch database's name")
     arguments = parser.parse_args()
+    DATABASE = arguments.database
+    os.environ["BENCH_DATABASE"] = DATABASE
     if os.environ.get("C2M_BENCH_CHILD") == "1":
         return run(arguments)
     _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")

@@ -379,11 +379,11 @@ _AVAILABLE = f"""(
 # rounding cost more than everything else a candidate row costs.
 _SCORE = f"""round((l.merit + %(fit_weight)s::float8
     * LEAST({_AVAILABLE}::float8 / (2 * %(quantity)s), 1.0::float8)) * 10000)"""
+_TERMS = """l.min_order_quantity <= %(quantity)s AND l.standard_lead_days <= %(lead_budget)s"""
 _SEARCH = f"""
 SELECT l.organization_id, l.merit, {_AVAILABLE} AS available, {_SCORE} AS score
 FROM factories_capacityline l
-WHERE l.category_id = %(category)s AND l.verified
-  AND l.min_order_quantity <= %(quantity)s AND l.standard_lead_days <= %(lead_budget)s
+WHERE l.category_id = %(category)s AND l.verified AND {_TERMS}
   AND l.cumulative[%(pruning_index)s] >= %(quantity)s
   AND {_AVAILABLE} >= %(quantity)s
   {{filters}}
@@ -391,7 +391,34 @@ WHERE l.category_id = %(category)s AND l.verified
 # A candidate's fit lies in [0.5, 1]: the ranking walks lines best merit first (HEAD) and
 # then, only when the walk has not settled the top `limit`, the band of merit from which a
 # later line could still score into it (BAND). See docs/adr/0005.
-_HEAD = _SEARCH + "ORDER BY l.merit DESC, l.organization_id LIMIT %(head)s"
+#
+# The head decides from the pruning index first: PRUNED reads at most `head` lines that
+# could make the quantity at all, in the pruning index's own order (so the planner cannot
+# swap it for a walk of the whole category). Fewer than `head` of them means they are every
+# candidate: rank those. Otherwise walk by merit. One-time filters on the count gate the
+# two branches, so a search nobody can satisfy reads no line at all.
+_HEAD = f"""
+WITH pruned AS MATERIALIZED (
+  SELECT l.organization_id, l.merit, l.min_order_quantity, l.standard_lead_days, l.region,
+         l.free_sampling, {_AVAILABLE} AS available, {_SCORE} AS score
+  FROM factories_capacityline l
+  WHERE l.category_id = %(category)s AND l.verified
+    AND l.cumulative[%(pruning_index)s] >= %(quantity)s
+  ORDER BY l.cumulative[%(pruning_index)s] DESC
+  LIMIT %(head)s
+)
+SELECT l.organization_id, l.merit, l.available, l.score
+FROM pruned l
+WHERE (SELECT count(*) FROM pruned) < %(head)s
+  AND {_TERMS} AND l.available >= %(quantity)s
+  {{filters}}
+UNION ALL
+SELECT walk.* FROM (
+{_SEARCH}
+ORDER BY l.merit DESC, l.organization_id LIMIT %(head)s
+) walk
+WHERE (SELECT count(*) FROM pruned) >= %(head)s
+"""  # noqa: S608 - constants only; values are bound parameters
 _BAND = (
     _SEARCH
     + """  AND l.merit >= %(merit_floor)s
@@ -474,11 +501,10 @@ def search_rank(
     if len(head) < parameters["head"] or len(top) < limit:
         return top  # the walk saw every candidate
     merit_floor = top[-1].score - SCORE_WEIGHTS["fit"] - _SCORE_ROUNDING
-    if head[-1].merit < merit_floor:
+    last = max(head, key=lambda row: (-row.merit, row.organization_id))  # the walk's end
+    if last.merit < merit_floor:
         return top  # nothing after the walk can score into the top
-    parameters.update(
-        merit_floor=merit_floor, last_merit=head[-1].merit, last_pk=head[-1].organization_id
-    )
+    parameters.update(merit_floor=merit_floor, last_merit=last.merit, last_pk=last.organization_id)
     return best(top + _ranked(_BAND.format(filters=filter_sql), parameters))
 
 

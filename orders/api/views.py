@@ -347,10 +347,7 @@ class OrderProgressApi(OrdersAPIView):
             acting_user=request.user,
             **data.validated_data,
         )
-        order = selectors.order_get(
-            organization=self.organization, pk=pk, relations=("production_reports",)
-        )
-        points = selectors.production_progress(order)
+        points = selectors.production_progress(order)  # reads the reports afresh: one query
         return Response(
             {"results": ProgressPointSerializer(points, many=True).data},
             status=status.HTTP_201_CREATED,

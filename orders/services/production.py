@@ -72,15 +72,21 @@ def production_progress_record(
             ]
     if errors:
         raise ValidationError(errors)
-    report, _created = ProductionReport.objects.update_or_create(
-        order=order,
-        day=day,
-        defaults={
-            "units": units,
-            "note": note[:300],
-            "reported_by": acting_user,
-            "reported_at": timezone.now(),
-        },
+    # One INSERT .. ON CONFLICT: the order row is locked, so no savepoint and no SELECT.
+    (report,) = ProductionReport.objects.bulk_create(
+        [
+            ProductionReport(
+                order=order,
+                day=day,
+                units=units,
+                note=note[:300],
+                reported_by=acting_user,
+                reported_at=timezone.now(),
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["order", "day"],
+        update_fields=["units", "note", "reported_by", "reported_at"],
     )
     OrderEvent.objects.create(
         order=order,

@@ -265,3 +265,50 @@ def test_search_page_shows_results_with_a_chart(client, category, today):
     assert factory.name in html
     assert "<svg" in html
     assert "sparkline" in html
+
+
+def _plan_nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+def test_a_search_nobody_can_satisfy_reads_only_the_pruning_index(category, today):
+    """The head decides from the pruning index inside the statement: when no line can make
+    the quantity, the merit walk never runs, whatever the planner estimated."""
+    for _index in range(3):
+        make_factory([category], units=20)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE factories_capacityline")
+    ready_by = today + days(12)
+    parameters = {
+        "category": category.pk,
+        "quantity": 2000,  # 13 days x 20 units: nobody
+        "ready_by": ready_by,
+        "start": today,
+        "lead_budget": 12,
+        "pruning_index": selectors._pruning_index(12),
+        "fit_weight": selectors.SCORE_WEIGHTS["fit"],
+        "head": 100,
+        "limit": 50,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + selectors._HEAD.format(filters=""), parameters
+        )
+        plan = cursor.fetchone()[0][0]["Plan"]
+    scans = [
+        node for node in _plan_nodes(plan) if node.get("Relation Name") == "factories_capacityline"
+    ]
+    executed = [node for node in scans if node.get("Actual Loops")]
+    assert len(scans) == 2, "the pruned set and the merit walk"
+    assert len(executed) == 1, "only the pruned set is read"
+    assert executed[0]["Actual Rows"] == 0
+    indexes = {node.get("Index Name", "") for node in _plan_nodes(executed[0])}
+    assert any(name.startswith("capacity_line_free") for name in indexes), indexes
+    assert (
+        selectors.search_rank(
+            category=category, quantity=2000, ready_by=ready_by, start=today, today=today
+        )
+        == []
+    )
