@@ -146,7 +146,7 @@ class Settlement:
     to_factory: Money
 
 
-_SETTLEMENT_FIELD = {
+_SETTLEMENT_FIELD: dict[str, str] = {
     AccountPurpose.ESCROW: "gross",
     AccountPurpose.PLATFORM_FEES: "commission",
     AccountPurpose.FINANCING: "advance_repaid",
