@@ -14,8 +14,10 @@ processes that have their own database connections, for `--seconds`:
   the cached balances of 5 accounts moved with F() (the bank clearing, fee and factory
   payable accounts are shared by every worker: the hot rows), the escrow counters moved
   by a conditional UPDATE;
-- bare: the same 2 transactions and 6 postings per operation inserted with plain SQL (one
-  database transaction each, the tables' triggers included), no locks, no balances.
+- bare: the same 2 transactions and 6 postings per operation inserted with plain SQL, one
+  database transaction each, into twins of the ledger's tables (`CREATE TABLE ... (LIKE
+  ... INCLUDING ALL)`: same columns, defaults, indexes and CHECKs, no triggers), so that the
+  ledger itself holds only what the service layer wrote: no locks, no cached balances.
 
 It prints operations per second for both, their ratio (target >= 25 %), p50 and p99, and
 the service phase once more with a single worker: the gap between its p50 and the 8-worker
@@ -33,6 +35,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from queue import Empty
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -177,19 +180,28 @@ def _bare_operation(accounts: dict[str, int], order_pk: int, number: int, worker
     with transaction.atomic(), connection.cursor() as cursor:
         for kind, reference, legs in rows:
             cursor.execute(
-                "INSERT INTO finance_journaltransaction (kind, reference, order_id, memo,"
+                "INSERT INTO bench_journaltransaction (kind, reference, order_id, memo,"
                 " created_at) VALUES (%s, %s, %s, '', now()) RETURNING id",
                 [kind, reference, order_pk],
             )
             entry = cursor.fetchone()[0]
             cursor.executemany(
-                "INSERT INTO finance_posting (transaction_id, account_id, amount_minor,"
+                "INSERT INTO bench_posting (transaction_id, account_id, amount_minor,"
                 " currency, created_at) VALUES (%s, %s, %s, 'CNY', now())",
                 [(entry, account, amount) for account, amount in legs],
             )
 
 
-def _worker(phase: str, worker: int, order_pk: int, seconds: float, start_at: float, queue) -> None:
+def _worker(phase: str, worker: str, order_pk: int, seconds: float, go, queue) -> None:
+    try:
+        queue.put(_work(phase, worker, order_pk, seconds, go, queue))
+    except Exception as error:  # reported by the parent, which would otherwise wait
+        queue.put(f"{phase} worker {worker}: {error!r}")
+        raise
+
+
+def _work(phase: str, worker: str, order_pk: int, seconds: float, go, queue=None) -> list:
+    """Warm up, say ready, wait for the start signal, then run for `seconds`."""
     import django
 
     django.setup()
@@ -219,10 +231,11 @@ def _worker(phase: str, worker: int, order_pk: int, seconds: float, start_at: fl
             _bare_operation(accounts, order.pk, number, worker)
 
     operation(-1)  # warm up (connection, accounts)
-    while time.time() < start_at:
-        time.sleep(0.005)
+    if queue is not None:
+        queue.put("ready")
+        go.wait()
     latencies = []
-    deadline = start_at + seconds
+    deadline = time.time() + seconds
     number = 0
     while time.time() < deadline:
         started = time.perf_counter()
@@ -237,24 +250,39 @@ def _phase(
 ) -> tuple[float, list[float]]:
     from django.db import connections
 
+    if os.environ.get("C2M_BENCH_INLINE"):  # debugging: one worker, in this process
+        latencies = _work(phase, f"{label}0", order_pks[0], seconds, None)
+        return len(latencies) / seconds, latencies
     connections.close_all()  # each worker opens its own
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    start_at = time.time() + 3.0  # every worker is connected and warm by then
+    go = context.Event()
     processes = [
-        context.Process(
-            target=_worker, args=(phase, f"{label}{index}", pk, seconds, start_at, queue)
-        )
+        context.Process(target=_worker, args=(phase, f"{label}{index}", pk, seconds, go, queue))
         for index, pk in enumerate(order_pks)
     ]
     for process in processes:
         process.start()
+    ready = 0
     latencies: list[float] = []
-    for _process in processes:
-        result = queue.get(timeout=seconds + 300)
+    results = 0
+    while results < len(processes):
+        try:
+            result = queue.get(timeout=5)
+        except Empty:
+            dead = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
+            if dead:
+                raise RuntimeError(f"{phase} workers died: exit codes {dead}") from None
+            continue
+        if result == "ready":
+            ready += 1
+            if ready == len(processes):
+                go.set()  # every worker is connected and warm: start together
+            continue
         if isinstance(result, str):
             raise RuntimeError(result)
         latencies.extend(result)
+        results += 1
     for process in processes:
         process.join()
         if process.exitcode:
@@ -271,10 +299,15 @@ def run(arguments) -> int:
     import django
 
     django.setup()
+    from django.db import connection
+
     from finance.services.ledger import ledger_invariant_problems
 
     started = time.perf_counter()
     order_pks = _seed(arguments.workers)
+    with connection.cursor() as cursor:
+        for table in ("journaltransaction", "posting"):
+            cursor.execute(f"CREATE TABLE bench_{table} (LIKE finance_{table} INCLUDING ALL)")
     print(f"seeded {len(order_pks)} orders in {time.perf_counter() - started:.1f} s")
     bare_rate, bare_latencies = _phase("bare", order_pks, arguments.seconds, "b")
     service_rate, latencies = _phase("service", order_pks, arguments.seconds, "s")
