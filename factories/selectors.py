@@ -262,7 +262,8 @@ def capacity_plan(
     Without `spread_until` the days are filled earliest first. With it, the units are
     spread evenly over [start, spread_until] (a quoted lead time: each day takes its share
     of what is left, a day short of free units pushes the rest later) and whatever does
-    not fit there goes on the following free days, earliest first, up to `ready_by`."""
+    not fit there goes on the following free days, earliest first, up to `ready_by`; when
+    that leaves units over, the free days are filled earliest first instead."""
     if quantity <= 0 or ready_by < start:
         return None
     line = (
@@ -287,6 +288,12 @@ def capacity_plan(
         remaining -= take
         if remaining == 0:
             return plan
+    if spread_end is not None:
+        # The even spread left units stranded on days the calendar does not offer: the
+        # days that are free still fit the quantity when filled earliest first.
+        return capacity_plan(
+            factory=factory, category=category, quantity=quantity, start=start, ready_by=ready_by
+        )
     return None
 
 

@@ -214,3 +214,15 @@ def test_extension_is_refused_outside_the_sample_stage_and_for_bad_input(categor
     page = Client()
     page.force_login(other.buyer_user)
     assert 'id="hold-extension"' not in page.get(f"/orders/{paid.pk}/").content.decode()
+
+
+def test_when_the_calendar_ends_inside_the_window_the_free_days_are_filled_first(category):
+    # Free capacity only up to day 5 of a 10-day window: spread evenly, units would be
+    # stranded on days the factory does not offer, so the free days are filled instead.
+    deal = make_deal(category=category)
+    factory_services.capacity_fill_range(
+        organization=deal.factory, category=category, start=in_days(6), end=in_days(29), units=0
+    )
+    order = accept(deal, lead_time_days=10, with_sample=False)
+    assert order.plan_allocations == {in_days(1): 100, in_days(2): 100, in_days(3): 100}
+    assert order.ready_by == in_days(10)
