@@ -78,7 +78,7 @@ def _seed() -> None:
             continue  # the orders demo skipped it (the calendar was full)
         try:
             with transaction.atomic():
-                _pay_and_drive(order, method, scenarios[title], operator)
+                _pay_and_drive(order, method, scenarios[title] or "", operator)
         except DomainError:
             continue  # e.g. capacity gone on those days: leave this order where it is
     _finance_order(buyer, operator)

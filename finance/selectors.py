@@ -89,6 +89,10 @@ def credit_summary(*, organization: Organization) -> CreditSummary | None:
     )
 
 
+# The outcomes an operator chooses between, for interfaces outside finance (the dispute page).
+DisputeOutcome = DisputeDecision.Outcome
+
+
 def order_escrow(*, order_pk: int) -> Escrow | None:
     return Escrow.objects.filter(order_id=order_pk).first()
 
@@ -158,7 +162,7 @@ class Settlement:
     to_factory: Money
 
 
-_SETTLEMENT_FIELD = {
+_SETTLEMENT_FIELD: dict[str, str] = {
     AccountPurpose.ESCROW: "gross",
     AccountPurpose.PLATFORM_FEES: "commission",
     AccountPurpose.FINANCING: "advance_repaid",

@@ -16,7 +16,6 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin
 
 from finance import selectors as finance_selectors
-from finance.models import DisputeDecision
 from finance.services import disputes as dispute_services
 from marketplace.console import staff
 from marketplace.console.audit import audit_context
@@ -38,7 +37,7 @@ from orders.models import (
 )
 from orders.transitions import Action
 
-DisputeOutcome = DisputeDecision.Outcome
+DisputeOutcome = finance_selectors.DisputeOutcome
 
 
 def parse_money(value, currency: str, field: str) -> Money:

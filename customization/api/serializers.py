@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from marketplace.api.serializers import OrganizationRefSerializer
 from marketplace.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
 
 MONEY_SCHEMA = {
@@ -168,12 +169,6 @@ class PriceOutputSerializer(serializers.Serializer):
     unit_price = MoneyField()
     total = MoneyField()
     lines = PriceLineSerializer(many=True)
-
-
-class OrganizationRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    slug = serializers.SlugField()
-    name = serializers.CharField()
 
 
 class CampaignOutputSerializer(serializers.Serializer):

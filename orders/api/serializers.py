@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from marketplace.api.serializers import OrganizationRefSerializer
 from marketplace.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
 from orders.selectors import production_progress, quote_offer, rfq_invitations_visible
 from orders.services import order_party
@@ -62,12 +63,6 @@ class MoneyField(serializers.Field):
             return Money.from_decimal(amount, currency)
         except ValueError:
             self.fail("amount")
-
-
-class OrganizationRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    slug = serializers.SlugField()
-    name = serializers.CharField()
 
 
 class TierSerializer(serializers.Serializer):

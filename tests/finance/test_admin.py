@@ -143,7 +143,8 @@ def test_credit_goes_to_buyers_only_and_not_by_non_staff(deal, operator):
     response = _grant(_as(operator), deal.factory, "100.00", "Trusted")
     assert response.status_code == 200  # not a choice: only buyers are offered
     response = _grant(_as(deal.buyer_user), deal.buyer, "100.00", "Trusted")
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
     assert _money_state() == before
 
 
@@ -201,7 +202,8 @@ def test_a_non_staff_user_cannot_decide_a_dispute(deal):
     dispute = _disputed_in_transit(deal)
     before = _money_state()
     response = _decide(_as(deal.buyer_user), dispute, "refund")
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
     assert _money_state() == before
 
 
@@ -243,7 +245,8 @@ def test_a_non_staff_user_cannot_approve_an_advance(deal):
     advance = _advance(deal)
     before = _money_state()
     response = _approve(_as(deal.factory_user), advance)
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
     assert _money_state() == before
 
 
@@ -264,7 +267,8 @@ def test_staff_record_a_payout_and_bad_ones_change_nothing(deal, operator):
     assert "is owed to this factory" in response.content.decode()
     assert _money_state() == before
     response = _as(deal.factory_user).post(url, {**body, "amount": "100.00"})
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
     assert _money_state() == before
     assert client.post(url, {**body, "amount": "3000.00"}).status_code == 302
     assert Payout.objects.get().amount_minor == 300_000
