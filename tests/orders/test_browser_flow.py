@@ -90,7 +90,8 @@ def test_buyer_and_factory_complete_an_order_in_the_browser(
     assert page.locator("#order-status").get_attribute("data-status") == "awaiting_payment"
     # Payment is Finance's: the order page leads to the pay page; a bank transfer there,
     # confirmed by an operator (the admin flow is tested in tests/finance), marks it paid.
-    page.click("#payment >> text=Pay")
+    page.click("#payment a.button")
+    page.check("input[name=purpose][value=full]")
     page.check("input[name=method][value=bank_transfer]")
     page.click("form.card button[type=submit]")
     page.wait_for_selector("#bank-reference")
