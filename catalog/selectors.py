@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import functools
 from functools import partial
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Greatest
 
@@ -103,21 +104,25 @@ def product_search(
     if not query:
         return products.order_by("name", "pk")
     text_query = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
-    similarity = TrigramWordSimilarity(query, "name")
+    matches = Q(search_vector=text_query) | Q(name_zh__icontains=query) | Q(name__icontains=query)
+    products = products.annotate(rank=SearchRank(F("search_vector"), text_query))
+    if not trigram_available():
+        return products.filter(matches).order_by("-rank", "name", "pk")
     return (
-        products.annotate(
-            rank=SearchRank(F("search_vector"), text_query),
-            similarity=similarity,
-        )
-        .filter(
-            Q(search_vector=text_query)
-            | Q(similarity__gte=TRIGRAM_THRESHOLD)
-            | Q(name_zh__icontains=query)
-            | Q(name__icontains=query)
-        )
+        products.annotate(similarity=TrigramWordSimilarity(query, "name"))
+        .filter(matches | Q(similarity__gte=TRIGRAM_THRESHOLD))
         .annotate(relevance=Greatest(F("rank"), F("similarity")))
         .order_by("-relevance", "name", "pk")
     )
+
+
+@functools.cache
+def trigram_available() -> bool:
+    """Whether pg_trgm is installed (it is everywhere but in `make run`'s embedded
+    PostgreSQL, which ships no contrib extensions; the migration skips it there)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        return cursor.fetchone() is not None
 
 
 MAX_PK = 2**63 - 1

@@ -5,7 +5,6 @@ import django.contrib.postgres.search
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
 
@@ -17,7 +16,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),
         migrations.CreateModel(
             name='Solution',
             fields=[
@@ -116,13 +114,40 @@ class Migration(migrations.Migration):
             model_name='product',
             index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='catalog_product_search'),
         ),
-        migrations.AddIndex(
-            model_name='product',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['name'], name='catalog_product_name_trgm', opclasses=['gin_trgm_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='product',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['name_zh'], name='catalog_product_name_zh_trgm', opclasses=['gin_trgm_ops']),
+        # pg_trgm is a contrib extension: the embedded PostgreSQL of `make run` (pgserver) does
+        # not ship it. Where it exists the trigram indexes are built; search falls back to
+        # full text and `icontains` without it (catalog.selectors).
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddIndex(
+                    model_name='product',
+                    index=django.contrib.postgres.indexes.GinIndex(fields=['name'], name='catalog_product_name_trgm', opclasses=['gin_trgm_ops']),
+                ),
+                migrations.AddIndex(
+                    model_name='product',
+                    index=django.contrib.postgres.indexes.GinIndex(fields=['name_zh'], name='catalog_product_name_zh_trgm', opclasses=['gin_trgm_ops']),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    sql="""
+                    DO $$
+                    BEGIN
+                      IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm') THEN
+                        CREATE EXTENSION IF NOT EXISTS pg_trgm;
+                        CREATE INDEX catalog_product_name_trgm
+                          ON catalog_product USING gin (name gin_trgm_ops);
+                        CREATE INDEX catalog_product_name_zh_trgm
+                          ON catalog_product USING gin (name_zh gin_trgm_ops);
+                      END IF;
+                    END $$;
+                    """,
+                    reverse_sql="""
+                    DROP INDEX IF EXISTS catalog_product_name_trgm;
+                    DROP INDEX IF EXISTS catalog_product_name_zh_trgm;
+                    """,
+                ),
+            ],
         ),
         migrations.AddConstraint(
             model_name='pricetier',
