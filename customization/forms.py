@@ -12,6 +12,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from customization.models import CustomizableProduct, OptionGroup
+from marketplace.widgets import IsoDateInput
 
 
 def configuration_from_post(
@@ -60,7 +61,7 @@ class CampaignForm(forms.Form):
     deadline = forms.DateTimeField(
         label=_("Deadline"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
-    ready_by = forms.DateField(label=_("Ready by"), widget=forms.DateInput(attrs={"type": "date"}))
+    ready_by = forms.DateField(label=_("Ready by"), widget=IsoDateInput())
     target_unit_price = forms.DecimalField(
         label=_("Unit price once the target is met"), max_digits=14, decimal_places=2
     )

@@ -11,12 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from factories.models import Reservation
+from finance.models import PaymentMethod, PaymentPurpose
+from finance.services import payments
 from marketplace.exceptions import InvalidError
 from marketplace.models import Organization
 from orders import services
 from orders.models import Order, OrderStatus
 from orders.transitions import Action
-from tests.helpers import api_client, make_organization
+from tests.helpers import api_client, make_organization, make_user
 from tests.orders.conftest import cny, make_category, nothing_changes
 
 pytestmark = pytest.mark.django_db
@@ -79,12 +81,20 @@ def test_both_parties_see_the_service_order_on_pages_and_api(parties, client):
 def test_payment_and_start_need_no_calendar(parties):
     buyer, buyer_user, provider, provider_user = parties
     order = open_service_order(parties)
-    order = services.order_transition(
+    # Payment is Finance's: the buyer pays in full by bank transfer, an operator confirms.
+    payment = payments.payment_create(
         order=order,
-        action=Action.MARK_PAID,
+        organization=buyer,
+        purpose=PaymentPurpose.FULL,
+        method=PaymentMethod.BANK_TRANSFER,
         acting_user=buyer_user,
-        acting_organization=buyer,
     )
+    operator = make_user()
+    operator.is_staff = True
+    operator.save(update_fields=["is_staff"])
+    payments.bank_transfer_confirm(payment=payment, received=payment.amount, acting_user=operator)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
     order = services.order_transition(
         order=order,
         action=Action.START_PRODUCTION,
