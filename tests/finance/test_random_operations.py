@@ -381,4 +381,6 @@ def test_random_operations_with_injected_failures_keep_the_ledger_sound(seed, mo
         assert problems == {}, f"seed {seed} step {step} after {operation.__name__}: {problems}"
     # The run exercised all three paths a great deal, and moved real money.
     assert min(tally.values()) > STEPS // 50, tally
-    assert JournalTransaction.objects.count() > STEPS // 10
+    # A floor, not a target: since production windows follow the quoted lead time, fewer
+    # random orders reach the money steps (127 journal transactions for this seed).
+    assert JournalTransaction.objects.count() > STEPS // 20
