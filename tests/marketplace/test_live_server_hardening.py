@@ -190,6 +190,27 @@ class Stack:
         assert answer.status == 200, answer.body
         return json.loads(answer.body)["token"]
 
+    @contextlib.contextmanager
+    def celery(self):
+        """A Celery client of the stack's own Redis. Never the current app: `shared_task`
+        proxies resolve against the current app, so one left current would send every later
+        test's tasks to this stack's Redis after it is gone."""
+        from celery import Celery
+
+        url = f"redis://127.0.0.1:{self.redis_port}/0"
+        client = Celery(broker=url, backend=url, set_as_current=False)
+        try:
+            yield client
+        finally:
+            client.close()
+
+    def send_task(self, name: str, *args):
+        """Send `name` to the queue the stack's workers consume (the test settings give each
+        run its own) and wait for its result."""
+        with self.celery() as client:
+            result = client.send_task(name, args=args, queue=settings.CELERY_TASK_DEFAULT_QUEUE)
+            return result.get(timeout=120)
+
     def postgres_pids(self) -> list[int]:
         postmaster = int((self.directory / "pg" / "postmaster.pid").read_text().split()[0])
         return [postmaster, *_descendants(postmaster)]
@@ -283,24 +304,23 @@ def test_the_bomb_png_costs_the_web_process_under_100_mb(stack):
 
 
 def test_killed_worker_and_beat_come_back_while_web_serves_and_no_task_is_lost(stack):
-    from celery import Celery
-
     worker, beat = stack.process(b"\x00worker\x00"), stack.process(b"\x00beat\x00")
     os.kill(worker, signal.SIGKILL)
     os.kill(beat, signal.SIGKILL)
     # A task sent while no worker runs waits in Redis for the restarted one.
-    client = Celery(broker=f"redis://127.0.0.1:{stack.redis_port}/0",
-                    backend=f"redis://127.0.0.1:{stack.redis_port}/0")  # fmt: skip
-    # The stack runs the test settings, whose workers consume this run's own queue.
-    result = client.send_task(
-        "marketplace.tasks.ping_task", args=[41], queue=settings.CELERY_TASK_DEFAULT_QUEUE
-    )
-    assert _request(stack.port, "GET", "/").status == 200  # web keeps serving
-    stack.wait_until(
-        lambda: stack.process(b"\x00worker\x00") not in (None, worker), 60, "a new worker"
-    )
-    stack.wait_until(lambda: stack.process(b"\x00beat\x00") not in (None, beat), 60, "a new beat")
-    assert result.get(timeout=120) == 42
+    with stack.celery() as client:
+        # The stack runs the test settings, whose workers consume this run's own queue.
+        result = client.send_task(
+            "marketplace.tasks.ping_task", args=[41], queue=settings.CELERY_TASK_DEFAULT_QUEUE
+        )
+        assert _request(stack.port, "GET", "/").status == 200  # web keeps serving
+        stack.wait_until(
+            lambda: stack.process(b"\x00worker\x00") not in (None, worker), 60, "a new worker"
+        )
+        stack.wait_until(
+            lambda: stack.process(b"\x00beat\x00") not in (None, beat), 60, "a new beat"
+        )
+        assert result.get(timeout=120) == 42
     full_log = stack.log_path.read_text(errors="replace")  # log() is only its tail
     assert "worker exited with code -9; restarting in 1 s." in full_log
     assert "beat exited with code -9; restarting in 1 s." in full_log
@@ -363,11 +383,7 @@ def test_paused_redis_api_503_json_and_rfqs_saved_meanwhile_are_matched_after(st
             "UPDATE orders_rfq SET created_at = now() - interval '2 minutes' "
             "WHERE title = 'Saved while Redis was paused'"
         )
-    from celery import Celery
-
-    client = Celery(broker=f"redis://127.0.0.1:{stack.redis_port}/0",
-                    backend=f"redis://127.0.0.1:{stack.redis_port}/0")  # fmt: skip
-    client.send_task("orders.tasks.rfqs_match_missed_task").get(timeout=120)
+    stack.send_task("orders.tasks.rfqs_match_missed_task")
     with psycopg.connect(stack.postgres.get_uri("c2m_live"), autocommit=True) as database:
         matched_at = database.execute(
             "SELECT matched_at FROM orders_rfq WHERE title = 'Saved while Redis was paused'"
