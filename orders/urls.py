@@ -11,6 +11,8 @@ urlpatterns = [
     path("rfqs/<int:pk>/cancel/", views.rfq_cancel, name="rfq_cancel"),
     path("rfqs/<int:pk>/quote/", views.quote_save, name="quote_save"),
     path("rfqs/<int:pk>/messages/", views.rfq_message, name="rfq_message"),
+    path("rfqs/<int:pk>/decline/", views.rfq_decline, name="rfq_decline"),
+    path("messages/", views.conversations, name="conversations"),
     path(
         "rfqs/<int:pk>/attachments/<int:attachment_pk>/",
         views.rfq_attachment,
@@ -22,6 +24,7 @@ urlpatterns = [
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/transition/", views.order_transition, name="order_transition"),
     path("orders/<int:pk>/progress/", views.order_progress, name="order_progress"),
+    path("orders/<int:pk>/messages/", views.order_message, name="order_message"),
     path("orders/<int:pk>/repeat/", views.order_repeat, name="order_repeat"),
     path("orders/<int:pk>/hold-extension/", views.order_hold_extend, name="order_hold_extend"),
     path("orders/<int:pk>/review/", views.order_review, name="order_review"),
