@@ -179,6 +179,8 @@ class Equipment(TenantModel):
 
 class Certification(TenantModel):
     name = models.CharField(_("name"), max_length=120, help_text=_("e.g. ISO 9001, BSCI, CE"))
+    # A code from `factories.certifications.SCHEMES`, or "" for another certificate.
+    scheme = models.CharField(_("scheme"), max_length=30, blank=True, db_default="")
     issuer = models.CharField(_("issuer"), max_length=120, blank=True)
     number = models.CharField(_("certificate number"), max_length=120, blank=True)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)

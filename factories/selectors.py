@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Category
+from factories import certifications as schemes
+from factories import regions
 from factories.models import (
     CAPACITY_LINE_INDEXED_HORIZONS,
     CAPACITY_WINDOW_DAYS,
@@ -346,6 +348,20 @@ def reservations_active_for_factory(
 # --- search ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ScoreComponent:
+    """One term of a result's score (ADR 0002): `points = weight * value`, and the points
+    of a result's components add up to its score (to the 4 decimals it is rounded to)."""
+
+    key: str  # fit, price, on_time, rating, response
+    label: str
+    weight: float
+    value: float  # 0..1
+    points: float
+    estimated: bool  # no history yet: the neutral prior stands in
+    detail: str
+
+
 @dataclass
 class SearchResult:
     factory: Organization
@@ -355,10 +371,84 @@ class SearchResult:
     earliest_completion: datetime.date
     score: float
     series: list[dict]  # the 30-day window: date, free, published
+    components: list[ScoreComponent] = field(default_factory=list)
 
     @property
     def max_free(self) -> int:
         return max((point["free"] for point in self.series), default=0)
+
+
+def score_components(
+    *,
+    quantity: int,
+    available_units: int,
+    price_level: int,
+    on_time_rate: float | None,
+    rating: float | None,
+    response_hours: float | None,
+) -> list[ScoreComponent]:
+    """The labelled terms of the ADR 0002 score for one result, in the reader's language."""
+    weights = SCORE_WEIGHTS
+    fit = min(available_units / (2 * quantity), 1.0) if quantity > 0 else 0.0
+    hours = PRIOR_RESPONSE_HOURS if response_hours is None else max(response_hours, 0.0)
+    terms = [
+        (
+            "fit",
+            _("Capacity fit"),
+            fit,
+            False,
+            _("%(free)d units free for %(quantity)d ordered")
+            % {"free": available_units, "quantity": quantity},
+        ),
+        (
+            "price",
+            _("Price level"),
+            (5.0 - price_level) / 4.0,
+            False,
+            str(FactoryProfile.PriceLevel(price_level).label)
+            if price_level in FactoryProfile.PriceLevel.values
+            else str(price_level),
+        ),
+        (
+            "on_time",
+            _("On-time delivery"),
+            PRIOR_ON_TIME_RATE if on_time_rate is None else on_time_rate,
+            on_time_rate is None,
+            _("%(percent)d%% of orders on time")
+            % {
+                "percent": round(
+                    100 * (PRIOR_ON_TIME_RATE if on_time_rate is None else on_time_rate)
+                )
+            },
+        ),
+        (
+            "rating",
+            _("Buyer rating"),
+            (PRIOR_RATING if rating is None else rating) / 5.0,
+            rating is None,
+            _("%(rating)s of 5") % {"rating": f"{PRIOR_RATING if rating is None else rating:.1f}"},
+        ),
+        (
+            "response",
+            _("Quote response"),
+            1.0 / (1.0 + hours / 24.0),
+            response_hours is None,
+            _("median %(hours)s hours to quote") % {"hours": f"{hours:.1f}"},
+        ),
+    ]
+    return [
+        ScoreComponent(
+            key=key,
+            label=str(label),
+            weight=weights[key],
+            value=round(value, 4),
+            points=round(weights[key] * value, 4),
+            estimated=estimated,
+            detail=str(detail)
+            + (" (" + _("no history yet: a neutral value") + ")" if estimated else ""),
+        )
+        for key, label, value, estimated, detail in terms
+    ]
 
 
 def merit(
@@ -471,6 +561,63 @@ def _ranked(sql: str, parameters: dict) -> list[_Ranked]:
         ]
 
 
+def _like_pattern(key: str) -> str:
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# A lenient match compares text in lower case without spaces and punctuation (the same
+# rule as `factories.certifications.normalize`, its pattern bound as `noise`).
+_PLACE_TEXT_FILTER = """AND l.organization_id IN (SELECT p.organization_id
+    FROM factories_factoryprofile p
+    WHERE regexp_replace(lower(p.region || ' ' || p.city), %(noise)s, '', 'g')
+          LIKE %(place_pattern)s)"""
+_CERTIFICATION_FILTER = """AND l.organization_id IN (SELECT c.organization_id
+    FROM factories_certification c
+    WHERE c.expires_on >= %(today)s
+      AND (c.scheme = %(certification_scheme)s
+           OR regexp_replace(lower(c.name), %(noise)s, '', 'g') LIKE %(certification_pattern)s))"""
+
+
+def _place_filters(region: str | None, parameters: dict) -> list[str]:
+    """`region` read leniently (ADR 0017): a province or city of the list, in English or
+    Chinese, or a code from the page's choice; other text matches factories whose region
+    or city contains it, ignoring case, spaces and punctuation."""
+    if not region:
+        return []
+    place = regions.place_resolve(region)
+    if place is None:
+        key = schemes.normalize(region)
+        if not key:
+            return []
+        parameters.update(noise=schemes.NOISE_PATTERN, place_pattern=_like_pattern(key))
+        return [_PLACE_TEXT_FILTER]
+    parameters["region"] = place.province.name
+    filters = ["AND l.region = %(region)s"]
+    if place.city is not None and place.city.name != place.province.name:
+        parameters["city"] = place.city.name
+        filters.append(
+            "AND l.organization_id IN (SELECT p.organization_id FROM factories_factoryprofile p"
+            " WHERE p.city = %(city)s)"
+        )
+    return filters
+
+
+def _certification_filter(certification: str, parameters: dict, *, today: datetime.date) -> str:
+    """A non-expired certificate of the scheme `certification` names, or whose name
+    contains it ignoring case, spaces and punctuation ("OEKO-TEX" finds "OEKO-TEX
+    Standard 100")."""
+    scheme = schemes.scheme_resolve(certification)
+    key = schemes.normalize(certification) or certification.strip().lower()
+    parameters.update(
+        today=today,
+        noise=schemes.NOISE_PATTERN,
+        certification_scheme=scheme.code if scheme else None,
+        certification_pattern=_like_pattern(key),
+    )
+    return _CERTIFICATION_FILTER
+
+
 def search_rank(
     *,
     category: Category,
@@ -497,18 +644,12 @@ def search_rank(
         "head": max(2 * limit, 100),
         "limit": limit,
     }
-    if region:
-        filters.append("AND upper(l.region) = upper(%(region)s)")
-        parameters["region"] = region
+    filters.extend(_place_filters(region, parameters))
     if free_sampling is not None:
         filters.append("AND l.free_sampling = %(free_sampling)s")
         parameters["free_sampling"] = free_sampling
     if certification:
-        filters.append(
-            "AND l.organization_id IN (SELECT organization_id FROM factories_certification"
-            " WHERE upper(name) = upper(%(certification)s) AND expires_on >= %(today)s)"
-        )
-        parameters.update(certification=certification, today=today)
+        filters.append(_certification_filter(certification, parameters, today=today))
     filter_sql = "\n  ".join(filters)
     head = _ranked(_HEAD.format(filters=filter_sql), parameters)
 
@@ -583,7 +724,8 @@ _CARD_PROFILE = _card_fields(
     },
 )
 _CARD_PERFORMANCE = _card_fields(
-    FactoryPerformance, {"id", "organization_id", "on_time_rate", "rating"}
+    FactoryPerformance,
+    {"id", "organization_id", "on_time_rate", "rating", "median_quote_response_hours"},
 )
 _CARDS = f"""
 SELECT l.window_start, l.free, l.published,
@@ -675,7 +817,7 @@ def factory_search(
     results = []
     for row in ranked:
         card = cards[row.organization_id]
-        profile = card.profile
+        profile, performance = card.profile, card.performance
         series = _search_series(card.window_start, card.free, card.published, today)
         lead_ready = start + datetime.timedelta(days=profile.standard_lead_days)
         completion = _completion(series, quantity=quantity, start=start, earliest=lead_ready)
@@ -685,11 +827,21 @@ def factory_search(
             SearchResult(
                 factory=card.factory,
                 profile=profile,
-                performance=card.performance,
+                performance=performance,
                 available_units=row.available,
                 earliest_completion=completion,
                 score=row.score,
                 series=series,
+                components=score_components(
+                    quantity=quantity,
+                    available_units=row.available,
+                    price_level=profile.price_level,
+                    on_time_rate=performance.on_time_rate if performance else None,
+                    rating=performance.rating if performance else None,
+                    response_hours=(
+                        performance.median_quote_response_hours if performance else None
+                    ),
+                ),
             )
         )
     return results

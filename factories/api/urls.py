@@ -5,6 +5,7 @@ from factories.api import views
 urlpatterns = [
     path("factories/", views.FactoryListApi.as_view(), name="api-factories"),
     path("factories/search/", views.FactorySearchApi.as_view(), name="api-factory-search"),
+    path("factories/filters/", views.FactoryFiltersApi.as_view(), name="api-factory-filters"),
     path("factories/<int:pk>/", views.FactoryDetailApi.as_view(), name="api-factory"),
     path("capacity/", views.CapacityApi.as_view(), name="api-capacity"),
     path("capacity/upload/", views.CapacityUploadApi.as_view(), name="api-capacity-upload"),

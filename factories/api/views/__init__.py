@@ -17,7 +17,7 @@ from factories.api.views.profile import (
     PhotoListApi,
 )
 from factories.api.views.reservations import ReservationListApi
-from factories.api.views.search import FactorySearchApi
+from factories.api.views.search import FactoryFiltersApi, FactorySearchApi
 
 __all__ = [
     "AuditListApi",
@@ -28,6 +28,7 @@ __all__ = [
     "EquipmentDetailApi",
     "EquipmentListApi",
     "FactoryDetailApi",
+    "FactoryFiltersApi",
     "FactoryListApi",
     "FactorySearchApi",
     "LineDetailApi",
