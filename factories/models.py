@@ -484,3 +484,28 @@ class FactoryPerformance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}"
+
+
+class FavouriteFactory(TenantModel):
+    """A factory a buyer keeps on its list; the row belongs to the buyer organization."""
+
+    factory = models.ForeignKey(
+        "marketplace.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("favourite factory")
+        verbose_name_plural = _("favourite factories")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "factory"], name="unique_favourite_factory"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} -> {self.factory_id}"

@@ -30,6 +30,7 @@ from factories.models import (
     FactoryPerformance,
     FactoryPhoto,
     FactoryProfile,
+    FavouriteFactory,
     ProductionLine,
     Reservation,
 )
@@ -105,6 +106,28 @@ def factory_visible_get(*, pk: int, viewer: Organization | None) -> FactoryProfi
     if not profile.organization.verified and (viewer is None or viewer.pk != pk):
         raise NotFoundError(_("Not found."))
     return profile
+
+
+# --- favourites --------------------------------------------------------------------------
+
+
+def favourite_factory_ids(*, organization: Organization | None) -> set[int]:
+    """The factories on a buyer's list (empty for anyone else): one query."""
+    if organization is None or organization.kind != Organization.Kind.BUYER:
+        return set()
+    return set(
+        FavouriteFactory.objects.for_organization(organization).values_list("factory_id", flat=True)
+    )
+
+
+def favourite_profiles(*, organization: Organization) -> QuerySet[FactoryProfile]:
+    """The buyer's favourite factories that are still audited, most recently added first."""
+    favourites = FavouriteFactory.objects.for_organization(organization)
+    return (
+        factory_public_list(verified=True)
+        .filter(organization__in=favourites.values("factory"))
+        .order_by("organization__name")
+    )
 
 
 @dataclass

@@ -3,6 +3,7 @@ objects and calls one service."""
 
 from factories.api.views.audit import AuditListApi
 from factories.api.views.capacity import CapacityApi, CapacityUploadApi
+from factories.api.views.favourites import FavouriteDetailApi, FavouriteListApi
 from factories.api.views.profile import (
     CertificationDetailApi,
     CertificationListApi,
@@ -31,6 +32,8 @@ __all__ = [
     "FactoryFiltersApi",
     "FactoryListApi",
     "FactorySearchApi",
+    "FavouriteDetailApi",
+    "FavouriteListApi",
     "LineDetailApi",
     "LineListApi",
     "OwnProfileApi",
