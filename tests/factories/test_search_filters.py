@@ -197,3 +197,20 @@ def test_the_migration_cleans_up_free_text_places_and_certificates(category, tod
     listed.refresh_from_db()
     unlisted.refresh_from_db()
     assert (listed.scheme, unlisted.scheme) == ("oeko-tex-100", "")
+
+
+def test_the_profile_page_adds_a_certificate_from_the_list(category, today):
+    factory, owner = make_factory([category])
+    client = Client()
+    client.force_login(owner)
+    expires = (today + days(300)).isoformat()
+    saved = client.post(
+        "/factory/profile/certification/", {"scheme": "oeko-tex-100", "expires_on": expires}
+    )
+    assert saved.status_code == 302
+    certificate = Certification.objects.get(organization=factory)
+    assert (certificate.scheme, certificate.name) == ("oeko-tex-100", "OEKO-TEX Standard 100")
+    refused = client.post("/factory/profile/certification/", {"scheme": "", "expires_on": expires})
+    assert refused.status_code == 400
+    assert "Choose a certification from the list or type its name." in refused.content.decode()
+    assert Certification.objects.filter(organization=factory).count() == 1
