@@ -229,8 +229,8 @@ def place_resolve(text: str) -> Place | None:
     if not text:
         return None
     if text in CITY_BY_CODE:
-        city = CITY_BY_CODE[text]
-        return Place(PROVINCE_BY_NAME[city.province], city)
+        coded = CITY_BY_CODE[text]
+        return Place(PROVINCE_BY_NAME[coded.province], coded)
     if "/" in text:
         province_text, _slash, city_text = text.partition("/")
         province = province_resolve(province_text)
@@ -241,9 +241,9 @@ def place_resolve(text: str) -> Place | None:
     province = province_resolve(text)
     if province is not None:
         return Place(province)
-    city = city_resolve(text)
-    if city is not None:
-        return Place(PROVINCE_BY_NAME[city.province], city)
+    found = city_resolve(text)
+    if found is not None:
+        return Place(PROVINCE_BY_NAME[found.province], found)
     return None
 
 
