@@ -197,3 +197,19 @@ def test_the_favourites_api(category, factory, buyer):
     assert other.delete(f"/api/v1/favourite-factories/{factory.pk}/").status_code == 404
     assert client.delete(f"/api/v1/favourite-factories/{factory.pk}/").status_code == 204
     assert client.delete(f"/api/v1/favourite-factories/{factory.pk}/").status_code == 404
+
+
+def test_the_rfq_page_links_invited_factories_to_their_showcases(category, factory, buyer):
+    organization, user = buyer
+    rfq = order_services.rfq_create(
+        buyer=organization,
+        acting_user=user,
+        category=category,
+        title="Shirts",
+        quantity=100,
+        ready_by=in_days(20),
+        factory=factory,
+    )
+    html = signed_in(user).get(f"/rfqs/{rfq.pk}/").content.decode()
+    assert f'<a href="/factories/{factory.pk}/">Ningbo Evergreen Garments</a>' in html
+    assert "Chosen by you: only this factory is asked" in html
