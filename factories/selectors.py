@@ -90,7 +90,16 @@ def factory_public_list(
     if category is not None:
         profiles = profiles.filter(categories=category)
     if region:
-        profiles = profiles.filter(region__iexact=region)
+        place = regions.place_resolve(region)
+        if place is None:
+            profiles = profiles.filter(
+                models.Q(region__icontains=region.strip())
+                | models.Q(city__icontains=region.strip())
+            )
+        else:
+            profiles = profiles.filter(region=place.province.name)
+            if place.city is not None and place.city.name != place.province.name:
+                profiles = profiles.filter(city=place.city.name)
     if verified is not None:
         profiles = profiles.filter(organization__verified=verified)
     return profiles

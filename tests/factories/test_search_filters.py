@@ -214,3 +214,12 @@ def test_the_profile_page_adds_a_certificate_from_the_list(category, today):
     assert refused.status_code == 400
     assert "Choose a certification from the list or type its name." in refused.content.decode()
     assert Certification.objects.filter(organization=factory).count() == 1
+
+
+def test_the_factory_list_api_reads_places_leniently(category):
+    ningbo, _owner = make_factory([category], region="Zhejiang", city="Ningbo")
+    make_factory([category], region="Zhejiang", city="Hangzhou")
+    body = APIClient().get("/api/v1/factories/", {"region": "宁波"}).json()
+    assert [item["slug"] for item in body["results"]] == [ningbo.slug]
+    body = APIClient().get("/api/v1/factories/", {"region": "zhejiang"}).json()
+    assert body["count"] == 2
