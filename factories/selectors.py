@@ -380,7 +380,7 @@ def reservations_active_for_factory(
 # --- search ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ScoreComponent:
     """One term of a result's score (ADR 0002): `points = weight * value`, and the points
     of a result's components add up to its score (to the 4 decimals it is rounded to)."""
@@ -410,6 +410,23 @@ class SearchResult:
         return max((point["free"] for point in self.series), default=0)
 
 
+def score_texts() -> dict[str, str]:
+    """The labels and sentences of `score_components`, translated once per search."""
+    return {
+        "fit": _("Capacity fit"),
+        "fit_detail": _("%(free)d units free for %(quantity)d ordered"),
+        "price": _("Price level"),
+        "on_time": _("On-time delivery"),
+        "on_time_detail": _("%(percent)d%% of orders on time"),
+        "rating": _("Buyer rating"),
+        "rating_detail": _("%(rating)s of 5"),
+        "response": _("Quote response"),
+        "response_detail": _("median %(hours)s hours to quote"),
+        "estimated": " (" + _("no history yet: a neutral value") + ")",
+        **{f"price_{value}": str(label) for value, label in FactoryProfile.PriceLevel.choices},
+    }
+
+
 def score_components(
     *,
     quantity: int,
@@ -418,68 +435,58 @@ def score_components(
     on_time_rate: float | None,
     rating: float | None,
     response_hours: float | None,
+    texts: dict[str, str] | None = None,
 ) -> list[ScoreComponent]:
-    """The labelled terms of the ADR 0002 score for one result, in the reader's language."""
+    """The labelled terms of the ADR 0002 score for one result, in the reader's language
+    (`texts`: `score_texts()`, passed in when explaining many results)."""
+    texts = texts or score_texts()
     weights = SCORE_WEIGHTS
-    fit = min(available_units / (2 * quantity), 1.0) if quantity > 0 else 0.0
+    on_time = PRIOR_ON_TIME_RATE if on_time_rate is None else on_time_rate
+    stars = PRIOR_RATING if rating is None else rating
     hours = PRIOR_RESPONSE_HOURS if response_hours is None else max(response_hours, 0.0)
-    terms = [
+    terms = (
         (
             "fit",
-            _("Capacity fit"),
-            fit,
+            min(available_units / (2 * quantity), 1.0) if quantity > 0 else 0.0,
             False,
-            _("%(free)d units free for %(quantity)d ordered")
-            % {"free": available_units, "quantity": quantity},
+            texts["fit_detail"] % {"free": available_units, "quantity": quantity},
         ),
         (
             "price",
-            _("Price level"),
             (5.0 - price_level) / 4.0,
             False,
-            str(FactoryProfile.PriceLevel(price_level).label)
-            if price_level in FactoryProfile.PriceLevel.values
-            else str(price_level),
+            texts.get(f"price_{price_level}", str(price_level)),
         ),
         (
             "on_time",
-            _("On-time delivery"),
-            PRIOR_ON_TIME_RATE if on_time_rate is None else on_time_rate,
+            on_time,
             on_time_rate is None,
-            _("%(percent)d%% of orders on time")
-            % {
-                "percent": round(
-                    100 * (PRIOR_ON_TIME_RATE if on_time_rate is None else on_time_rate)
-                )
-            },
+            texts["on_time_detail"] % {"percent": round(100 * on_time)},
         ),
         (
             "rating",
-            _("Buyer rating"),
-            (PRIOR_RATING if rating is None else rating) / 5.0,
+            stars / 5.0,
             rating is None,
-            _("%(rating)s of 5") % {"rating": f"{PRIOR_RATING if rating is None else rating:.1f}"},
+            texts["rating_detail"] % {"rating": f"{stars:.1f}"},
         ),
         (
             "response",
-            _("Quote response"),
             1.0 / (1.0 + hours / 24.0),
             response_hours is None,
-            _("median %(hours)s hours to quote") % {"hours": f"{hours:.1f}"},
+            texts["response_detail"] % {"hours": f"{hours:.1f}"},
         ),
-    ]
+    )
     return [
         ScoreComponent(
             key=key,
-            label=str(label),
+            label=texts[key],
             weight=weights[key],
             value=round(value, 4),
             points=round(weights[key] * value, 4),
             estimated=estimated,
-            detail=str(detail)
-            + (" (" + _("no history yet: a neutral value") + ")" if estimated else ""),
+            detail=detail + texts["estimated"] if estimated else detail,
         )
-        for key, label, value, estimated, detail in terms
+        for key, value, estimated, detail in terms
     ]
 
 
@@ -846,6 +853,7 @@ def factory_search(
     if not ranked:
         return []
     cards = _search_cards(category=category, organization_ids=[r.organization_id for r in ranked])
+    texts = score_texts()
     results = []
     for row in ranked:
         card = cards[row.organization_id]
@@ -873,6 +881,7 @@ def factory_search(
                     response_hours=(
                         performance.median_quote_response_hours if performance else None
                     ),
+                    texts=texts,
                 ),
             )
         )
