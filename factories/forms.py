@@ -269,3 +269,15 @@ class SearchForm(forms.Form):
         if ready_by <= timezone.localdate():
             raise forms.ValidationError(_("Choose a date after today."))
         return ready_by
+
+
+class DirectoryFilterForm(forms.Form):
+    """The directory's place filter: offered as choices, typed values read leniently."""
+
+    region = forms.CharField(label=_("Province / city"), max_length=80, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].widget = forms.Select(
+            choices=[("", _("Anywhere")), *regions.place_choices()]
+        )

@@ -27,6 +27,7 @@ from factories.forms import (
     CertificationForm,
     CloseDaysForm,
     CopyWeekForm,
+    DirectoryFilterForm,
     EquipmentForm,
     FactoryProfileForm,
     FillRangeForm,
@@ -63,9 +64,12 @@ def _acting_organization(request: HttpRequest) -> Organization | None:
 
 
 def directory(request: HttpRequest) -> HttpResponse:
-    profiles = selectors.factory_public_list(verified=True)
+    form = DirectoryFilterForm(request.GET or None)
+    region = form.cleaned_data["region"] if form.is_valid() else ""
+    profiles = selectors.factory_public_list(verified=True, region=region)
     page = Paginator(profiles, 24).get_page(request.GET.get("page"))
-    return render(request, "factories/directory.html", {"page": page})
+    context = {"page": page, "form": form, "region": region}
+    return render(request, "factories/directory.html", context)
 
 
 def showcase(request: HttpRequest, pk: int) -> HttpResponse:

@@ -223,3 +223,14 @@ def test_the_factory_list_api_reads_places_leniently(category):
     assert [item["slug"] for item in body["results"]] == [ningbo.slug]
     body = APIClient().get("/api/v1/factories/", {"region": "zhejiang"}).json()
     assert body["count"] == 2
+
+
+def test_the_directory_filters_by_place(category):
+    ningbo, _owner = make_factory([category], region="Zhejiang", city="Ningbo")
+    dongguan, _owner = make_factory([category], region="Guangdong", city="Dongguan")
+    html = Client().get("/factories/", {"region": "Zhejiang/Ningbo"}).content.decode()
+    assert f'href="/factories/{ningbo.pk}/"' in html
+    assert f'href="/factories/{dongguan.pk}/"' not in html
+    assert '<option value="Zhejiang/Ningbo" selected>Ningbo</option>' in html
+    html = Client().get("/factories/").content.decode()
+    assert f'href="/factories/{dongguan.pk}/"' in html
