@@ -187,7 +187,7 @@ def test_the_migration_cleans_up_free_text_places_and_certificates(category, tod
         organization=factory, name="Local hygiene permit", expires_on=today
     )
     migration = importlib.import_module(
-        "factories.migrations.0008_places_and_certification_schemes"
+        "factories.migrations.0009_places_and_certification_schemes"
     )
     migration.places_and_schemes(django_apps, None)
     profile = FactoryProfile.objects.get(organization=factory)

@@ -1,4 +1,5 @@
-"""Regions become a province/city choice and certifications a scheme choice (ADR 0017).
+"""Data: regions become a province/city choice and certifications a scheme choice
+(ADR 0017). The reverse leaves the cleaned values: they are valid text either way.
 
 The free-text values already stored are read leniently ("zhejiang province", "宁波",
 "Ningbo City") and rewritten as the list's English names; a known city with no or a
@@ -7,7 +8,7 @@ wrong province gets its province. A certificate name that plainly is a listed sc
 is left as it was: it still shows, and the factory picks from the list on its next edit.
 """
 
-from django.db import migrations, models
+from django.db import migrations
 
 from factories import certifications, regions
 
@@ -36,14 +37,9 @@ def places_and_schemes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("factories", "0007_audit_log_triggers"),
+        ("factories", "0008_certification_scheme"),
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="certification",
-            name="scheme",
-            field=models.CharField(blank=True, db_default="", max_length=30, verbose_name="scheme"),
-        ),
         migrations.RunPython(places_and_schemes, migrations.RunPython.noop, elidable=True),
     ]

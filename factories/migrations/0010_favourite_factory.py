@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('factories', '0008_places_and_certification_schemes'),
+        ('factories', '0009_places_and_certification_schemes'),
         ('marketplace', '0005_audit_log_triggers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
