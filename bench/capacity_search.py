@@ -183,10 +183,11 @@ def _seed(factories: int) -> dict:
     with connection.cursor() as cursor:
         raw = cursor.cursor
         with raw.copy(
-            "COPY marketplace_organization (name, slug, kind, verified, created_at) FROM STDIN"
+            "COPY marketplace_organization"
+            " (name, slug, kind, verified, status, status_reason, created_at) FROM STDIN"
         ) as copy:
             for n in range(1, factories + 1):
-                copy.write(f"Bench Factory {n}\tbench-factory-{n}\tfactory\tt\t{stamp}\n")
+                copy.write(f"Bench Factory {n}\tbench-factory-{n}\tfactory\tt\tactive\t\t{stamp}\n")
         cursor.execute(SEED_SQL, {"categories": list(CATEGORIES)})
         cursor.execute(
             "SELECT id FROM marketplace_organization WHERE slug LIKE 'bench-factory-%%' ORDER BY id"

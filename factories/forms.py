@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category
+from factories import certifications, regions
 from factories.models import CAPACITY_WINDOW_DAYS, FactoryProfile
 from factories.services.calendar import CapacityCell
 from factories.services.profile import PROFILE_FIELDS
@@ -27,9 +28,17 @@ WEEKDAYS = [
 
 
 class FactoryProfileForm(forms.ModelForm):
+    """The profile; province and city are one choice from `factories.regions` (`place`),
+    handed on as `region` and `city`."""
+
+    place = forms.ChoiceField(label=_("Province / city"), required=False)
+
     class Meta:
         model = FactoryProfile
-        fields = [*PROFILE_FIELDS, "categories"]
+        fields = [
+            *(name for name in PROFILE_FIELDS if name not in ("region", "city")),
+            "categories",
+        ]
         widgets = {
             "categories": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 4}),
@@ -42,6 +51,22 @@ class FactoryProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["categories"].queryset = Category.objects.filter(children__isnull=True)
         self.fields["categories"].required = True
+        self.fields["place"].choices = [("", _("Choose…")), *regions.place_choices()]
+        self.order_fields(["description", "country", "place"])
+        if self.instance.pk and not self.is_bound:
+            place = regions.place_resolve(
+                f"{self.instance.region}/{self.instance.city}"
+                if self.instance.city
+                else self.instance.region
+            )
+            self.initial["place"] = place.code if place else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        place = regions.place_resolve(cleaned.get("place") or "")
+        cleaned["region"] = place.province.name if place else ""
+        cleaned["city"] = place.city.name if place and place.city else ""
+        return cleaned
 
 
 class PhotoForm(forms.Form):
@@ -70,11 +95,27 @@ class EquipmentForm(forms.Form):
 
 
 class CertificationForm(forms.Form):
-    name = forms.CharField(label=_("Certificate"), max_length=120)
+    scheme = forms.ChoiceField(label=_("Certificate"), required=False)
+    name = forms.CharField(
+        label=_("Name on the certificate"),
+        max_length=120,
+        required=False,
+        help_text=_("Needed for a certificate not on the list."),
+    )
     issuer = forms.CharField(label=_("Issuer"), max_length=120, required=False)
     number = forms.CharField(label=_("Number"), max_length=120, required=False)
     issued_on = forms.DateField(label=_("Issued on"), required=False, widget=DATE_INPUT)
     expires_on = forms.DateField(label=_("Expires on"), widget=DATE_INPUT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scheme"].choices = certifications.scheme_choices()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("scheme") and not cleaned.get("name"):
+            self.add_error("name", _("Choose a certification from the list or type its name."))
+        return cleaned
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -209,12 +250,34 @@ class SearchForm(forms.Form):
     )
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10_000_000)
     ready_by = forms.DateField(label=_("Ready by"), widget=DATE_INPUT)
-    region = forms.CharField(label=_("Region"), max_length=80, required=False)
+    region = forms.CharField(label=_("Province / city"), max_length=80, required=False)
     certification = forms.CharField(label=_("Certification"), max_length=120, required=False)
     free_sampling = forms.BooleanField(label=_("Free sampling only"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offered as choices; typed values (links, old bookmarks) are read leniently.
+        self.fields["region"].widget = forms.Select(
+            choices=[("", _("Anywhere")), *regions.place_choices()]
+        )
+        self.fields["certification"].widget = forms.Select(
+            choices=[("", _("Any")), *((s.code, s.name) for s in certifications.SCHEMES)]
+        )
 
     def clean_ready_by(self):
         ready_by = self.cleaned_data["ready_by"]
         if ready_by <= timezone.localdate():
             raise forms.ValidationError(_("Choose a date after today."))
         return ready_by
+
+
+class DirectoryFilterForm(forms.Form):
+    """The directory's place filter: offered as choices, typed values read leniently."""
+
+    region = forms.CharField(label=_("Province / city"), max_length=80, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].widget = forms.Select(
+            choices=[("", _("Anywhere")), *regions.place_choices()]
+        )

@@ -179,6 +179,8 @@ class Equipment(TenantModel):
 
 class Certification(TenantModel):
     name = models.CharField(_("name"), max_length=120, help_text=_("e.g. ISO 9001, BSCI, CE"))
+    # A code from `factories.certifications.SCHEMES`, or "" for another certificate.
+    scheme = models.CharField(_("scheme"), max_length=30, blank=True, db_default="")
     issuer = models.CharField(_("issuer"), max_length=120, blank=True)
     number = models.CharField(_("certificate number"), max_length=120, blank=True)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
@@ -482,3 +484,28 @@ class FactoryPerformance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}"
+
+
+class FavouriteFactory(TenantModel):
+    """A factory a buyer keeps on its list; the row belongs to the buyer organization."""
+
+    factory = models.ForeignKey(
+        "marketplace.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("favourite factory")
+        verbose_name_plural = _("favourite factories")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "factory"], name="unique_favourite_factory"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} -> {self.factory_id}"

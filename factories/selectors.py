@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Category
+from factories import certifications as schemes
+from factories import regions
 from factories.models import (
     CAPACITY_LINE_INDEXED_HORIZONS,
     CAPACITY_WINDOW_DAYS,
@@ -28,6 +30,7 @@ from factories.models import (
     FactoryPerformance,
     FactoryPhoto,
     FactoryProfile,
+    FavouriteFactory,
     ProductionLine,
     Reservation,
 )
@@ -87,7 +90,16 @@ def factory_public_list(
     if category is not None:
         profiles = profiles.filter(categories=category)
     if region:
-        profiles = profiles.filter(region__iexact=region)
+        place = regions.place_resolve(region)
+        if place is None:
+            profiles = profiles.filter(
+                models.Q(region__icontains=region.strip())
+                | models.Q(city__icontains=region.strip())
+            )
+        else:
+            profiles = profiles.filter(region=place.province.name)
+            if place.city is not None and place.city.name != place.province.name:
+                profiles = profiles.filter(city=place.city.name)
     if verified is not None:
         profiles = profiles.filter(organization__verified=verified)
     return profiles
@@ -103,6 +115,28 @@ def factory_visible_get(*, pk: int, viewer: Organization | None) -> FactoryProfi
     if not profile.organization.verified and (viewer is None or viewer.pk != pk):
         raise NotFoundError(_("Not found."))
     return profile
+
+
+# --- favourites --------------------------------------------------------------------------
+
+
+def favourite_factory_ids(*, organization: Organization | None) -> set[int]:
+    """The factories on a buyer's list (empty for anyone else): one query."""
+    if organization is None or organization.kind != Organization.Kind.BUYER:
+        return set()
+    return set(
+        FavouriteFactory.objects.for_organization(organization).values_list("factory_id", flat=True)
+    )
+
+
+def favourite_profiles(*, organization: Organization) -> QuerySet[FactoryProfile]:
+    """The buyer's favourite factories that are still audited, most recently added first."""
+    favourites = FavouriteFactory.objects.for_organization(organization)
+    return (
+        factory_public_list(verified=True)
+        .filter(organization__in=favourites.values("factory"))
+        .order_by("organization__name")
+    )
 
 
 @dataclass
@@ -346,6 +380,20 @@ def reservations_active_for_factory(
 # --- search ------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class ScoreComponent:
+    """One term of a result's score (ADR 0002): `points = weight * value`, and the points
+    of a result's components add up to its score (to the 4 decimals it is rounded to)."""
+
+    key: str  # fit, price, on_time, rating, response
+    label: str
+    weight: float
+    value: float  # 0..1
+    points: float
+    estimated: bool  # no history yet: the neutral prior stands in
+    detail: str
+
+
 @dataclass
 class SearchResult:
     factory: Organization
@@ -355,10 +403,91 @@ class SearchResult:
     earliest_completion: datetime.date
     score: float
     series: list[dict]  # the 30-day window: date, free, published
+    components: list[ScoreComponent] = field(default_factory=list)
 
     @property
     def max_free(self) -> int:
         return max((point["free"] for point in self.series), default=0)
+
+
+def score_texts() -> dict[str, str]:
+    """The labels and sentences of `score_components`, translated once per search."""
+    return {
+        "fit": _("Capacity fit"),
+        "fit_detail": _("%(free)d units free for %(quantity)d ordered"),
+        "price": _("Price level"),
+        "on_time": _("On-time delivery"),
+        "on_time_detail": _("%(percent)d%% of orders on time"),
+        "rating": _("Buyer rating"),
+        "rating_detail": _("%(rating)s of 5"),
+        "response": _("Quote response"),
+        "response_detail": _("median %(hours)s hours to quote"),
+        "estimated": " (" + _("no history yet: a neutral value") + ")",
+        **{f"price_{value}": str(label) for value, label in FactoryProfile.PriceLevel.choices},
+    }
+
+
+def score_components(
+    *,
+    quantity: int,
+    available_units: int,
+    price_level: int,
+    on_time_rate: float | None,
+    rating: float | None,
+    response_hours: float | None,
+    texts: dict[str, str] | None = None,
+) -> list[ScoreComponent]:
+    """The labelled terms of the ADR 0002 score for one result, in the reader's language
+    (`texts`: `score_texts()`, passed in when explaining many results)."""
+    texts = texts or score_texts()
+    weights = SCORE_WEIGHTS
+    on_time = PRIOR_ON_TIME_RATE if on_time_rate is None else on_time_rate
+    stars = PRIOR_RATING if rating is None else rating
+    hours = PRIOR_RESPONSE_HOURS if response_hours is None else max(response_hours, 0.0)
+    terms = (
+        (
+            "fit",
+            min(available_units / (2 * quantity), 1.0) if quantity > 0 else 0.0,
+            False,
+            texts["fit_detail"] % {"free": available_units, "quantity": quantity},
+        ),
+        (
+            "price",
+            (5.0 - price_level) / 4.0,
+            False,
+            texts.get(f"price_{price_level}", str(price_level)),
+        ),
+        (
+            "on_time",
+            on_time,
+            on_time_rate is None,
+            texts["on_time_detail"] % {"percent": round(100 * on_time)},
+        ),
+        (
+            "rating",
+            stars / 5.0,
+            rating is None,
+            texts["rating_detail"] % {"rating": f"{stars:.1f}"},
+        ),
+        (
+            "response",
+            1.0 / (1.0 + hours / 24.0),
+            response_hours is None,
+            texts["response_detail"] % {"hours": f"{hours:.1f}"},
+        ),
+    )
+    return [
+        ScoreComponent(
+            key=key,
+            label=texts[key],
+            weight=weights[key],
+            value=round(value, 4),
+            points=round(weights[key] * value, 4),
+            estimated=estimated,
+            detail=detail + texts["estimated"] if estimated else detail,
+        )
+        for key, value, estimated, detail in terms
+    ]
 
 
 def merit(
@@ -471,6 +600,63 @@ def _ranked(sql: str, parameters: dict) -> list[_Ranked]:
         ]
 
 
+def _like_pattern(key: str) -> str:
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# A lenient match compares text in lower case without spaces and punctuation (the same
+# rule as `factories.certifications.normalize`, its pattern bound as `noise`).
+_PLACE_TEXT_FILTER = """AND l.organization_id IN (SELECT p.organization_id
+    FROM factories_factoryprofile p
+    WHERE regexp_replace(lower(p.region || ' ' || p.city), %(noise)s, '', 'g')
+          LIKE %(place_pattern)s)"""
+_CERTIFICATION_FILTER = """AND l.organization_id IN (SELECT c.organization_id
+    FROM factories_certification c
+    WHERE c.expires_on >= %(today)s
+      AND (c.scheme = %(certification_scheme)s
+           OR regexp_replace(lower(c.name), %(noise)s, '', 'g') LIKE %(certification_pattern)s))"""
+
+
+def _place_filters(region: str | None, parameters: dict) -> list[str]:
+    """`region` read leniently (ADR 0017): a province or city of the list, in English or
+    Chinese, or a code from the page's choice; other text matches factories whose region
+    or city contains it, ignoring case, spaces and punctuation."""
+    if not region:
+        return []
+    place = regions.place_resolve(region)
+    if place is None:
+        key = schemes.normalize(region)
+        if not key:
+            return []
+        parameters.update(noise=schemes.NOISE_PATTERN, place_pattern=_like_pattern(key))
+        return [_PLACE_TEXT_FILTER]
+    parameters["region"] = place.province.name
+    filters = ["AND l.region = %(region)s"]
+    if place.city is not None and place.city.name != place.province.name:
+        parameters["city"] = place.city.name
+        filters.append(
+            "AND l.organization_id IN (SELECT p.organization_id FROM factories_factoryprofile p"
+            " WHERE p.city = %(city)s)"
+        )
+    return filters
+
+
+def _certification_filter(certification: str, parameters: dict, *, today: datetime.date) -> str:
+    """A non-expired certificate of the scheme `certification` names, or whose name
+    contains it ignoring case, spaces and punctuation ("OEKO-TEX" finds "OEKO-TEX
+    Standard 100")."""
+    scheme = schemes.scheme_resolve(certification)
+    key = schemes.normalize(certification) or certification.strip().lower()
+    parameters.update(
+        today=today,
+        noise=schemes.NOISE_PATTERN,
+        certification_scheme=scheme.code if scheme else None,
+        certification_pattern=_like_pattern(key),
+    )
+    return _CERTIFICATION_FILTER
+
+
 def search_rank(
     *,
     category: Category,
@@ -497,18 +683,12 @@ def search_rank(
         "head": max(2 * limit, 100),
         "limit": limit,
     }
-    if region:
-        filters.append("AND upper(l.region) = upper(%(region)s)")
-        parameters["region"] = region
+    filters.extend(_place_filters(region, parameters))
     if free_sampling is not None:
         filters.append("AND l.free_sampling = %(free_sampling)s")
         parameters["free_sampling"] = free_sampling
     if certification:
-        filters.append(
-            "AND l.organization_id IN (SELECT organization_id FROM factories_certification"
-            " WHERE upper(name) = upper(%(certification)s) AND expires_on >= %(today)s)"
-        )
-        parameters.update(certification=certification, today=today)
+        filters.append(_certification_filter(certification, parameters, today=today))
     filter_sql = "\n  ".join(filters)
     head = _ranked(_HEAD.format(filters=filter_sql), parameters)
 
@@ -583,7 +763,8 @@ _CARD_PROFILE = _card_fields(
     },
 )
 _CARD_PERFORMANCE = _card_fields(
-    FactoryPerformance, {"id", "organization_id", "on_time_rate", "rating"}
+    FactoryPerformance,
+    {"id", "organization_id", "on_time_rate", "rating", "median_quote_response_hours"},
 )
 _CARDS = f"""
 SELECT l.window_start, l.free, l.published,
@@ -672,10 +853,11 @@ def factory_search(
     if not ranked:
         return []
     cards = _search_cards(category=category, organization_ids=[r.organization_id for r in ranked])
+    texts = score_texts()
     results = []
     for row in ranked:
         card = cards[row.organization_id]
-        profile = card.profile
+        profile, performance = card.profile, card.performance
         series = _search_series(card.window_start, card.free, card.published, today)
         lead_ready = start + datetime.timedelta(days=profile.standard_lead_days)
         completion = _completion(series, quantity=quantity, start=start, earliest=lead_ready)
@@ -685,11 +867,22 @@ def factory_search(
             SearchResult(
                 factory=card.factory,
                 profile=profile,
-                performance=card.performance,
+                performance=performance,
                 available_units=row.available,
                 earliest_completion=completion,
                 score=row.score,
                 series=series,
+                components=score_components(
+                    quantity=quantity,
+                    available_units=row.available,
+                    price_level=profile.price_level,
+                    on_time_rate=performance.on_time_rate if performance else None,
+                    rating=performance.rating if performance else None,
+                    response_hours=(
+                        performance.median_quote_response_hours if performance else None
+                    ),
+                    texts=texts,
+                ),
             )
         )
     return results

@@ -13,7 +13,9 @@ from django.core.paginator import Paginator
 from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,6 +27,7 @@ from factories.forms import (
     CertificationForm,
     CloseDaysForm,
     CopyWeekForm,
+    DirectoryFilterForm,
     EquipmentForm,
     FactoryProfileForm,
     FillRangeForm,
@@ -38,6 +41,7 @@ from marketplace.models import Membership, Organization
 from marketplace.pages import form_service_call, organization_page
 from marketplace.storage import private_file_response
 from marketplace.tenancy import get_for_organization_or_404
+from orders import selectors as order_selectors
 
 
 def factory_page(view: Callable) -> Callable:
@@ -60,15 +64,66 @@ def _acting_organization(request: HttpRequest) -> Organization | None:
 
 
 def directory(request: HttpRequest) -> HttpResponse:
-    profiles = selectors.factory_public_list(verified=True)
+    form = DirectoryFilterForm(request.GET or None)
+    region = form.cleaned_data["region"] if form.is_valid() else ""
+    profiles = selectors.factory_public_list(verified=True, region=region)
     page = Paginator(profiles, 24).get_page(request.GET.get("page"))
-    return render(request, "factories/directory.html", {"page": page})
+    context = {"page": page, "form": form, "region": region}
+    return render(request, "factories/directory.html", context)
 
 
 def showcase(request: HttpRequest, pk: int) -> HttpResponse:
-    profile = selectors.factory_visible_get(pk=pk, viewer=_acting_organization(request))
-    context = {"profile": profile, "showcase": selectors.factory_showcase(profile=profile)}
+    viewer = _acting_organization(request)
+    profile = selectors.factory_visible_get(pk=pk, viewer=viewer)
+    context = {
+        "profile": profile,
+        "showcase": selectors.factory_showcase(profile=profile),
+        "reviews": order_selectors.factory_reviews(factory=profile.organization),
+        "is_buyer": viewer is not None and viewer.kind == Organization.Kind.BUYER,
+        "is_favourite": pk in selectors.favourite_factory_ids(organization=viewer),
+    }
     return render(request, "factories/showcase.html", context)
+
+
+def buyer_page(view: Callable) -> Callable:
+    return organization_page(
+        view,
+        kinds=(Organization.Kind.BUYER,),
+        not_found_message=_("This page is for buyers."),
+    )
+
+
+@buyer_page
+@require_GET
+def favourites(request: HttpRequest, organization: Organization) -> HttpResponse:
+    profiles = selectors.favourite_profiles(organization=organization)
+    return render(request, "factories/favourites.html", {"profiles": profiles})
+
+
+@buyer_page
+@require_POST
+def favourite_toggle(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
+    """Add (`add=1`) or remove a factory from the buyer's list; htmx gets the button back."""
+    profile = selectors.factory_visible_get(pk=pk, viewer=None)
+    if request.POST.get("add") == "1":
+        services.favourite_add(
+            organization=organization, factory=profile.organization, acting_user=request.user
+        )
+        done = _("%(name)s is on your favourites.")
+    else:
+        services.favourite_remove(organization=organization, factory=profile.organization)
+        done = _("%(name)s is off your favourites.")
+    is_favourite = request.POST.get("add") == "1"
+    if request.htmx:  # type: ignore[attr-defined]
+        context = {"profile": profile, "is_favourite": is_favourite}
+        return render(request, "factories/_favourite_button.html", context)
+    messages.success(request, done % {"name": profile.organization.name})
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("factories:favourites")
+    return redirect(target)
 
 
 def search(request: HttpRequest) -> HttpResponse:

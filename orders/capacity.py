@@ -144,6 +144,27 @@ def search(
     ]
 
 
+def makes_category(*, factory: Organization, category: Any) -> bool:
+    """An audited factory that lists `category` among the categories it makes."""
+    return (
+        factory_selectors.factory_public_list(category=category, verified=True)
+        .filter(organization_id=factory.pk)
+        .exists()
+    )
+
+
+def directable_factory(*, pk: int) -> Organization | None:
+    """The audited factory `pk` a buyer may send a directed RFQ to, else None."""
+    profile = factory_selectors.factory_public_list(verified=True).filter(organization_id=pk)
+    found = profile.first()
+    return found.organization if found is not None else None
+
+
+def categories_made(*, factory: Organization) -> list[Any]:
+    profile = factory_selectors.factory_profile_for(organization=factory)
+    return list(profile.categories.all()) if profile is not None else []
+
+
 def is_verified(*, factory: Organization) -> bool:
     return factory_selectors.factory_is_verified(factory=factory)
 

@@ -75,11 +75,22 @@ class RFQForm(forms.Form):
         error_messages={"invalid_choice": _("Choose one of your own saved designs.")},
     )
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, organization, factory=None, factory_categories=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ready_by"].initial = timezone.localdate() + datetime.timedelta(days=14)
         # Only the caller's own designs: another organization's is not a valid choice.
         self.fields["design"].queryset = designs_for(organization=organization)  # type: ignore[attr-defined]
+        self.factory = factory
+        if factory is not None and factory_categories:
+            # A directed RFQ: only what the chosen factory makes.
+            self.fields["category"].queryset = category_leaves().filter(  # type: ignore[attr-defined]
+                pk__in=[category.pk for category in factory_categories]
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["factory"] = self.factory
+        return cleaned
 
 
 class QuoteForm(forms.Form):

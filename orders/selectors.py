@@ -268,6 +268,11 @@ def order_review(*, order: Order) -> Review | None:
     return Review.objects.filter(order=order).first()
 
 
+def factory_reviews(*, factory: Organization, limit: int = 20) -> list[Review]:
+    """A factory's latest reviews for its public page (one query; buyers stay unnamed)."""
+    return list(Review.objects.filter(factory=factory).order_by("-created_at", "-pk")[:limit])
+
+
 def review_get(*, organization: Organization, pk: int) -> Review:
     return get_for_organization_or_404(Review.objects.all(), organization, pk=pk)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.forms import Form
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -21,7 +21,7 @@ from customization.selectors import design_get, design_get_unchecked
 from marketplace.models import Organization
 from marketplace.pages import form_service_call, organization_page
 from marketplace.storage import private_file_response
-from orders import charts, selectors, services
+from orders import capacity, charts, selectors, services
 from orders.forms import (
     DeclineForm,
     HoldExtensionForm,
@@ -55,6 +55,7 @@ def rfq_list(request: HttpRequest, organization: Organization) -> HttpResponse:
 def rfq_create(request: HttpRequest, organization: Organization) -> HttpResponse:
     services.rfq_creator_check(organization=organization)
     design = _design_param(request, organization)
+    factory = _factory_param(request)
     initial = {}
     if design is not None:
         initial = {
@@ -64,7 +65,12 @@ def rfq_create(request: HttpRequest, organization: Organization) -> HttpResponse
             "quantity": design.quantity,
         }
     form = RFQForm(
-        request.POST or None, request.FILES or None, organization=organization, initial=initial
+        request.POST or None,
+        request.FILES or None,
+        organization=organization,
+        initial=initial,
+        factory=factory,
+        factory_categories=capacity.categories_made(factory=factory) if factory else None,
     )
     if request.method == "POST" and form.is_valid():
         rfq = form_service_call(
@@ -75,11 +81,33 @@ def rfq_create(request: HttpRequest, organization: Organization) -> HttpResponse
             **form.cleaned_data,
         )
         if rfq is not None:
-            messages.success(request, _("RFQ sent. We are matching it to factories now."))
+            if factory is not None:
+                messages.success(
+                    request, _("RFQ sent to %(factory)s only.") % {"factory": factory.name}
+                )
+            else:
+                messages.success(request, _("RFQ sent. We are matching it to factories now."))
             return redirect("orders:rfq_detail", pk=rfq.pk)
     if design is None and form.is_bound:
         design = _bound_design(form)
-    return render(request, "orders/rfq_form.html", {"form": form, "design": design})
+    context = {
+        "form": form,
+        "design": design,
+        "factory": factory,
+        "contact": request.GET.get("contact") == "1",
+    }
+    return render(request, "orders/rfq_form.html", context)
+
+
+def _factory_param(request: HttpRequest) -> Organization | None:
+    """`?factory=<id>`: a directed RFQ to one audited factory (another id is a 404)."""
+    value = request.GET.get("factory", "")
+    if not value:
+        return None
+    factory = capacity.directable_factory(pk=int(value)) if value.isdigit() else None
+    if factory is None:
+        raise Http404(_("Not found."))
+    return factory
 
 
 def _design_param(request: HttpRequest, organization: Organization):

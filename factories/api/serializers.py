@@ -101,6 +101,7 @@ class EquipmentOutputSerializer(serializers.Serializer):
 class CertificationOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     name = serializers.CharField()
+    scheme = serializers.CharField(help_text="a listed scheme's code, or empty")
     issuer = serializers.CharField()
     number = serializers.CharField()
     issued_on = serializers.DateField(allow_null=True)

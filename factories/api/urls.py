@@ -5,7 +5,14 @@ from factories.api import views
 urlpatterns = [
     path("factories/", views.FactoryListApi.as_view(), name="api-factories"),
     path("factories/search/", views.FactorySearchApi.as_view(), name="api-factory-search"),
+    path("factories/filters/", views.FactoryFiltersApi.as_view(), name="api-factory-filters"),
     path("factories/<int:pk>/", views.FactoryDetailApi.as_view(), name="api-factory"),
+    path("favourite-factories/", views.FavouriteListApi.as_view(), name="api-favourites"),
+    path(
+        "favourite-factories/<int:factory_id>/",
+        views.FavouriteDetailApi.as_view(),
+        name="api-favourite",
+    ),
     path("capacity/", views.CapacityApi.as_view(), name="api-capacity"),
     path("capacity/upload/", views.CapacityUploadApi.as_view(), name="api-capacity-upload"),
     path("capacity/reservations/", views.ReservationListApi.as_view(), name="api-reservations"),

@@ -31,6 +31,7 @@ from factories.services.capacity_lines import (
     capacity_lines_drift,
     capacity_lines_rebuild,
 )
+from factories.services.favourites import favourite_add, favourite_remove
 from factories.services.performance import (
     factory_performance_refresh,
     factory_performance_update,
@@ -96,6 +97,8 @@ __all__ = [
     "factory_profile_create",
     "factory_profile_ensure",
     "factory_profile_update",
+    "favourite_add",
+    "favourite_remove",
     "production_line_save",
     "profile_item_delete",
     "reservation_confirm",

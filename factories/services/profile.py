@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from catalog.models import Category
+from factories import certifications as schemes
+from factories import regions
 from factories.models import (
     Certification,
     Equipment,
@@ -25,6 +27,8 @@ from factories.models import (
 from marketplace.exceptions import ForbiddenError, InvalidError
 from marketplace.images import IMAGE_MAX_PIXELS, image_header_check
 from marketplace.models import Organization
+
+normalize_place = regions.normalize
 
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 PHOTO_MAX_PIXELS = IMAGE_MAX_PIXELS
@@ -75,6 +79,29 @@ def factory_profile_ensure(*, organization: Organization) -> FactoryProfile:
     return profile
 
 
+def _place_fields(*, country: str, region: str, city: str) -> dict[str, str]:
+    """A factory in China names its province and city from `factories.regions` (typed
+    leniently: "zhejiang province", "宁波"); they are stored as the list's English names.
+    Elsewhere region and city stay free text."""
+    if normalize_place(country) not in ("china", "中国", "prc", "peoplesrepublicofchina"):
+        return {"region": region, "city": city}
+    province = regions.province_resolve(region) if region else None
+    found_city = regions.city_resolve(city, province=province) if city else None
+    if not region and found_city is not None:
+        province = regions.PROVINCE_BY_NAME[found_city.province]
+    errors: dict[str, list[str]] = {}
+    if region and province is None:
+        errors["region"] = [_("Choose a province of China from the list.")]
+    elif city and (found_city is None or found_city.province != province.name):  # type: ignore[union-attr]
+        errors["city"] = [_("Choose a city in the chosen province from the list.")]
+    if errors:
+        raise InvalidError(errors)
+    return {
+        "region": province.name if province else "",
+        "city": found_city.name if found_city else "",
+    }
+
+
 @transaction.atomic
 def factory_profile_update(
     *, organization: Organization, categories: list[Category] | None = None, **fields: Any
@@ -83,6 +110,14 @@ def factory_profile_update(
     if unknown:
         raise TypeError(f"unknown profile fields: {sorted(unknown)}")
     profile = factory_profile_ensure(organization=organization)
+    if "region" in fields or "city" in fields:
+        fields.update(
+            _place_fields(
+                country=fields.get("country", profile.country),
+                region=fields.get("region", profile.region),
+                city=fields.get("city", profile.city),
+            )
+        )
     for name, value in fields.items():
         setattr(profile, name, value)
     profile.full_clean(exclude=["organization", "categories"])
@@ -196,6 +231,22 @@ def equipment_save(
     return equipment
 
 
+def _certification_scheme(certification: Certification, *, scheme_given: bool) -> None:
+    """A certificate from the list carries its scheme (its name defaults to the scheme's);
+    one typed by hand is matched to a scheme when it plainly is one."""
+    certification.name = (certification.name or "").strip()
+    if scheme_given and certification.scheme:
+        scheme = schemes.SCHEME_BY_CODE.get(certification.scheme)
+        if scheme is None:
+            raise InvalidError({"scheme": [_("Choose a certification from the list.")]})
+        certification.name = certification.name or scheme.name
+        return
+    if not certification.name:
+        raise InvalidError({"name": [_("Choose a certification from the list or type its name.")]})
+    found = schemes.scheme_for_name(certification.name)
+    certification.scheme = found.code if found else ""
+
+
 @transaction.atomic
 def certification_save(
     *, organization: Organization, certification: Certification | None = None, **fields: Any
@@ -204,6 +255,7 @@ def certification_save(
     certification = certification or Certification(organization=organization)
     for name, value in fields.items():
         setattr(certification, name, value)
+    _certification_scheme(certification, scheme_given="scheme" in fields)
     if certification.issued_on and certification.issued_on > certification.expires_on:
         message = _("A certificate cannot expire before it is issued.")
         raise InvalidError({"expires_on": [message]})

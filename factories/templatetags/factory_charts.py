@@ -9,7 +9,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from factories import selectors
+from factories import regions, selectors
 
 register = template.Library()
 
@@ -162,3 +162,9 @@ def factory_dashboard_panel(context) -> dict:
         "booked_units": sum(day["booked"] for day in summary),
         "held_units": sum(day["held"] for day in summary),
     }
+
+
+@register.simple_tag
+def place_label(region: str, city: str = "") -> str:
+    """A factory's city and province in the reader's language (`factories.regions`)."""
+    return regions.place_label(region, city)

@@ -108,6 +108,11 @@ class RFQOutputSerializer(serializers.Serializer):
     ready_by = serializers.DateField()
     spec = serializers.CharField()
     design = serializers.IntegerField(source="design_id", allow_null=True)
+    directed_to = serializers.IntegerField(
+        source="directed_to_id",
+        allow_null=True,
+        help_text="the one factory a directed RFQ was sent to, else null",
+    )
     currency = serializers.CharField()
     status = serializers.CharField()
     matched_factories = serializers.SerializerMethodField()

@@ -18,7 +18,7 @@ from marketplace.api.idempotency import idempotent
 from marketplace.api.parsers import BoundedJSONParser
 from marketplace.models import Organization
 from marketplace.storage import private_file_response
-from orders import selectors, services
+from orders import capacity, selectors, services
 from orders.api.base import OrdersAPIView
 from orders.api.serializers import (
     EventOutputSerializer,
@@ -47,6 +47,20 @@ class RfqListCreateApi(OrdersAPIView):
         ready_by = serializers.DateField()
         spec = serializers.CharField(required=False, allow_blank=True, default="")
         design = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+        factory = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            help_text="a directed RFQ: only this audited factory (its id) is invited",
+        )
+
+        def validate_factory(self, value):
+            if value is None:
+                return None
+            factory = capacity.directable_factory(pk=value)
+            if factory is None:
+                raise serializers.ValidationError(_("Choose an audited factory."))
+            return factory
 
         def validate_design(self, value):
             """The caller's own saved design (another organization's is not found)."""

@@ -39,7 +39,11 @@ def open_unmatched_demand(*, today: datetime.date, now: datetime.datetime | None
     invited = RFQInvitation.objects.filter(rfq=OuterRef("pk"))
     rows = (
         RFQ.objects.open()
-        .filter(ready_by__gte=today, created_at__lte=now - ON_SUBMISSION_GRACE)
+        .filter(
+            ready_by__gte=today,
+            created_at__lte=now - ON_SUBMISSION_GRACE,
+            directed_to__isnull=True,
+        )
         .exclude(Exists(invited))
         .order_by("ready_by", "pk")
         .values_list("pk", "category_id", "quantity", "ready_by")

@@ -65,6 +65,16 @@ class RFQ(models.Model):
         related_name="+",
         verbose_name=_("design"),
     )
+    # A directed RFQ: the buyer chose this factory, only it is invited and the matchers
+    # leave the RFQ alone. Like any RFQ it reserves nothing until a quote is accepted.
+    directed_to = models.ForeignKey(
+        "marketplace.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent only to"),
+    )
     currency = models.CharField(_("currency"), max_length=3, default=DEFAULT_CURRENCY)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True
@@ -122,6 +132,7 @@ class RFQInvitation(models.Model):
         MATCHER = "matcher", _("Matched on submission")
         REINVITE = "reinvite", _("Invited after a quiet period")
         BATCH = "batch", _("Batch matcher")
+        DIRECT = "direct", _("Chosen by the buyer")
 
     rfq = models.ForeignKey(RFQ, on_delete=models.CASCADE, related_name="invitations")
     factory = models.ForeignKey(

@@ -67,12 +67,24 @@ def rfq_create(
     spec: str = "",
     attachments: Sequence[UploadedFile] = (),
     design=None,
+    factory: Organization | None = None,
 ) -> RFQ:
     """A buyer's RFQ; matching to factories runs in a Celery task after commit. `design`
     (a `customization.Design`, resolved by the caller) must be the buyer's own and of the
-    RFQ's category."""
+    RFQ's category. With `factory` it is a directed RFQ: that factory (audited, making the
+    category) is invited at once and no other, ever; nothing is reserved until a quote is
+    accepted, as for any RFQ."""
     rfq_creator_check(organization=buyer)
     _validate_rfq_fields(quantity=quantity, ready_by=ready_by, title=title)
+    if factory is not None and not capacity.makes_category(factory=factory, category=category):
+        raise ValidationError(
+            {
+                "category": [
+                    _("%(factory)s does not make %(category)s: choose one of its categories.")
+                    % {"factory": factory.name, "category": category.name}
+                ]
+            }
+        )
     if design is not None:
         _validate_design(design=design, buyer=buyer, category=category)
     if len(attachments) > settings.ORDERS_ATTACHMENTS_PER_RFQ:
@@ -94,6 +106,7 @@ def rfq_create(
         ready_by=ready_by,
         spec=spec,
         design=design,
+        directed_to=factory,
     )
     for upload, content_type in zip(attachments, content_types, strict=True):
         RFQAttachment.objects.create(
@@ -104,6 +117,11 @@ def rfq_create(
             size=upload.size or 0,
             uploaded_by=acting_user,
         )
+    if factory is not None:
+        direct = capacity.FactoryMatch(
+            factory=factory, score=0.0, available_units=0, earliest_completion=None
+        )
+        rfq_invite_factories(rfq=rfq, matches=[direct], source=RFQInvitation.Source.DIRECT)
     send_on_commit(rfq_created, sender=RFQ, rfq_pk=rfq.pk)
     return rfq
 
@@ -163,7 +181,7 @@ def _candidates(rfq: RFQ, *, limit: int) -> list[capacity.FactoryMatch]:
 def rfq_match(*, rfq_pk: int, source: str = RFQInvitation.Source.MATCHER) -> int:
     """First-round matching. Safe to run twice: a matched RFQ is not matched again."""
     rfq = RFQ.objects.select_for_update(of=("self",)).select_related("category").get(pk=rfq_pk)
-    if rfq.status != RFQ.Status.OPEN or rfq.matched_at is not None:
+    if rfq.status != RFQ.Status.OPEN or rfq.matched_at is not None or rfq.directed_to_id:
         return 0
     matches = _candidates(rfq, limit=settings.ORDERS_INVITE_TOP_N)
     invited = rfq_invite_factories(rfq=rfq, matches=matches, source=source)
@@ -180,7 +198,9 @@ def rfqs_never_matched(*, now: datetime.datetime | None = None):
     older than a minute, so that one whose task is on its way is left to it."""
     now = now or timezone.now()
     return RFQ.objects.open().filter(
-        matched_at__isnull=True, created_at__lt=now - datetime.timedelta(minutes=1)
+        directed_to__isnull=True,
+        matched_at__isnull=True,
+        created_at__lt=now - datetime.timedelta(minutes=1),
     )
 
 
@@ -190,6 +210,7 @@ def rfqs_needing_reinvite(*, now: datetime.datetime | None = None):
     return (
         RFQ.objects.open()
         .filter(
+            directed_to__isnull=True,
             matched_at__isnull=False,
             last_invited_at__lt=now - settings.ORDERS_QUOTE_TIMEOUT,
             invite_rounds__lt=settings.ORDERS_MAX_INVITE_ROUNDS,

@@ -34,8 +34,9 @@ def make_factory(
     """A factory organization with a complete profile; `units` publishes `days` days."""
     organization, owner = make_organization(Organization.Kind.FACTORY, verified=verified)
     profile_fields.setdefault("description", "We sew shirts.")
-    profile_fields.setdefault("region", "Zhejiang")
-    profile_fields.setdefault("city", "Ningbo")
+    if "region" not in profile_fields:
+        profile_fields.setdefault("region", "Zhejiang")
+        profile_fields.setdefault("city", "Ningbo")
     services.factory_profile_update(
         organization=organization, categories=categories, **profile_fields
     )

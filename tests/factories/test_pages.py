@@ -42,8 +42,7 @@ def test_profile_page_saves_through_the_service(signed_in, category):
     data = {
         "description": "New description",
         "country": "China",
-        "region": "Jiangsu",
-        "city": "Suzhou",
+        "place": "Jiangsu/Suzhou",
         "workers_count": 120,
         "floor_area_m2": 3000,
         "min_order_quantity": 40,
@@ -54,11 +53,10 @@ def test_profile_page_saves_through_the_service(signed_in, category):
     response = client.post("/factory/profile/", data)
     assert response.status_code == 302
     profile = FactoryProfile.objects.get(organization=factory)
-    assert (profile.city, profile.min_order_quantity, profile.standard_lead_days) == (
-        "Suzhou",
-        40,
-        6,
-    )
+    assert (profile.region, profile.city) == ("Jiangsu", "Suzhou")
+    assert (profile.min_order_quantity, profile.standard_lead_days) == (40, 6)
+    page = client.get("/factory/profile/").content.decode()
+    assert '<option value="Jiangsu/Suzhou" selected>' in page
     bad = client.post("/factory/profile/", {**data, "min_order_quantity": 0})
     assert bad.status_code == 200
     assert FactoryProfile.objects.get(organization=factory).min_order_quantity == 40

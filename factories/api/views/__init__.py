@@ -3,6 +3,7 @@ objects and calls one service."""
 
 from factories.api.views.audit import AuditListApi
 from factories.api.views.capacity import CapacityApi, CapacityUploadApi
+from factories.api.views.favourites import FavouriteDetailApi, FavouriteListApi
 from factories.api.views.profile import (
     CertificationDetailApi,
     CertificationListApi,
@@ -17,7 +18,7 @@ from factories.api.views.profile import (
     PhotoListApi,
 )
 from factories.api.views.reservations import ReservationListApi
-from factories.api.views.search import FactorySearchApi
+from factories.api.views.search import FactoryFiltersApi, FactorySearchApi
 
 __all__ = [
     "AuditListApi",
@@ -28,8 +29,11 @@ __all__ = [
     "EquipmentDetailApi",
     "EquipmentListApi",
     "FactoryDetailApi",
+    "FactoryFiltersApi",
     "FactoryListApi",
     "FactorySearchApi",
+    "FavouriteDetailApi",
+    "FavouriteListApi",
     "LineDetailApi",
     "LineListApi",
     "OwnProfileApi",

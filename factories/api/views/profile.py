@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from catalog.models import Category
 from catalog.selectors import category_by_slug
+from factories import certifications as certification_schemes
 from factories import selectors, services
 from factories.api.serializers import (
     CertificationOutputSerializer,
@@ -190,7 +191,13 @@ class EquipmentInputSerializer(_ItemInput):
 
 
 class CertificationInputSerializer(_ItemInput):
-    name = serializers.CharField(max_length=120)
+    scheme = serializers.ChoiceField(
+        choices=[scheme.code for scheme in certification_schemes.SCHEMES],
+        required=False,
+        allow_blank=True,
+        help_text="a listed scheme (GET /api/v1/factories/filters/); the name defaults to it",
+    )
+    name = serializers.CharField(max_length=120, required=False, allow_blank=True)
     issuer = serializers.CharField(required=False, allow_blank=True, max_length=120)
     number = serializers.CharField(required=False, allow_blank=True, max_length=120)
     issued_on = serializers.DateField(required=False, allow_null=True)

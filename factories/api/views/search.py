@@ -14,7 +14,8 @@ from rest_framework.views import APIView
 
 from catalog.models import Category
 from catalog.selectors import category_by_slug
-from factories import selectors
+from factories import certifications as certification_schemes
+from factories import regions, selectors
 
 
 class SearchResultSerializer(serializers.Serializer):
@@ -41,6 +42,25 @@ class SearchResultSerializer(serializers.Serializer):
     available_units = serializers.IntegerField()
     earliest_completion = serializers.DateField()
     score = serializers.FloatField()
+    score_components = inline_serializer(
+        "SearchScoreComponent",
+        {
+            "key": serializers.ChoiceField(
+                choices=["fit", "price", "on_time", "rating", "response"]
+            ),
+            "label": serializers.CharField(help_text="in the request's language"),
+            "weight": serializers.FloatField(),
+            "value": serializers.FloatField(help_text="0..1"),
+            "points": serializers.FloatField(
+                help_text="weight x value; a result's points add up to its score"
+            ),
+            "estimated": serializers.BooleanField(
+                help_text="no history yet: a neutral prior stands in (ADR 0002)"
+            ),
+            "detail": serializers.CharField(),
+        },
+        many=True,
+    )
     free_capacity = inline_serializer(
         "SearchFreeCapacity",
         {
@@ -60,8 +80,20 @@ class FactorySearchApi(APIView):
         category = serializers.SlugField()
         quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
         ready_by = serializers.DateField()
-        region = serializers.CharField(required=False, allow_blank=True, max_length=80)
-        certification = serializers.CharField(required=False, allow_blank=True, max_length=120)
+        region = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=80,
+            help_text="a province or city (English or Chinese, e.g. Zhejiang, Ningbo, 宁波)"
+            " or other text the factory's region or city contains",
+        )
+        certification = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=120,
+            help_text="a scheme code or name, or text a certificate's name contains"
+            " (OEKO-TEX finds OEKO-TEX Standard 100)",
+        )
         free_sampling = serializers.BooleanField(required=False, allow_null=True, default=None)
         with_sample = serializers.BooleanField(
             required=False,
@@ -124,8 +156,77 @@ def _search_result_body(result: selectors.SearchResult) -> dict:
         "available_units": result.available_units,
         "earliest_completion": result.earliest_completion.isoformat(),
         "score": result.score,
+        "score_components": [
+            {
+                "key": part.key,
+                "label": part.label,
+                "weight": part.weight,
+                "value": part.value,
+                "points": part.points,
+                "estimated": part.estimated,
+                "detail": part.detail,
+            }
+            for part in result.components
+        ],
         "free_capacity": {
             "start": result.series[0]["date"].isoformat() if result.series else None,
             "units": [point["free"] for point in result.series],
         },
     }
+
+
+class FactoryFiltersApi(APIView):
+    """The lists the search filters choose from: provinces with their cities, and
+    certification schemes (public)."""
+
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "FactoryFilters",
+                {
+                    "regions": inline_serializer(
+                        "FilterProvince",
+                        {
+                            "name": serializers.CharField(),
+                            "name_zh": serializers.CharField(),
+                            "cities": inline_serializer(
+                                "FilterCity",
+                                {
+                                    "name": serializers.CharField(),
+                                    "name_zh": serializers.CharField(),
+                                },
+                                many=True,
+                            ),
+                        },
+                        many=True,
+                    ),
+                    "certifications": inline_serializer(
+                        "FilterScheme",
+                        {"code": serializers.CharField(), "name": serializers.CharField()},
+                        many=True,
+                    ),
+                },
+            )
+        }
+    )
+    def get(self, request):
+        return Response(
+            {
+                "regions": [
+                    {
+                        "name": province.name,
+                        "name_zh": province.name_zh,
+                        "cities": [
+                            {"name": city.name, "name_zh": city.name_zh} for city in province.cities
+                        ],
+                    }
+                    for province in regions.PROVINCES
+                ],
+                "certifications": [
+                    {"code": scheme.code, "name": scheme.name}
+                    for scheme in certification_schemes.SCHEMES
+                ],
+            }
+        )
