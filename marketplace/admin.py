@@ -71,6 +71,7 @@ class OrganizationAdmin(ExportMixin, admin.ModelAdmin):
     readonly_fields = ("created_at", "status", "status_reason", "status_changed_at", "open_work")
     inlines = (MembershipInline,)
     actions = ("mark_verified", "suspend", "restore")
+    change_form_template = "admin/console/organization_change_form.html"
 
     mark_verified = reason_action(
         name="mark_verified",
@@ -93,6 +94,13 @@ class OrganizationAdmin(ExportMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_total=Count("memberships"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        context = {
+            **(extra_context or {}),
+            "can_start_support_view": request.user.has_perm(staff.START_SUPPORT_VIEW),
+        }
+        return super().change_view(request, object_id, form_url, context)
 
     @admin.display(description=_("members"), ordering="member_total")
     def member_count(self, organization):
