@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from factories.models import AuditSubmission
 from finance.models import CreditDraw, CreditLine, DisputeDecision, FinancingAdvance, Payment
 from marketplace.models import Membership, Organization, User
-from orders.models import Dispute
+from orders.models import Dispute, Order
 
 
 def _tracked(model, *fields: str, insert: bool = True, delete: bool = False, name: str):
@@ -79,6 +79,16 @@ class AuditSubmissionEvent(
         verbose_name = _("factory audit event")
 
 
+class OrderStatusEvent(
+    _tracked(Order, "buyer", "factory", "status", insert=False, name="OrderStatusEvent")
+):
+    """Every status change of an order (an operator's cancellation with its reason among
+    them); the order's own timeline (`OrderEvent`) tells the parties, this the operators."""
+
+    class Meta:
+        verbose_name = _("order status event")
+
+
 class DisputeEvent(
     _tracked(Dispute, "order", "status", "resolution", insert=False, name="DisputeEvent")
 ):
@@ -112,7 +122,15 @@ class CreditLineEvent(
 
 
 class CreditDrawEvent(
-    _tracked(CreditDraw, "organization", "order", "status", insert=False, name="CreditDrawEvent")
+    _tracked(
+        CreditDraw,
+        "organization",
+        "order",
+        "status",
+        "repaid_minor",
+        insert=False,
+        name="CreditDrawEvent",
+    )
 ):
     class Meta:
         verbose_name = _("credit draw event")

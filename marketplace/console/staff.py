@@ -28,6 +28,9 @@ DECIDE_AUDIT = "factories.change_auditsubmission"
 DECIDE_DISPUTE = "finance.add_disputedecision"
 CONFIRM_BANK_TRANSFER = "finance.change_payment"
 GRANT_CREDIT = "finance.change_creditline"
+WRITE_OFF_CREDIT = "finance.change_creditdraw"
+DECIDE_ADVANCE = "finance.change_financingadvance"
+CANCEL_ORDER = "orders.change_order"
 SUSPEND_ORGANIZATION = "marketplace.suspend_organization"
 # Opening an organization's pages read-only for support (`console.support`).
 START_SUPPORT_VIEW = "console.add_supportsession"
@@ -54,7 +57,7 @@ STAFF_GROUP_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "console": SUPPORT_VIEW,
     },
     "arbiter": {
-        "orders": {"order": VIEW, "dispute": DECIDE, "inspection": VIEW, "orderevent": VIEW},
+        "orders": {"order": DECIDE, "dispute": DECIDE, "inspection": VIEW, "orderevent": VIEW},
         "finance": {"disputedecision": ("view", "add"), "payment": VIEW},
         "marketplace": {"organization": VIEW},
         "console": SUPPORT_VIEW,
