@@ -561,6 +561,12 @@ class PayoutForm(forms.ModelForm):
         help_text=_("As sent from the platform's bank; at most what the factory is owed."),
     )
 
+    note = forms.CharField(
+        label=_("Reason"),
+        max_length=255,
+        help_text=_("The factory is told; the audit log keeps it with your name."),
+    )
+
     class Meta:
         model = Payout
         fields = ["bank_reference", "note"]
@@ -570,16 +576,17 @@ class PayoutForm(forms.ModelForm):
         factory = cleaned.get("factory")
         if factory is None or cleaned.get("amount") is None or self.errors:
             return cleaned
-        self.instance = call_service(
-            payouts.payout_record,
-            form=self,
-            field_map={"organization": "factory"},
-            organization=factory,
-            amount=parse_money(cleaned["amount"], DEFAULT_CURRENCY, "amount"),
-            bank_reference=cleaned.get("bank_reference") or "",
-            note=cleaned.get("note") or "",
-            acting_user=self.current_user,
-        )
+        with audit_context(acting_user=self.current_user, reason=cleaned["note"]):
+            self.instance = call_service(
+                payouts.payout_record,
+                form=self,
+                field_map={"organization": "factory"},
+                organization=factory,
+                amount=parse_money(cleaned["amount"], DEFAULT_CURRENCY, "amount"),
+                bank_reference=cleaned.get("bank_reference") or "",
+                note=cleaned["note"],
+                acting_user=self.current_user,
+            )
         return cleaned
 
 

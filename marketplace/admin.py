@@ -45,7 +45,7 @@ class UserAdmin(BaseUserAdmin):
 
 def _verify(*, request, obj, reason):
     services.organization_verification_set(
-        organization=obj, verified=True, acting_user=request.user, reason=reason
+        organization=obj, verified=True, acting_user=request.user, reason=reason, notify=True
     )
 
 

@@ -17,7 +17,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from factories.models import AuditSubmission
-from finance.models import CreditDraw, CreditLine, DisputeDecision, FinancingAdvance, Payment
+from finance.models import (
+    CreditDraw,
+    CreditLine,
+    DisputeDecision,
+    FinancingAdvance,
+    Payment,
+    Payout,
+)
 from marketplace.models import Membership, Organization, User
 from orders.models import Dispute, Order
 
@@ -236,6 +243,21 @@ class SupportSessionEvent(
 ):
     class Meta:
         verbose_name = _("support view event")
+
+
+class PayoutEvent(
+    _tracked(
+        Payout,
+        "organization",
+        "amount_minor",
+        "currency",
+        "bank_reference",
+        "recorded_by",
+        name="PayoutEvent",
+    )
+):
+    class Meta:
+        verbose_name = _("payout event")
 
 
 class AuditEvent(pghistory.models.Events):

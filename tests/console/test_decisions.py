@@ -16,7 +16,7 @@ from marketplace.console.models import AuditEvent
 from marketplace.models import Notification
 from orders.models import Dispute, OrderStatus
 from tests.finance.conftest import cny, order_awaiting_payment
-from tests.helpers import make_operator
+from tests.helpers import make_operator, make_organization
 from tests.orders.conftest import details_for, drive, drive_steps, make_deal
 
 pytestmark = pytest.mark.django_db
@@ -248,3 +248,44 @@ def test_the_finance_dispute_form_asks_a_reason_and_logs_it(client):
     decision = DisputeDecision.objects.get()
     event = _event("finance.DisputeDecision", decision.pk)
     assert (event.operator, event.reason) == (arbiter, "Tracking shows delivery on time")
+
+
+def test_a_payout_is_logged_with_its_reason_and_the_factory_is_told(client):
+    deal = make_deal()
+    advance = _requested_advance(deal)
+    operator = make_operator(superuser=False, groups=["finance"])
+    financing.advance_decide(advance=advance, approve=True, acting_user=operator)
+    client.force_login(operator)
+    response = client.post(
+        "/admin/finance/payout/add/",
+        {
+            "factory": deal.factory.pk,
+            "amount": "3000.00",
+            "bank_reference": "ICBC-5",
+            "note": "Advance sent to the factory's account",
+        },
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(pgh_obj_model="finance.Payout")
+    assert (event.operator, event.reason) == (operator, "Advance sent to the factory's account")
+    notice = Notification.objects.filter(recipient=deal.factory_user).latest("pk")
+    assert notice.title == "Payout of CNY 3,000.00 sent (ICBC-5)"
+    assert notice.body == "Advance sent to the factory's account"
+
+
+def test_marking_an_organization_verified_tells_its_members(client):
+    buyer, owner = make_organization(verified=False)
+    auditor = make_operator()
+    client.force_login(auditor)
+    response = _action(
+        client, "/admin/marketplace/organization/", "mark_verified", buyer.pk, "Documents match"
+    )
+    assert response.status_code == 302
+    notice = Notification.objects.get(recipient=owner)
+    assert (notice.title, notice.body) == ("Your organization is verified", "Documents match")
+    event = _event("marketplace.Organization", buyer.pk)
+    assert (event.pgh_data["verified"], event.operator, event.reason) == (
+        True,
+        auditor,
+        "Documents match",
+    )

@@ -270,8 +270,12 @@ def test_staff_record_a_payout_and_bad_ones_change_nothing(deal, operator):
     financing.advance_decide(advance=_request(deal), approve=True, acting_user=operator)
     client = _as(operator)
     url = "/admin/finance/payout/add/"
-    body = {"factory": deal.factory.pk, "bank_reference": "ICBC-1", "note": ""}
+    body = {"factory": deal.factory.pk, "bank_reference": "ICBC-1", "note": "Weekly run"}
     before = _money_state()
+    unexplained = client.post(url, {**body, "note": " ", "amount": "100.00"})
+    assert unexplained.status_code == 200
+    assert "This field is required." in unexplained.content.decode()
+    assert _money_state() == before
     response = client.post(url, {**body, "amount": "999999.00"})
     assert response.status_code == 200
     assert "is owed to this factory" in response.content.decode()
