@@ -4,6 +4,8 @@ never get the organization's API token, and a content editor cannot start one.""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import ProgrammingError, transaction
@@ -207,3 +209,42 @@ def test_the_support_lists_run_the_same_queries_with_few_and_many_rows(client):
     few = [_changelist_queries(client, url) for url in urls]
     add_views(17)
     assert [_changelist_queries(client, url) for url in urls] == few
+
+
+BUYER_PAGES = [
+    "/dashboard/", "/team/", "/notifications/", "/rfqs/", "/rfqs/new/", "/orders/", "/finance/",
+    "/designs/", "/campaigns/", "/products/", "/factories/search/", "/equipment/",
+    "/equipment/alarms/",
+]  # fmt: skip
+FACTORY_PAGES = [
+    "/dashboard/", "/team/", "/orders/", "/rfqs/", "/finance/", "/factory/profile/",
+    "/factory/audit/", "/factory/capacity/", "/factory/massing/",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("side", ["buyer", "factory"])
+def test_every_organization_page_renders_in_a_support_view(client, order, side):
+    organization = order.buyer if side == "buyer" else order.factory
+    pages = BUYER_PAGES if side == "buyer" else FACTORY_PAGES
+    client.force_login(make_operator())
+    _start(client, organization)
+    banner = f"Support view of {organization.name}: read only"
+    for path in [*pages, f"/orders/{order.pk}/", f"/rfqs/{order.rfq_id}/"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert banner in response.content.decode(), path
+    assert SupportPageView.objects.filter(status_code=200).count() == len(pages) + 2
+
+
+def test_a_support_view_ends_by_itself_after_two_hours(client, order):
+    client.force_login(make_operator())
+    _start(client, order.buyer)
+    assert client.get(f"/orders/{order.pk}/").status_code == 200
+    started = SupportSession.objects.get()
+    SupportSession.objects.filter(pk=started.pk).update(
+        started_at=started.started_at - datetime.timedelta(hours=2, minutes=1)
+    )
+    assert client.get(f"/orders/{order.pk}/").status_code == 404
+    assert SupportSession.objects.get().ended_at is not None
+    assert "console_support_view" not in client.session
+    assert SupportPageView.objects.count() == 1
