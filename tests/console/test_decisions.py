@@ -132,6 +132,11 @@ def test_a_write_off_asks_a_reason_logs_it_and_tells_the_buyer(
     )
     line = CreditLine.objects.get(organization=deal.buyer)
     assert line.changes.latest("pk").reason == reason
+    exported = client.post(
+        url, {"action": "export_csv", "index": "0", "_selected_action": [str(draw.pk)]}
+    ).content.decode()
+    assert f"{draw.pk},{deal.buyer.name}," in exported
+    assert "CNY " in exported
     notice = Notification.objects.filter(recipient=deal.buyer_user).latest("pk")
     assert notice.title.startswith("Your credit line is closed")
     assert notice.body == reason
