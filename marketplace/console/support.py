@@ -66,7 +66,8 @@ def support_view_end(*, session: SupportSession) -> None:
 
 def support_view_for(request: HttpRequest) -> SupportSession | None:
     """The running support view of this request's operator, or None (an ended, expired or
-    foreign one is dropped from the session)."""
+    foreign one, or one whose operator has since lost the permission, is dropped from the
+    session)."""
     pk = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
     if pk is None:
         return None
@@ -83,6 +84,7 @@ def support_view_for(request: HttpRequest) -> SupportSession | None:
         or not user.is_authenticated
         or not user.is_staff
         or session.operator_id != user.pk
+        or not user.has_perm(START_SUPPORT_VIEW)
     ):
         if session is not None and not fresh:
             support_view_end(session=session)

@@ -248,3 +248,14 @@ def test_a_support_view_ends_by_itself_after_two_hours(client, order):
     assert SupportSession.objects.get().ended_at is not None
     assert "console_support_view" not in client.session
     assert SupportPageView.objects.count() == 1
+
+
+def test_an_operator_who_loses_the_permission_leaves_the_support_view(client, order):
+    arbiter = make_operator(superuser=False, groups=["arbiter"])
+    client.force_login(arbiter)
+    _start(client, order.buyer)
+    assert client.get(f"/orders/{order.pk}/").status_code == 200
+    arbiter.groups.clear()
+    assert client.get(f"/orders/{order.pk}/").status_code == 404
+    assert "console_support_view" not in client.session
+    assert SupportPageView.objects.count() == 1
