@@ -13,10 +13,10 @@ from django.contrib.auth.models import Permission
 from finance.models import CreditDraw, CreditLine, DisputeDecision, FinancingAdvance
 from finance.services import credit, financing, payments
 from marketplace.console.models import AuditEvent
-from marketplace.models import Notification
+from marketplace.models import Membership, Notification, Organization, User
 from orders.models import Dispute, OrderStatus
 from tests.finance.conftest import cny, order_awaiting_payment
-from tests.helpers import make_operator, make_organization
+from tests.helpers import make_operator, make_organization, make_user
 from tests.orders.conftest import details_for, drive, drive_steps, make_deal
 
 pytestmark = pytest.mark.django_db
@@ -293,4 +293,50 @@ def test_marking_an_organization_verified_tells_its_members(client):
         True,
         auditor,
         "Documents match",
+    )
+
+
+def test_a_role_change_asks_a_reason_and_logs_it(client):
+    factory, owner = make_organization(Organization.Kind.FACTORY)
+    membership = Membership.objects.get(user=owner)
+    operator = make_operator()
+    client.force_login(operator)
+    url = f"/admin/marketplace/membership/{membership.pk}/change/"
+    body = {"user": owner.pk, "organization": factory.pk, "role": "member"}
+
+    refused = client.post(url, {**body, "reason": " "})
+    assert refused.status_code == 200
+    assert Membership.objects.get(pk=membership.pk).role == "owner"
+    assert client.post(url, {**body, "reason": "Owner asked to step down"}).status_code == 302
+    assert Membership.objects.get(pk=membership.pk).role == "member"
+    event = _event("marketplace.Membership", membership.pk)
+    assert (event.pgh_data["role"], event.operator, event.reason) == (
+        "member",
+        operator,
+        "Owner asked to step down",
+    )
+    # Roles of an existing organization change here, not in its page's inline.
+    page = client.get(f"/admin/marketplace/organization/{factory.pk}/change/").content.decode()
+    assert 'name="memberships-0-role"' not in page
+
+
+def test_making_someone_staff_asks_a_reason_and_logs_it(client):
+    person = make_user("new.operator@c2m.example")
+    operator = make_operator()
+    client.force_login(operator)
+    url = f"/admin/marketplace/user/{person.pk}/change/"
+    body = {"email": person.email, "is_active": "on", "is_staff": "on",
+            "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"}  # fmt: skip
+
+    refused = client.post(url, body)
+    assert refused.status_code == 200
+    assert "Give the reason for this change." in refused.content.decode()
+    assert not User.objects.get(pk=person.pk).is_staff
+    assert client.post(url, {**body, "reason": "Joins the finance desk"}).status_code == 302
+    assert User.objects.get(pk=person.pk).is_staff
+    event = _event("marketplace.User", person.pk)
+    assert (event.pgh_data["is_staff"], event.operator, event.reason) == (
+        True,
+        operator,
+        "Joins the finance desk",
     )
