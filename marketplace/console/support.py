@@ -93,6 +93,15 @@ def support_view_for(request: HttpRequest) -> SupportSession | None:
     return session
 
 
+def support_view_end_on_sign_out(*, request: HttpRequest | None, **kwargs) -> None:
+    """`user_logged_out` receiver: signing out ends the running support view."""
+    if request is None or not hasattr(request, "session"):
+        return
+    pk = request.session.get(SESSION_KEY)
+    if pk is not None:
+        SupportSession.objects.filter(pk=pk, ended_at__isnull=True).update(ended_at=timezone.now())
+
+
 def _passes_through(request: HttpRequest) -> bool:
     if request.path.startswith(PASS_THROUGH_PREFIXES):
         return True

@@ -62,6 +62,9 @@ def _support_start(site):
         organization = get_object_or_404(Organization, pk=organization_pk)
         form = SupportStartForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
+            running = support.support_view_for(request)
+            if running is not None:
+                support.support_view_end(session=running)
             try:
                 session = support.support_view_start(
                     operator=request.user,

@@ -259,3 +259,17 @@ def test_an_operator_who_loses_the_permission_leaves_the_support_view(client, or
     assert client.get(f"/orders/{order.pk}/").status_code == 404
     assert "console_support_view" not in client.session
     assert SupportPageView.objects.count() == 1
+
+
+def test_signing_out_or_starting_another_ends_the_running_support_view(client, order):
+    client.force_login(make_operator())
+    _start(client, order.buyer)
+    _start(client, order.factory)
+    first, second = SupportSession.objects.order_by("pk")
+    assert first.ended_at is not None
+    assert second.ended_at is None
+    client.get("/orders/")
+    assert SupportPageView.objects.get().organization == order.factory
+    assert client.post("/accounts/logout/").status_code == 302
+    second.refresh_from_db()
+    assert second.ended_at is not None
