@@ -57,8 +57,14 @@ class AuditDecisionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("decision") == "reject" and not cleaned.get("decision_reason", "").strip():
-            self.add_error("decision_reason", _("Tell the factory why it is rejected."))
+        decision = cleaned.get("decision")
+        if decision and not cleaned.get("decision_reason", "").strip():
+            message = (
+                _("Tell the factory why it is rejected.")
+                if decision == "reject"
+                else _("Give the reason for this decision.")
+            )
+            self.add_error("decision_reason", message)
         return cleaned
 
 
@@ -143,14 +149,13 @@ class AuditSubmissionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         decision = form.cleaned_data.get("decision")
         reason = form.cleaned_data.get("decision_reason", "")
-        recorded = reason or str(_("Audit approved."))
         try:
             if decision == "approve":
-                with audit_context(acting_user=request.user, reason=recorded):
+                with audit_context(acting_user=request.user, reason=reason):
                     services.audit_approve(submission=obj, reviewer=request.user, note=reason)
                 self.message_user(request, _("Approved: the factory is now verified."))
             elif decision == "reject":
-                with audit_context(acting_user=request.user, reason=recorded):
+                with audit_context(acting_user=request.user, reason=reason):
                     services.audit_reject(submission=obj, reviewer=request.user, reason=reason)
                 self.message_user(request, _("Rejected: the factory was told why."))
         except (services.AuditStateError, ValidationError) as error:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.template.response import TemplateResponse
@@ -37,6 +37,8 @@ from finance.models import (
     StripeEvent,
 )
 from finance.services import credit, disputes, financing, payments, payouts
+from marketplace.console import staff
+from marketplace.console.actions import reason_action
 from marketplace.console.audit import audit_context
 from marketplace.exceptions import DomainError
 from marketplace.models import Organization
@@ -150,6 +152,12 @@ class PaymentConfirmForm(forms.ModelForm):
         decimal_places=4,
         help_text=_("As it arrived on the bank statement; short or over is recorded as such."),
     )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=255,
+        help_text=_("The statement line it was matched against; kept in the audit log."),
+    )
 
     class Meta:
         model = Payment
@@ -162,10 +170,10 @@ class PaymentConfirmForm(forms.ModelForm):
         if value is None:
             return cleaned
         received = parse_money(value, payment.currency, "received_amount")
-        reason = _("Bank transfer of %(amount)s confirmed against the statement.") % {
-            "amount": received
-        }
-        with audit_context(acting_user=self.current_user, reason=str(reason)):
+        reason = (cleaned.get("reason") or "").strip()
+        if not reason:
+            raise ValidationError({"reason": [_("Give the reason for this decision.")]})
+        with audit_context(acting_user=self.current_user, reason=reason):
             self.instance = call_service(
                 payments.bank_transfer_confirm,
                 form=self,
@@ -225,7 +233,7 @@ class PaymentAdmin(ExportMixin, admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         fields = list(self.readonly_fields)
         if self._confirmable(obj):
-            fields.insert(0, "received_amount")
+            fields[:0] = ["received_amount", "reason"]
         return fields
 
     @staticmethod
@@ -263,7 +271,12 @@ class CreditLineForm(forms.ModelForm):
     new_limit = forms.DecimalField(
         label=_("New limit"), required=False, max_digits=18, decimal_places=4, min_value=0
     )
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=255)
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=255,
+        help_text=_("Required for any change; the buyer is told, the audit log keeps it."),
+    )
     repayment_amount = forms.DecimalField(
         label=_("Repayment received"), required=False, max_digits=18, decimal_places=4
     )
@@ -286,34 +299,39 @@ class CreditLineForm(forms.ModelForm):
         currency = line.currency if line else DEFAULT_CURRENCY
         if organization is None:
             raise ValidationError({"buyer": [_("Choose the buyer.")]})
+        reason = (cleaned.get("reason") or "").strip()
+        changes = (cleaned.get("new_limit"), cleaned.get("repayment_amount"))
+        if changes != (None, None) and not reason:
+            raise ValidationError({"reason": [_("Give the reason for this decision.")]})
         if cleaned.get("new_limit") is not None:
             try:
                 limit = Money.from_decimal(cleaned["new_limit"], currency)
             except ValueError as error:
                 raise ValidationError({"new_limit": [_("No fractions of a cent.")]}) from error
-            with audit_context(acting_user=self.current_user, reason=cleaned.get("reason") or ""):
+            with audit_context(acting_user=self.current_user, reason=reason):
                 self.instance = call_service(
                     credit.credit_limit_set,
                     form=self,
                     field_map={"limit": "new_limit", "organization": "buyer"},
                     organization=organization,
                     limit=limit,
-                    reason=cleaned.get("reason") or "",
+                    reason=reason,
                     acting_user=self.current_user,
                 )
         elif line is None:
             raise ValidationError({"new_limit": [_("Enter the limit to grant.")]})
         if cleaned.get("repayment_amount") is not None:
             amount = parse_money(cleaned["repayment_amount"], currency, "repayment_amount")
-            self.instance = call_service(
-                credit.credit_repay,
-                form=self,
-                field_map={"amount": "repayment_amount", "organization": "buyer"},
-                organization=organization,
-                amount=amount,
-                bank_reference=cleaned.get("bank_reference") or "",
-                acting_user=self.current_user,
-            )
+            with audit_context(acting_user=self.current_user, reason=reason):
+                self.instance = call_service(
+                    credit.credit_repay,
+                    form=self,
+                    field_map={"amount": "repayment_amount", "organization": "buyer"},
+                    organization=organization,
+                    amount=amount,
+                    bank_reference=cleaned.get("bank_reference") or "",
+                    acting_user=self.current_user,
+                )
         return cleaned
 
 
@@ -369,6 +387,10 @@ class CreditLineAdmin(admin.ModelAdmin):
         """The services saved the line in the form's clean()."""
 
 
+def _write_off(*, request, obj, reason):
+    credit.credit_write_off(draw=obj, acting_user=request.user, reason=reason)
+
+
 @admin.register(CreditDraw)
 class CreditDrawAdmin(ExportMixin, admin.ModelAdmin):
     list_display = ("pk", "organization", "order", "amount", "repaid", "due_on", "status")
@@ -394,18 +416,24 @@ class CreditDrawAdmin(ExportMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Write off (covered by the guarantee fund)"))
-    def write_off(self, request, queryset):
-        for draw in queryset:
-            try:
-                credit.credit_write_off(draw=draw, acting_user=request.user)
-            except DomainError as error:
-                self.message_user(request, f"{draw}: {error}", messages.ERROR)
-            else:
-                self.message_user(request, _("%(draw)s written off.") % {"draw": draw})
+    write_off = reason_action(
+        name="write_off",
+        description=_("Write off (covered by the guarantee fund)"),
+        permission=staff.WRITE_OFF_CREDIT,
+        decide=_write_off,
+    )
 
 
 # --- financing and disputes ---------------------------------------------------------------
+
+
+def _advance_decider(*, approve: bool):
+    def decide(*, request, obj, reason):
+        financing.advance_decide(
+            advance=obj, approve=approve, acting_user=request.user, reason=reason
+        )
+
+    return decide
 
 
 @admin.register(FinancingAdvance)
@@ -422,22 +450,18 @@ class FinancingAdvanceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def _decide(self, request, queryset, *, approve: bool) -> None:
-        for advance in queryset:
-            try:
-                financing.advance_decide(advance=advance, approve=approve, acting_user=request.user)
-            except DomainError as error:
-                self.message_user(request, f"{advance}: {error}", messages.ERROR)
-            else:
-                self.message_user(request, _("%(advance)s decided.") % {"advance": advance})
-
-    @admin.action(description=_("Approve and pay the advance"))
-    def approve(self, request, queryset):
-        self._decide(request, queryset, approve=True)
-
-    @admin.action(description=_("Reject"))
-    def reject(self, request, queryset):
-        self._decide(request, queryset, approve=False)
+    approve = reason_action(
+        name="approve",
+        description=_("Approve and pay the advance"),
+        permission=staff.DECIDE_ADVANCE,
+        decide=_advance_decider(approve=True),
+    )
+    reject = reason_action(
+        name="reject",
+        description=_("Reject"),
+        permission=staff.DECIDE_ADVANCE,
+        decide=_advance_decider(approve=False),
+    )
 
 
 class DisputeDecisionForm(forms.ModelForm):
@@ -452,6 +476,12 @@ class DisputeDecisionForm(forms.ModelForm):
         decimal_places=4,
     )
 
+    note = forms.CharField(
+        label=_("Reason"),
+        max_length=255,
+        help_text=_("Both parties see it; the audit log keeps it with your name."),
+    )
+
     class Meta:
         model = DisputeDecision
         fields = ["outcome", "note"]
@@ -459,21 +489,22 @@ class DisputeDecisionForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         dispute = cleaned.get("dispute")
-        if dispute is None or not cleaned.get("outcome"):
+        if dispute is None or not cleaned.get("outcome") or not cleaned.get("note"):
             return cleaned
         refund = None
         if cleaned.get("buyer_refund") is not None:
             refund = parse_money(cleaned["buyer_refund"], dispute.order.currency, "buyer_refund")
-        self.instance = call_service(
-            disputes.dispute_decide,
-            form=self,
-            field_map={"refund": "buyer_refund"},
-            dispute=dispute,
-            outcome=cleaned["outcome"],
-            refund=refund,
-            note=cleaned.get("note") or "",
-            acting_user=self.current_user,
-        )
+        with audit_context(acting_user=self.current_user, reason=cleaned["note"]):
+            self.instance = call_service(
+                disputes.dispute_decide,
+                form=self,
+                field_map={"refund": "buyer_refund"},
+                dispute=dispute,
+                outcome=cleaned["outcome"],
+                refund=refund,
+                note=cleaned["note"],
+                acting_user=self.current_user,
+            )
         return cleaned
 
 
@@ -530,6 +561,12 @@ class PayoutForm(forms.ModelForm):
         help_text=_("As sent from the platform's bank; at most what the factory is owed."),
     )
 
+    note = forms.CharField(
+        label=_("Reason"),
+        max_length=255,
+        help_text=_("The factory is told; the audit log keeps it with your name."),
+    )
+
     class Meta:
         model = Payout
         fields = ["bank_reference", "note"]
@@ -539,16 +576,17 @@ class PayoutForm(forms.ModelForm):
         factory = cleaned.get("factory")
         if factory is None or cleaned.get("amount") is None or self.errors:
             return cleaned
-        self.instance = call_service(
-            payouts.payout_record,
-            form=self,
-            field_map={"organization": "factory"},
-            organization=factory,
-            amount=parse_money(cleaned["amount"], DEFAULT_CURRENCY, "amount"),
-            bank_reference=cleaned.get("bank_reference") or "",
-            note=cleaned.get("note") or "",
-            acting_user=self.current_user,
-        )
+        with audit_context(acting_user=self.current_user, reason=cleaned["note"]):
+            self.instance = call_service(
+                payouts.payout_record,
+                form=self,
+                field_map={"organization": "factory"},
+                organization=factory,
+                amount=parse_money(cleaned["amount"], DEFAULT_CURRENCY, "amount"),
+                bank_reference=cleaned.get("bank_reference") or "",
+                note=cleaned["note"],
+                acting_user=self.current_user,
+            )
         return cleaned
 
 

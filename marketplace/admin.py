@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,7 @@ from marketplace import services
 from marketplace.console import selectors as console_selectors
 from marketplace.console import staff
 from marketplace.console.actions import reason_action
+from marketplace.console.audit import audit_context
 from marketplace.models import (
     ApiToken,
     Invitation,
@@ -18,12 +21,65 @@ from marketplace.models import (
     User,
 )
 
+REASON_HELP = _("Required for this change; the audit log keeps it with your name.")
+
 
 class MembershipInline(admin.TabularInline):
+    """The first members are added with a new organization; afterwards roles change on the
+    membership's own page, which asks for the reason."""
+
     model = Membership
     extra = 0
     autocomplete_fields = ("user",)
     readonly_fields = ("created_at",)
+
+    def has_add_permission(self, request, obj=None):
+        return obj is None and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None and super().has_delete_permission(request, obj)
+
+
+class ReasonSaveMixin:
+    """A change form whose sensitive fields ask for a reason (`reason_fields`), recorded
+    with the operator on the audit log around the save."""
+
+    reason_fields: tuple[str, ...] = ()
+
+    def clean(self):
+        cleaned = super().clean()  # type: ignore[misc]
+        changed = set(self.changed_data) & set(self.reason_fields)  # type: ignore[attr-defined]
+        if changed and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Give the reason for this change."))  # type: ignore[attr-defined]
+        return cleaned
+
+
+class StaffChangeForm(ReasonSaveMixin, UserChangeForm):
+    reason_fields = ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=255, help_text=REASON_HELP
+    )
+
+
+class MembershipForm(ReasonSaveMixin, forms.ModelForm):
+    reason_fields = ("user", "organization", "role")
+    reason = forms.CharField(label=_("Reason"), max_length=255, help_text=REASON_HELP)
+
+    class Meta:
+        model = Membership
+        fields = ("user", "organization", "role")
+
+
+def _save_with_reason(request, form, save) -> None:
+    reason = (form.cleaned_data.get("reason") or "").strip()
+    if reason:
+        with audit_context(acting_user=request.user, reason=reason):
+            save()
+    else:
+        save()
 
 
 @admin.register(User)
@@ -36,16 +92,38 @@ class UserAdmin(BaseUserAdmin):
         (_("Personal info"), {"fields": ("full_name",)}),
         (
             _("Permissions"),
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                    "reason",
+                )
+            },
         ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    form = StaffChangeForm
+
+    def save_model(self, request, obj, form, change):
+        _save_with_reason(
+            request, form, lambda: super(UserAdmin, self).save_model(request, obj, form, change)
+        )
+
+    def save_related(self, request, form, formsets, change):
+        _save_with_reason(
+            request,
+            form,
+            lambda: super(UserAdmin, self).save_related(request, form, formsets, change),
+        )
 
 
 def _verify(*, request, obj, reason):
     services.organization_verification_set(
-        organization=obj, verified=True, acting_user=request.user, reason=reason
+        organization=obj, verified=True, acting_user=request.user, reason=reason, notify=True
     )
 
 
@@ -71,6 +149,7 @@ class OrganizationAdmin(ExportMixin, admin.ModelAdmin):
     readonly_fields = ("created_at", "status", "status_reason", "status_changed_at", "open_work")
     inlines = (MembershipInline,)
     actions = ("mark_verified", "suspend", "restore")
+    change_form_template = "admin/console/organization_change_form.html"
 
     mark_verified = reason_action(
         name="mark_verified",
@@ -93,6 +172,13 @@ class OrganizationAdmin(ExportMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_total=Count("memberships"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        context = {
+            **(extra_context or {}),
+            "can_start_support_view": request.user.has_perm(staff.START_SUPPORT_VIEW),
+        }
+        return super().change_view(request, object_id, form_url, context)
 
     @admin.display(description=_("members"), ordering="member_total")
     def member_count(self, organization):
@@ -124,12 +210,20 @@ class OrganizationAdmin(ExportMixin, admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipForm
     list_display = ("user", "organization", "role", "created_at")
     list_filter = ("role", "organization__kind")
     search_fields = ("user__email", "organization__name")
     autocomplete_fields = ("user", "organization")
     list_select_related = ("user", "organization")
     readonly_fields = ("created_at",)
+
+    def save_model(self, request, obj, form, change):
+        _save_with_reason(
+            request,
+            form,
+            lambda: super(MembershipAdmin, self).save_model(request, obj, form, change),
+        )
 
 
 @admin.register(Invitation)

@@ -64,7 +64,9 @@ def organization_page(
             if allowed_kinds and organization.kind not in allowed_kinds:
                 raise Http404(not_found_message or _("This page is not for your organization."))
             can_edit = not allowed_write_roles or membership.role in allowed_write_roles
-            request.can_edit = can_edit and not organization.is_suspended  # type: ignore[attr-defined]
+            # A support view (marketplace.console.support) only reads: its writes never arrive.
+            support_view = getattr(request, "support_view", None)
+            request.can_edit = can_edit and not organization.is_suspended and not support_view  # type: ignore[attr-defined]
             if request.method == "POST" and organization.is_suspended:
                 return _suspended(request)
             if request.method == "POST" and not can_edit:

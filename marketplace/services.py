@@ -85,16 +85,29 @@ def organization_add(*, organization: Organization) -> Organization:
 
 @transaction.atomic
 def organization_verification_set(
-    *, organization: Organization, verified: bool, acting_user: User, reason: str = ""
+    *,
+    organization: Organization,
+    verified: bool,
+    acting_user: User,
+    reason: str = "",
+    notify: bool = False,
 ) -> bool:
     """Mark an organization verified (or not). Returns whether it changed. `acting_user`
-    and `reason` say who decided and why (an audit approval, an operator's action)."""
+    and `reason` say who decided and why (an audit approval, an operator's action); with
+    `notify`, the members are told, with the reason (an audit approval tells them itself)."""
     changed = (
         Organization.objects.filter(pk=organization.pk)
         .exclude(verified=verified)
         .update(verified=verified)
     )
     organization.verified = verified
+    if changed and notify:
+        title = (
+            _("Your organization is verified")
+            if verified
+            else _("Your organization is no longer verified")
+        )
+        notification_send(organization=organization, title=title, body=reason.strip())
     return changed == 1
 
 

@@ -4,12 +4,11 @@ service (admin actions act as the OPERATOR party); the status itself is never ed
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
@@ -18,6 +17,7 @@ from import_export.admin import ExportMixin
 from finance import selectors as finance_selectors
 from finance.services import disputes as dispute_services
 from marketplace.console import staff
+from marketplace.console.actions import reason_action
 from marketplace.console.audit import audit_context
 from marketplace.exceptions import DomainError
 from marketplace.money import Money
@@ -107,39 +107,16 @@ class InspectionInline(admin.TabularInline):
         return False
 
 
-def _run(modeladmin, request, queryset, action: Action, note: Promise) -> None:
-    """Each selected order in its own transaction, as the OPERATOR party (a staff user
-    without an organization): one refused order does not hold back the others."""
-    done = 0
-    for order in queryset:
-        try:
-            services.order_transition(
-                order=order,
-                action=action,
-                acting_user=request.user,
-                acting_organization=None,
-                note=str(note),
-            )
-            done += 1
-        except (DomainError, ValidationError) as error:
-            modeladmin.message_user(request, f"{order.number}: {error}", messages.WARNING)
-    if done:
-        modeladmin.message_user(request, _("%(count)d order(s) updated.") % {"count": done})
-
-
-@admin.action(description=_("Resolve dispute and complete the order"))
-def resolve_dispute(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, Action.RESOLVE_DISPUTE, _("Resolved by the operator."))
-
-
-@admin.action(description=_("Cancel the order (releases capacity)"))
-def cancel_order(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, Action.CANCEL, _("Cancelled by the operator."))
-
-
-@admin.action(description=_("Record payment received"))
-def record_payment(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, Action.MARK_PAID, _("Payment confirmed by the operator."))
+def _cancel(*, request, obj, reason):
+    """As the OPERATOR party (a staff user without an organization); the reason is the
+    timeline's note, so both parties read it in their notification."""
+    services.order_transition(
+        order=obj,
+        action=Action.CANCEL,
+        acting_user=request.user,
+        acting_organization=None,
+        note=reason,
+    )
 
 
 class OrderResource(resources.ModelResource):
@@ -171,7 +148,15 @@ class OrderAdmin(ExportMixin, admin.ModelAdmin):
     search_fields = ("=id", "title", "buyer__name", "factory__name", "tracking_number")
     list_select_related = ("buyer", "factory")
     date_hierarchy = "created_at"
-    actions = [resolve_dispute, cancel_order, record_payment]
+    # A dispute is decided on its own page (money through Finance); orders are paid through
+    # Finance too. Cancelling is the one bulk decision, with a reason.
+    actions = ["cancel_order"]
+    cancel_order = reason_action(
+        name="cancel_order",
+        description=_("Cancel the order (releases capacity)"),
+        permission=staff.CANCEL_ORDER,
+        decide=_cancel,
+    )
     inlines = [OrderEventInline, InspectionInline]
     exclude = ("production_plan",)
     show_full_result_count = False

@@ -66,8 +66,15 @@ def credit_limit_set(
         reason=reason.strip()[:255],
         changed_by=acting_user,
     )
+    changed = line.limit_minor != limit.amount_minor
     line.limit_minor = limit.amount_minor
     line.save(update_fields=["limit_minor", "updated_at"])
+    if changed:
+        notification_send(
+            organization=organization,
+            title=_("Your credit limit is now %(limit)s") % {"limit": limit},
+            body=reason.strip(),
+        )
     return line
 
 
@@ -126,7 +133,13 @@ def credit_repay(
             (_credit_account(line), amount),
         ],
     )
-    return credit_line_settled(line, amount.amount_minor)
+    line = credit_line_settled(line, amount.amount_minor)
+    notification_send(
+        organization=organization,
+        title=_("Your credit repayment of %(amount)s is recorded") % {"amount": amount},
+        body=_("Still in use: %(used)s.") % {"used": line.money(line.used_minor)},
+    )
+    return line
 
 
 def _credit_account(line: CreditLine):
@@ -158,9 +171,9 @@ def credit_line_settled(line: CreditLine, settled: int) -> CreditLine:
 
 
 @transaction.atomic
-def credit_write_off(*, draw: CreditDraw, acting_user: User) -> CreditDraw:
+def credit_write_off(*, draw: CreditDraw, acting_user: User, reason: str = "") -> CreditDraw:
     """Cover an overdue draw from the platform guarantee fund. The buyer's line is closed
-    for new use (its limit drops to what is still in use)."""
+    for new use (its limit drops to what is still in use); the buyer is told why."""
     line = CreditLine.objects.select_for_update().get(pk=draw.credit_line_id)
     draw = CreditDraw.objects.select_for_update().get(pk=draw.pk)
     if draw.status != CreditDraw.Status.OVERDUE:
@@ -186,10 +199,16 @@ def credit_write_off(*, draw: CreditDraw, acting_user: User) -> CreditDraw:
         credit_line=line,
         previous_limit_minor=line.limit_minor,
         limit_minor=line.used_minor,
-        reason=_("Closed: a repayment was written off."),
+        reason=(reason.strip() or _("Closed: a repayment was written off."))[:255],
         changed_by=acting_user,
     )
     CreditLine.objects.filter(pk=line.pk).update(limit_minor=line.used_minor)
+    notification_send(
+        organization=line.organization,
+        title=_("Your credit line is closed: %(amount)s was written off")
+        % {"amount": line.money(part)},
+        body=reason.strip(),
+    )
     draw.refresh_from_db()
     return draw
 

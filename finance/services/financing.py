@@ -15,6 +15,7 @@ from finance.services import ledger
 from marketplace.exceptions import ConflictError, ForbiddenError, InvalidError
 from marketplace.models import Organization, User
 from marketplace.money import Money
+from marketplace.services import notification_send
 from orders.models import Order, OrderStatus
 
 
@@ -57,10 +58,10 @@ def advance_request(
 
 @transaction.atomic
 def advance_decide(
-    *, advance: FinancingAdvance, approve: bool, acting_user: User
+    *, advance: FinancingAdvance, approve: bool, acting_user: User, reason: str = ""
 ) -> FinancingAdvance:
     """An operator approves (the advance is paid at once) or rejects; a second decision is
-    a conflict and moves nothing."""
+    a conflict and moves nothing. The factory is told, with the operator's `reason`."""
     Order.objects.select_for_update(of=("self",)).filter(pk=advance.order_id).first()
     advance = (
         FinancingAdvance.objects.select_for_update()
@@ -74,6 +75,7 @@ def advance_decide(
     if not approve:
         advance.status = FinancingAdvance.Status.REJECTED
         advance.save(update_fields=["status", "decided_by", "decided_at"])
+        _advance_notify(advance, reason=reason)
         return advance
     if advance.amount > advance_limit(order=advance.order):
         raise ConflictError(_("The escrow no longer covers this advance."))
@@ -100,4 +102,15 @@ def advance_decide(
     )
     advance.status = FinancingAdvance.Status.APPROVED
     advance.save(update_fields=["status", "decided_by", "decided_at"])
+    _advance_notify(advance, reason=reason)
     return advance
+
+
+def _advance_notify(advance: FinancingAdvance, *, reason: str) -> None:
+    values = {"pk": advance.order_id, "amount": advance.amount}
+    title = (
+        _("Advance of %(amount)s on PO-%(pk)06d paid out") % values
+        if advance.status == FinancingAdvance.Status.APPROVED
+        else _("Advance of %(amount)s on PO-%(pk)06d rejected") % values
+    )
+    notification_send(organization=advance.organization, title=title, body=reason.strip())

@@ -34,6 +34,7 @@ from finance.services.escrow import escrow_fund, escrow_get_or_create, escrow_lo
 from marketplace.exceptions import ConflictError, ForbiddenError, InvalidError
 from marketplace.models import Organization, User
 from marketplace.money import Money
+from marketplace.services import notification_send
 from orders import services as order_services
 from orders.models import Order, OrderStatus
 
@@ -303,13 +304,25 @@ def bank_transfer_confirm(*, payment: Payment, received: Money, acting_user: Use
         )
     if received.amount_minor <= 0:
         raise InvalidError({"amount": [_("Enter the amount that arrived, above zero.")]})
-    return payment_receive(
+    payment = payment_receive(
         payment=payment,
         received=received,
         source_purpose=AccountPurpose.BANK_CLEARING,
         reference=f"bank:{payment.pk}:{payment.received_minor + received.amount_minor}",
         acting_user=acting_user,
     )
+    values = {"amount": received, "reference": payment.reference}
+    notification_send(
+        organization=payment.organization,
+        title=_("Your bank transfer %(reference)s arrived: %(amount)s") % values,
+        body=(
+            _("The payment is complete.")
+            if payment.status == PaymentStatus.SUCCEEDED
+            else _("%(missing)s is still missing.")
+            % {"missing": payment.money_of(payment.amount_minor - payment.received_minor)}
+        ),
+    )
+    return payment
 
 
 def payment_cancel(*, payment: Payment, organization: Organization, acting_user: User) -> Payment:

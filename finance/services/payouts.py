@@ -14,6 +14,7 @@ from finance.services import ledger
 from marketplace.exceptions import InvalidError
 from marketplace.models import Organization, User
 from marketplace.money import Money
+from marketplace.services import notification_send
 
 
 def payout_available(*, organization: Organization, currency: str) -> Money:
@@ -80,5 +81,11 @@ def payout_record(
             (payable, ledger.negate(amount)),
             (ledger.platform_account(AccountPurpose.BANK_CLEARING, amount.currency), amount),
         ],
+    )
+    notification_send(
+        organization=organization,
+        title=_("Payout of %(amount)s sent (%(reference)s)")
+        % {"amount": amount, "reference": reference},
+        body=payout.note,
     )
     return payout

@@ -9,6 +9,8 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from pghistory.admin import EventsAdmin
 
+from marketplace.console.models import SupportPageView, SupportSession
+
 
 class AuditEventAdmin(EventsAdmin):
     list_display = ("pgh_created_at", "what", "pgh_obj_id", "pgh_label", "changes", "who", "why")
@@ -43,3 +45,39 @@ class AuditEventAdmin(EventsAdmin):
     @admin.display(description=_("reason"))
     def why(self, event):
         return event.reason or ""
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """Kept as written: no add, change or delete, for superusers too."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SupportSession)
+class SupportSessionAdmin(_ReadOnly):
+    """Support views: who looked at which organization's pages, why, and for how long."""
+
+    list_display = ("started_at", "operator", "organization", "reason", "ended_at")
+    list_filter = ("organization__kind",)
+    search_fields = ("operator__email", "organization__name", "reason")
+    list_select_related = ("operator", "organization")
+    date_hierarchy = "started_at"
+
+
+@admin.register(SupportPageView)
+class SupportPageViewAdmin(_ReadOnly):
+    """Every request made inside a support view (append-only)."""
+
+    list_display = ("at", "operator", "organization", "method", "path", "status_code")
+    list_filter = ("method", "status_code", "organization__kind")
+    search_fields = ("operator__email", "organization__name", "path")
+    list_select_related = ("operator", "organization")
+    date_hierarchy = "at"
+    show_full_result_count = False

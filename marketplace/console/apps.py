@@ -15,6 +15,12 @@ class ConsoleConfig(AppConfig):
 
         post_migrate.connect(_sync_staff_groups, sender=self)
 
+        from django.contrib.auth.signals import user_logged_out
+
+        from marketplace.console.support import support_view_end_on_sign_out
+
+        user_logged_out.connect(support_view_end_on_sign_out, dispatch_uid="console_support_view")
+
 
 def _sync_staff_groups(**kwargs) -> None:
     from marketplace.console.staff import staff_groups_sync

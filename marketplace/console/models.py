@@ -11,13 +11,22 @@ escrow balances) leave no events.
 from __future__ import annotations
 
 import pghistory
+import pgtrigger
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from factories.models import AuditSubmission
-from finance.models import CreditDraw, CreditLine, DisputeDecision, FinancingAdvance, Payment
+from finance.models import (
+    CreditDraw,
+    CreditLine,
+    DisputeDecision,
+    FinancingAdvance,
+    Payment,
+    Payout,
+)
 from marketplace.models import Membership, Organization, User
-from orders.models import Dispute
+from orders.models import Dispute, Order
 
 
 def _tracked(model, *fields: str, insert: bool = True, delete: bool = False, name: str):
@@ -77,6 +86,16 @@ class AuditSubmissionEvent(
         verbose_name = _("factory audit event")
 
 
+class OrderStatusEvent(
+    _tracked(Order, "buyer", "factory", "status", insert=False, name="OrderStatusEvent")
+):
+    """Every status change of an order (an operator's cancellation with its reason among
+    them); the order's own timeline (`OrderEvent`) tells the parties, this the operators."""
+
+    class Meta:
+        verbose_name = _("order status event")
+
+
 class DisputeEvent(
     _tracked(Dispute, "order", "status", "resolution", insert=False, name="DisputeEvent")
 ):
@@ -110,7 +129,15 @@ class CreditLineEvent(
 
 
 class CreditDrawEvent(
-    _tracked(CreditDraw, "organization", "order", "status", insert=False, name="CreditDrawEvent")
+    _tracked(
+        CreditDraw,
+        "organization",
+        "order",
+        "status",
+        "repaid_minor",
+        insert=False,
+        name="CreditDrawEvent",
+    )
 ):
     class Meta:
         verbose_name = _("credit draw event")
@@ -137,6 +164,100 @@ class PaymentEvent(
 ):
     class Meta:
         verbose_name = _("payment event")
+
+
+class SupportSession(models.Model):
+    """An operator looking at one organization's pages read-only, for support: started from
+    the organization's admin page with a reason, ended by leaving (or by expiring)."""
+
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("operator"),
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+    )
+    reason = models.CharField(_("reason"), max_length=255)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("support view")
+        verbose_name_plural = _("support views")
+        ordering = ("-started_at",)
+        indexes = [models.Index(fields=["organization", "-started_at"])]
+        triggers = [
+            pgtrigger.Protect(name="support_session_kept", operation=pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operator} · {self.organization}"
+
+
+class SupportPageView(models.Model):
+    """One request an operator made inside a support view: append-only (a trigger refuses
+    updates and deletes), searchable in admin."""
+
+    session = models.ForeignKey(
+        SupportSession,
+        on_delete=models.PROTECT,
+        related_name="page_views",
+        verbose_name=_("support view"),
+    )
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("operator"),
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+    )
+    method = models.CharField(_("method"), max_length=10)
+    path = models.TextField(_("page"))
+    status_code = models.PositiveSmallIntegerField(_("answer"))
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("support page view")
+        verbose_name_plural = _("support page views")
+        ordering = ("-at", "-pk")
+        indexes = [models.Index(fields=["organization", "-at"])]
+        triggers = [
+            pgtrigger.Protect(
+                name="support_page_view_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+class SupportSessionEvent(
+    _tracked(
+        SupportSession, "operator", "organization", "reason", "ended_at", name="SupportSessionEvent"
+    )
+):
+    class Meta:
+        verbose_name = _("support view event")
+
+
+class PayoutEvent(
+    _tracked(
+        Payout,
+        "organization",
+        "amount_minor",
+        "currency",
+        "bank_reference",
+        "recorded_by",
+        name="PayoutEvent",
+    )
+):
+    class Meta:
+        verbose_name = _("payout event")
 
 
 class AuditEvent(pghistory.models.Events):

@@ -11,6 +11,12 @@ from django.utils import timezone
 class OperatorsAdminSite(admin.AdminSite):
     index_template = "admin/console/index.html"
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from marketplace.console.actions import export_csv
+
+        self.add_action(export_csv, "export_csv")
+
     def index(self, request, extra_context=None):
         # Imported here: this module loads with the app registry, before any model.
         from marketplace.console import selectors

@@ -28,11 +28,19 @@ DECIDE_AUDIT = "factories.change_auditsubmission"
 DECIDE_DISPUTE = "finance.add_disputedecision"
 CONFIRM_BANK_TRANSFER = "finance.change_payment"
 GRANT_CREDIT = "finance.change_creditline"
+WRITE_OFF_CREDIT = "finance.change_creditdraw"
+DECIDE_ADVANCE = "finance.change_financingadvance"
+CANCEL_ORDER = "orders.change_order"
 SUSPEND_ORGANIZATION = "marketplace.suspend_organization"
+# Opening an organization's pages read-only for support (`console.support`).
+START_SUPPORT_VIEW = "console.add_supportsession"
 
 
 VIEW = ("view",)
 DECIDE = ("view", "change")
+# Auditors, arbiters and finance look at an organization's pages as it sees them (read-only,
+# every page logged); content editors do not.
+SUPPORT_VIEW = {"supportsession": ("view", "add"), "supportpageview": VIEW, "auditevent": VIEW}
 
 STAFF_GROUP_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     "auditor": {
@@ -46,13 +54,13 @@ STAFF_GROUP_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "capacityday": VIEW,
         },
         "marketplace": {"organization": VIEW, "membership": VIEW},
-        "console": {"auditevent": VIEW},
+        "console": SUPPORT_VIEW,
     },
     "arbiter": {
-        "orders": {"order": VIEW, "dispute": DECIDE, "inspection": VIEW, "orderevent": VIEW},
+        "orders": {"order": DECIDE, "dispute": DECIDE, "inspection": VIEW, "orderevent": VIEW},
         "finance": {"disputedecision": ("view", "add"), "payment": VIEW},
         "marketplace": {"organization": VIEW},
-        "console": {"auditevent": VIEW},
+        "console": SUPPORT_VIEW,
     },
     "finance": {
         "finance": {
@@ -70,7 +78,7 @@ STAFF_GROUP_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         },
         "orders": {"order": VIEW},
         "marketplace": {"organization": VIEW},
-        "console": {"auditevent": VIEW},
+        "console": SUPPORT_VIEW,
     },
     "content": {
         "catalog": {

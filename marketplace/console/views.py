@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import csv
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from marketplace.console import charts
+from marketplace.console import charts, support
 from marketplace.console.dashboard import PlatformDashboard, platform_dashboard
+from marketplace.console.staff import START_SUPPORT_VIEW, permission_require
+from marketplace.models import Organization
+from marketplace.pages import form_add_errors
 from orders.models import OrderStatus
 
 
@@ -23,7 +32,75 @@ def dashboard_urls(site) -> list:
             site.admin_view(dashboard_csv),
             name="console_dashboard_csv",
         ),
+        path(
+            "console/support/<int:organization_pk>/start/",
+            site.admin_view(_support_start(site)),
+            name="console_support_start",
+        ),
+        path(
+            "console/support/leave/",
+            site.admin_view(support_leave),
+            name="console_support_leave",
+        ),
     ]
+
+
+class SupportStartForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=255,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=gettext_lazy(
+            "The ticket or question you are looking into; kept in the audit log."
+        ),
+    )
+
+
+def _support_start(site):
+    def view(request: HttpRequest, organization_pk: int) -> HttpResponse:
+        permission_require(user=request.user, permission=START_SUPPORT_VIEW)
+        organization = get_object_or_404(Organization, pk=organization_pk)
+        form = SupportStartForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            running = support.support_view_for(request)
+            if running is not None:
+                support.support_view_end(session=running)
+            try:
+                session = support.support_view_start(
+                    operator=request.user,
+                    organization=organization,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                form_add_errors(form, error)
+            else:
+                request.session[support.SESSION_KEY] = session.pk
+                return HttpResponseRedirect(reverse("dashboard"))
+        context = {
+            **site.each_context(request),
+            "title": _("Support view of %(name)s") % {"name": organization.name},
+            "organization": organization,
+            "form": form,
+            "opts": Organization._meta,
+        }
+        return TemplateResponse(request, "admin/console/support_start.html", context)
+
+    return view
+
+
+@require_POST
+def support_leave(request: HttpRequest) -> HttpResponse:
+    session = support.support_view_for(request)
+    request.session.pop(support.SESSION_KEY, None)
+    if session is None:
+        return HttpResponseRedirect(reverse("admin:index"))
+    support.support_view_end(session=session)
+    messages.info(
+        request, _("You left the support view of %(name)s.") % {"name": session.organization.name}
+    )
+    return HttpResponseRedirect(
+        reverse("admin:marketplace_organization_change", args=[session.organization_id])
+    )
 
 
 def _dashboard(site):

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "marketplace.console.middleware.StaffSecondFactorMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "marketplace.middleware.CurrentOrganizationMiddleware",
+    "marketplace.console.support.SupportViewMiddleware",
     "marketplace.pages.DomainErrorMiddleware",
 ]
 

@@ -1,7 +1,8 @@
 """An operator works through the queues in real Chromium: approves a factory audit, decides
-a dispute with a split, grants credit, confirms a bank transfer, suspends and restores an
-organization. Each lands in the audit log with the operator and the reason, the people
-affected are notified, and a content editor is refused the dispute decision."""
+a dispute with a split, grants credit, confirms a bank transfer, approves an advance,
+suspends and restores an organization, and looks at the buyer's pages in a read-only
+support view. Each decision lands in the audit log with the operator and the reason, the
+people affected are notified, and a content editor is refused the dispute decision."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import decrypt
 
 from factories.models import AuditSubmission
-from finance.models import CreditLine, DisputeDecision, Payment, PaymentStatus
-from finance.services import payments
-from marketplace.console.models import AuditEvent
+from finance.models import CreditLine, DisputeDecision, FinancingAdvance, Payment, PaymentStatus
+from finance.services import financing, payments
+from marketplace.console.models import AuditEvent, SupportPageView
 from marketplace.models import Notification, Organization
 from orders.models import Dispute, OrderStatus
 from tests.console.test_staff import _current_code
 from tests.finance.conftest import order_awaiting_payment
 from tests.helpers import PASSWORD, make_operator, make_organization
-from tests.orders.conftest import details_for, make_category, make_deal
+from tests.orders.conftest import cny, details_for, drive, make_category, make_deal
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -73,6 +74,12 @@ def test_an_operator_works_through_the_queues(page, browser, live_server):
         purpose="full", method="bank_transfer", acting_user=transfer_deal.buyer_user,
     )  # fmt: skip
     buyer = transfer_deal.buyer
+    advance_deal = make_deal(category=make_category())
+    drive(advance_deal, OrderStatus.IN_PRODUCTION)
+    advance = financing.advance_request(
+        order=advance_deal.refresh(), organization=advance_deal.factory, amount=cny("3000.00"),
+        acting_user=advance_deal.factory_user,
+    )  # fmt: skip
 
     # A content editor opens the dispute: refused, nothing decided.
     editor_context = browser.new_context(base_url=live_server.url, locale="en-US")
@@ -123,8 +130,19 @@ def test_an_operator_works_through_the_queues(page, browser, live_server):
     page.click(".queue-bank_transfers th a")
     page.click(f"a[href*='/payment/{transfer.pk}/change/']")
     page.fill("#id_received_amount", str(transfer.amount.as_wire()["amount"]))
+    page.fill("#id_reason", "ICBC statement, line 12")
     page.click("input[name=_save]")
     page.wait_for_selector("text=was changed successfully")
+
+    # 4b. The advance, from its queue: the bulk action asks the reason first.
+    page.goto("/admin/")
+    page.click(".queue-advances th a")
+    page.check(f"input[name=_selected_action][value='{advance.pk}']")
+    page.select_option("select[name=action]", "approve")
+    page.click("button[name=index]")
+    page.fill("#id_reason", "Escrow covers three times the advance")
+    page.click("input[type=submit][value=Confirm]")
+    page.wait_for_selector("text=1 done.")
 
     # 5. Suspend, then restore, the buyer.
     for action, reason in (("suspend", "Chargeback under review"), ("restore", "Cleared")):
@@ -138,28 +156,58 @@ def test_an_operator_works_through_the_queues(page, browser, live_server):
         if action == "suspend":
             assert Organization.objects.get(pk=buyer.pk).is_suspended
 
+    # 6. A read-only look at the buyer's pages, from its admin page, and back.
+    page.goto(f"/admin/marketplace/organization/{buyer.pk}/change/")
+    page.click("#support-view-start")
+    page.fill("#id_reason", "Buyer says the orders page is empty")
+    page.click("#support-start-form input[type=submit]")
+    page.wait_for_selector("#support-banner")
+    assert f"Support view of {buyer.name}: read only" in page.inner_text("#support-banner")
+    page.goto("/orders/")
+    page.wait_for_selector("#support-banner")
+    page.click("#support-banner button[type=submit]")
+    page.wait_for_url(f"**/admin/marketplace/organization/{buyer.pk}/change/")
+    assert SupportPageView.objects.filter(
+        operator=operator, organization=buyer, path="/orders/"
+    ).exists()
+
     # Everything happened, once, and is on the audit log with who and why.
     assert AuditSubmission.objects.get(pk=submission.pk).status == AuditSubmission.Status.APPROVED
     decision = DisputeDecision.objects.get(dispute=dispute)
     assert (decision.outcome, decision.refund_minor) == ("split", 50000)
     assert CreditLine.objects.get(organization=buyer).limit_minor == 2_000_000
     assert Payment.objects.get(pk=transfer.pk).status == PaymentStatus.SUCCEEDED
+    assert FinancingAdvance.objects.get(pk=advance.pk).status == FinancingAdvance.Status.APPROVED
     assert Organization.objects.get(pk=buyer.pk).status == Organization.Status.ACTIVE
     reasons = {
         "factories.AuditSubmission": "Licence and site photos check out",
         "finance.DisputeDecision": "30 of 300 shirts faulty: 500 back",
         "finance.CreditLine": "Two years of on-time payments",
+        "finance.Payment": "ICBC statement, line 12",
+        "finance.FinancingAdvance": "Escrow covers three times the advance",
+        "console.SupportSession": "Buyer says the orders page is empty",
     }
     for model, reason in reasons.items():
         assert reason in [event.reason for event in _events(model, operator)], model
-    assert _events("finance.Payment", operator)
     organization_reasons = {e.reason for e in _events("marketplace.Organization", operator)}
     assert {"Chargeback under review", "Cleared"} <= organization_reasons
     page.goto("/admin/console/auditevent/?q=Chargeback")
     assert "Chargeback under review" in page.content()
 
     assert Notification.objects.filter(recipient=factory_owner).exists()
-    assert Notification.objects.filter(organization=dispute_deal.buyer).exists()
+    for side in (dispute_deal.buyer, dispute_deal.factory):
+        assert Notification.objects.filter(
+            organization=side, body="30 of 300 shirts faulty: 500 back"
+        ).exists()
+    assert Notification.objects.filter(
+        organization=buyer, title="Your credit limit is now CNY 20,000.00"
+    ).exists()
+    assert Notification.objects.filter(
+        organization=buyer, title__startswith=f"Your bank transfer {transfer.reference} arrived"
+    ).exists()
+    assert Notification.objects.filter(
+        organization=advance_deal.factory, body="Escrow covers three times the advance"
+    ).exists()
     assert Notification.objects.filter(
         organization=buyer, title="Your organization is suspended"
     ).exists()

@@ -82,3 +82,57 @@ def _all_fields() -> dict[str, str]:
     from orders.admin import OrderResource
 
     return {f"orderresource_{name}": "on" for name in OrderResource.Meta.fields}
+
+
+def test_every_changelist_offers_the_csv_export(rf):
+    from django.contrib import admin
+
+    request = rf.get("/admin/")
+    request.user = make_operator()
+    offered = {
+        model._meta.label: "export_csv" in model_admin.get_actions(request)
+        for model, model_admin in admin.site._registry.items()
+    }
+    assert offered
+    assert [label for label, has_it in offered.items() if not has_it] == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/orders/order/",
+        "/admin/orders/rfq/",
+        "/admin/factories/capacityday/",
+        "/admin/marketplace/organization/",
+        "/admin/marketplace/user/",
+        "/admin/console/auditevent/",
+    ],
+)
+def test_a_changelist_exports_its_whole_filtered_list_as_csv(client, url):
+    client.force_login(make_operator())
+    call_command("generate_history", orders=6, weeks=2, seed=8, stdout=io.StringIO())
+    listing = client.get(url)
+    assert 'value="export_csv"' in listing.content.decode()
+    first = listing.context["cl"].result_list[0]
+    exported = client.post(
+        url, {"action": "export_csv", "select_across": "1", "index": "0",
+              "_selected_action": [str(first.pk)]},
+    )  # fmt: skip
+    assert exported.status_code == 200
+    assert exported["Content-Type"].startswith("text/csv")
+    lines = exported.content.decode().splitlines()
+    assert lines[0]
+    assert "<" not in lines[0]
+    assert len(lines) == 1 + listing.context["cl"].result_count
+
+
+def test_the_csv_export_shows_money_as_money(client):
+    client.force_login(make_operator())
+    call_command("generate_history", orders=3, weeks=1, seed=9, stdout=io.StringIO())
+    order = Order.objects.order_by("pk").first()
+    exported = client.post(
+        "/admin/orders/order/",
+        {"action": "export_csv", "index": "0", "_selected_action": [str(order.pk)]},
+    ).content.decode()
+    assert f"{order.number} · " in exported
+    assert f"CNY {order.unit_price_minor // 100}." in exported

@@ -76,13 +76,20 @@ def test_operator_approves_in_admin(category, operator_client):
     submission = submit(factory, owner)
     url = f"/admin/factories/auditsubmission/{submission.pk}/change/"
     assert operator_client.get(url).status_code == 200
-    response = admin_post(operator_client, url, decision="approve", decision_reason="")
+    unexplained = admin_post(operator_client, url, decision="approve", decision_reason=" ")
+    assert unexplained.status_code == 200  # every decision asks for a reason
+    assert "Give the reason for this decision." in unexplained.content.decode()
+    assert Organization.objects.get(pk=factory.pk).verified is False
+    response = admin_post(
+        operator_client, url, decision="approve", decision_reason="Licence checks out"
+    )
     assert response.status_code == 302
     factory.refresh_from_db()
     submission.refresh_from_db()
     assert factory.verified is True
     assert submission.status == "approved"
     assert submission.reviewed_by.email == "ops@example.com"
+    assert submission.decision_reason == "Licence checks out"
     assert Notification.objects.filter(organization=factory, recipient=owner).count() == 1
 
 

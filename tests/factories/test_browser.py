@@ -69,6 +69,7 @@ def test_factory_builds_profile_gets_audited_publishes_and_is_found(
     submission = AuditSubmission.objects.get(organization=factory)
     operator_page.goto(f"/admin/factories/auditsubmission/{submission.pk}/change/")
     operator_page.select_option("#id_decision", "approve")
+    operator_page.fill("#id_decision_reason", "Licence and photos check out")
     operator_page.click("input[name=_save]")
     operator_page.wait_for_selector("text=Approved: the factory is now verified.")
     operator_context.close()

@@ -56,10 +56,15 @@ def _pending_transfer(deal) -> Payment:
     )  # fmt: skip
 
 
-def _confirm(client: Client, payment: Payment, amount: str):
+def _confirm(client: Client, payment: Payment, amount: str, reason: str = "Statement line 7"):
     return client.post(
         f"/admin/finance/payment/{payment.pk}/change/",
-        {"received_amount": amount, "refunds-TOTAL_FORMS": "0", "refunds-INITIAL_FORMS": "0"},
+        {
+            "received_amount": amount,
+            "reason": reason,
+            "refunds-TOTAL_FORMS": "0",
+            "refunds-INITIAL_FORMS": "0",
+        },
     )
 
 
@@ -77,13 +82,18 @@ def test_staff_confirm_a_bank_transfer_and_the_order_is_paid(deal, operator):
 
 
 @pytest.mark.parametrize(
-    ("amount", "message"),
-    [("-5", "above zero"), ("0", "above zero"), ("10.005", "fractions of a cent")],
+    ("amount", "reason", "message"),
+    [
+        ("-5", "Statement", "above zero"),
+        ("0", "Statement", "above zero"),
+        ("10.005", "Statement", "fractions of a cent"),
+        ("11550.00", " ", "Give the reason"),
+    ],
 )
-def test_bad_confirmations_change_nothing(deal, operator, amount, message):
+def test_bad_confirmations_change_nothing(deal, operator, amount, reason, message):
     payment = _pending_transfer(deal)
     before = _money_state()
-    response = _confirm(_as(operator), payment, amount)
+    response = _confirm(_as(operator), payment, amount, reason)
     assert response.status_code == 200
     assert message in response.content.decode()
     assert _money_state() == before
@@ -221,7 +231,7 @@ def _advance(deal) -> FinancingAdvance:
 def _approve(client: Client, advance):
     return client.post(
         "/admin/finance/financingadvance/",
-        {"action": "approve", "_selected_action": [advance.pk]},
+        {"action": "approve", "_selected_action": [advance.pk], "apply": "1", "reason": "Ok"},
     )
 
 
@@ -234,7 +244,7 @@ def test_staff_approve_an_advance_once(deal, operator):
     after = _money_state()
     response = client.post(
         "/admin/finance/financingadvance/",
-        {"action": "approve", "_selected_action": [advance.pk]},
+        {"action": "approve", "_selected_action": [advance.pk], "apply": "1", "reason": "Again"},
         follow=True,
     )
     assert "decided already" in response.content.decode()
@@ -260,8 +270,12 @@ def test_staff_record_a_payout_and_bad_ones_change_nothing(deal, operator):
     financing.advance_decide(advance=_request(deal), approve=True, acting_user=operator)
     client = _as(operator)
     url = "/admin/finance/payout/add/"
-    body = {"factory": deal.factory.pk, "bank_reference": "ICBC-1", "note": ""}
+    body = {"factory": deal.factory.pk, "bank_reference": "ICBC-1", "note": "Weekly run"}
     before = _money_state()
+    unexplained = client.post(url, {**body, "note": " ", "amount": "100.00"})
+    assert unexplained.status_code == 200
+    assert "This field is required." in unexplained.content.decode()
+    assert _money_state() == before
     response = client.post(url, {**body, "amount": "999999.00"})
     assert response.status_code == 200
     assert "is owed to this factory" in response.content.decode()

@@ -101,7 +101,7 @@ def test_staff_create_a_person_and_add_them_to_an_organization(client, operator)
     person = User.objects.get(email__iexact="new.hire@example.com")
     response = client.post(
         "/admin/marketplace/membership/add/",
-        {"user": person.pk, "organization": organization.pk, "role": "admin"},
+        {"user": person.pk, "organization": organization.pk, "role": "admin", "reason": "Hired"},
     )
     assert response.status_code == 302
     assert Membership.objects.get(user=person).organization == organization

@@ -140,26 +140,36 @@ def test_progress_htmx_returns_the_panel(deal):
     assert "40 of 300 units done" in body
 
 
-def test_operator_resolves_a_dispute_from_admin(deal):
-    from tests.helpers import make_user
+def test_operator_cancels_an_order_from_admin_with_a_reason(deal):
+    from tests.helpers import make_operator
 
-    order = drive(deal, OrderStatus.DISPUTED)
-    operator = make_user()
-    operator.is_staff = operator.is_superuser = True
-    operator.save()
+    order = drive(deal, OrderStatus.SAMPLE_REQUESTED)
+    operator = make_operator()
     client = browser(operator)
     assert client.get(f"/admin/orders/order/{order.pk}/change/").status_code == 200
     assert client.get("/admin/orders/order/").status_code == 200
+    asked = client.post(
+        "/admin/orders/order/", {"action": "cancel_order", "_selected_action": [order.pk]}
+    )
+    assert asked.status_code == 200  # the reason comes first
+    assert "Reason" in asked.content.decode()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SAMPLE_REQUESTED
     response = client.post(
         "/admin/orders/order/",
-        {"action": "resolve_dispute", "_selected_action": [order.pk]},
+        {
+            "action": "cancel_order",
+            "_selected_action": [order.pk],
+            "apply": "1",
+            "reason": "Both sides asked to cancel",
+        },
     )
     assert response.status_code == 302
     order.refresh_from_db()
-    assert order.status == OrderStatus.COMPLETED
-    event = order.events.get(action="resolve_dispute")
+    assert order.status == OrderStatus.CANCELLED
+    event = order.events.get(action="cancel")
     assert event.actor == operator
-    assert order.disputes.get().status == "resolved"
+    assert event.note == "Both sides asked to cancel"
 
 
 def test_dashboard_shows_what_waits_for_each_party(deal):
