@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('finance', '0003_audit_log_triggers'),
-        ('console', '0004_audit_orders_repayments_payouts'),
+        ('console', '0005_audit_orders_repayments_payouts'),
     ]
 
     operations = [

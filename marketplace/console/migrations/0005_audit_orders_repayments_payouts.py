@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('console', '0003_support_view'),
+        ('console', '0004_support_view'),
         ('finance', '0003_audit_log_triggers'),
         ('marketplace', '0005_audit_log_triggers'),
         ('orders', '0004_audit_log_triggers'),

@@ -8,8 +8,8 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0004_audit_log_triggers'),
-        ('console', '0004_audit_orders_repayments_payouts'),
+        ('orders', '0007_directed_rfq'),
+        ('console', '0005_audit_orders_repayments_payouts'),
     ]
 
     operations = [
