@@ -43,6 +43,8 @@ def order_party(
         return Party.FACTORY
     if organization.kind == Organization.Kind.OPERATOR:
         return Party.OPERATOR
+    if organization.pk == order.inspector_id:
+        return Party.INSPECTOR
     raise NotFoundError(_("Not found."))
 
 
@@ -187,8 +189,9 @@ def _notify(order: Order, *, transition: Transition, party: Party, note: str) ->
         "status": OrderStatus(transition.target).label,
     }
     # The other party hears of it; the system's and the operator's steps concern both.
-    recipients = {Party.BUYER: [order.factory], Party.FACTORY: [order.buyer]}.get(
-        party, [order.buyer, order.factory]
-    )
+    recipients = {
+        Party.BUYER: [order.factory],
+        Party.FACTORY: [order.buyer],
+    }.get(party, [order.buyer, order.factory])
     for organization in recipients:
         notify.order_event(order=order, organization=organization, title=title, body=note)
