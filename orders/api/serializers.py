@@ -214,7 +214,7 @@ class InspectionOutputSerializer(serializers.Serializer):
     self_check = serializers.BooleanField()
     accepted_at = serializers.DateTimeField(allow_null=True)
     cleared = serializers.BooleanField()
-    inspector_organization = OrganizationRefSerializer()
+    inspector_organization = OrganizationRefSerializer(allow_null=True)  # None: platform staff
     note = serializers.CharField()
     photos = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()

@@ -48,8 +48,13 @@ class Inspection(models.Model):
     inspector = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # None: platform staff inspected (through the operators' tools, for no organization).
     inspector_organization = models.ForeignKey(
-        "marketplace.Organization", on_delete=models.PROTECT, related_name="+"
+        "marketplace.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     lot_size = models.PositiveIntegerField(_("lot size"))
     aql = models.CharField(_("AQL"), max_length=8, default="2.5")

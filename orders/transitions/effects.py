@@ -222,7 +222,7 @@ def record_inspection(order: Order, context: EffectContext) -> Details:
     inspection = Inspection.objects.create(
         order=order,
         inspector=_person(context),
-        inspector_organization=organization or order.inspector or order.buyer,
+        inspector_organization=organization,
         lot_size=plan.lot_size,
         aql=aql,
         sample_size=plan.sample_size,
