@@ -98,6 +98,7 @@ class QuoteForm(forms.Form):
         label=_("Inspection AQL"),
         choices=[(aql, aql) for aql in AQL_CHOICES],
         initial=DEFAULT_AQL,
+        required=False,
         help_text=_("The acceptable quality limit the final inspection samples at."),
     )
     inspection_checklist = forms.CharField(
@@ -112,6 +113,9 @@ class QuoteForm(forms.Form):
         for name in ("unit_price", "sample_fee", "tier_price"):
             _set_currency(self.fields[name], currency)
         self.fields["valid_until"].initial = timezone.localdate() + datetime.timedelta(days=14)
+
+    def clean_aql(self) -> str:
+        return self.cleaned_data["aql"] or DEFAULT_AQL
 
     def clean_inspection_checklist(self) -> list[str] | None:
         lines = [line.strip() for line in self.cleaned_data["inspection_checklist"].splitlines()]

@@ -22,6 +22,7 @@ from tests.helpers import api_client, make_organization
 from tests.orders.conftest import (
     details_for,
     drive,
+    in_days,
     make_rfq,
     nothing_changes,
     passing_checklist,
@@ -386,3 +387,20 @@ def test_a_new_quote_form_offers_the_categorys_checklist(deal):
     assert 'name="aql"' in page
     for item in checklist_for_category(deal.category):
         assert item in page
+    # Sent from the page: the AQL chosen and the checklist one line per check.
+    response = browser(deal.factory_user).post(
+        f"/rfqs/{rfq.pk}/quote/",
+        {
+            "unit_price": "39.00",
+            "lead_time_days": 9,
+            "valid_until": in_days(9).isoformat(),
+            "aql": "1.0",
+            "inspection_checklist": "Buttons sewn with 8 passes\n\n  Carton drop test  \n",
+        },
+    )
+    assert response.status_code == 302
+    quote = rfq.quotes.get(factory=deal.factory)
+    assert (quote.aql, quote.inspection_checklist) == (
+        "1.0",
+        ["Buttons sewn with 8 passes", "Carton drop test"],
+    )
