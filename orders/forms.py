@@ -198,7 +198,9 @@ class ProgressCorrectionForm(forms.Form):
 
 
 class InspectorForm(forms.Form):
-    inspector = forms.ModelChoiceField(queryset=None, label=_("Inspected by"))
+    inspector: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, label=_("Inspected by")
+    )
 
     def __init__(self, *args, organizations, **kwargs):
         super().__init__(*args, **kwargs)

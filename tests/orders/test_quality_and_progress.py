@@ -404,3 +404,36 @@ def test_a_new_quote_form_offers_the_categorys_checklist(deal):
         "1.0",
         ["Buttons sewn with 8 passes", "Carton drop test"],
     )
+
+
+def test_the_buyer_assigns_the_inspector_on_the_page_and_the_inspector_works_there(deal):
+    from marketplace.models import Notification
+
+    order = drive(deal, S.INSPECTION)
+    agency, inspector_user = make_organization(Organization.Kind.INSPECTION, name="Lotus QC")
+    page = browser(deal.buyer_user).get(f"/orders/{order.pk}/").content.decode()
+    assert 'id="inspector-form"' in page
+    assert "Lotus QC" in page
+    factory_page = browser(deal.factory_user).get(f"/orders/{order.pk}/").content.decode()
+    assert 'id="inspector-form"' not in factory_page
+    assert 'id="self-check-note"' in factory_page
+
+    response = browser(deal.buyer_user).post(
+        f"/orders/{order.pk}/inspector/", {"inspector": agency.pk}
+    )
+    assert response.status_code == 302
+    assert Order.objects.get(pk=order.pk).inspector == agency
+    assert Notification.objects.filter(organization=agency).exists()
+
+    inspector = browser(inspector_user)
+    assert order.number in inspector.get("/orders/").content.decode()
+    page = inspector.get(f"/orders/{order.pk}/").content.decode()
+    assert 'id="inspection-form"' in page
+    assert 'id="self-check-note"' not in page
+    assert "Orders to inspect" in page
+    data = {"action": "record_inspection", "defects_found": 0}
+    data.update({f"check_{index}": "on" for index in range(len(order.inspection_checklist))})
+    assert inspector.post(f"/orders/{order.pk}/transition/", data).status_code == 302
+    inspection = Inspection.objects.get(order=order)
+    assert (inspection.inspector_organization, inspection.self_check) == (agency, False)
+    assert inspection.cleared
