@@ -172,9 +172,15 @@ ORDER_PAGE_RELATIONS = (*ORDER_DETAIL_RELATIONS, "disputes__evidence")
 
 
 def order_get(
-    *, organization: Organization, pk: int, relations: tuple[str, ...] = ORDER_PAGE_RELATIONS
+    *,
+    organization: Organization,
+    pk: int,
+    relations: tuple[str, ...] = ORDER_PAGE_RELATIONS,
+    parties_only: bool = False,
 ) -> Order:
-    """One order with the related rows its view shows, prefetched (one query each)."""
+    """One order with the related rows its view shows, prefetched (one query each). With
+    `parties_only`, the assigned inspector (who sees the order to inspect it) gets the same
+    404 as a stranger: for what concerns only the buyer and the factory, such as money."""
     lookups: list = [
         Prefetch(
             "events",
@@ -185,7 +191,10 @@ def order_get(
         for relation in relations
     ]
     queryset = order_list(organization=organization).prefetch_related(*lookups)
-    return get_for_organization_or_404(queryset, organization, pk=pk)
+    order = get_for_organization_or_404(queryset, organization, pk=pk)
+    if parties_only and organization.pk not in (order.buyer_id, order.factory_id):
+        raise NotFoundError(_("Not found."))
+    return order
 
 
 @dataclass(frozen=True)

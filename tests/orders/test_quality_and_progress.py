@@ -272,6 +272,12 @@ def test_an_assigned_inspection_organization_inspects_independently(deal):
     assert seen.json()["available_actions"] == ["record_inspection"]
     assert seen.json()["inspection_checklist"] == order.inspection_checklist
     assert api_client(stranger_user).get(f"/api/v1/orders/{order.pk}/").status_code == 404
+    # The inspector sees the order to inspect it, not its money.
+    payments = api_client(inspector_user).get(f"/api/v1/orders/{order.pk}/payments/")
+    assert payments.status_code == 404
+    assert (
+        api_client(deal.buyer_user).get(f"/api/v1/orders/{order.pk}/payments/").status_code == 200
+    )
 
     done = transition(
         inspector_user,
