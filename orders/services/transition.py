@@ -160,7 +160,7 @@ def order_transition_apply(
         note=note,
         data=data,
     )
-    _notify(order, transition=transition, party=party, note=note)
+    _notify(order, transition=transition, party=party, note=note, data=data)
     send_on_commit(
         order_transitioned,
         sender=Order,
@@ -183,11 +183,22 @@ def order_transition_apply(
     )
 
 
-def _notify(order: Order, *, transition: Transition, party: Party, note: str) -> None:
+def _notify(
+    order: Order, *, transition: Transition, party: Party, note: str, data: Details
+) -> None:
     title = _("%(number)s: %(status)s") % {
         "number": order.number,
         "status": OrderStatus(transition.target).label,
     }
+    if transition.action == Action.RECORD_INSPECTION and data.get("self_check"):
+        title = _("%(number)s: the factory's self-check waits for you") % {"number": order.number}
+        if not data.get("passed"):
+            title = _("%(number)s: the factory's self-check failed") % {"number": order.number}
+    elif transition.action == Action.ACCEPT_SHORT_SHIPMENT:
+        title = _("%(number)s: short shipment of %(units)d units accepted") % {
+            "number": order.number,
+            "units": data.get("accepted_quantity", 0),
+        }
     # The other party hears of it; the system's and the operator's steps concern both.
     recipients = {
         Party.BUYER: [order.factory],

@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from finance.models import Escrow
-from marketplace.models import Organization
+from marketplace.models import Notification, Organization
 from orders import services
 from orders.inspection import checklist_for_category
 from orders.models import Inspection, Order, OrderEvent, OrderStatus, ProductionReport
@@ -223,6 +223,8 @@ def test_the_factorys_own_inspection_is_a_self_check_waiting_for_the_buyer(
         False,
     )
     assert Escrow.objects.get(order=order).released_minor == released_before  # nothing yet
+    told = Notification.objects.filter(organization=deal.buyer, url=f"/orders/{order.pk}/")
+    assert told.filter(title=f"{order.number}: the factory's self-check waits for you").exists()
     ship = {"action": "ship", "carrier": "COSCO", "tracking_number": "CS-1"}
     with nothing_changes():
         blocked = transition(deal.factory_user, order, **ship)
@@ -337,6 +339,9 @@ def test_progress_entries_add_up_and_corrections_keep_history(deal):
     assert ProductionReport.objects.get(corrects_id=entry).note == "Recount: 20 rejects"
     event = OrderEvent.objects.get(order=order, action="progress_corrected")
     assert (event.data["from_units"], event.data["to_units"]) == (80, 60)
+    timeline = browser(deal.buyer_user).get(f"/orders/{order.pk}/").content.decode()
+    assert f"Entry of {event.data['day']}: 80 → 60 units · 150 in total" in timeline
+    assert "Recount: 20 rejects" in timeline
 
 
 def test_progress_beyond_the_quantity_needs_a_note(deal):
@@ -413,8 +418,6 @@ def test_a_new_quote_form_offers_the_categorys_checklist(deal):
 
 
 def test_the_buyer_assigns_the_inspector_on_the_page_and_the_inspector_works_there(deal):
-    from marketplace.models import Notification
-
     order = drive(deal, S.INSPECTION)
     agency, inspector_user = make_organization(Organization.Kind.INSPECTION, name="Lotus QC")
     page = browser(deal.buyer_user).get(f"/orders/{order.pk}/").content.decode()
