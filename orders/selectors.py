@@ -326,6 +326,8 @@ def dashboard_counts(*, organization: Organization) -> dict:
     """Open RFQs, active orders and those waiting for this organization. Two queries."""
     party = Party.BUYER if organization.kind == Organization.Kind.BUYER else Party.FACTORY
     waiting_statuses = statuses_waiting_for(party)
+    if organization.kind == Organization.Kind.INSPECTION:
+        waiting_statuses = [OrderStatus.INSPECTION]  # the lots it was assigned to inspect
     orders = Order.objects.for_organization(organization).aggregate(
         active=Count("pk", filter=~Q(status__in=sorted(TERMINAL_STATUSES))),
         waiting=Count("pk", filter=Q(status__in=waiting_statuses)),

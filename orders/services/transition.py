@@ -41,10 +41,11 @@ def order_party(
         return Party.BUYER
     if organization.pk == order.factory_id:
         return Party.FACTORY
+    if organization.pk == order.inspector_id:
+        # Assigned to inspect (an operator organization too): inspecting is all it does.
+        return Party.INSPECTOR
     if organization.kind == Organization.Kind.OPERATOR:
         return Party.OPERATOR
-    if organization.pk == order.inspector_id:
-        return Party.INSPECTOR
     raise NotFoundError(_("Not found."))
 
 

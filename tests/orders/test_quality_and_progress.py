@@ -436,6 +436,8 @@ def test_the_buyer_assigns_the_inspector_on_the_page_and_the_inspector_works_the
 
     inspector = browser(inspector_user)
     assert order.number in inspector.get("/orders/").content.decode()
+    dashboard = inspector.get("/dashboard/")
+    assert dashboard.status_code == 200
     page = inspector.get(f"/orders/{order.pk}/").content.decode()
     assert 'id="inspection-form"' in page
     assert 'id="self-check-note"' not in page
@@ -446,3 +448,26 @@ def test_the_buyer_assigns_the_inspector_on_the_page_and_the_inspector_works_the
     inspection = Inspection.objects.get(order=order)
     assert (inspection.inspector_organization, inspection.self_check) == (agency, False)
     assert inspection.cleared
+
+
+def test_the_platform_assigned_as_inspector_only_inspects(deal):
+    order = drive(deal, S.INSPECTION)
+    platform, staff_user = make_organization(Organization.Kind.OPERATOR, name="C2M QA")
+    assigned = api_client(deal.buyer_user).post(
+        f"/api/v1/orders/{order.pk}/inspector/", {"inspector": platform.slug}, format="json"
+    )
+    assert assigned.status_code == 200, assigned.content
+    seen = api_client(staff_user).get(f"/api/v1/orders/{order.pk}/")
+    assert seen.json()["available_actions"] == ["record_inspection"]
+    with nothing_changes():
+        cancel = transition(staff_user, order, action="cancel", note="Not mine to decide")
+    assert cancel.status_code == 403
+    done = transition(
+        staff_user,
+        order,
+        action="record_inspection",
+        defects_found=0,
+        checklist=passing_checklist(order),
+    )
+    assert done.json()["inspections"][-1]["inspector_organization"]["slug"] == platform.slug
+    assert done.json()["inspections"][-1]["cleared"] is True
