@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.i18n import BilingualName
 from marketplace.money import DEFAULT_CURRENCY, Money
 
 # Full-text search runs on the `simple` configuration: it lowercases and splits on spaces
@@ -15,7 +16,7 @@ SEARCH_CONFIG = "simple"
 FULL_PRICE_BASIS_POINTS = 10_000
 
 
-class Category(models.Model):
+class Category(BilingualName, models.Model):
     """The platform-wide product category tree (not tenant-owned: every party shares it)."""
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -32,7 +33,7 @@ class Category(models.Model):
         verbose_name_plural = _("categories")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
     @property
     def is_leaf(self) -> bool:
@@ -44,7 +45,7 @@ class ProductQuerySet(models.QuerySet["Product"]):
         return self.filter(is_published=True)
 
 
-class Product(models.Model):
+class Product(BilingualName, models.Model):
     """A catalog product, published by a factory (`factory`) or by the platform (no
     factory). The catalog is public: every organization reads it; only the publishing
     factory (or an operator) changes it."""
@@ -97,7 +98,7 @@ class Product(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
     @property
     def base_price(self) -> Money:
@@ -153,7 +154,7 @@ class PriceTier(models.Model):
         return f"{self.min_quantity}+: {self.basis_points / 100:g}%"
 
 
-class Solution(models.Model):
+class Solution(BilingualName, models.Model):
     """A scene-navigation bundle: the products an application area needs ("a small garment
     workshop", "HVAC for a 200 m2 office"), each with its role, and a configuration list."""
 
@@ -174,7 +175,7 @@ class Solution(models.Model):
         verbose_name_plural = _("solutions")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
 
 class SolutionItem(models.Model):

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.i18n import BilingualName
 from marketplace.money import DEFAULT_CURRENCY, Money
 from marketplace.tenancy import TenantModel
 
@@ -39,7 +40,7 @@ class CustomizableProduct(models.Model):
         return str(self.product)
 
 
-class OptionGroup(models.Model):
+class OptionGroup(BilingualName, models.Model):
     class Kind(models.TextChoices):
         SINGLE = "single", _("One of n")
         MULTI = "multi", _("Between min and max of n")
@@ -88,10 +89,10 @@ class OptionGroup(models.Model):
         verbose_name_plural = _("option groups")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
 
-class Option(models.Model):
+class Option(BilingualName, models.Model):
     group = models.ForeignKey(OptionGroup, on_delete=models.CASCADE, related_name="options")
     code = models.SlugField(_("code"), max_length=60)
     name = models.CharField(_("name"), max_length=120)
@@ -114,7 +115,7 @@ class Option(models.Model):
         verbose_name_plural = _("options")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
 
 class OptionRule(models.Model):

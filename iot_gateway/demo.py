@@ -271,6 +271,7 @@ def seed() -> None:
     supplier = _supplier()
     if owner is None or supplier is None:
         return  # marketplace.demo has not run
+    services.metrics_ensure_standard()
     _rules(supplier)
     if provider is not None:
         _provider_profile(provider)

@@ -19,6 +19,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.tenancy import TenantModel, TenantQuerySet
@@ -190,6 +191,11 @@ class Metric(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_label(self) -> str:
+        """The label in the reader's language (the standard labels are in the catalogue)."""
+        return gettext(self.label)
 
 
 class TelemetryRollup(models.Model):

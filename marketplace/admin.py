@@ -149,7 +149,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("title", "organization", "recipient", "created_at", "read_at")
-    list_filter = ("organization__kind",)
-    search_fields = ("title", "recipient__email", "organization__name")
+    list_display = ("__str__", "topic", "organization", "recipient", "created_at", "read_at")
+    list_filter = ("organization__kind", "topic")
+    search_fields = ("title", "title_key", "recipient__email", "organization__name")
     list_select_related = ("organization", "recipient")

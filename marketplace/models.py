@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace import texts
 from marketplace.tenancy import TenantQuerySet
 
 
@@ -42,6 +43,10 @@ class User(AbstractUser):
     last_name = None  # type: ignore[assignment]
     email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    # The language of this person's emails (the pages follow the browser's choice).
+    language = models.CharField(
+        _("email language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -106,6 +111,10 @@ class Membership(models.Model):
         OWNER = "owner", _("Owner")
         ADMIN = "admin", _("Admin")
         MEMBER = "member", _("Member")
+        # Specialists: they are told only of what their role acts on (`Notification.Topic`).
+        SALES = "sales", _("Sales")
+        FINANCE = "finance", _("Finance")
+        PRODUCTION = "production", _("Production")
 
     MANAGING_ROLES: ClassVar[tuple[str, ...]] = (Role.OWNER, Role.ADMIN)
 
@@ -225,15 +234,67 @@ class IdempotencyRecord(models.Model):
         return f"{self.method} {self.path} [{self.key}]"
 
 
+class NotificationTopic(models.TextChoices):
+    """What a notification is about: it goes to the members whose role acts on it."""
+
+    GENERAL = "general", _("Account and organization")
+    QUOTES = "quotes", _("RFQs and quotes")
+    MESSAGES = "messages", _("Messages")
+    ORDERS = "orders", _("Orders and production")
+    PAYMENTS = "payments", _("Payments and credit")
+    SERVICE = "service", _("Equipment service")
+
+
+# The specialist roles hear of their own topics; owners, admins and members of everything.
+ROLE_TOPICS: dict[str, frozenset[str]] = {
+    Membership.Role.SALES: frozenset(
+        {NotificationTopic.GENERAL, NotificationTopic.QUOTES, NotificationTopic.MESSAGES}
+    ),
+    Membership.Role.FINANCE: frozenset({NotificationTopic.GENERAL, NotificationTopic.PAYMENTS}),
+    Membership.Role.PRODUCTION: frozenset(
+        {
+            NotificationTopic.GENERAL,
+            NotificationTopic.ORDERS,
+            NotificationTopic.MESSAGES,
+            NotificationTopic.SERVICE,
+        }
+    ),
+}
+
+
+def roles_for_topic(topic: str) -> tuple[str, ...]:
+    return tuple(
+        role
+        for role in Membership.Role.values
+        if role not in ROLE_TOPICS or topic in ROLE_TOPICS[role]
+    )
+
+
 class Notification(models.Model):
-    """One row per person to tell: an in-app inbox entry, and usually an email."""
+    """One row per person to tell: an in-app inbox entry, and usually an email.
+
+    System text is kept as a key and parameters (`marketplace.texts`) and rendered in the
+    reader's language; `title`/`body` hold words written by people (a message's text) and
+    sentences from before keys existed."""
+
+    Topic = NotificationTopic
 
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="notifications"
     )
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    title = models.CharField(_("title"), max_length=200)
+    topic = models.CharField(
+        _("topic"),
+        max_length=20,
+        choices=NotificationTopic.choices,
+        default=NotificationTopic.GENERAL,
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    title_key = models.CharField(max_length=100, blank=True)
+    title_params = models.JSONField(default=dict, blank=True)
     body = models.TextField(_("body"), blank=True)
+    body_key = models.CharField(max_length=100, blank=True)
+    body_params = models.JSONField(default=dict, blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -251,4 +312,37 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
 
     def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language."""
+        if self.title_key:
+            return texts.render(self.title_key, self.title_params, fallback=self.title)
         return self.title
+
+    @property
+    def display_body(self) -> str:
+        if self.body_key:
+            return texts.render(self.body_key, self.body_params, fallback=self.body)
+        return self.body
+
+
+class NotificationPreference(models.Model):
+    """A person's choice to get (or not) emails on one topic; no row means yes."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    topic = models.CharField(_("topic"), max_length=20, choices=NotificationTopic.choices)
+    email = models.BooleanField(_("email me"), default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="unique_notification_pref")
+        ]
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.topic}: {self.email}"

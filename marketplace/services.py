@@ -12,10 +12,12 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from marketplace import texts
 from marketplace.celery import app as celery_app
 from marketplace.exceptions import ConflictError, ForbiddenError, InvalidError
 from marketplace.models import (
@@ -24,11 +26,22 @@ from marketplace.models import (
     Invitation,
     Membership,
     Notification,
+    NotificationPreference,
+    NotificationTopic,
     Organization,
     User,
+    roles_for_topic,
 )
 from marketplace.queue import enqueue_on_commit
 from marketplace.signals import organization_created
+from marketplace.texts import Text
+
+ORGANIZATION_SUSPENDED = texts.define(
+    "marketplace.organization_suspended.title", gettext_lazy("Your organization is suspended")
+)
+ORGANIZATION_RESTORED = texts.define(
+    "marketplace.organization_restored.title", gettext_lazy("Your organization is active again")
+)
 
 # Services enqueue tasks by name: tasks import services, never the other way round.
 NOTIFICATION_EMAILS_TASK = "marketplace.tasks.notification_emails_send_task"
@@ -103,11 +116,7 @@ def organization_status_set(
     )
     organization.refresh_from_db(fields=["status", "status_reason", "status_changed_at"])
     if changed:
-        title = (
-            _("Your organization is suspended")
-            if suspended
-            else _("Your organization is active again")
-        )
+        title = ORGANIZATION_SUSPENDED() if suspended else ORGANIZATION_RESTORED()
         notification_send(organization=organization, title=title, body=reason.strip())
     return changed == 1
 
@@ -282,35 +291,73 @@ def idempotency_records_purge() -> int:
 def notification_send(
     *,
     organization: Organization,
-    title: str,
-    body: str = "",
+    title: Text | str,
+    body: Text | str = "",
     url: str = "",
     email: bool = True,
     roles: tuple[str, ...] | None = None,
+    topic: str = NotificationTopic.GENERAL,
 ) -> list[Notification]:
-    """Tell every member of `organization` (optionally only some roles): an inbox row each,
-    and an email sent by a task after commit. Call it inside the transaction that made the
-    news: if that rolls back, nobody is told."""
-    members = Membership.objects.filter(organization=organization).select_related("user")
-    if roles:
-        members = members.filter(role__in=roles)
+    """Tell the members of `organization` whose role acts on `topic` (or, given `roles`,
+    those): an inbox row each, and an email sent by a task after commit to those who did
+    not turn that topic's emails off. Call it inside the transaction that made the news: if
+    that rolls back, nobody is told. System text is a `marketplace.texts.Text` (stored as
+    its key, rendered in the reader's language); a plain string is kept as written."""
+    members = Membership.objects.filter(
+        organization=organization, role__in=roles or roles_for_topic(topic)
+    ).select_related("user")
     recipients = [membership.user for membership in members if membership.user.is_active]
+    muted = set(
+        NotificationPreference.objects.filter(
+            user__in=recipients, topic=topic, email=False
+        ).values_list("user_id", flat=True)
+    )
+    title_key, title_text, title_params = texts.stored(title)
+    body_key, body_text, body_params = texts.stored(body)
     notifications = Notification.objects.bulk_create(
         Notification(
             organization=organization,
             recipient=user,
-            title=title[:200],
-            body=body,
+            topic=topic,
+            title=title_text[:200],
+            title_key=title_key,
+            title_params=title_params,
+            body=body_text,
+            body_key=body_key,
+            body_params=body_params,
             url=url,
-            email_requested=email,
+            email_requested=email and user.pk not in muted,
         )
         for user in recipients
     )
-    if email and notifications:
-        pks = [notification.pk for notification in notifications]
+    pks = [notification.pk for notification in notifications if notification.email_requested]
+    if pks:
         task = celery_app.signature(NOTIFICATION_EMAILS_TASK)
         enqueue_on_commit(task, pks, swept_by=NOTIFICATION_EMAILS_SWEEP_TASK)
     return notifications
+
+
+def notification_preferences(*, user: User) -> dict[str, bool]:
+    """Whether `user` gets emails on each topic (yes unless turned off)."""
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("topic", "email"))
+    return {topic: chosen.get(topic, True) for topic in NotificationTopic.values}
+
+
+@transaction.atomic
+def notification_preferences_set(
+    *, user: User, email_topics: list[str] | set[str], language: str
+) -> None:
+    """Emails on `email_topics` only, written in `language` ("" for the site's default)."""
+    unknown = set(email_topics) - set(NotificationTopic.values)
+    if unknown:
+        raise InvalidError({"email_topics": [_("Unknown topic.")]})
+    if language and language not in dict(settings.LANGUAGES):
+        raise InvalidError({"language": [_("Unknown language.")]})
+    for topic in NotificationTopic.values:
+        NotificationPreference.objects.update_or_create(
+            user=user, topic=topic, defaults={"email": topic in email_topics}
+        )
+    User.objects.filter(pk=user.pk).update(language=language)
 
 
 def notification_emails_unsent(*, now: datetime | None = None) -> list[int]:
@@ -337,15 +384,24 @@ def notification_email_send(*, notification_pk: int) -> bool:
     if not claimed:
         return False
     notification = Notification.objects.select_related("recipient").get(pk=notification_pk)
+    recipient = notification.recipient
+    if NotificationPreference.objects.filter(
+        user=recipient, topic=notification.topic, email=False
+    ).exists():
+        # Turned off after the news came: the inbox row stays, no email goes out.
+        Notification.objects.filter(pk=notification_pk).update(email_requested=False)
+        return False
     url = notification.url
     link = settings.SITE_URL + url if url.startswith("/") else url
-    message = "\n\n".join(part for part in (notification.body, link) if part)
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        subject = notification.display_title
+        message = "\n\n".join(part for part in (notification.display_body, link) if part)
     try:
         send_mail(
-            subject=notification.title,
+            subject=subject,
             message=message,
             from_email=None,
-            recipient_list=[notification.recipient.email],
+            recipient_list=[recipient.email],
         )
     except BaseException:
         Notification.objects.filter(pk=notification_pk).update(emailed_at=None)

@@ -26,9 +26,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from marketplace import health, outage, selectors, services
 from marketplace.api.errors import json_not_found, json_server_error, json_unavailable
-from marketplace.forms import ApiTokenForm, InvitationForm
+from marketplace.forms import ApiTokenForm, InvitationForm, NotificationPreferencesForm
 from marketplace.middleware import SESSION_ORGANIZATION_KEY
-from marketplace.models import Membership, Organization
+from marketplace.models import Membership, Organization, User
 from marketplace.pages import form_service_call, organization_page
 from marketplace.tenancy import get_for_organization_or_404
 
@@ -144,6 +144,32 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     messages.success(request, _("The token was revoked."))
     return redirect("api_tokens")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """Per person: which topics also come by email, and in which language."""
+    user = request.user
+    assert isinstance(user, User)
+    chosen = services.notification_preferences(user=user)
+    initial = {
+        "email_topics": [topic for topic, email in chosen.items() if email],
+        "language": user.language,
+    }
+    form = NotificationPreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        form_service_call(
+            form,
+            services.notification_preferences_set,
+            user=user,
+            email_topics=form.cleaned_data["email_topics"],
+            language=form.cleaned_data["language"],
+        )
+        if not form.errors:
+            messages.success(request, _("Your notification settings were saved."))
+            return redirect("notification_settings")
+    return render(request, "marketplace/notification_settings.html", {"form": form})
 
 
 @organization_page

@@ -145,6 +145,29 @@ class MessageForm(forms.Form):
         _set_currency(self.fields["proposed_unit_price"], currency)
 
 
+class OrderMessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    attachments = MultipleFileField(
+        label=_("Photos and documents"),
+        help_text=_("PNG, JPEG, WebP or PDF; up to 5 files of 10 MB each."),
+        widget=MultipleFileInput(attrs={"accept": ".png,.jpg,.jpeg,.webp,.pdf"}),
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you decline?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "The buyer sees this: no free capacity before the date, say, or a material you "
+            "do not work with."
+        ),
+    )
+
+
 class TransitionForm(forms.Form):
     action = forms.CharField(widget=forms.HiddenInput)
     note = forms.CharField(

@@ -1,14 +1,17 @@
 """Action-needed notifications for orders (inbox row + email through the foundation's
 `notification_send`). Called inside the transaction that made the news: the inbox rows
-commit with it and the email leaves after commit."""
+commit with it and the email leaves after commit. Titles and bodies are
+`marketplace.texts` keys with their parameters, so each reader sees them in their own
+language; a message's words stay as written."""
 
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
-from marketplace.models import Organization
+from marketplace.models import NotificationTopic, Organization
 from marketplace.services import notification_send
+from marketplace.texts import Text, choice
+from orders import texts
 
 
 def rfq_url(rfq_pk: int) -> str:
@@ -19,41 +22,67 @@ def order_url(order_pk: int) -> str:
     return reverse("orders:order_detail", kwargs={"pk": order_pk})
 
 
-def notify(*, organization: Organization, title: str, body: str = "", url: str = "") -> None:
-    notification_send(organization=organization, title=title, body=body, url=url)
+def notify(
+    *,
+    organization: Organization,
+    title: Text | str,
+    body: Text | str = "",
+    url: str = "",
+    topic: str = NotificationTopic.ORDERS,
+) -> None:
+    notification_send(organization=organization, title=title, body=body, url=url, topic=topic)
 
 
 def rfq_invited(*, rfq, factory: Organization) -> None:
     notify(
         organization=factory,
-        title=_("New RFQ matched to you: %(title)s") % {"title": rfq.title},
-        body=_("%(quantity)d × %(category)s, ready by %(date)s. Please quote.")
-        % {"quantity": rfq.quantity, "category": rfq.category.name, "date": rfq.ready_by},
+        title=texts.RFQ_INVITED(title=rfq.title),
+        body=texts.RFQ_INVITED_BODY(
+            quantity=rfq.quantity, category=rfq.category.name, date=rfq.ready_by
+        ),
         url=rfq_url(rfq.pk),
+        topic=NotificationTopic.QUOTES,
     )
 
 
 def quote_received(*, quote, revised: bool) -> None:
-    template = (
-        _("%(factory)s revised its quote on %(title)s")
-        if revised
-        else _("New quote from %(factory)s on %(title)s")
-    )
+    message = texts.QUOTE_REVISED if revised else texts.QUOTE_RECEIVED
     notify(
         organization=quote.rfq.buyer,
-        title=template % {"factory": quote.factory.name, "title": quote.rfq.title},
-        body=_("Unit price %(price)s, lead time %(days)d days.")
-        % {"price": quote.unit_price, "days": quote.lead_time_days},
+        title=message(factory=quote.factory.name, title=quote.rfq.title),
+        body=texts.QUOTE_BODY(price=quote.unit_price, days=quote.lead_time_days),
         url=rfq_url(quote.rfq_id),
+        topic=NotificationTopic.QUOTES,
+    )
+
+
+def rfq_declined(*, invitation) -> None:
+    notify(
+        organization=invitation.rfq.buyer,
+        title=texts.RFQ_DECLINED(factory=invitation.factory.name, title=invitation.rfq.title),
+        body=invitation.decline_reason,
+        url=rfq_url(invitation.rfq_id),
+        topic=NotificationTopic.QUOTES,
     )
 
 
 def message_posted(*, message, recipient: Organization) -> None:
     notify(
         organization=recipient,
-        title=_("New message on RFQ %(title)s") % {"title": message.rfq.title},
+        title=texts.RFQ_MESSAGE(title=message.rfq.title),
         body=message.body[:500],
         url=rfq_url(message.rfq_id),
+        topic=NotificationTopic.MESSAGES,
+    )
+
+
+def order_message_posted(*, message, recipient: Organization) -> None:
+    notify(
+        organization=recipient,
+        title=texts.ORDER_MESSAGE(number=message.order.number),
+        body=message.body[:500],
+        url=order_url(message.order_id) + "#messages",
+        topic=NotificationTopic.MESSAGES,
     )
 
 
@@ -61,18 +90,31 @@ def quote_outcome(*, quote, accepted: bool, order=None) -> None:
     if accepted:
         notify(
             organization=quote.factory,
-            title=_("Your quote was accepted: %(number)s") % {"number": order.number},
-            body=_("%(buyer)s ordered %(quantity)d units.")
-            % {"buyer": quote.rfq.buyer.name, "quantity": order.quantity},
+            title=texts.QUOTE_ACCEPTED(number=order.number),
+            body=texts.QUOTE_ACCEPTED_BODY(buyer=quote.rfq.buyer.name, quantity=order.quantity),
             url=order_url(order.pk),
+            topic=NotificationTopic.QUOTES,
         )
     else:
         notify(
             organization=quote.factory,
-            title=_("Quote not selected: %(title)s") % {"title": quote.rfq.title},
+            title=texts.QUOTE_NOT_SELECTED(title=quote.rfq.title),
             url=rfq_url(quote.rfq_id),
+            topic=NotificationTopic.QUOTES,
         )
 
 
-def order_event(*, order, organization: Organization, title: str, body: str = "") -> None:
-    notify(organization=organization, title=title, body=body, url=order_url(order.pk))
+def order_status(*, order, status: str) -> Text:
+    """ "PO-000012: In production", in the reader's language."""
+    return texts.ORDER_STATUS(number=order.number, status=choice("orders.status", status))
+
+
+def order_event(
+    *,
+    order,
+    organization: Organization,
+    title: Text | str,
+    body: Text | str = "",
+    topic: str = NotificationTopic.ORDERS,
+) -> None:
+    notify(organization=organization, title=title, body=body, url=order_url(order.pk), topic=topic)

@@ -13,12 +13,17 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Max,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
+    Value,
 )
-from django.db.models.functions import Extract, TruncWeek
+from django.db.models.functions import Coalesce, Extract, TruncWeek
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,12 +33,15 @@ from marketplace.money import Money
 from marketplace.tenancy import get_for_organization_or_404
 from orders.models import (
     RFQ,
+    ConversationRead,
     Dispute,
     DisputeEvidence,
     Inspection,
     InspectionPhoto,
     Order,
     OrderEvent,
+    OrderMessage,
+    OrderMessageAttachment,
     OrderStatus,
     ProductionReport,
     Quote,
@@ -346,8 +354,8 @@ def rfq_attachment_get(*, organization: Organization, rfq_pk: int, pk: int):
 
 
 def order_file_get(*, organization: Organization, order_pk: int, kind: str, pk: int):
-    """An inspection photo or a dispute's evidence of an order the organization is party
-    to; 404 otherwise. Returns the stored file and a download name."""
+    """An inspection photo, a dispute's evidence or a message's attachment of an order the
+    organization is party to; 404 otherwise. Returns the stored file and a download name."""
     order = order_get(organization=organization, pk=order_pk, relations=())
     if kind == "photo":
         photo = InspectionPhoto.objects.filter(inspection__order=order, pk=pk).first()
@@ -357,6 +365,10 @@ def order_file_get(*, organization: Organization, order_pk: int, kind: str, pk: 
         item = DisputeEvidence.objects.filter(dispute__order=order, pk=pk).first()
         if item is not None:
             return item.file, item.original_name
+    elif kind == "message":
+        attachment = OrderMessageAttachment.objects.filter(message__order=order, pk=pk).first()
+        if attachment is not None:
+            return attachment.file, attachment.original_name
     raise NotFoundError(_("Not found."))
 
 
@@ -439,3 +451,106 @@ def platform_order_figures(*, since: datetime.datetime) -> PlatformOrderFigures:
         inspections=inspections["inspections"],
         disputes=Dispute.objects.filter(created_at__gte=since).count(),
     )
+
+
+# --- conversations ---------------------------------------------------------------------------
+
+
+def order_thread(*, order: Order) -> QuerySet[OrderMessage]:
+    """The order's messages, oldest first, with their attachments (two queries)."""
+    return (
+        OrderMessage.objects.filter(order=order)
+        .select_related("author", "author_organization")
+        .prefetch_related("attachments")
+    )
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One line of the inbox: an order's or an RFQ's messages with the other party."""
+
+    kind: str  # "order" or "rfq"
+    pk: int
+    label: str
+    title: str
+    counterpart: str
+    last_at: datetime.datetime
+    unread: int
+
+    @property
+    def url(self) -> str:
+        if self.kind == "order":
+            return reverse("orders:order_detail", kwargs={"pk": self.pk}) + "#messages"
+        return reverse("orders:rfq_detail", kwargs={"pk": self.pk}) + "#thread"
+
+
+_NEVER = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def conversations(*, user, organization: Organization) -> list[Conversation]:
+    """The organization's conversations with messages, latest first, each with how many
+    messages from the other party `user` has not read: two queries whatever their number."""
+    order_read = ConversationRead.objects.filter(
+        user=user, organization=organization, order=OuterRef("pk")
+    ).values("read_at")[:1]
+    order_unread = Q(messages__created_at__gt=Coalesce(Subquery(order_read), Value(_NEVER))) & ~Q(
+        messages__author_organization=organization
+    )
+    orders = (
+        Order.objects.for_organization(organization)
+        .filter(messages__isnull=False)
+        .annotate(
+            last_at=Max("messages__created_at"),
+            unread=Count("messages", filter=order_unread),
+        )
+        .select_related("buyer", "factory")
+    )
+    rfq_read = ConversationRead.objects.filter(
+        user=user, organization=organization, rfq=OuterRef("pk")
+    ).values("read_at")[:1]
+    # A factory's conversation on an RFQ is its own thread; the buyer's spans every factory.
+    own = (
+        Q() if organization.kind != Organization.Kind.FACTORY else Q(messages__factory=organization)
+    )
+    rfq_unread = (
+        own
+        & Q(messages__created_at__gt=Coalesce(Subquery(rfq_read), Value(_NEVER)))
+        & ~Q(messages__author_organization=organization)
+    )
+    rfqs = (
+        RFQ.objects.for_organization(organization)
+        .filter(messages__isnull=False)
+        .annotate(
+            last_at=Max("messages__created_at", filter=own),
+            unread=Count("messages", filter=rfq_unread),
+        )
+        .filter(last_at__isnull=False)
+        .select_related("buyer")
+    )
+    rows = [
+        Conversation(
+            kind="order",
+            pk=order.pk,
+            label=order.number,
+            title=order.title,
+            counterpart=(
+                order.factory.name if order.buyer_id == organization.pk else order.buyer.name
+            ),
+            last_at=order.last_at,
+            unread=order.unread,
+        )
+        for order in orders
+    ]
+    rows += [
+        Conversation(
+            kind="rfq",
+            pk=rfq.pk,
+            label=f"RFQ-{rfq.pk}",
+            title=rfq.title,
+            counterpart="" if rfq.buyer_id == organization.pk else rfq.buyer.name,
+            last_at=rfq.last_at,
+            unread=rfq.unread,
+        )
+        for rfq in rfqs
+    ]
+    return sorted(rows, key=lambda row: row.last_at, reverse=True)

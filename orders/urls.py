@@ -11,6 +11,8 @@ urlpatterns = [
     path("rfqs/<int:pk>/cancel/", views.rfq_cancel, name="rfq_cancel"),
     path("rfqs/<int:pk>/quote/", views.quote_save, name="quote_save"),
     path("rfqs/<int:pk>/messages/", views.rfq_message, name="rfq_message"),
+    path("rfqs/<int:pk>/decline/", views.rfq_decline, name="rfq_decline"),
+    path("messages/", views.conversations, name="conversations"),
     path(
         "rfqs/<int:pk>/attachments/<int:attachment_pk>/",
         views.rfq_attachment,
@@ -28,6 +30,7 @@ urlpatterns = [
         name="order_progress_correct",
     ),
     path("orders/<int:pk>/inspector/", views.order_inspector, name="order_inspector"),
+    path("orders/<int:pk>/messages/", views.order_message, name="order_message"),
     path("orders/<int:pk>/repeat/", views.order_repeat, name="order_repeat"),
     path("orders/<int:pk>/hold-extension/", views.order_hold_extend, name="order_hold_extend"),
     path("orders/<int:pk>/review/", views.order_review, name="order_review"),

@@ -23,10 +23,12 @@ from marketplace.pages import form_service_call, organization_page
 from marketplace.storage import private_file_response
 from orders import charts, selectors, services
 from orders.forms import (
+    DeclineForm,
     HoldExtensionForm,
     InspectionForm,
     InspectorForm,
     MessageForm,
+    OrderMessageForm,
     ProgressCorrectionForm,
     ProgressForm,
     QuoteForm,
@@ -37,7 +39,7 @@ from orders.forms import (
     TransitionForm,
 )
 from orders.inspection import checklist_for_category, order_aql_plan, order_checklist
-from orders.models import RFQ, Order, OrderStatus, Quote
+from orders.models import RFQ, Order, OrderStatus, Quote, RFQInvitation
 from orders.transitions import BEFORE_PAYMENT, TRANSITIONS, PageForm, Party, available_actions
 
 # --- RFQs ----------------------------------------------------------------------------------
@@ -129,17 +131,27 @@ def rfq_detail(request: HttpRequest, organization: Organization, pk: int) -> Htt
     thread_factory = selectors.rfq_thread_factory(
         rfq=rfq, organization=organization, slug=request.GET.get("factory")
     )
+    invitations = selectors.rfq_invitations_visible(rfq=rfq, organization=organization)
+    own_invitation = None if is_buyer else next(iter(invitations), None)
+    services.conversation_mark_read(user=request.user, organization=organization, rfq=rfq)
     context = {
         "rfq": rfq,
         "is_buyer": is_buyer,
         "rows": rows,
         "chart": charts.quote_comparison_svg(active_rows),
         "own_quote": own_quote,
-        "invitations": selectors.rfq_invitations_visible(rfq=rfq, organization=organization),
+        "invitations": invitations,
         "quote_form": _quote_form(rfq, own_quote),
         "message_form": MessageForm(currency=rfq.currency),
         "thread": selectors.rfq_thread(rfq=rfq, organization=organization, factory=thread_factory),
         "thread_factory": thread_factory,
+        "own_invitation": own_invitation,
+        "can_decline": (
+            own_invitation is not None
+            and own_invitation.status == RFQInvitation.Status.INVITED
+            and rfq.status == RFQ.Status.OPEN
+        ),
+        "decline_form": DeclineForm(),
         "orders": rfq.orders.all() if rfq.status == RFQ.Status.AWARDED else [],
         # The RFQ's access is checked above: its buyer and the invited factories see it.
         "design": design_get_unchecked(pk=rfq.design_id) if rfq.design_id else None,
@@ -209,6 +221,26 @@ def quote_accept(request: HttpRequest, organization: Organization, pk: int) -> H
     )
     messages.success(request, _("Order %(number)s created.") % {"number": order.number})
     return redirect("orders:order_detail", pk=order.pk)
+
+
+@require_POST
+@organization_page
+def rfq_decline(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
+    rfq = selectors.rfq_get(organization=organization, pk=pk)
+    form = DeclineForm(request.POST)
+    declined = form.is_valid() and form_service_call(
+        form,
+        services.rfq_decline,
+        rfq=rfq,
+        acting_organization=organization,
+        acting_user=request.user,
+        reason=form.cleaned_data["reason"],
+    )
+    if declined:
+        messages.success(request, _("You declined this RFQ; the buyer sees your reason."))
+    else:
+        _message_errors(request, form)
+    return redirect("orders:rfq_detail", pk=pk)
 
 
 @require_POST
@@ -298,6 +330,8 @@ def _order_context(organization: Organization, order: Order) -> dict[str, Any]:
             and inspections[-1].passed
             and not inspections[-1].cleared
         ),
+        "thread": selectors.order_thread(order=order),
+        "order_message_form": OrderMessageForm(),
     }
 
 
@@ -308,7 +342,37 @@ def order_detail(request: HttpRequest, organization: Organization, pk: int) -> H
     context = _order_context(organization, order)
     if request.htmx and request.GET.get("part") == "timeline":
         return render(request, "orders/_timeline.html", context)
+    services.conversation_mark_read(user=request.user, organization=organization, order=order)
     return render(request, "orders/order_detail.html", context)
+
+
+@require_POST
+@organization_page
+def order_message(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
+    order = selectors.order_get(organization=organization, pk=pk, relations=())
+    form = OrderMessageForm(request.POST, request.FILES)
+    posted = form.is_valid() and form_service_call(
+        form,
+        services.order_message_post,
+        order=order,
+        acting_organization=organization,
+        acting_user=request.user,
+        body=form.cleaned_data["body"],
+        attachments=form.cleaned_data["attachments"],
+    )
+    if posted:
+        messages.success(request, _("Message sent."))
+    else:
+        _message_errors(request, form)
+    return redirect(reverse("orders:order_detail", kwargs={"pk": pk}) + "#messages")
+
+
+@require_GET
+@organization_page
+def conversations(request: HttpRequest, organization: Organization) -> HttpResponse:
+    """The inbox's conversations: one line per order or RFQ, with the unread count."""
+    rows = selectors.conversations(user=request.user, organization=organization)
+    return render(request, "orders/conversations.html", {"conversations": rows})
 
 
 def _back(pk: int) -> HttpResponse:

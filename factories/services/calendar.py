@@ -18,7 +18,7 @@ from catalog.models import Category
 from factories.models import CAPACITY_WINDOW_DAYS, CapacityDay, FactoryProfile
 from factories.services.capacity_lines import calendar_write, capacity_lines_rebuild
 from marketplace.exceptions import InvalidError
-from marketplace.models import Organization
+from marketplace.models import NotificationTopic, Organization
 from marketplace.services import notification_send
 
 MAX_UNITS_PER_DAY = 10_000_000
@@ -417,6 +417,7 @@ def capacity_stale_flag() -> int:
         profile.save(update_fields=["calendar_stale", "calendar_stale_since"])
         notification_send(
             organization=profile.organization,
+            topic=NotificationTopic.ORDERS,
             title=_("Your capacity calendar needs updating"),
             body=_(
                 "Buyers cannot book days you have not published. Your calendar has nothing "

@@ -23,7 +23,7 @@ from finance.models import (
 )
 from finance.services import ledger
 from marketplace.exceptions import ConflictError, InvalidError
-from marketplace.models import Organization, User
+from marketplace.models import NotificationTopic, Organization, User
 from marketplace.money import Money
 from marketplace.services import notification_send
 
@@ -217,6 +217,7 @@ def credit_flag_overdue(*, today: datetime.date | None = None) -> int:
         line = CreditLine.objects.get(organization=organization)
         notification_send(
             organization=organization,
+            topic=NotificationTopic.PAYMENTS,
             title=_("Credit repayment overdue"),
             body=_(
                 "%(amount)s of credit is overdue. New credit payments are blocked until it "

@@ -19,6 +19,7 @@ from iot_gateway.services.leads import (
     lead_quote_submit,
     provider_profile_update,
 )
+from iot_gateway.services.metrics import metrics_ensure_standard
 from iot_gateway.services.partitions import partitions_maintain
 from iot_gateway.services.prediction import predictions_run
 from iot_gateway.services.rollups import rollups_expire, rollups_refresh
@@ -40,6 +41,7 @@ __all__ = [
     "lead_from_prediction",
     "lead_quote_accept",
     "lead_quote_submit",
+    "metrics_ensure_standard",
     "partitions_maintain",
     "predictions_run",
     "provider_profile_update",

@@ -27,7 +27,7 @@ from iot_gateway.models import (
 )
 from marketplace import exceptions as domain
 from marketplace.celery import app as celery_app
-from marketplace.models import User
+from marketplace.models import NotificationTopic, User
 from marketplace.queue import enqueue_on_commit
 from marketplace.services import notification_send
 
@@ -95,6 +95,7 @@ def alarm_trigger(
     AlarmEvent.objects.create(alarm=alarm, kind=AlarmEvent.Kind.RAISED, at=at, value=value)
     notification_send(
         organization=device.organization,
+        topic=NotificationTopic.SERVICE,
         title=_("Alarm on %(device)s: %(message)s") % {"device": device.name, "message": message},
         url=reverse("iot_gateway:device_detail", kwargs={"pk": device.pk}),
         email=SEVERITY_RANK[Severity(rule.severity)] >= SEVERITY_RANK[Severity.MAJOR],
@@ -161,6 +162,7 @@ def alarms_escalate(*, now: datetime.datetime | None = None) -> int:
             AlarmEvent.objects.create(alarm=alarm, kind=AlarmEvent.Kind.ESCALATED, at=now)
             notification_send(
                 organization=alarm.device.organization,
+                topic=NotificationTopic.SERVICE,
                 title=_("Still unacknowledged: %(message)s") % {"message": alarm.message},
                 url=reverse("iot_gateway:alarm_list"),
             )

@@ -31,7 +31,7 @@ from iot_gateway.models import (
 )
 from iot_gateway.selectors import provider_records
 from marketplace import exceptions as domain
-from marketplace.models import Organization, User
+from marketplace.models import NotificationTopic, Organization, User
 from marketplace.money import Money
 from marketplace.services import notification_send
 from orders.services import order_open_for_service
@@ -132,6 +132,7 @@ def _route(lead: ServiceLead) -> list[LeadRoute]:
     for route in routes:
         notification_send(
             organization=route.organization,
+            topic=NotificationTopic.SERVICE,
             title=_("New service lead: %(title)s") % {"title": lead.title},
             body=_("%(device)s in %(region)s.") % {"device": device.model, "region": device.region},
             url=link,
@@ -253,6 +254,7 @@ def lead_quote_submit(
     )
     notification_send(
         organization=locked.device.organization,
+        topic=NotificationTopic.SERVICE,
         title=_("%(provider)s quoted on %(title)s")
         % {"provider": organization.name, "title": locked.title},
         url=reverse("iot_gateway:lead_detail", kwargs={"pk": locked.pk}),
@@ -327,6 +329,7 @@ def lead_quote_accept(
     lead.save(update_fields=["status"])
     notification_send(
         organization=quote.organization,
+        topic=NotificationTopic.SERVICE,
         title=_("Your quote was accepted: %(title)s") % {"title": lead.title},
         body=_("Order %(number)s is awaiting payment.") % {"number": order.number},
         url=reverse("orders:order_detail", kwargs={"pk": order.pk}),

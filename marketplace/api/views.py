@@ -214,9 +214,12 @@ class InvitationRevokeApi(OrganizationAPIView):
 
 
 class NotificationOutputSerializer(serializers.Serializer):
+    """Title and body in the request's language (Accept-Language or the language cookie)."""
+
     id = serializers.IntegerField(source="pk")
-    title = serializers.CharField()
-    body = serializers.CharField()
+    topic = serializers.CharField()
+    title = serializers.CharField(source="display_title")
+    body = serializers.CharField(source="display_body")
     url = serializers.CharField()
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)

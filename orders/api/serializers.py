@@ -170,7 +170,8 @@ class EventOutputSerializer(serializers.Serializer):
     action = serializers.CharField()
     from_status = serializers.CharField()
     to_status = serializers.CharField()
-    note = serializers.CharField()
+    # A person's words as written; the system's notes in the request's language.
+    note = serializers.CharField(source="display_note")
     data = serializers.JSONField()
 
     def get_actor(self, event) -> str:

@@ -6,6 +6,7 @@ Rows here involve two organizations (a buyer and a factory); each queryset's
 `orders.transitions`; every write goes through `orders.services`.
 """
 
+from orders.models.messages import ConversationRead, OrderMessage, OrderMessageAttachment
 from orders.models.orders import Order, OrderEvent, OrderQuerySet, OrderStatus, ProductionReport
 from orders.models.quality import (
     Dispute,
@@ -20,6 +21,7 @@ from orders.models.rfqs import RFQ, RFQAttachment, RFQInvitation, RFQMessage, RF
 
 __all__ = [
     "RFQ",
+    "ConversationRead",
     "Dispute",
     "DisputeEvidence",
     "Inspection",
@@ -27,6 +29,8 @@ __all__ = [
     "InspectionPhoto",
     "Order",
     "OrderEvent",
+    "OrderMessage",
+    "OrderMessageAttachment",
     "OrderQuerySet",
     "OrderStatus",
     "ProductionReport",

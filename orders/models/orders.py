@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace import texts
 from marketplace.money import DEFAULT_CURRENCY, Money
 from orders.models.quotes import Quote
 from orders.models.rfqs import RFQ
@@ -217,7 +218,11 @@ class OrderEvent(models.Model):
     action = models.CharField(_("action"), max_length=40)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
+    # A person's note as written, or the system's as a key and parameters
+    # (`marketplace.texts`), rendered in the reader's language by `display_note`.
     note = models.TextField(_("note"), blank=True)
+    note_key = models.CharField(max_length=100, blank=True)
+    note_params = models.JSONField(default=dict, blank=True)
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -227,6 +232,18 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.action}"
+
+    @property
+    def display_note(self) -> str:
+        if self.note_key:
+            return texts.render(self.note_key, self.note_params, fallback=self.note)
+        return self.note
+
+    @staticmethod
+    def note_fields(note: texts.Text | str) -> dict:
+        """The row's note columns for a person's words or a system `Text`."""
+        key, text, params = texts.stored(note)
+        return {"note": text, "note_key": key, "note_params": params}
 
 
 class ProductionReport(models.Model):

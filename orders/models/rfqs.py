@@ -136,6 +136,8 @@ class RFQInvitation(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.INVITED)
     invited_at = models.DateTimeField(_("invited at"), default=timezone.now)
     responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    # Why the factory declined to quote (the buyer sees it).
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
 
     class Meta:
         ordering = ["round", "rank", "pk"]

@@ -1,6 +1,11 @@
 """Orders' writes and use cases. Interfaces (pages, API, admin, tasks) call these only."""
 
 from orders.services.aftersales import order_repeat, review_create, review_reply
+from orders.services.conversations import (
+    conversation_mark_read,
+    order_message_post,
+    rfq_decline,
+)
 from orders.services.holds import hold_extension_open, order_hold_extend
 from orders.services.open import order_open, order_open_for_service
 from orders.services.performance import factory_performance_compute, factory_performance_push
@@ -41,6 +46,7 @@ from orders.services.transition import (
 
 __all__ = [
     "action_parse",
+    "conversation_mark_read",
     "factory_performance_compute",
     "factory_performance_push",
     "hold_extension_open",
@@ -49,6 +55,7 @@ __all__ = [
     "order_hold_extend",
     "order_inspector_assign",
     "order_mark_paid",
+    "order_message_post",
     "order_open",
     "order_open_for_service",
     "order_party",
@@ -70,6 +77,7 @@ __all__ = [
     "rfq_cancel",
     "rfq_create",
     "rfq_creator_check",
+    "rfq_decline",
     "rfq_invite_factories",
     "rfq_match",
     "rfq_message_post",

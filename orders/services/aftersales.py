@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.models import Organization, User
-from orders import notify
+from orders import notify, texts
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import Order, OrderStatus, Review
 from orders.services.dates import future_date_errors
@@ -64,15 +64,15 @@ def order_repeat(
         design_pk=original.design_id,
         aql=original.aql,
         inspection_checklist=original.inspection_checklist or None,
-        note=_("Repeat of %(number)s.") % {"number": original.number},
+        note=texts.NOTE_REPEAT_OF(number=original.number),
     )
     notify.order_event(
         order=repeat,
         organization=repeat.factory,
-        title=_("Repeat order %(number)s from %(buyer)s")
-        % {"number": repeat.number, "buyer": repeat.buyer.name},
-        body=_("%(quantity)d units by %(date)s, same as %(original)s.")
-        % {"quantity": quantity, "date": repeat.ready_by, "original": original.number},
+        title=texts.REPEAT_ORDER(number=repeat.number, buyer=repeat.buyer.name),
+        body=texts.REPEAT_ORDER_BODY(
+            quantity=quantity, date=repeat.ready_by, original=original.number
+        ),
     )
     return repeat
 
@@ -114,8 +114,7 @@ def review_create(
     notify.order_event(
         order=order,
         organization=order.factory,
-        title=_("New review on %(number)s: %(score)s / 5")
-        % {"number": order.number, "score": review.average},
+        title=texts.REVIEW_RECEIVED(number=order.number, score=review.average),
         body=review.comment,
     )
     send_on_commit(

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.exceptions import InvalidError
 from marketplace.models import Organization, User
-from orders import capacity, notify
+from orders import capacity, notify, texts
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.services.transition import order_party
@@ -120,7 +120,7 @@ def order_hold_extend(
         actor_organization=acting_organization,
         action=Event.HOLD_EXTENDED,
         to_status=order.status,
-        note=note,
+        **OrderEvent.note_fields(note),
         data={
             "days": days,
             "ready_by": {"from": old_ready_by.isoformat(), "to": order.ready_by.isoformat()},
@@ -132,9 +132,7 @@ def order_hold_extend(
     notify.order_event(
         order=order,
         organization=other,
-        title=_("%(number)s: capacity hold extended by %(days)d days")
-        % {"number": order.number, "days": days},
-        body=_("The promised ready date moved from %(old)s to %(new)s.")
-        % {"old": old_ready_by.isoformat(), "new": order.ready_by.isoformat()},
+        title=texts.HOLD_EXTENDED(number=order.number, days=days),
+        body=texts.HOLD_EXTENDED_BODY(old=old_ready_by, new=order.ready_by),
     )
     return order

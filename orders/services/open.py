@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from marketplace.exceptions import InvalidError
 from marketplace.models import Organization, User
 from marketplace.money import Money
+from marketplace.texts import Text
 from orders import capacity
 from orders.exceptions import OrderConflictError
 from orders.inspection import DEFAULT_AQL, checklist_for_category
@@ -47,7 +48,7 @@ def order_open(
     design_pk: int | None = None,
     aql: str = DEFAULT_AQL,
     inspection_checklist: list[str] | None = None,
-    note: str = "",
+    note: Text | str = "",
 ) -> Order:
     """Create the order and hold the factory's capacity for its production window. Call
     inside a transaction: a failed hold raises OrderConflictError and rolls it all back."""
@@ -147,7 +148,7 @@ def order_open(
         actor_organization=buyer,
         action=Event.ORDER_CREATED,
         to_status=status,
-        note=note,
+        **OrderEvent.note_fields(note),
         data={
             "production_plan": order.production_plan,
             "ready_by": order.ready_by.isoformat(),
@@ -178,7 +179,7 @@ def order_open_for_service(
     spec: str,
     price: Money,
     days_to_service: int,
-    note: str = "",
+    note: Text | str = "",
 ) -> Order:
     """Open the order for a service job the buyer agreed with `provider` (a service
     provider, or the factory that supplied the equipment): one job at `price`, awaiting
@@ -220,7 +221,7 @@ def order_open_for_service(
         actor_organization=buyer,
         action=Event.ORDER_CREATED,
         to_status=order.status,
-        note=note,
+        **OrderEvent.note_fields(note),
         data={"service": True},
     )
     return order

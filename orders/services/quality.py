@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.exceptions import InvalidError
 from marketplace.models import Organization, User
-from orders import notify
+from orders import notify, texts
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.inspection import AQL_CHOICES
 from orders.models import Order, OrderEvent, OrderStatus
@@ -70,10 +70,10 @@ def order_inspector_assign(
     notify.order_event(
         order=order,
         organization=inspector,
-        title=_("You inspect %(number)s for %(buyer)s")
-        % {"number": order.number, "buyer": order.buyer.name},
-        body=_("%(quantity)d × %(title)s, AQL %(aql)s.")
-        % {"quantity": order.ship_quantity, "title": order.title, "aql": order.aql},
+        title=texts.INSPECTOR_ASSIGNED(number=order.number, buyer=order.buyer.name),
+        body=texts.INSPECTOR_ASSIGNED_BODY(
+            quantity=order.ship_quantity, title=order.title, aql=order.aql
+        ),
     )
     return order
 

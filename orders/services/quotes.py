@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.models import Organization, User
 from marketplace.money import Money
-from orders import notify
+from orders import notify, texts
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.inspection import DEFAULT_AQL, checklist_for_category
 from orders.models import RFQ, Order, Quote, QuoteTier, RFQInvitation, RFQMessage
@@ -125,7 +125,8 @@ def quote_submit(
     _write_tiers(quote, tiers)
     invitation.status = RFQInvitation.Status.QUOTED
     invitation.responded_at = quote.created_at
-    invitation.save(update_fields=["status", "responded_at"])
+    invitation.decline_reason = ""  # a factory that declined may change its mind
+    invitation.save(update_fields=["status", "responded_at", "decline_reason"])
     notify.quote_received(quote=quote, revised=False)
     return quote
 
@@ -316,8 +317,7 @@ def quote_accept(
         design_pk=rfq.design_id,
         aql=quote.aql,
         inspection_checklist=quote.inspection_checklist,
-        note=_("Quote %(pk)d accepted (revision %(rev)d).")
-        % {"pk": quote.pk, "rev": quote.revision},
+        note=texts.NOTE_QUOTE_ACCEPTED(pk=quote.pk, rev=quote.revision),
     )
     quote.status = Quote.Status.ACCEPTED
     quote.save(update_fields=["status", "updated_at"])

@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import InvalidError, NotFoundError
-from marketplace.models import Organization, User
-from orders import notify
+from marketplace.models import NotificationTopic, Organization, User
+from marketplace.texts import Text
+from orders import notify, texts
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.signals import order_transitioned, send_on_commit
@@ -81,7 +82,9 @@ def order_transition(
     )
 
 
-def order_mark_paid(*, order: Order, acting_user: User | None = None, note: str = "") -> Order:
+def order_mark_paid(
+    *, order: Order, acting_user: User | None = None, note: Text | str = ""
+) -> Order:
     """The payment hook: Finance's escrow / credit-voucher capture calls this once the money
     is secured (until then, the buyer's "Record payment" action does the same step)."""
     return order_transition_apply(
@@ -90,7 +93,7 @@ def order_mark_paid(*, order: Order, acting_user: User | None = None, note: str 
         party=Party.SYSTEM,
         acting_user=acting_user,
         acting_organization=None,
-        note=note or _("Payment received."),
+        note=note or texts.NOTE_PAYMENT_RECEIVED(),
     )
 
 
@@ -115,7 +118,7 @@ def order_transition_apply(
     party: Party,
     acting_user: User | None,
     acting_organization: Organization | None,
-    note: str = "",
+    note: Text | str = "",
     details: Details | None = None,
 ) -> Order:
     """Apply `action` as `party` (already established: `order_transition` derives it from
@@ -132,7 +135,8 @@ def order_transition_apply(
     context = EffectContext(
         acting_user=acting_user,
         acting_organization=acting_organization,
-        note=note,
+        # Effects keep a person's words (an inspector's note); system text stays on the event.
+        note=note if isinstance(note, str) else "",
         details=details or {},
     )
     data = transition.effect(order, context) if transition.effect else {}
@@ -158,7 +162,7 @@ def order_transition_apply(
         action=action,
         from_status=previous,
         to_status=transition.target,
-        note=note,
+        **OrderEvent.note_fields(note),
         data=data,
     )
     _notify(order, transition=transition, party=party, note=note, data=data)
@@ -185,25 +189,27 @@ def order_transition_apply(
 
 
 def _notify(
-    order: Order, *, transition: Transition, party: Party, note: str, data: Details
+    order: Order, *, transition: Transition, party: Party, note: Text | str, data: Details
 ) -> None:
-    title = _("%(number)s: %(status)s") % {
-        "number": order.number,
-        "status": OrderStatus(transition.target).label,
-    }
+    title = notify.order_status(order=order, status=transition.target)
     if transition.action == Action.RECORD_INSPECTION and data.get("self_check"):
-        title = _("%(number)s: the factory's self-check waits for you") % {"number": order.number}
-        if not data.get("passed"):
-            title = _("%(number)s: the factory's self-check failed") % {"number": order.number}
+        passed = bool(data.get("passed"))
+        title = (texts.SELF_CHECK_WAITS if passed else texts.SELF_CHECK_FAILED)(number=order.number)
     elif transition.action == Action.ACCEPT_SHORT_SHIPMENT:
-        title = _("%(number)s: short shipment of %(units)d units accepted") % {
-            "number": order.number,
-            "units": data.get("accepted_quantity", 0),
-        }
+        title = texts.SHORT_SHIPMENT_ACCEPTED(
+            number=order.number, units=data.get("accepted_quantity", 0)
+        )
+    topic = (
+        NotificationTopic.PAYMENTS
+        if transition.target in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID)
+        else NotificationTopic.ORDERS
+    )
     # The other party hears of it; the system's and the operator's steps concern both.
     recipients = {
         Party.BUYER: [order.factory],
         Party.FACTORY: [order.buyer],
     }.get(party, [order.buyer, order.factory])
     for organization in recipients:
-        notify.order_event(order=order, organization=organization, title=title, body=note)
+        notify.order_event(
+            order=order, organization=organization, title=title, body=note, topic=topic
+        )

@@ -56,7 +56,7 @@ def test_operator_suspends_with_a_reason_and_members_are_told(client):
     assert buyer.status == Organization.Status.SUSPENDED
     assert buyer.status_reason == "Unpaid invoices"
     notice = Notification.objects.get(recipient=owner)
-    assert notice.title == "Your organization is suspended"
+    assert notice.display_title == "Your organization is suspended"
     assert notice.body == "Unpaid invoices"
 
     event = AuditEvent.objects.get(
