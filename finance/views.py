@@ -107,7 +107,9 @@ def statement_csv(request: HttpRequest, organization: Organization) -> Streaming
 @require_http_methods(["GET", "POST"])
 @organization_page(kinds=(Organization.Kind.BUYER,))
 def order_pay(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
-    order = order_selectors.order_get(organization=organization, pk=pk, relations=())
+    order = order_selectors.order_get(
+        organization=organization, pk=pk, relations=(), parties_only=True
+    )
     form = PaymentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         payment = form_service_call(

@@ -72,6 +72,7 @@ class Organization(models.Model):
         FACTORY = "factory", _("Factory")
         SERVICE_PROVIDER = "service_provider", _("Service provider")
         OPERATOR = "operator", _("Platform operator")
+        INSPECTION = "inspection", _("Inspection organization")
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")

@@ -100,7 +100,17 @@ class InspectionInline(admin.TabularInline):
     model = Inspection
     extra = 0
     can_delete = False
-    readonly_fields = ("created_at", "sample_size", "acceptance_number", "defects_found", "passed")
+    readonly_fields = (
+        "created_at",
+        "inspector_organization",
+        "self_check",
+        "accepted_at",
+        "aql",
+        "sample_size",
+        "acceptance_number",
+        "defects_found",
+        "passed",
+    )
     fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):

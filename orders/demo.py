@@ -95,11 +95,14 @@ STEPS[OrderStatus.INSPECTION] = [
     (Action.START_PRODUCTION, "factory"),
     ("progress", "factory"),
     (Action.FINISH_PRODUCTION, "factory"),
-    ("failed_inspection", "factory"),
+    ("failed_inspection", "buyer"),
 ]
+# After the rework the factory re-checks itself; its self-check counts once the buyer
+# accepts it.
 STEPS[OrderStatus.SHIPPED] = [
     *STEPS[OrderStatus.INSPECTION],
     (Action.RECORD_INSPECTION, "factory"),
+    (Action.ACCEPT_SELF_CHECK, "buyer"),
     (Action.SHIP, "factory"),
 ]
 STEPS[OrderStatus.DELIVERED] = [*STEPS[OrderStatus.SHIPPED], (Action.CONFIRM_DELIVERY, "buyer")]

@@ -105,12 +105,32 @@ class QuoteForm(forms.Form):
     )
     tier_quantity = forms.IntegerField(label=_("Tier: from quantity"), min_value=1, required=False)
     tier_price = MoneyInput(label=_("Tier: unit price"), required=False, min_value=Decimal("0.01"))
+    aql = forms.ChoiceField(
+        label=_("Inspection AQL"),
+        choices=[(aql, aql) for aql in AQL_CHOICES],
+        initial=DEFAULT_AQL,
+        required=False,
+        help_text=_("The acceptable quality limit the final inspection samples at."),
+    )
+    inspection_checklist = forms.CharField(
+        label=_("Inspection checklist"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        help_text=_("One check per line; leave empty for the category's checklist."),
+    )
 
     def __init__(self, *args, currency: str = "CNY", **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("unit_price", "sample_fee", "tier_price"):
             _set_currency(self.fields[name], currency)
         self.fields["valid_until"].initial = timezone.localdate() + datetime.timedelta(days=14)
+
+    def clean_aql(self) -> str:
+        return self.cleaned_data["aql"] or DEFAULT_AQL
+
+    def clean_inspection_checklist(self) -> list[str] | None:
+        lines = [line.strip() for line in self.cleaned_data["inspection_checklist"].splitlines()]
+        return [line for line in lines if line] or None
 
     def clean(self):
         data = super().clean()
@@ -171,12 +191,13 @@ class TransitionForm(forms.Form):
         label=_("What is wrong?"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     evidence = MultipleFileField(label=_("Evidence (photos, documents)"))
+    quantity = forms.IntegerField(label=_("Units you accept"), required=False, min_value=1)
 
 
 class InspectionForm(forms.Form):
-    aql = forms.ChoiceField(
-        label=_("AQL"), choices=[(aql, aql) for aql in AQL_CHOICES], initial=DEFAULT_AQL
-    )
+    """The inspection's results; the AQL and the checklist are the order's (agreed in the
+    quote), not chosen here."""
+
     defects_found = forms.IntegerField(label=_("Defects found in the sample"), min_value=0)
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -198,8 +219,26 @@ class InspectionForm(forms.Form):
 
 class ProgressForm(forms.Form):
     day = forms.DateField(label=_("Day"), widget=IsoDateInput, initial=timezone.localdate)
-    units = forms.IntegerField(label=_("Units finished that day"), min_value=0)
+    units = forms.IntegerField(
+        label=_("Units finished (this shift or batch)"), min_value=1, max_value=10_000_000
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class ProgressCorrectionForm(forms.Form):
+    entry = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    units = forms.IntegerField(label=_("Correct units"), min_value=0, max_value=10_000_000)
+    reason = forms.CharField(label=_("Reason for the correction"), max_length=300)
+
+
+class InspectorForm(forms.Form):
+    inspector: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, label=_("Inspected by")
+    )
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["inspector"].queryset = organizations  # type: ignore[attr-defined]
 
 
 class HoldExtensionForm(forms.Form):

@@ -121,3 +121,17 @@ def checklist_for_category(category) -> list[str]:
             return items
         node = node.parent
     return [str(text) for text in GENERIC_CHECKLIST]
+
+
+def order_checklist(order) -> list[str]:
+    """The checklist that applies to an order: the one agreed in its quote (fixed on
+    acceptance); orders opened before quotes carried one use their category's."""
+    if order.inspection_checklist:
+        return [str(item) for item in order.inspection_checklist]
+    return checklist_for_category(order.category)
+
+
+def order_aql_plan(order) -> SamplingPlan:
+    """The sampling plan of the order's lot: the units it delivers, at the agreed AQL."""
+    aql = order.aql if order.aql in AQL_CHOICES else DEFAULT_AQL
+    return aql_plan(order.ship_quantity, aql)

@@ -43,6 +43,7 @@ from orders.models import (
     OrderMessage,
     OrderMessageAttachment,
     OrderStatus,
+    ProductionReport,
     Quote,
     Review,
     RFQAttachment,
@@ -164,19 +165,30 @@ def rfq_thread(*, rfq: RFQ, organization: Organization, factory: Organization | 
 
 def order_list(*, organization: Organization, status: str | None = None) -> QuerySet[Order]:
     orders = Order.objects.for_organization(organization).select_related(
-        "buyer", "factory", "category"
+        "buyer", "factory", "category", "inspector"
     )
     return orders.filter(status=status) if status else orders
 
 
-ORDER_DETAIL_RELATIONS = ("events", "production_reports", "inspections__photos")
+ORDER_DETAIL_RELATIONS = (
+    "events",
+    "production_reports",
+    "inspections__photos",
+    "inspections__inspector_organization",
+)
 ORDER_PAGE_RELATIONS = (*ORDER_DETAIL_RELATIONS, "disputes__evidence")
 
 
 def order_get(
-    *, organization: Organization, pk: int, relations: tuple[str, ...] = ORDER_PAGE_RELATIONS
+    *,
+    organization: Organization,
+    pk: int,
+    relations: tuple[str, ...] = ORDER_PAGE_RELATIONS,
+    parties_only: bool = False,
 ) -> Order:
-    """One order with the related rows its view shows, prefetched (one query each)."""
+    """One order with the related rows its view shows, prefetched (one query each). With
+    `parties_only`, the assigned inspector (who sees the order to inspect it) gets the same
+    404 as a stranger: for what concerns only the buyer and the factory, such as money."""
     lookups: list = [
         Prefetch(
             "events",
@@ -187,7 +199,10 @@ def order_get(
         for relation in relations
     ]
     queryset = order_list(organization=organization).prefetch_related(*lookups)
-    return get_for_organization_or_404(queryset, organization, pk=pk)
+    order = get_for_organization_or_404(queryset, organization, pk=pk)
+    if parties_only and organization.pk not in (order.buyer_id, order.factory_id):
+        raise NotFoundError(_("Not found."))
+    return order
 
 
 @dataclass(frozen=True)
@@ -205,7 +220,9 @@ def production_progress(order: Order) -> list[ProgressPoint]:
     planned = {
         datetime.date.fromisoformat(day): units for day, units in order.production_plan.items()
     }
-    actual = {report.day: report.units for report in order.production_reports.all()}
+    actual: dict[datetime.date, int] = {}
+    for report in order.production_reports.all():  # entries and corrections add up
+        actual[report.day] = actual.get(report.day, 0) + report.units
     days = set(planned) | set(actual)
     if not days:
         return []
@@ -219,6 +236,47 @@ def production_progress(order: Order) -> list[ProgressPoint]:
         )
         day += datetime.timedelta(days=1)
     return points
+
+
+@dataclass(frozen=True)
+class ProgressEntry:
+    """A progress entry as it stands: its units, its corrections, and what it now counts."""
+
+    report: ProductionReport
+    corrections: list[ProductionReport]
+
+    @property
+    def counted(self) -> int:
+        return self.report.units + sum(item.units for item in self.corrections)
+
+
+def production_entries(order: Order) -> list[ProgressEntry]:
+    """The order's progress entries, oldest first, each with its corrections (from the
+    prefetched `production_reports`: no query of its own)."""
+    reports = sorted(order.production_reports.all(), key=lambda item: (item.reported_at, item.pk))
+    corrections: dict[int, list[ProductionReport]] = {}
+    for report in reports:
+        if report.corrects_id is not None:
+            corrections.setdefault(report.corrects_id, []).append(report)
+    return [
+        ProgressEntry(report, corrections.get(report.pk, []))
+        for report in reports
+        if report.corrects_id is None
+    ]
+
+
+def reported_total(order: Order) -> int:
+    """Units reported so far (entries and corrections), from the prefetched reports."""
+    return sum(report.units for report in order.production_reports.all())
+
+
+def inspection_organizations() -> QuerySet[Organization]:
+    """Who a buyer may assign to inspect an order: active inspection organizations and
+    the platform operator."""
+    return Organization.objects.filter(
+        kind__in=[Organization.Kind.INSPECTION, Organization.Kind.OPERATOR],
+        status=Organization.Status.ACTIVE,
+    ).order_by("kind", "name")
 
 
 def factory_record(*, factory_ids: list[int]) -> dict[int, dict]:
@@ -281,6 +339,8 @@ def dashboard_counts(*, organization: Organization) -> dict:
     """Open RFQs, active orders and those waiting for this organization. Two queries."""
     party = Party.BUYER if organization.kind == Organization.Kind.BUYER else Party.FACTORY
     waiting_statuses = statuses_waiting_for(party)
+    if organization.kind == Organization.Kind.INSPECTION:
+        waiting_statuses = [OrderStatus.INSPECTION]  # the lots it was assigned to inspect
     orders = Order.objects.for_organization(organization).aggregate(
         active=Count("pk", filter=~Q(status__in=sorted(TERMINAL_STATUSES))),
         waiting=Count("pk", filter=Q(status__in=waiting_statuses)),

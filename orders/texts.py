@@ -49,3 +49,21 @@ NOTE_QUOTE_ACCEPTED = define(
     "orders.note.quote_accepted", _("Quote %(pk)d accepted (revision %(rev)d).")
 )
 NOTE_PAYMENT_RECEIVED = define("orders.note.payment_received", _("Payment received."))
+
+# Quality (issue 8): self-checks, short shipments, independent inspectors.
+SELF_CHECK_WAITS = define(
+    "orders.self_check_waits.title", _("%(number)s: the factory's self-check waits for you")
+)
+SELF_CHECK_FAILED = define(
+    "orders.self_check_failed.title", _("%(number)s: the factory's self-check failed")
+)
+SHORT_SHIPMENT_ACCEPTED = define(
+    "orders.short_shipment_accepted.title",
+    _("%(number)s: short shipment of %(units)d units accepted"),
+)
+INSPECTOR_ASSIGNED = define(
+    "orders.inspector_assigned.title", _("You inspect %(number)s for %(buyer)s")
+)
+INSPECTOR_ASSIGNED_BODY = define(
+    "orders.inspector_assigned.body", _("%(quantity)d × %(title)s, AQL %(aql)s.")
+)

@@ -24,6 +24,12 @@ urlpatterns = [
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/transition/", views.order_transition, name="order_transition"),
     path("orders/<int:pk>/progress/", views.order_progress, name="order_progress"),
+    path(
+        "orders/<int:pk>/progress/corrections/",
+        views.order_progress_correct,
+        name="order_progress_correct",
+    ),
+    path("orders/<int:pk>/inspector/", views.order_inspector, name="order_inspector"),
     path("orders/<int:pk>/messages/", views.order_message, name="order_message"),
     path("orders/<int:pk>/repeat/", views.order_repeat, name="order_repeat"),
     path("orders/<int:pk>/hold-extension/", views.order_hold_extend, name="order_hold_extend"),

@@ -26,8 +26,10 @@ from orders.forms import (
     DeclineForm,
     HoldExtensionForm,
     InspectionForm,
+    InspectorForm,
     MessageForm,
     OrderMessageForm,
+    ProgressCorrectionForm,
     ProgressForm,
     QuoteForm,
     RepeatForm,
@@ -36,7 +38,7 @@ from orders.forms import (
     RFQForm,
     TransitionForm,
 )
-from orders.inspection import aql_plan, checklist_for_category
+from orders.inspection import checklist_for_category, order_aql_plan, order_checklist
 from orders.models import RFQ, Order, OrderStatus, Quote, RFQInvitation
 from orders.transitions import BEFORE_PAYMENT, TRANSITIONS, PageForm, Party, available_actions
 
@@ -131,13 +133,16 @@ def _message_errors(request: HttpRequest, form: Form) -> None:
 
 def _quote_form(rfq: RFQ, own_quote: Quote | None) -> QuoteForm:
     if own_quote is None:
-        return QuoteForm(currency=rfq.currency)
+        checklist = "\n".join(checklist_for_category(rfq.category))
+        return QuoteForm(currency=rfq.currency, initial={"inspection_checklist": checklist})
     initial = {
         "unit_price": own_quote.unit_price.amount,
         "sample_fee": own_quote.sample_fee.amount,
         "lead_time_days": own_quote.lead_time_days,
         "valid_until": own_quote.valid_until,
         "note": own_quote.note,
+        "aql": own_quote.aql,
+        "inspection_checklist": "\n".join(own_quote.inspection_checklist),
     }
     return QuoteForm(currency=rfq.currency, initial=initial)
 
@@ -326,10 +331,19 @@ def _order_context(organization: Organization, order: Order) -> dict[str, Any]:
         "can_report": services.production_progress_open(order=order, party=party),
         "can_extend_hold": services.hold_extension_open(order=order, party=party),
         "hold_extension_form": HoldExtensionForm(),
-        "inspection_form": InspectionForm(checklist=checklist_for_category(order.category)),
-        "inspection_plan": aql_plan(order.quantity),
+        "inspection_form": InspectionForm(checklist=order_checklist(order)),
+        "inspection_plan": order_aql_plan(order),
+        "inspection_checklist": order_checklist(order),
+        "can_assign_inspector": services.inspector_assign_open(order=order, party=party),
+        "inspector_form": InspectorForm(
+            organizations=selectors.inspection_organizations(),
+            initial={"inspector": order.inspector_id},
+        ),
         "transition_form": TransitionForm(),
         "progress_form": ProgressForm(),
+        "correction_form": ProgressCorrectionForm(prefix="correction"),
+        "progress_entries": selectors.production_entries(order),
+        "reported_total": selectors.reported_total(order),
         "progress_chart": charts.progress_svg(points, order.quantity),
         "points": points,
         "review": selectors.order_review(order=order),
@@ -338,6 +352,12 @@ def _order_context(organization: Organization, order: Order) -> dict[str, Any]:
         "repeat_form": RepeatForm(initial={"quantity": order.quantity}),
         "dispute_deadline": order.dispute_deadline,
         "latest_inspection": inspections[-1] if inspections else None,
+        "awaiting_self_check_acceptance": bool(
+            inspections
+            and inspections[-1].self_check
+            and inspections[-1].passed
+            and not inspections[-1].cleared
+        ),
         "thread": selectors.order_thread(order=order),
         "order_message_form": OrderMessageForm(),
     }
@@ -392,7 +412,7 @@ def _transition_input(
 ) -> InspectionForm | TransitionForm:
     """The bound form that parses the action's input on the page."""
     if page_form == PageForm.INSPECTION:
-        checklist = checklist_for_category(order.category)
+        checklist = order_checklist(order)
         return InspectionForm(request.POST, request.FILES, checklist=checklist)
     return TransitionForm(request.POST, request.FILES)
 
@@ -400,7 +420,6 @@ def _transition_input(
 def _transition_details(form: InspectionForm | TransitionForm) -> dict[str, Any]:
     if isinstance(form, InspectionForm):
         return {
-            "aql": form.cleaned_data["aql"],
             "defects_found": form.cleaned_data["defects_found"],
             "checklist": form.checklist_results(),
             "photos": form.cleaned_data["photos"],
@@ -436,13 +455,43 @@ def order_transition(request: HttpRequest, organization: Organization, pk: int) 
     return _back(pk)
 
 
+def _progress_response(
+    request: HttpRequest, organization: Organization, pk: int, form: Form, recorded: str
+) -> HttpResponse:
+    """The progress panel again (htmx) with what was recorded or the form's errors; else
+    back to the order page with a message."""
+    if request.htmx:
+        order = selectors.order_get(organization=organization, pk=pk)
+        context = _order_context(organization, order)
+        context["recorded"] = recorded
+        if form.errors:
+            context["progress_form" if isinstance(form, ProgressForm) else "correction_form"] = form
+        return render(request, "orders/_progress.html", context)
+    if form.errors:
+        _message_errors(request, form)
+    elif recorded:
+        messages.success(request, recorded)
+    return _back(pk)
+
+
+def _recorded_message(order: Order, units: int, day, total: int) -> str:
+    return _("Recorded %(units)+d units for %(day)s: %(total)d of %(quantity)d units in total.") % {
+        "units": units,
+        "day": day.isoformat(),
+        "total": total,
+        "quantity": order.quantity,
+    }
+
+
 @require_POST
 @organization_page
 def order_progress(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
+    """Add a progress entry (units finished in a shift or a batch)."""
     order = selectors.order_get(organization=organization, pk=pk, relations=())
     form = ProgressForm(request.POST)
+    recorded = ""
     if form.is_valid():
-        form_service_call(
+        report = form_service_call(
             form,
             services.production_progress_record,
             order=order,
@@ -450,12 +499,58 @@ def order_progress(request: HttpRequest, organization: Organization, pk: int) ->
             acting_user=request.user,
             **form.cleaned_data,
         )
-    if request.htmx:
-        order = selectors.order_get(organization=organization, pk=pk)
-        context = _order_context(organization, order)
-        context["progress_form"] = form if form.errors else ProgressForm()
-        return render(request, "orders/_progress.html", context)
-    if form.errors:
+        if report is not None:
+            total = selectors.reported_total(selectors.order_get(organization=organization, pk=pk))
+            recorded = _recorded_message(order, report.units, report.day, total)
+    return _progress_response(request, organization, pk, form, recorded)
+
+
+@require_POST
+@organization_page
+def order_progress_correct(
+    request: HttpRequest, organization: Organization, pk: int
+) -> HttpResponse:
+    """Correct a progress entry: a correction entry with its reason, never an edit."""
+    order = selectors.order_get(organization=organization, pk=pk, relations=())
+    form = ProgressCorrectionForm(request.POST, prefix="correction")
+    recorded = ""
+    if form.is_valid():
+        correction = form_service_call(
+            form,
+            services.production_progress_correct,
+            order=order,
+            acting_organization=organization,
+            acting_user=request.user,
+            entry_pk=form.cleaned_data["entry"],
+            units=form.cleaned_data["units"],
+            reason=form.cleaned_data["reason"],
+        )
+        if correction is not None:
+            total = selectors.reported_total(selectors.order_get(organization=organization, pk=pk))
+            recorded = _recorded_message(order, correction.units, correction.day, total)
+    return _progress_response(request, organization, pk, form, recorded)
+
+
+@require_POST
+@organization_page
+def order_inspector(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
+    """The buyer assigns the inspection organization."""
+    order = selectors.order_get(organization=organization, pk=pk, relations=())
+    form = InspectorForm(request.POST, organizations=selectors.inspection_organizations())
+    done = form.is_valid() and form_service_call(
+        form,
+        services.order_inspector_assign,
+        order=order,
+        acting_organization=organization,
+        acting_user=request.user,
+        inspector=form.cleaned_data["inspector"],
+    )
+    if done:
+        messages.success(
+            request,
+            _("%(name)s inspects this order.") % {"name": form.cleaned_data["inspector"].name},
+        )
+    else:
         _message_errors(request, form)
     return _back(pk)
 

@@ -32,7 +32,9 @@ class OrderPaymentsApi(OrganizationAPIView):
 
     @extend_schema(responses={200: PaymentOutputSerializer(many=True)})
     def get(self, request, pk: int):
-        order = order_selectors.order_get(organization=self.organization, pk=pk, relations=())
+        order = order_selectors.order_get(
+            organization=self.organization, pk=pk, relations=(), parties_only=True
+        )
         rows = selectors.order_payments(order_pk=order.pk)
         return Response({"results": PaymentOutputSerializer(rows, many=True).data})
 
@@ -43,7 +45,9 @@ class OrderPaymentsApi(OrganizationAPIView):
     )
     @idempotent
     def post(self, request, pk: int):
-        order = order_selectors.order_get(organization=self.organization, pk=pk, relations=())
+        order = order_selectors.order_get(
+            organization=self.organization, pk=pk, relations=(), parties_only=True
+        )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         payment = payments.payment_create(
@@ -133,7 +137,9 @@ class OrderAdvanceApi(OrganizationAPIView):
     )
     @idempotent
     def post(self, request, pk: int):
-        order = order_selectors.order_get(organization=self.organization, pk=pk, relations=())
+        order = order_selectors.order_get(
+            organization=self.organization, pk=pk, relations=(), parties_only=True
+        )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         advance: FinancingAdvance = financing.advance_request(

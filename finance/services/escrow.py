@@ -134,7 +134,10 @@ def _milestone_amount(escrow: Escrow, order: Order, milestone: str) -> int:
     if milestone == Milestone.SAMPLE:
         return min(order.sample_fee_minor if order.with_sample else 0, held)
     if milestone == Milestone.INSPECTION:
-        share = order.goods_total.rounded_share(settings.FINANCE_RELEASE_INSPECTION_PERCENT, 100)
+        # The goods the order delivers (fewer when the buyer accepted a short shipment).
+        share = order.shipped_goods_total.rounded_share(
+            settings.FINANCE_RELEASE_INSPECTION_PERCENT, 100
+        )
         return min(share.amount_minor, held)
     return held
 

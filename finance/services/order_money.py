@@ -2,7 +2,9 @@
 (`finance.receivers`, on `orders.signals.order_transitioned`):
 
 - sample approved: the sample fee is released to the factory;
-- inspection recorded and passed: FINANCE_RELEASE_INSPECTION_PERCENT of the goods;
+- a short shipment accepted by the buyer: the goods not shipped go back to the buyer;
+- an inspection that counts passed (an independent one, or the factory's self-check once
+  the buyer accepts it): FINANCE_RELEASE_INSPECTION_PERCENT of the goods shipped;
 - delivery confirmed (by the buyer or automatically) or order completed: the rest is
   released, and the repayment clock of any credit used starts;
 - cancelled: everything still held goes back to the buyer.
@@ -62,10 +64,12 @@ def order_money_follow(*, order_pk: int, action: str) -> bool:
     if not Escrow.objects.filter(order_id=order_pk).exists():
         return False
     order = Order.objects.get(pk=order_pk)
-    if action == Action.RECORD_INSPECTION:
-        if not Inspection.objects.filter(order_id=order_pk, passed=True).exists():
+    if action in (Action.RECORD_INSPECTION, Action.ACCEPT_SELF_CHECK):
+        if not Inspection.objects.filter(order_id=order_pk).cleared().exists():
             return False
         return bool(escrow.escrow_release_milestone(order=order, milestone=Milestone.INSPECTION))
+    if action == Action.ACCEPT_SHORT_SHIPMENT:
+        return bool(_short_shipment_refund(order))
     if action in RELEASE_ON:
         moved = escrow.escrow_release_milestone(order=order, milestone=RELEASE_ON[Action(action)])
         if action == Action.CONFIRM_DELIVERY:
@@ -84,6 +88,20 @@ def order_money_follow(*, order_pk: int, action: str) -> bool:
             )
         )
     return False
+
+
+def _short_shipment_refund(order: Order) -> list:
+    """Refund the goods the buyer agreed not to receive, once (by reference)."""
+    if order.accepted_quantity is None:
+        return []
+    shortfall = order.goods_total - order.shipped_goods_total
+    return escrow.escrow_refund(
+        order=order,
+        amount=shortfall,
+        reference=f"short:{order.pk}",
+        reason=_("%(number)s: short shipment of %(accepted)d of %(quantity)d units accepted")
+        % {"number": order.number, "accepted": order.accepted_quantity, "quantity": order.quantity},
+    )
 
 
 def escrows_settle() -> int:
@@ -111,7 +129,9 @@ def _steps_due(order: Order) -> list[Action]:
     steps = []
     if OrderEvent.objects.filter(order_id=order.pk, action=Action.APPROVE_SAMPLE).exists():
         steps.append(Action.APPROVE_SAMPLE)
-    if Inspection.objects.filter(order_id=order.pk, passed=True).exists():
+    if order.accepted_quantity is not None:
+        steps.append(Action.ACCEPT_SHORT_SHIPMENT)
+    if Inspection.objects.filter(order_id=order.pk).cleared().exists():
         steps.append(Action.RECORD_INSPECTION)
     if order.status in DELIVERED_STATUSES:
         steps.append(Action.CONFIRM_DELIVERY)

@@ -125,7 +125,7 @@ def history_generate(
     inspections = Inspection.objects.bulk_create(
         (
             Inspection(
-                order=order, inspector=actor, inspector_organization=order.factory,
+                order=order, inspector=actor, inspector_organization=order.buyer,
                 lot_size=order.quantity, sample_size=min(order.quantity, 80),
                 acceptance_number=5, defects_found=(found := rng.choice((0, 0, 0, 1, 2, 3, 7))),
                 passed=found <= 5, created_at=order.delivered_at or now,

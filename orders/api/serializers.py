@@ -11,7 +11,13 @@ from rest_framework import serializers
 
 from marketplace.api.serializers import OrganizationRefSerializer
 from marketplace.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
-from orders.selectors import production_progress, quote_offer, rfq_invitations_visible
+from orders.inspection import order_aql_plan, order_checklist
+from orders.selectors import (
+    production_progress,
+    quote_offer,
+    reported_total,
+    rfq_invitations_visible,
+)
 from orders.services import order_party
 from orders.transitions import available_actions
 
@@ -139,6 +145,8 @@ class QuoteOutputSerializer(serializers.Serializer):
     lead_time_days = serializers.IntegerField()
     valid_until = serializers.DateField()
     note = serializers.CharField()
+    aql = serializers.CharField()
+    inspection_checklist = serializers.ListField(child=serializers.CharField())
     status = serializers.CharField()
     revision = serializers.IntegerField()
     created_at = serializers.DateTimeField()
@@ -208,6 +216,11 @@ class InspectionOutputSerializer(serializers.Serializer):
     defects_found = serializers.IntegerField()
     checklist = serializers.JSONField()
     passed = serializers.BooleanField()
+    # The factory's own check counts (`cleared`) only once the buyer accepted it.
+    self_check = serializers.BooleanField()
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    cleared = serializers.BooleanField()
+    inspector_organization = OrganizationRefSerializer(allow_null=True)  # None: platform staff
     note = serializers.CharField()
     photos = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
@@ -230,6 +243,31 @@ class ProgressPointSerializer(serializers.Serializer):
     actual_cumulative = serializers.IntegerField()
 
 
+class ProgressEntrySerializer(serializers.Serializer):
+    """A progress entry or a correction (`corrects`: the entry it corrects, `units` the
+    signed difference); the reported total is the sum of `units`."""
+
+    id = serializers.IntegerField(source="pk")
+    day = serializers.DateField()
+    units = serializers.IntegerField()
+    note = serializers.CharField()
+    corrects = serializers.IntegerField(source="corrects_id", allow_null=True)
+    reported_at = serializers.DateTimeField()
+
+
+class InspectionPlanSerializer(serializers.Serializer):
+    aql = serializers.CharField()
+    lot_size = serializers.IntegerField()
+    sample_size = serializers.IntegerField()
+    acceptance_number = serializers.IntegerField()
+
+
+def progress_entries_data(order) -> list[dict]:
+    """Every entry then its corrections, in the order they were recorded."""
+    rows = sorted(order.production_reports.all(), key=lambda item: (item.reported_at, item.pk))
+    return list(ProgressEntrySerializer(rows, many=True).data)
+
+
 class OrderOutputSerializer(OrderSummarySerializer):
     production_plan = serializers.JSONField()
     reservation_reference = serializers.CharField()
@@ -246,7 +284,30 @@ class OrderOutputSerializer(OrderSummarySerializer):
     events = EventOutputSerializer(many=True)
     inspections = InspectionOutputSerializer(many=True)
     progress = serializers.SerializerMethodField()
+    progress_entries = serializers.SerializerMethodField()
+    reported_quantity = serializers.SerializerMethodField()
+    accepted_quantity = serializers.IntegerField(allow_null=True)
+    ship_quantity = serializers.IntegerField()
+    aql = serializers.CharField()
+    inspection_checklist = serializers.SerializerMethodField()
+    inspection_plan = serializers.SerializerMethodField()
+    inspector = OrganizationRefSerializer(allow_null=True)
     available_actions = serializers.SerializerMethodField()
+
+    @extend_schema_field(ProgressEntrySerializer(many=True))
+    def get_progress_entries(self, order) -> list[dict]:
+        return progress_entries_data(order)
+
+    def get_reported_quantity(self, order) -> int:
+        return reported_total(order)
+
+    def get_inspection_checklist(self, order) -> list[str]:
+        """The checklist that applies to the order (agreed in the quote)."""
+        return order_checklist(order)
+
+    @extend_schema_field(InspectionPlanSerializer)
+    def get_inspection_plan(self, order) -> dict:
+        return dict(InspectionPlanSerializer(order_aql_plan(order)).data)
 
     @extend_schema_field(ProgressPointSerializer(many=True))
     def get_progress(self, order) -> list[dict]:

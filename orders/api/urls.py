@@ -25,6 +25,16 @@ urlpatterns = [
     ),
     path("orders/<int:pk>/events/", views.OrderEventsApi.as_view(), name="api-order-events"),
     path("orders/<int:pk>/progress/", views.OrderProgressApi.as_view(), name="api-order-progress"),
+    path(
+        "orders/<int:pk>/progress/corrections/",
+        views.OrderProgressCorrectionApi.as_view(),
+        name="api-order-progress-corrections",
+    ),
+    path(
+        "orders/<int:pk>/inspector/",
+        views.OrderInspectorApi.as_view(),
+        name="api-order-inspector",
+    ),
     path("orders/<int:pk>/repeat/", views.OrderRepeatApi.as_view(), name="api-order-repeat"),
     path(
         "orders/<int:pk>/hold-extension/",

@@ -25,12 +25,15 @@ from orders.api.serializers import (
     MoneyField,
     OrderOutputSerializer,
     OrderSummarySerializer,
+    ProgressEntrySerializer,
     ProgressPointSerializer,
     QuoteOutputSerializer,
     RFQOutputSerializer,
     TierSerializer,
+    progress_entries_data,
     tiers_from,
 )
+from orders.inspection import AQL_CHOICES
 from orders.models import Order, Review
 from orders.transitions import Action
 
@@ -125,6 +128,12 @@ class QuoteFieldsSerializer(serializers.Serializer):
     valid_until = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
     tiers = TierSerializer(many=True, required=False)
+    # The quality terms offered (fixed on the order when the quote is accepted); without
+    # them, the default AQL and the category's checklist.
+    aql = serializers.ChoiceField(choices=list(AQL_CHOICES), required=False)
+    inspection_checklist = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, max_length=30
+    )
 
 
 class RfqQuotesApi(OrdersAPIView):
@@ -292,6 +301,8 @@ class OrderTransitionApi(OrdersAPIView):
         carrier = serializers.CharField(required=False, allow_blank=True, max_length=100)
         tracking_number = serializers.CharField(required=False, allow_blank=True, max_length=100)
         shipped_on = serializers.DateField(required=False)
+        # accept_short_shipment
+        quantity = serializers.IntegerField(required=False)
         # record_inspection
         defects_found = serializers.IntegerField(required=False, min_value=0)
         aql = serializers.CharField(required=False)
@@ -330,28 +341,48 @@ class OrderEventsApi(OrdersAPIView):
         return Response({"results": EventOutputSerializer(order.events.all(), many=True).data})
 
 
-# The whole series, not a page: `{"results": [...]}` without the page envelope.
+# The whole series, not a page: `{"results": [...]}` without the page envelope, with the
+# entries it sums and their total.
 PROGRESS_RESPONSE = inline_serializer(
-    "OrderProgress", {"results": ProgressPointSerializer(many=True)}
+    "OrderProgress",
+    {
+        "results": ProgressPointSerializer(many=True),
+        "entries": ProgressEntrySerializer(many=True),
+        "total": serializers.IntegerField(),
+        "quantity": serializers.IntegerField(),
+    },
 )
 
 
+def _progress_body(view: OrdersAPIView, order_pk: int) -> dict:
+    order = selectors.order_get(
+        organization=view.organization, pk=order_pk, relations=("production_reports",)
+    )
+    points = selectors.production_progress(order)
+    return {
+        "results": ProgressPointSerializer(points, many=True).data,
+        "entries": progress_entries_data(order),
+        "total": selectors.reported_total(order),
+        "quantity": order.quantity,
+    }
+
+
 class OrderProgressApi(OrdersAPIView):
+    """The daily series (`results`), and the entries it sums: each report adds units; a
+    correction is its own entry (`corrects`, the signed difference, its reason)."""
+
     class InputSerializer(serializers.Serializer):
         day = serializers.DateField()
-        units = serializers.IntegerField(min_value=0)
+        units = serializers.IntegerField(min_value=1, max_value=10_000_000)
         note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
     @extend_schema(responses={200: PROGRESS_RESPONSE})
     def get(self, request, pk: int):
-        order = selectors.order_get(
-            organization=self.organization, pk=pk, relations=("production_reports",)
-        )
-        points = selectors.production_progress(order)
-        return Response({"results": ProgressPointSerializer(points, many=True).data})
+        return Response(_progress_body(self, pk))
 
     @extend_schema(request=InputSerializer, responses={201: PROGRESS_RESPONSE})
     def post(self, request, pk: int):
+        """Add an entry: units finished on `day` (added to the total, never replacing)."""
         order = selectors.order_get(organization=self.organization, pk=pk, relations=())
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -361,11 +392,52 @@ class OrderProgressApi(OrdersAPIView):
             acting_user=request.user,
             **data.validated_data,
         )
-        points = selectors.production_progress(order)  # reads the reports afresh: one query
-        return Response(
-            {"results": ProgressPointSerializer(points, many=True).data},
-            status=status.HTTP_201_CREATED,
+        return Response(_progress_body(self, pk), status=status.HTTP_201_CREATED)
+
+
+class OrderProgressCorrectionApi(OrdersAPIView):
+    class InputSerializer(serializers.Serializer):
+        entry = serializers.IntegerField(min_value=1)
+        units = serializers.IntegerField(min_value=0, max_value=10_000_000)
+        reason = serializers.CharField(max_length=300)
+
+    @extend_schema(request=InputSerializer, responses={201: PROGRESS_RESPONSE})
+    def post(self, request, pk: int):
+        """Correct an entry to `units`, with the reason: recorded as a correction entry."""
+        order = selectors.order_get(organization=self.organization, pk=pk, relations=())
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.production_progress_correct(
+            order=order,
+            acting_organization=self.organization,
+            acting_user=request.user,
+            entry_pk=data.validated_data["entry"],
+            units=data.validated_data["units"],
+            reason=data.validated_data["reason"],
         )
+        return Response(_progress_body(self, pk), status=status.HTTP_201_CREATED)
+
+
+class OrderInspectorApi(OrdersAPIView):
+    """The buyer assigns the inspection organization (or the platform) to the order."""
+
+    class InputSerializer(serializers.Serializer):
+        inspector = serializers.SlugRelatedField(
+            slug_field="slug", queryset=Organization.objects.all()
+        )
+
+    @extend_schema(request=InputSerializer, responses={200: OrderOutputSerializer})
+    def post(self, request, pk: int):
+        order = selectors.order_get(organization=self.organization, pk=pk, relations=())
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.order_inspector_assign(
+            order=order,
+            acting_organization=self.organization,
+            acting_user=request.user,
+            inspector=data.validated_data["inspector"],
+        )
+        return Response(_order_body(self, pk))
 
 
 class OrderHoldExtensionApi(OrdersAPIView):

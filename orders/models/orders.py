@@ -36,8 +36,11 @@ class OrderStatus(models.TextChoices):
 
 class OrderQuerySet(models.QuerySet["Order"]):
     def for_organization(self, organization) -> OrderQuerySet:
-        """Both parties see the order: the buyer and the factory."""
-        return self.filter(Q(buyer=organization) | Q(factory=organization))
+        """The parties see the order: the buyer, the factory and the independent inspector
+        assigned to it."""
+        return self.filter(
+            Q(buyer=organization) | Q(factory=organization) | Q(inspector=organization)
+        )
 
 
 class Order(models.Model):
@@ -71,6 +74,22 @@ class Order(models.Model):
         verbose_name=_("design"),
     )
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    # The buyer accepted a short shipment of this many units (None: the full quantity).
+    accepted_quantity = models.PositiveIntegerField(
+        _("accepted short quantity"), null=True, blank=True
+    )
+    # The quality terms agreed in the quote, fixed when it was accepted.
+    aql = models.CharField(_("AQL"), max_length=8, default="2.5")
+    inspection_checklist = models.JSONField(_("inspection checklist"), default=list, blank=True)
+    # The independent inspection organization (or platform operator) assigned to the order.
+    inspector = models.ForeignKey(
+        "marketplace.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inspected_orders",
+        verbose_name=_("inspector"),
+    )
     currency = models.CharField(_("currency"), max_length=3, default=DEFAULT_CURRENCY)
     unit_price_minor = models.BigIntegerField(_("unit price (minor units)"))
     sample_fee_minor = models.BigIntegerField(_("sample fee (minor units)"), default=0)
@@ -139,6 +158,16 @@ class Order(models.Model):
     @property
     def goods_total(self) -> Money:
         return self.unit_price * self.quantity
+
+    @property
+    def ship_quantity(self) -> int:
+        """The units the order now delivers: the quantity, or the accepted short one."""
+        return self.accepted_quantity if self.accepted_quantity is not None else self.quantity
+
+    @property
+    def shipped_goods_total(self) -> Money:
+        """The goods at the agreed unit price for the units the order delivers."""
+        return self.unit_price * self.ship_quantity
 
     @property
     def total(self) -> Money:
@@ -218,22 +247,41 @@ class OrderEvent(models.Model):
 
 
 class ProductionReport(models.Model):
-    """Units the factory finished on one day (one row per day; a re-report replaces it)."""
+    """One progress entry: units the factory finished (a shift, a batch) on a day, added to
+    the others; or a correction of an earlier entry (`corrects`), its own row with a reason
+    and the signed difference in `units`. Rows are never edited: the reported total is the
+    sum of `units`."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="production_reports")
     day = models.DateField(_("day"))
-    units = models.PositiveIntegerField(_("units done"))
+    units = models.IntegerField(_("units"))
     note = models.CharField(_("note"), max_length=300, blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrects"),
+    )
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     reported_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["day"]
+        ordering = ["reported_at", "pk"]
+        indexes = [models.Index(fields=["order", "day"])]
         constraints = [
-            models.UniqueConstraint(fields=["order", "day"], name="unique_production_day")
+            models.CheckConstraint(
+                condition=Q(corrects__isnull=False) | Q(units__gte=0),
+                name="production_entry_units_not_negative",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id} {self.day}: {self.units}"
+        return f"{self.order_id} {self.day}: {self.units:+d}"
+
+    @property
+    def is_correction(self) -> bool:
+        return self.corrects_id is not None

@@ -32,6 +32,15 @@ class InspectionChecklistItem(models.Model):
         return self.text
 
 
+class InspectionQuerySet(models.QuerySet["Inspection"]):
+    def cleared(self) -> InspectionQuerySet:
+        """Passed inspections that count: an independent one, or a self-check the buyer
+        accepted."""
+        return self.filter(passed=True).filter(
+            models.Q(self_check=False) | models.Q(accepted_at__isnull=False)
+        )
+
+
 class Inspection(models.Model):
     """A quality inspection of the finished lot, sampled per an AQL table."""
 
@@ -39,8 +48,13 @@ class Inspection(models.Model):
     inspector = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # None: platform staff inspected (through the operators' tools, for no organization).
     inspector_organization = models.ForeignKey(
-        "marketplace.Organization", on_delete=models.PROTECT, related_name="+"
+        "marketplace.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     lot_size = models.PositiveIntegerField(_("lot size"))
     aql = models.CharField(_("AQL"), max_length=8, default="2.5")
@@ -50,7 +64,15 @@ class Inspection(models.Model):
     checklist = models.JSONField(_("checklist results"), default=list)
     passed = models.BooleanField(_("passed"))
     note = models.TextField(_("note"), blank=True)
+    # The factory's own check: it counts only once the buyer accepts it.
+    self_check = models.BooleanField(_("factory self-check"), default=False)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(_("accepted by the buyer at"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = InspectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -59,6 +81,10 @@ class Inspection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {'pass' if self.passed else 'fail'}"
+
+    @property
+    def cleared(self) -> bool:
+        return self.passed and (not self.self_check or self.accepted_at is not None)
 
 
 class InspectionPhoto(models.Model):

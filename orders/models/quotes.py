@@ -41,6 +41,9 @@ class Quote(models.Model):
     )
     valid_until = models.DateField(_("valid until"))
     note = models.TextField(_("note"), blank=True)
+    # The quality terms offered: the AQL of the final inspection and its checklist.
+    aql = models.CharField(_("AQL"), max_length=8, default="2.5")
+    inspection_checklist = models.JSONField(_("inspection checklist"), default=list, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True
     )

@@ -13,9 +13,11 @@ from orders.services.production import (
     order_auto_step,
     orders_due_for_auto_step,
     orders_remind_overdue,
+    production_progress_correct,
     production_progress_open,
     production_progress_record,
 )
+from orders.services.quality import inspector_assign_open, order_inspector_assign
 from orders.services.quotes import (
     quote_accept,
     quote_revise,
@@ -48,8 +50,10 @@ __all__ = [
     "factory_performance_compute",
     "factory_performance_push",
     "hold_extension_open",
+    "inspector_assign_open",
     "order_auto_step",
     "order_hold_extend",
+    "order_inspector_assign",
     "order_mark_paid",
     "order_message_post",
     "order_open",
@@ -60,6 +64,7 @@ __all__ = [
     "order_transition_apply",
     "orders_due_for_auto_step",
     "orders_remind_overdue",
+    "production_progress_correct",
     "production_progress_open",
     "production_progress_record",
     "quote_accept",

@@ -62,6 +62,8 @@ def order_repeat(
         with_sample=False,
         repeat_of=original,
         design_pk=original.design_id,
+        aql=original.aql,
+        inspection_checklist=original.inspection_checklist or None,
         note=texts.NOTE_REPEAT_OF(number=original.number),
     )
     notify.order_event(

@@ -16,6 +16,7 @@ from marketplace.money import Money
 from marketplace.texts import Text
 from orders import capacity
 from orders.exceptions import OrderConflictError
+from orders.inspection import DEFAULT_AQL, checklist_for_category
 from orders.models import RFQ, Order, OrderEvent, OrderStatus, Quote
 from orders.services import holds
 from orders.signals import order_opened, send_on_commit
@@ -45,6 +46,8 @@ def order_open(
     quote: Quote | None = None,
     repeat_of: Order | None = None,
     design_pk: int | None = None,
+    aql: str = DEFAULT_AQL,
+    inspection_checklist: list[str] | None = None,
     note: Text | str = "",
 ) -> Order:
     """Create the order and hold the factory's capacity for its production window. Call
@@ -108,6 +111,10 @@ def order_open(
         ready_by=holds.promised_date(plan=plan, window_last_day=last_day),
         hold_expires_at=hold_expires_at,
         status_changed_at=now,
+        # The quality terms are fixed here: later changes to the quote or to the
+        # category's checklist do not reach the order.
+        aql=aql,
+        inspection_checklist=list(inspection_checklist or checklist_for_category(category)),
     )
     order.reservation_reference = capacity.reservation_reference(order.pk)
     # Concurrent acceptances plan on the same free days; the loser of a day re-plans on
@@ -206,6 +213,7 @@ def order_open_for_service(
         ready_by=timezone.localdate() + datetime.timedelta(days=days_to_service),
         hold_expires_at=None,
         status_changed_at=now,
+        inspection_checklist=checklist_for_category(category),
     )
     OrderEvent.objects.create(
         order=order,

@@ -26,11 +26,34 @@ from orders.transitions import (
     next_actor,
     statuses_waiting_for,
 )
+from orders.transitions.effects import reported_units
 
 
 def production_progress_open(*, order: Order, party: Party) -> bool:
     """Whether `party` may report production progress on `order` now."""
     return party == Party.FACTORY and order.status == OrderStatus.IN_PRODUCTION
+
+
+def _progress_lock(*, order: Order, acting_organization: Organization) -> Order:
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    if order_party(order=order, organization=acting_organization) != Party.FACTORY:
+        raise WrongPartyError(_("Only the factory reports production progress."))
+    if order.status != OrderStatus.IN_PRODUCTION:
+        raise OrderConflictError(_("Progress can be reported only while in production."))
+    return order
+
+
+def _over_quantity_error(order: Order, total: int, note: str) -> list[str]:
+    """Reported units beyond the order's quantity need a note saying why."""
+    if total > order.quantity and not note.strip():
+        return [
+            _(
+                "That makes %(total)d units, more than the %(quantity)d ordered: add a note "
+                "explaining the extra units."
+            )
+            % {"total": total, "quantity": order.quantity}
+        ]
+    return []
 
 
 @transaction.atomic
@@ -43,12 +66,10 @@ def production_progress_record(
     units: int,
     note: str = "",
 ) -> ProductionReport:
-    """The factory reports units finished on `day` (reporting a day again replaces it)."""
-    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
-    if order_party(order=order, organization=acting_organization) != Party.FACTORY:
-        raise WrongPartyError(_("Only the factory reports production progress."))
-    if order.status != OrderStatus.IN_PRODUCTION:
-        raise OrderConflictError(_("Progress can be reported only while in production."))
+    """The factory reports `units` finished on `day` (a shift, a batch): a new entry added
+    to the others, never replacing one. The total may pass the order's quantity only with
+    a note."""
+    order = _progress_lock(order=order, acting_organization=acting_organization)
     errors: dict[str, list[str]] = {}
     started = (
         timezone.localtime(order.production_started_at).date()
@@ -59,34 +80,15 @@ def production_progress_record(
         errors["day"] = [_("You cannot report a day in the future.")]
     elif started and day < started:
         errors["day"] = [_("Production started on %(date)s.") % {"date": started}]
-    if units < 0:
-        errors["units"] = [_("Cannot be negative.")]
-    else:
-        others = (
-            order.production_reports.exclude(day=day).aggregate(total=Sum("units"))["total"] or 0
-        )
-        if others + units > order.quantity:
-            errors["units"] = [
-                _("That makes %(total)d units, more than the %(quantity)d ordered.")
-                % {"total": others + units, "quantity": order.quantity}
-            ]
+    if units < 1:
+        errors["units"] = [_("Report at least one unit (correct an earlier entry instead).")]
+    total = reported_units(order) + units
+    if not errors and (over := _over_quantity_error(order, total, note)):
+        errors["note"] = over
     if errors:
         raise ValidationError(errors)
-    # One INSERT .. ON CONFLICT: the order row is locked, so no savepoint and no SELECT.
-    (report,) = ProductionReport.objects.bulk_create(
-        [
-            ProductionReport(
-                order=order,
-                day=day,
-                units=units,
-                note=note[:300],
-                reported_by=acting_user,
-                reported_at=timezone.now(),
-            )
-        ],
-        update_conflicts=True,
-        unique_fields=["order", "day"],
-        update_fields=["units", "note", "reported_by", "reported_at"],
+    report = ProductionReport.objects.create(
+        order=order, day=day, units=units, note=note[:300], reported_by=acting_user
     )
     OrderEvent.objects.create(
         order=order,
@@ -96,9 +98,72 @@ def production_progress_record(
         from_status=order.status,
         to_status=order.status,
         note=note,
-        data={"day": day.isoformat(), "units": units},
+        data={"entry": report.pk, "day": day.isoformat(), "units": units, "total": total},
     )
     return report
+
+
+@transaction.atomic
+def production_progress_correct(
+    *,
+    order: Order,
+    acting_organization: Organization,
+    acting_user: User,
+    entry_pk: int,
+    units: int,
+    reason: str,
+) -> ProductionReport:
+    """Correct an earlier entry to `units`: a correction entry of its own (the signed
+    difference, with the reason), never an edit of the entry."""
+    order = _progress_lock(order=order, acting_organization=acting_organization)
+    entry = (
+        ProductionReport.objects.filter(order=order, pk=entry_pk, corrects__isnull=True)
+        .annotate(corrected=Sum("corrections__units"))
+        .first()
+    )
+    errors: dict[str, list[str]] = {}
+    if entry is None:
+        raise ValidationError({"entry": [_("Choose one of this order's progress entries.")]})
+    reason = reason.strip()
+    if not reason:
+        errors["reason"] = [_("Say why the entry is corrected.")]
+    current = entry.units + int(entry.corrected or 0)
+    difference = units - current
+    if units < 0:
+        errors["units"] = [_("Cannot be negative.")]
+    elif difference == 0:
+        errors["units"] = [_("The entry already says %(n)d units.") % {"n": current}]
+    total = reported_units(order) + difference
+    if not errors and (over := _over_quantity_error(order, total, reason)):
+        errors["units"] = over
+    if errors:
+        raise ValidationError(errors)
+    correction = ProductionReport.objects.create(
+        order=order,
+        day=entry.day,
+        units=difference,
+        note=reason[:300],
+        corrects=entry,
+        reported_by=acting_user,
+    )
+    OrderEvent.objects.create(
+        order=order,
+        actor=acting_user,
+        actor_organization=acting_organization,
+        action=Event.PROGRESS_CORRECTED,
+        from_status=order.status,
+        to_status=order.status,
+        note=reason,
+        data={
+            "entry": entry.pk,
+            "correction": correction.pk,
+            "day": entry.day.isoformat(),
+            "from_units": current,
+            "to_units": units,
+            "total": total,
+        },
+    )
+    return correction
 
 
 # --- automatic steps (beat) ----------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,9 +16,11 @@ from marketplace.models import Organization, User
 from marketplace.money import Money
 from orders import notify, texts
 from orders.exceptions import OrderConflictError, WrongPartyError
+from orders.inspection import DEFAULT_AQL, checklist_for_category
 from orders.models import RFQ, Order, Quote, QuoteTier, RFQInvitation, RFQMessage
 from orders.services.dates import future_date_errors
 from orders.services.open import order_open
+from orders.services.quality import quality_terms_errors
 
 
 def _validate_quote(
@@ -28,8 +31,10 @@ def _validate_quote(
     lead_time_days: int,
     valid_until: datetime.date,
     tiers: Sequence[tuple[int, Money]],
+    aql: str,
+    inspection_checklist: Any,
 ) -> None:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = quality_terms_errors(aql=aql, checklist=inspection_checklist)
     if unit_price.currency != rfq.currency:
         errors["unit_price"] = [_("Quote in the RFQ's currency (%(c)s).") % {"c": rfq.currency}]
     elif unit_price.amount_minor <= 0:
@@ -80,14 +85,20 @@ def quote_submit(
     sample_fee: Money | None = None,
     note: str = "",
     tiers: Sequence[tuple[int, Money]] = (),
+    aql: str = DEFAULT_AQL,
+    inspection_checklist: list[str] | None = None,
 ) -> Quote:
-    rfq = RFQ.objects.select_for_update(of=("self",)).get(pk=rfq.pk)
+    """The factory's quote, with the quality terms it offers: the AQL of the final
+    inspection and its checklist (the category's when none is given)."""
+    rfq = RFQ.objects.select_for_update(of=("self",)).select_related("category").get(pk=rfq.pk)
     invitation = _invitation_for(rfq=rfq, factory=factory)
     if rfq.status != RFQ.Status.OPEN:
         raise OrderConflictError(_("This RFQ no longer takes quotes."))
     if Quote.objects.filter(rfq=rfq, factory=factory).exists():
         raise OrderConflictError(_("You already quoted on this RFQ: revise your quote instead."))
     sample_fee = sample_fee if sample_fee is not None else Money.zero(rfq.currency)
+    if inspection_checklist is None:
+        inspection_checklist = checklist_for_category(rfq.category)
     _validate_quote(
         rfq=rfq,
         unit_price=unit_price,
@@ -95,6 +106,8 @@ def quote_submit(
         lead_time_days=lead_time_days,
         valid_until=valid_until,
         tiers=tiers,
+        aql=aql,
+        inspection_checklist=inspection_checklist,
     )
     quote = Quote.objects.create(
         rfq=rfq,
@@ -106,6 +119,8 @@ def quote_submit(
         lead_time_days=lead_time_days,
         valid_until=valid_until,
         note=note,
+        aql=aql,
+        inspection_checklist=[item.strip() for item in inspection_checklist],
     )
     _write_tiers(quote, tiers)
     invitation.status = RFQInvitation.Status.QUOTED
@@ -128,6 +143,8 @@ def quote_revise(
     sample_fee: Money | None = None,
     note: str | None = None,
     tiers: Sequence[tuple[int, Money]] | None = None,
+    aql: str | None = None,
+    inspection_checklist: list[str] | None = None,
 ) -> Quote:
     """The factory changes its quote before acceptance (typically ending a counter-offer
     exchange); the change is written into the RFQ thread."""
@@ -148,6 +165,10 @@ def quote_revise(
     )
     new_lead = lead_time_days if lead_time_days is not None else quote.lead_time_days
     new_valid = valid_until if valid_until is not None else quote.valid_until
+    new_aql = aql if aql is not None else quote.aql
+    new_checklist = (
+        inspection_checklist if inspection_checklist is not None else quote.inspection_checklist
+    )
     _validate_quote(
         rfq=quote.rfq,
         unit_price=new_price,
@@ -155,12 +176,16 @@ def quote_revise(
         lead_time_days=new_lead,
         valid_until=new_valid,
         tiers=new_tiers,
+        aql=new_aql,
+        inspection_checklist=new_checklist,
     )
     previous = (quote.unit_price, quote.lead_time_days)
     quote.unit_price_minor = new_price.amount_minor
     quote.sample_fee_minor = new_fee.amount_minor
     quote.lead_time_days = new_lead
     quote.valid_until = new_valid
+    quote.aql = new_aql
+    quote.inspection_checklist = [item.strip() for item in new_checklist]
     if note is not None:
         quote.note = note
     quote.revision += 1
@@ -200,6 +225,8 @@ def quote_save(
     sample_fee: Money | None = None,
     note: str = "",
     tiers: Sequence[tuple[int, Money]] = (),
+    aql: str = DEFAULT_AQL,
+    inspection_checklist: list[str] | None = None,
 ) -> tuple[Quote, bool]:
     """The factory's one quote on the RFQ: submitted the first time, revised afterwards
     (a full revision: every field as given). Returns the quote and whether it is new."""
@@ -216,6 +243,8 @@ def quote_save(
             sample_fee=sample_fee,
             note=note,
             tiers=tiers,
+            aql=aql,
+            inspection_checklist=inspection_checklist,
         )
         return quote, True
     quote = quote_revise(
@@ -228,6 +257,8 @@ def quote_save(
         sample_fee=sample_fee,
         note=note,
         tiers=tiers,
+        aql=aql,
+        inspection_checklist=inspection_checklist,
     )
     return quote, False
 
@@ -284,6 +315,8 @@ def quote_accept(
         rfq=rfq,
         quote=quote,
         design_pk=rfq.design_id,
+        aql=quote.aql,
+        inspection_checklist=quote.inspection_checklist,
         note=texts.NOTE_QUOTE_ACCEPTED(pk=quote.pk, rev=quote.revision),
     )
     quote.status = Quote.Status.ACCEPTED

@@ -42,6 +42,9 @@ def order_party(
         return Party.BUYER
     if organization.pk == order.factory_id:
         return Party.FACTORY
+    if organization.pk == order.inspector_id:
+        # Assigned to inspect (an operator organization too): inspecting is all it does.
+        return Party.INSPECTOR
     if organization.kind == Organization.Kind.OPERATOR:
         return Party.OPERATOR
     raise NotFoundError(_("Not found."))
@@ -162,7 +165,7 @@ def order_transition_apply(
         **OrderEvent.note_fields(note),
         data=data,
     )
-    _notify(order, transition=transition, party=party, note=note)
+    _notify(order, transition=transition, party=party, note=note, data=data)
     send_on_commit(
         order_transitioned,
         sender=Order,
@@ -185,17 +188,27 @@ def order_transition_apply(
     )
 
 
-def _notify(order: Order, *, transition: Transition, party: Party, note: Text | str) -> None:
+def _notify(
+    order: Order, *, transition: Transition, party: Party, note: Text | str, data: Details
+) -> None:
     title = notify.order_status(order=order, status=transition.target)
+    if transition.action == Action.RECORD_INSPECTION and data.get("self_check"):
+        passed = bool(data.get("passed"))
+        title = (texts.SELF_CHECK_WAITS if passed else texts.SELF_CHECK_FAILED)(number=order.number)
+    elif transition.action == Action.ACCEPT_SHORT_SHIPMENT:
+        title = texts.SHORT_SHIPMENT_ACCEPTED(
+            number=order.number, units=data.get("accepted_quantity", 0)
+        )
     topic = (
         NotificationTopic.PAYMENTS
         if transition.target in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID)
         else NotificationTopic.ORDERS
     )
     # The other party hears of it; the system's and the operator's steps concern both.
-    recipients = {Party.BUYER: [order.factory], Party.FACTORY: [order.buyer]}.get(
-        party, [order.buyer, order.factory]
-    )
+    recipients = {
+        Party.BUYER: [order.factory],
+        Party.FACTORY: [order.buyer],
+    }.get(party, [order.buyer, order.factory])
     for organization in recipients:
         notify.order_event(
             order=order, organization=organization, title=title, body=note, topic=topic

@@ -42,8 +42,10 @@ class Action(StrEnum):
     REQUEST_PAYMENT = "request_payment"
     MARK_PAID = "mark_paid"
     START_PRODUCTION = "start_production"
+    ACCEPT_SHORT_SHIPMENT = "accept_short_shipment"
     FINISH_PRODUCTION = "finish_production"
     RECORD_INSPECTION = "record_inspection"
+    ACCEPT_SELF_CHECK = "accept_self_check"
     SHIP = "ship"
     CONFIRM_DELIVERY = "confirm_delivery"
     COMPLETE = "complete"
@@ -57,13 +59,17 @@ class Event(StrEnum):
 
     ORDER_CREATED = "order_created"
     PROGRESS_REPORTED = "progress_reported"
+    PROGRESS_CORRECTED = "progress_corrected"
     HOLD_EXTENDED = "hold_extended"
+    INSPECTOR_ASSIGNED = "inspector_assigned"
 
 
 EVENT_LABELS: Mapping[Event, Promise] = {
     Event.ORDER_CREATED: _("Order created"),
     Event.PROGRESS_REPORTED: _("Production progress reported"),
+    Event.PROGRESS_CORRECTED: _("Production progress corrected"),
     Event.HOLD_EXTENDED: _("Capacity hold extended"),
+    Event.INSPECTOR_ASSIGNED: _("Inspector assigned"),
 }
 
 
@@ -71,6 +77,7 @@ class Party(StrEnum):
     BUYER = "buyer"
     FACTORY = "factory"
     OPERATOR = "operator"  # platform staff, through Django admin
+    INSPECTOR = "inspector"  # the inspection organization assigned to the order
     SYSTEM = "system"  # beat tasks and services, never a person
 
 
@@ -79,13 +86,14 @@ class PageForm(StrEnum):
 
     BUTTON = "button"
     SAMPLE_SHIPMENT = "sample_shipment"  # a button with carrier and tracking number
+    SHORT_SHIPMENT = "short_shipment"  # a button with the accepted quantity
     INSPECTION = "inspection"
     SHIPMENT = "shipment"
     DISPUTE = "dispute"
 
     @property
     def is_button(self) -> bool:
-        return self in (PageForm.BUTTON, PageForm.SAMPLE_SHIPMENT)
+        return self in (PageForm.BUTTON, PageForm.SAMPLE_SHIPMENT, PageForm.SHORT_SHIPMENT)
 
 
 Effect = Callable[[Order, EffectContext], Details]
@@ -225,21 +233,52 @@ _TABLE = [
         next_actor=Party.FACTORY,
         remind_when_idle=False,
     ),
+    # The buyer agrees to take fewer units than ordered: production may then finish at the
+    # accepted quantity, the inspection samples that lot, and Finance refunds the rest.
+    Transition(
+        Action.ACCEPT_SHORT_SHIPMENT,
+        _("Accept a short shipment"),
+        S.IN_PRODUCTION,
+        {Party.BUYER: _rule(S.IN_PRODUCTION)},
+        effect=effects.accept_short_shipment,
+        changes=frozenset({"accepted_quantity"}),
+        next_actor=Party.FACTORY,
+        remind_when_idle=False,
+        page_form=PageForm.SHORT_SHIPMENT,
+        style="secondary",
+    ),
+    # Only once the reported units reach the quantity (or the accepted short quantity).
     Transition(
         Action.FINISH_PRODUCTION,
         _("Production finished: ready for inspection"),
         S.INSPECTION,
         {Party.FACTORY: _rule(S.IN_PRODUCTION)},
+        effect=effects.finish_production,
         next_actor=Party.FACTORY,
     ),
+    # The buyer, the assigned inspector or an operator inspects; the factory's own record
+    # is a self-check that counts only once the buyer accepts it.
     Transition(
         Action.RECORD_INSPECTION,
         _("Record an inspection"),
         S.INSPECTION,
-        {Party.FACTORY: _rule(S.INSPECTION), Party.OPERATOR: _rule(S.INSPECTION)},
+        {
+            Party.BUYER: _rule(S.INSPECTION),
+            Party.FACTORY: _rule(S.INSPECTION),
+            Party.OPERATOR: _rule(S.INSPECTION),
+            Party.INSPECTOR: _rule(S.INSPECTION),
+        },
         effect=effects.record_inspection,
         next_actor=Party.FACTORY,
         page_form=PageForm.INSPECTION,
+    ),
+    Transition(
+        Action.ACCEPT_SELF_CHECK,
+        _("Accept the factory's self-check"),
+        S.INSPECTION,
+        {Party.BUYER: _rule(S.INSPECTION)},
+        effect=effects.accept_self_check,
+        next_actor=Party.FACTORY,
     ),
     Transition(
         Action.SHIP,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -27,8 +28,15 @@ from marketplace.models import Organization, User
 from orders import capacity
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.files import IMAGE_EXTENSIONS, validate_upload
-from orders.inspection import AQL_CHOICES, DEFAULT_AQL, aql_plan, checklist_for_category
-from orders.models import Dispute, DisputeEvidence, Inspection, InspectionPhoto, Order
+from orders.inspection import order_aql_plan, order_checklist
+from orders.models import (
+    Dispute,
+    DisputeEvidence,
+    Inspection,
+    InspectionPhoto,
+    Order,
+    ProductionReport,
+)
 
 Details = dict[str, Any]
 
@@ -107,7 +115,7 @@ def start_production(order: Order, context: EffectContext) -> Details:
 
 
 def _checklist_results(order: Order, raw: Any) -> list[dict[str, Any]]:
-    items = checklist_for_category(order.category)
+    items = order_checklist(order)
     if raw in (None, ""):
         raise InvalidError({"checklist": [_("Record a result for every checklist item.")]})
     if not isinstance(raw, list):
@@ -135,31 +143,94 @@ def _defects_found(details: Details) -> int:
     return defects
 
 
+def reported_units(order: Order) -> int:
+    """The units reported so far: the sum of every progress entry and correction."""
+    total = ProductionReport.objects.filter(order=order).aggregate(total=Sum("units"))["total"]
+    return int(total or 0)
+
+
+def _quantity(details: Details, key: str) -> int:
+    try:
+        return int(details.get(key))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InvalidError({key: [_("Enter a whole number of units.")]}) from None
+
+
+def accept_short_shipment(order: Order, context: EffectContext) -> Details:
+    if order.accepted_quantity is not None:
+        raise OrderConflictError(
+            _("A short shipment of %(n)d units was already accepted.")
+            % {"n": order.accepted_quantity}
+        )
+    accepted = _quantity(context.details, "quantity")
+    if not 1 <= accepted < order.quantity:
+        raise InvalidError(
+            {
+                "quantity": [
+                    _("Accept between 1 and %(n)d units (fewer than the %(q)d ordered).")
+                    % {"n": order.quantity - 1, "q": order.quantity}
+                ]
+            }
+        )
+    order.accepted_quantity = accepted
+    return {
+        "accepted_quantity": accepted,
+        "ordered": order.quantity,
+        "reported": reported_units(order),
+        "goods_total": order.shipped_goods_total.as_wire(),
+    }
+
+
+def finish_production(order: Order, context: EffectContext) -> Details:
+    reported = reported_units(order)
+    needed = order.ship_quantity
+    if reported < needed:
+        if order.accepted_quantity is not None:
+            message = _(
+                "Only %(reported)d of the %(needed)d units the buyer accepted are reported: "
+                "report the rest first."
+            )
+        else:
+            message = _(
+                "Only %(reported)d of %(needed)d units are reported: report the rest, or ask "
+                "the buyer to accept a short shipment."
+            )
+        raise OrderConflictError(message % {"reported": reported, "needed": needed})
+    return {"reported": reported, "quantity": needed}
+
+
 def record_inspection(order: Order, context: EffectContext) -> Details:
     details = context.details
-    aql = str(details.get("aql") or DEFAULT_AQL)
-    if aql not in AQL_CHOICES:
-        raise InvalidError({"aql": [_("Choose one of %(c)s.") % {"c": ", ".join(AQL_CHOICES)}]})
+    plan = order_aql_plan(order)
+    aql = str(details.get("aql") or plan.aql)
+    if aql != plan.aql:
+        raise InvalidError(
+            {"aql": [_("The AQL agreed in the quote is %(aql)s.") % {"aql": plan.aql}]}
+        )
     defects = _defects_found(details)
     results = _checklist_results(order, details.get("checklist"))
     photos = list(details.get("photos") or [])
     for photo in photos:
         validate_upload(photo, field="photos", extensions=IMAGE_EXTENSIONS)
-    plan = aql_plan(order.quantity, aql)
     if defects > plan.sample_size:
         raise InvalidError({"defects_found": [_("More defects than units sampled.")]})
     passed = defects <= plan.acceptance_number and all(row["passed"] for row in results)
+    organization = context.acting_organization
+    # The factory's own record is a self-check; anyone else's (the buyer, the assigned
+    # inspector, an operator) is independent.
+    self_check = organization is not None and organization.pk == order.factory_id
     inspection = Inspection.objects.create(
         order=order,
         inspector=_person(context),
-        inspector_organization=context.acting_organization or order.factory,
-        lot_size=order.quantity,
+        inspector_organization=organization,
+        lot_size=plan.lot_size,
         aql=aql,
         sample_size=plan.sample_size,
         acceptance_number=plan.acceptance_number,
         defects_found=defects,
         checklist=results,
         passed=passed,
+        self_check=self_check,
         note=context.note,
     )
     for photo in photos:
@@ -167,10 +238,25 @@ def record_inspection(order: Order, context: EffectContext) -> Details:
     return {
         "inspection": inspection.pk,
         "passed": passed,
+        "self_check": self_check,
         "defects_found": defects,
         "sample_size": plan.sample_size,
         "acceptance_number": plan.acceptance_number,
     }
+
+
+def accept_self_check(order: Order, context: EffectContext) -> Details:
+    latest = order.inspections.order_by("-created_at", "-pk").first()
+    if latest is None or not latest.self_check:
+        raise OrderConflictError(_("There is no factory self-check to accept."))
+    if not latest.passed:
+        raise OrderConflictError(_("The factory's self-check failed: it cannot be accepted."))
+    if latest.accepted_at is not None:
+        raise OrderConflictError(_("This self-check was already accepted."))
+    latest.accepted_by = _person(context)
+    latest.accepted_at = timezone.now()
+    latest.save(update_fields=["accepted_by", "accepted_at"])
+    return {"inspection": latest.pk}
 
 
 def _shipped_on(raw: Any) -> datetime.date:
@@ -191,12 +277,24 @@ def ship(order: Order, context: EffectContext) -> Details:
         raise OrderConflictError(
             _("The goods cannot ship before an inspection passes (re-inspect after a failure).")
         )
+    if not latest.cleared:
+        raise OrderConflictError(
+            _(
+                "The passing inspection is the factory's own self-check: the goods ship once "
+                "the buyer accepts it or an independent inspection passes."
+            )
+        )
     carrier = _text(context.details, "carrier", required=True)
     tracking = _text(context.details, "tracking_number", required=True)
     shipped_on = _shipped_on(context.details.get("shipped_on"))
     order.carrier, order.tracking_number, order.shipped_on = carrier, tracking, shipped_on
     order.shipped_at = timezone.now()
-    return {"carrier": carrier, "tracking_number": tracking, "shipped_on": shipped_on.isoformat()}
+    return {
+        "carrier": carrier,
+        "tracking_number": tracking,
+        "shipped_on": shipped_on.isoformat(),
+        "quantity": order.ship_quantity,
+    }
 
 
 def confirm_delivery(order: Order, context: EffectContext) -> Details:

@@ -78,6 +78,55 @@ def test_order_progress_matches_the_schema():
     )
 
 
+def test_order_with_corrections_an_inspector_and_a_staff_inspection_matches_the_schema():
+    from django.utils import timezone
+
+    from marketplace.models import Organization
+    from orders import services
+    from orders.transitions import Action, Party
+    from tests.helpers import make_organization, make_user
+    from tests.orders.conftest import details_for, report_all
+
+    deal = make_deal()
+    order = drive(deal, OrderStatus.IN_PRODUCTION)
+    agency, _user = make_organization(Organization.Kind.INSPECTION)
+    services.order_inspector_assign(
+        order=order, acting_organization=deal.buyer, acting_user=deal.buyer_user, inspector=agency
+    )
+    entry = services.production_progress_record(
+        order=order,
+        acting_organization=deal.factory,
+        acting_user=deal.factory_user,
+        day=timezone.localdate(),
+        units=10,
+    )
+    services.production_progress_correct(
+        order=order,
+        acting_organization=deal.factory,
+        acting_user=deal.factory_user,
+        entry_pk=entry.pk,
+        units=8,
+        reason="Recount",
+    )
+    report_all(deal)
+    deal.act("finish_production", "factory")
+    staff = make_user()
+    staff.is_staff = True
+    services.order_transition_apply(  # platform staff: an inspection of no organization
+        order_pk=order.pk,
+        action=Action.RECORD_INSPECTION,
+        party=Party.OPERATOR,
+        acting_user=staff,
+        acting_organization=None,
+        details=details_for("record_inspection", order),
+    )
+    client = api_client(deal.buyer_user)
+    assert_matches_schema(client, f"/api/v1/orders/{order.pk}/", "/api/v1/orders/{id}/")
+    assert_matches_schema(
+        client, f"/api/v1/orders/{order.pk}/progress/", "/api/v1/orders/{id}/progress/"
+    )
+
+
 def test_categories_match_the_schema():
     make_deal()  # a category with a parent
     assert_matches_schema(api_client(), "/api/v1/categories/", "/api/v1/categories/")

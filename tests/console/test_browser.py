@@ -19,7 +19,14 @@ from orders.models import Dispute, OrderStatus
 from tests.console.test_staff import _current_code
 from tests.finance.conftest import order_awaiting_payment
 from tests.helpers import PASSWORD, make_operator, make_organization
-from tests.orders.conftest import cny, details_for, drive, make_category, make_deal
+from tests.orders.conftest import (
+    REPORT_ALL,
+    cny,
+    drive,
+    drive_steps,
+    make_category,
+    make_deal,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,11 +53,11 @@ def _disputed_shipment(operator):
         acting_user=deal.buyer_user,
     )  # fmt: skip
     payments.bank_transfer_confirm(payment=payment, received=payment.amount, acting_user=operator)
-    for action, party in [
-        ("start_production", "factory"), ("finish_production", "factory"),
-        ("record_inspection", "factory"), ("ship", "factory"), ("open_dispute", "buyer"),
-    ]:  # fmt: skip
-        deal.act(action, party, **details_for(action, deal.refresh()))
+    drive_steps(deal, [
+        ("start_production", "factory"), (REPORT_ALL, "factory"),
+        ("finish_production", "factory"), ("record_inspection", "buyer"), ("ship", "factory"),
+        ("open_dispute", "buyer"),
+    ])  # fmt: skip
     assert deal.refresh().status == OrderStatus.DISPUTED
     return deal, Dispute.objects.get(order=order)
 

@@ -12,7 +12,7 @@ from marketplace.models import Notification
 from orders.models import Dispute, OrderStatus
 from tests.finance.conftest import order_awaiting_payment
 from tests.helpers import make_operator
-from tests.orders.conftest import details_for, make_category, make_deal
+from tests.orders.conftest import REPORT_ALL, drive_steps, make_category, make_deal
 
 pytestmark = pytest.mark.django_db
 
@@ -31,11 +31,10 @@ def dispute(django_capture_on_commit_callbacks):
         payments.bank_transfer_confirm(
             payment=payment, received=payment.amount, acting_user=make_operator()
         )
-    steps = [("start_production", "factory"), ("finish_production", "factory")]
-    steps += [("record_inspection", "factory"), ("ship", "factory")]
-    steps += [("confirm_delivery", "buyer"), ("open_dispute", "buyer")]
-    for action, party in steps:
-        deal.act(action, party, **details_for(action, deal.refresh()))
+    steps = [("start_production", "factory"), (REPORT_ALL, "factory")]
+    steps += [("finish_production", "factory"), ("record_inspection", "buyer")]
+    steps += [("ship", "factory"), ("confirm_delivery", "buyer"), ("open_dispute", "buyer")]
+    drive_steps(deal, steps)
     assert deal.refresh().status == OrderStatus.DISPUTED
     return Dispute.objects.get(order=order)
 

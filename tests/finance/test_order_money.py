@@ -15,12 +15,15 @@ from finance.services.order_money import escrows_settle
 from marketplace.exceptions import ConflictError, InvalidError
 from orders.models import OrderStatus
 from tests.finance.conftest import cny, order_awaiting_payment
-from tests.orders.conftest import details_for
+from tests.orders.conftest import REPORT_ALL, details_for, report_all
 
 pytestmark = pytest.mark.django_db
 
 
 def _step(deal, action, party, capture):
+    if action == REPORT_ALL:
+        report_all(deal)
+        return
     with capture(execute=True):
         deal.act(action, party, **details_for(action, deal.refresh()))
 
@@ -58,8 +61,13 @@ def test_the_whole_flow_pays_price_minus_commission_minus_advance(
         financing.advance_decide(advance=advance, approve=True, acting_user=operator)
     assert _payout(deal) == 300000
 
-    for action in ("finish_production", "record_inspection", "ship"):
-        _step(deal, action, "factory", django_capture_on_commit_callbacks)
+    for action, party in (
+        (REPORT_ALL, "factory"),
+        ("finish_production", "factory"),
+        ("record_inspection", "buyer"),
+        ("ship", "factory"),
+    ):
+        _step(deal, action, party, django_capture_on_commit_callbacks)
     assert Escrow.objects.get(order=order).released_minor == (
         order.goods_total.rounded_share(30, 100).amount_minor
     )
@@ -89,8 +97,9 @@ def test_credit_is_due_after_delivery_and_flagged_overdue_then_written_off(
     )  # fmt: skip
     for action, party in (
         ("start_production", "factory"),
+        (REPORT_ALL, "factory"),
         ("finish_production", "factory"),
-        ("record_inspection", "factory"),
+        ("record_inspection", "buyer"),
         ("ship", "factory"),
         ("confirm_delivery", "buyer"),
     ):

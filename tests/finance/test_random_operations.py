@@ -132,10 +132,22 @@ def _world(seed: int) -> World:
         _act(order, "start_production", factory, factory_user)
         producing.append(order)
     for order in producing[2:]:
-        for action in ("finish_production", "record_inspection", "ship"):
-            _act(order, action, factory, factory_user, **details_for(action, order))
         buyer = Organization.objects.get(pk=order.buyer_id)
         user = buyer.memberships.first().user
+        order_services.production_progress_record(
+            order=order,
+            acting_organization=factory,
+            acting_user=factory_user,
+            day=timezone.localdate(),
+            units=order.quantity,
+        )
+        # The factory finishes and ships; the buyer inspects.
+        for action, who, member in (
+            ("finish_production", factory, factory_user),
+            ("record_inspection", buyer, user),
+            ("ship", factory, factory_user),
+        ):
+            _act(order, action, who, member, **details_for(action, order))
         _act(order, "open_dispute", buyer, user, **details_for("open_dispute", order))
         disputed.append(order)
     return World(

@@ -144,6 +144,24 @@ def passing_checklist(order: Order) -> list[dict]:
 
 
 PAY = "pay"
+REPORT_ALL = "report_all"
+
+
+def report_all(deal: Deal, units: int | None = None) -> Order:
+    """The factory reports the order's remaining units as finished today."""
+    order = deal.refresh()
+    remaining = (units if units is not None else order.quantity) - sum(
+        order.production_reports.values_list("units", flat=True)
+    )
+    if remaining > 0:
+        services.production_progress_record(
+            order=order,
+            acting_organization=deal.factory,
+            acting_user=deal.factory_user,
+            day=timezone.localdate(),
+            units=remaining,
+        )
+    return deal.refresh()
 
 
 def pay_in_full(deal: Deal) -> Order:
@@ -181,12 +199,14 @@ PATH_TO = {
 }
 _BEYOND_PRODUCTION = [
     *PATH_TO[OrderStatus.IN_PRODUCTION],
+    (REPORT_ALL, "factory"),
     ("finish_production", "factory"),
 ]
 PATH_TO[OrderStatus.INSPECTION] = _BEYOND_PRODUCTION
+# The buyer inspects (the factory's own inspection would be a self-check to accept).
 PATH_TO[OrderStatus.SHIPPED] = [
     *_BEYOND_PRODUCTION,
-    ("record_inspection", "factory"),
+    ("record_inspection", "buyer"),
     ("ship", "factory"),
 ]
 PATH_TO[OrderStatus.DELIVERED] = [*PATH_TO[OrderStatus.SHIPPED], ("confirm_delivery", "buyer")]
@@ -200,6 +220,7 @@ def details_for(action: str, order: Order) -> dict:
         "ship_sample": {"carrier": "SF Express", "tracking_number": "SF100"},
         "reject_sample": {},
         "record_inspection": {"defects_found": 0, "checklist": passing_checklist(order)},
+        "accept_short_shipment": {"quantity": order.quantity - 50},
         "ship": {"carrier": "COSCO", "tracking_number": "CS-42"},
         "open_dispute": {"reason": "Seams are open on 30 shirts."},
     }.get(action, {})
@@ -232,9 +253,14 @@ def prepare(status: str, action: str, *, category: Category | None = None) -> tu
     order = drive(deal, status)
     if status == OrderStatus.INSPECTION and action == Action.SHIP:
         # Shipping needs a passing inspection on record; the denials must not depend on it.
+        deal.act(Action.RECORD_INSPECTION, "buyer", **details_for(Action.RECORD_INSPECTION, order))
+    if status == OrderStatus.INSPECTION and action == Action.ACCEPT_SELF_CHECK:
+        # The factory's own passing inspection, waiting for the buyer.
         deal.act(
             Action.RECORD_INSPECTION, "factory", **details_for(Action.RECORD_INSPECTION, order)
         )
+    if status == OrderStatus.IN_PRODUCTION and action == Action.FINISH_PRODUCTION:
+        report_all(deal)  # finishing needs every unit reported
     return deal, deal.refresh()
 
 
@@ -242,6 +268,9 @@ def drive_steps(deal: Deal, steps) -> None:
     for action, party in steps:
         if action == PAY:
             pay_in_full(deal)
+            continue
+        if action == REPORT_ALL:
+            report_all(deal)
             continue
         deal.act(action, party, NOTES.get(action, ""), **details_for(action, deal.refresh()))
 

@@ -30,7 +30,7 @@ def endpoints(deal, order, review):
         (
             "post",
             f"/api/v1/orders/{order.pk}/progress/",
-            {"day": today, "units": 5},
+            {"day": today, "units": 300},  # every unit: production may then finish
             "factory",
             201,
         ),

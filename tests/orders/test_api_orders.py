@@ -71,8 +71,9 @@ def test_reject_sample_requires_a_reason(deal):
 def test_failed_inspection_blocks_shipment_until_reinspection(deal):
     order = drive(deal, S.INSPECTION)
     checklist = passing_checklist(order)
+    # The buyer inspects: an independent inspection, no acceptance needed.
     failed = transition(
-        deal.factory_user, order, action="record_inspection", defects_found=9, checklist=checklist
+        deal.buyer_user, order, action="record_inspection", defects_found=9, checklist=checklist
     )
     assert failed.status_code == 200
     inspection = failed.json()["inspections"][-1]
@@ -86,11 +87,11 @@ def test_failed_inspection_blocks_shipment_until_reinspection(deal):
     assert Order.objects.get(pk=order.pk).status == S.INSPECTION
     checklist[0]["passed"] = False
     failed_item = transition(
-        deal.factory_user, order, action="record_inspection", defects_found=0, checklist=checklist
+        deal.buyer_user, order, action="record_inspection", defects_found=0, checklist=checklist
     )
     assert failed_item.json()["inspections"][-1]["passed"] is False
     passed = transition(
-        deal.factory_user,
+        deal.buyer_user,
         order,
         action="record_inspection",
         defects_found=3,
@@ -136,7 +137,7 @@ def test_inspection_photos_multipart(deal):
 
 def test_ship_requires_carrier_and_tracking(deal):
     order = drive(deal, S.INSPECTION)
-    deal.act("record_inspection", "factory", **details_for("record_inspection", order))
+    deal.act("record_inspection", "buyer", **details_for("record_inspection", order))
     with nothing_changes():
         response = transition(deal.factory_user, order, action="ship", carrier="")
     assert response.status_code == 400
@@ -190,11 +191,14 @@ def test_production_progress_reported_and_charted(deal):
     assert by_day[today]["actual"] == 80
     assert points[-1]["planned_cumulative"] == 300
     assert points[-1]["actual_cumulative"] == 80
+    # A second report for the same day (the next shift) adds to the first.
     again = client.post(
         f"/api/v1/orders/{order.pk}/progress/", {"day": today, "units": 90}, format="json"
     )
-    assert {point["day"]: point for point in again.json()["results"]}[today]["actual"] == 90
-    assert ProductionReport.objects.filter(order=order).count() == 1
+    assert {point["day"]: point for point in again.json()["results"]}[today]["actual"] == 170
+    assert again.json()["total"] == 170
+    assert [entry["units"] for entry in again.json()["entries"]] == [80, 90]
+    assert ProductionReport.objects.filter(order=order).count() == 2
     with nothing_changes():
         too_many = client.post(
             f"/api/v1/orders/{order.pk}/progress/", {"day": today, "units": 301}, format="json"
@@ -208,9 +212,10 @@ def test_production_progress_reported_and_charted(deal):
             f"/api/v1/orders/{order.pk}/progress/", {"day": today, "units": 1}, format="json"
         )
     assert too_many.status_code == 400
+    assert "note" in too_many.json()["errors"]  # beyond the quantity only with a note
     assert future.status_code == 400
     assert buyer.status_code == 403
-    assert ProductionReport.objects.get(order=order).units == 90
+    assert sum(ProductionReport.objects.filter(order=order).values_list("units", flat=True)) == 170
 
 
 def test_progress_outside_production_is_409(deal):

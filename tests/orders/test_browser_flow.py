@@ -1,7 +1,8 @@
 """The whole Tao-Factory transaction in real Chromium: the buyer's RFQ is matched by the
-real worker, the factory quotes, the buyer accepts, sample, payment, production with
-progress, inspection, shipment, confirmation, completion and review; the timeline shows
-every step."""
+real worker, the factory quotes (with its inspection AQL), the buyer accepts, sample,
+payment, production with additive progress (finishing short is refused until the buyer
+accepts a short shipment), the factory's self-check accepted by the buyer, shipment,
+confirmation, completion and review; the timeline shows every step."""
 
 import pytest
 
@@ -68,6 +69,7 @@ def test_buyer_and_factory_complete_an_order_in_the_browser(
     factory_page.fill("#quote-form input[name=unit_price]", "38.50")
     factory_page.fill("#quote-form input[name=sample_fee]", "0")
     factory_page.fill("#quote-form input[name=lead_time_days]", "7")
+    factory_page.select_option("#quote-form select[name=aql]", "4.0")
     factory_page.click("#quote-form button[type=submit]")
     factory_page.wait_for_load_state("networkidle")
     assert "Your quote was sent" in factory_page.content()
@@ -75,6 +77,7 @@ def test_buyer_and_factory_complete_an_order_in_the_browser(
     # Buyer: compares (chart) and accepts with a sample.
     page.goto(rfq_url)
     assert page.locator("svg.chart").count() == 1
+    assert "AQL 4.0" in page.locator(".quote-card").inner_text()
     page.click("text=Accept this quote")
     page.wait_for_url("**/orders/*/")
     order = Order.objects.get()
@@ -107,13 +110,34 @@ def test_buyer_and_factory_complete_an_order_in_the_browser(
     factory_page.fill("#progress-panel input[name=units]", "120")
     factory_page.click("#progress-panel button[type=submit]")
     factory_page.wait_for_selector("#progress-panel >> text=120 of 300 units done")
+    assert "Recorded +120 units" in factory_page.locator("#progress-recorded").inner_text()
+    # 120 of 300 units: finishing is refused.
     act(factory_page, "finish_production")
+    assert "Only 120 of 300 units are reported" in factory_page.content()
+    assert factory_page.locator("#order-status").get_attribute("data-status") == "in_production"
+    # The buyer accepts a short shipment of 250 units; the factory reports the rest of them.
+    page.goto(order_path)
+    page.fill("form[data-action=accept_short_shipment] input[name=quantity]", "250")
+    act(page, "accept_short_shipment", "250 are enough for the launch")
+    assert "250 / 300" in page.locator("#short-shipment").inner_text()
+    factory_page.goto(order_path)
+    factory_page.fill("#progress-form input[name=units]", "130")
+    factory_page.click("#progress-form button[type=submit]")
+    factory_page.wait_for_selector("#progress-panel >> text=250 of 300 units done")
+    act(factory_page, "finish_production")
+    assert "AQL 4.0" in factory_page.locator("#inspection-form").inner_text()
     for checkbox in factory_page.locator("#inspection-form input[type=checkbox]").all():
         checkbox.check()
     factory_page.fill("#inspection-form input[name=defects_found]", "1")
     factory_page.click("#inspection-form button[type=submit]")
     factory_page.wait_for_load_state("networkidle")
-    assert "passed" in factory_page.content()
+    # The factory's own inspection is a self-check: shipping waits for the buyer.
+    assert "factory self-check" in factory_page.content()
+    assert factory_page.locator("#ship-form button[type=submit]").is_disabled()
+    page.goto(order_path)
+    act(page, "accept_self_check")
+    assert "accepted by the buyer" in page.content()
+    factory_page.goto(order_path)
     factory_page.fill("#ship-form input[name=carrier]", "COSCO")
     factory_page.fill("#ship-form input[name=tracking_number]", "CS-2026-42")
     factory_page.click("#ship-form button[type=submit]")
@@ -138,8 +162,11 @@ def test_buyer_and_factory_complete_an_order_in_the_browser(
         "Paid into escrow",
         "Start production",
         "Production progress reported",
+        "Accept a short shipment",
+        "Production progress reported",
         "Production finished",
         "Record an inspection",
+        "Accept the factory",
         "Ship the goods",
         "Confirm receipt",
         "Accept the goods",

@@ -77,7 +77,7 @@ def test_order_photos_and_evidence_are_scoped(deal):
     order = drive(deal, OrderStatus.INSPECTION)
     photo = SimpleUploadedFile("lot.png", PNG)
     deal.act(
-        "record_inspection", "factory", **details_for("record_inspection", order), photos=[photo]
+        "record_inspection", "buyer", **details_for("record_inspection", order), photos=[photo]
     )
     deal.act("ship", "factory", **details_for("ship", order))
     deal.act("open_dispute", "buyer", reason="Torn", evidence=[SimpleUploadedFile("t.png", PNG)])

@@ -37,6 +37,7 @@ def test_full_life_cycle_records_every_step_and_books_capacity(deal):
         "skip_sample",
         "mark_paid",
         "start_production",
+        "progress_reported",
         "finish_production",
         "record_inspection",
         "ship",

@@ -38,9 +38,12 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     (S.SAMPLE_APPROVED, "request_payment", "system"): S.AWAITING_PAYMENT,
     (S.AWAITING_PAYMENT, "mark_paid", "system"): S.PAID,  # Finance, once escrow is funded
     (S.PAID, "start_production", "factory"): S.IN_PRODUCTION,
-    (S.IN_PRODUCTION, "finish_production", "factory"): S.INSPECTION,
-    (S.INSPECTION, "record_inspection", "factory"): S.INSPECTION,
+    (S.IN_PRODUCTION, "accept_short_shipment", "buyer"): S.IN_PRODUCTION,
+    (S.IN_PRODUCTION, "finish_production", "factory"): S.INSPECTION,  # every unit reported
+    (S.INSPECTION, "record_inspection", "buyer"): S.INSPECTION,
+    (S.INSPECTION, "record_inspection", "factory"): S.INSPECTION,  # a self-check
     (S.INSPECTION, "record_inspection", "operator"): S.INSPECTION,
+    (S.INSPECTION, "accept_self_check", "buyer"): S.INSPECTION,
     (S.INSPECTION, "ship", "factory"): S.SHIPPED,
     (S.SHIPPED, "confirm_delivery", "buyer"): S.DELIVERED,
     (S.SHIPPED, "confirm_delivery", "system"): S.DELIVERED,
