@@ -12,11 +12,13 @@ from django.utils import timezone
 
 from customization import services
 from customization.models import Campaign, CampaignStatus, Design, OrderModule, Pledge
+from factories.selectors import reservation_by_reference
 from finance.models import CreditLine, Escrow
 from finance.services.credit import credit_limit_set
 from finance.services.ledger import ledger_invariant_problems
 from marketplace.models import Organization
 from marketplace.money import Money
+from orders.matching.services import Assignment, batch_match_apply, batch_match_plan
 from orders.models import Order, OrderStatus
 from tests.customization.conftest import AIR_CONDITIONER_OPTIONS
 from tests.helpers import api_client, make_organization
@@ -308,3 +310,56 @@ def test_opening_a_campaign_from_the_design_page(air_conditioner):
     assert response.status_code == 302
     campaign = Campaign.objects.get()
     assert (campaign.factory_id, campaign.target_unit_price) == (factory.pk, cny("2900.00"))
+
+
+def test_a_campaign_that_met_its_target_enters_the_batch_matcher_and_holds_capacity(
+    setting,
+):
+    campaign, organizer, factory = setting
+    reference = f"campaign:{campaign.pk}"
+    pledge(campaign, organizer, 40)
+    # Below the target nothing is committed: the matcher does not see the campaign.
+    assert not [a for a in batch_match_plan().assignments if a.reference == reference]
+
+    pledge(campaign, credit_buyer(), 15)
+    plan = batch_match_plan()
+    (assignment,) = [a for a in plan.assignments if a.reference == reference]
+    first_day = timezone.localdate(campaign.deadline) + datetime.timedelta(days=1)
+    assert (assignment.factory_pk, assignment.units, assignment.share) == (factory.pk, 55, 1.0)
+    assert all(first_day <= day <= campaign.ready_by for day, _units in assignment.allocations)
+    assert sum(units for _day, units in assignment.allocations) == 55
+
+    # Through the Celery payload, as the apply task receives it; applying twice holds once.
+    payload = Assignment.from_payload(assignment.as_payload())
+    assert batch_match_apply(assignments=[payload]) == 1
+    assert batch_match_apply(assignments=[payload]) == 0
+    hold = reservation_by_reference(reference=reference)
+    assert hold.status == "held"
+    assert sum(day.units for day in hold.days.all()) == 55
+    assert hold.organization_id == factory.pk
+    # Held: the next run plans the campaign no more.
+    assert not [a for a in batch_match_plan().assignments if a.reference == reference]
+
+    closed = services.campaign_close(campaign_pk=campaign.pk, now=after_deadline(campaign))
+    assert closed.status == CampaignStatus.COMPLETED
+    order = Order.objects.get(pk=closed.order_id)
+    # The campaign's hold became the order's.
+    assert reservation_by_reference(reference=reference).status == "released"
+    order_hold = reservation_by_reference(reference=order.reservation_reference)
+    assert order_hold.status in ("held", "booked")
+    assert sum(day.units for day in order_hold.days.all()) == 55
+
+
+def test_a_campaign_whose_factory_has_no_room_is_not_held(air_conditioner):
+    organizer, organizer_user = credit_buyer()
+    factory, _user = make_factory(air_conditioner.product.category, units=1, days=30)
+    design = ac_design(air_conditioner, organizer, organizer_user)
+    response = api_client(organizer_user).post(
+        "/api/v1/campaigns/", campaign_body(design, factory), format="json"
+    )
+    campaign = Campaign.objects.get(pk=response.json()["id"])
+    pledge(campaign, (organizer, organizer_user), 60)
+    plan = batch_match_plan()
+    # Partly planned at most, and a partial plan holds nothing.
+    assert batch_match_apply(assignments=plan.assignments) == 0
+    assert reservation_by_reference(reference=f"campaign:{campaign.pk}") is None
