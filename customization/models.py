@@ -208,9 +208,11 @@ class DesignModule(models.Model):
 
 
 class OrderModule(TenantModel):
-    """A module line of an order made from a design: `quantity` modules to produce by the
-    factory (`organization`) between `window_start` and `window_end`. Massing groups these
-    by signature and day; the barcode traces each line back to its order."""
+    """A module line of an order made from a design: `quantity` modules for `units` of the
+    order's product, to produce by the factory (`organization`) between `window_start` and
+    `window_end`. Massing puts each line in one production batch (`batch`) of its
+    signature, splitting a line over several days when one day's capacity cannot take it;
+    the barcode traces each line back to its order."""
 
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+")
     design_module = models.ForeignKey(
@@ -220,9 +222,18 @@ class OrderModule(TenantModel):
     attributes = models.JSONField(_("attributes"), default=dict)
     signature = models.CharField(_("signature"), max_length=32)
     quantity = models.PositiveIntegerField(_("quantity"))
+    units = models.PositiveIntegerField(_("product units"), default=0)
     window_start = models.DateField(_("earliest production day"))
     window_end = models.DateField(_("latest production day"))
     is_open = models.BooleanField(_("open"), default=True)
+    batch = models.ForeignKey(
+        "ProductionBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="lines",
+        verbose_name=_("production batch"),
+    )
 
     class Meta:
         ordering = ["order_id", "pk"]
@@ -247,9 +258,9 @@ class OrderModule(TenantModel):
 
 
 class ProductionBatch(TenantModel):
-    """Every open module line of one signature made by the factory on one day. A line
-    belongs to the earliest batch of its signature whose day lies inside its window
-    (ADR 0007): nothing is stored per line, and massing only ever adds batches."""
+    """Module lines of one signature made by the factory on one day (ADR 0007): each
+    line inside its window, and never more product units than the factory's capacity
+    calendar offers for the day."""
 
     # The unique constraint's index (organization, signature, day) serves every lookup.
     organization = models.ForeignKey(

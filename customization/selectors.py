@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from customization.models import (
@@ -114,27 +114,9 @@ def design_get_unchecked(*, pk: int) -> Design | None:
 # --- massing -----------------------------------------------------------------------------
 
 
-def _batch_of_line(organization: Organization):
-    """A line's batch: the earliest of its signature whose day lies in its window."""
-    return Subquery(
-        ProductionBatch.objects.filter(
-            organization=organization,
-            signature=OuterRef("signature"),
-            day__gte=OuterRef("window_start"),
-            day__lte=OuterRef("window_end"),
-        )
-        .order_by("day")
-        .values("pk")[:1]
-    )
-
-
 def open_module_lines(*, organization: Organization) -> QuerySet[OrderModule]:
-    """The factory's open module lines, each annotated with its batch id (or None)."""
-    return (
-        OrderModule.objects.for_organization(organization)
-        .filter(is_open=True)
-        .annotate(batch_id=_batch_of_line(organization))
-    )
+    """The factory's open module lines (`batch_id` is None until massing places them)."""
+    return OrderModule.objects.for_organization(organization).filter(is_open=True)
 
 
 @dataclass
@@ -156,31 +138,35 @@ class BatchSheet:
 
 
 def batch_sheets(*, organization: Organization, day: datetime.date) -> list[BatchSheet]:
-    """The day's batches with their lines (two queries whatever the number of lines)."""
+    """The day's batches with their open lines (two queries whatever the number of lines);
+    a batch whose orders all left production has no sheet."""
     batches = list(
         ProductionBatch.objects.for_organization(organization).filter(day=day).order_by("signature")
     )
     lines: dict[int, list[OrderModule]] = {batch.pk: [] for batch in batches}
     for line in (
         open_module_lines(organization=organization)
-        .filter(batch_id__in=list(lines))  # type: ignore[misc]
+        .filter(batch_id__in=list(lines))
         .order_by("order_id", "pk")
     ):
-        lines[line.batch_id].append(line)  # type: ignore[attr-defined]
-    sheets = [BatchSheet(batch=batch, lines=lines[batch.pk]) for batch in batches]
+        lines[line.batch_id].append(line)  # type: ignore[index]  # filtered to batches
+    sheets = [
+        BatchSheet(batch=batch, lines=lines[batch.pk]) for batch in batches if lines[batch.pk]
+    ]
     return sorted(sheets, key=lambda sheet: sheet.name)
 
 
 @dataclass(frozen=True)
 class MassingSummary:
-    lines: int  # setups without batching: every order's module line on its own
+    lines: int  # setups without batching: every order's module on its own
     batched_lines: int
+    waiting_lines: int  # lines (or the rest of a split line) no day has had room for yet
     batches: int  # setups after batching
     days: list[dict]  # date, lines, batches (for the chart)
 
     @property
     def unbatched_lines(self) -> int:
-        return self.lines - self.batched_lines
+        return self.waiting_lines
 
     @property
     def setups_saved_ratio(self) -> float | None:
@@ -190,10 +176,12 @@ class MassingSummary:
 def massing_summary(
     *, organization: Organization, today: datetime.date | None = None
 ) -> MassingSummary:
+    """Setups before (an order's module, however massing split it) and after batching
+    (batches with open lines), and the batches per day (four queries)."""
     today = today or timezone.localdate()
     lines = open_module_lines(organization=organization).filter(window_end__gte=today)
-    batched = lines.exclude(batch_id=None)  # type: ignore[misc]
-    per_batch = batched.values_list("batch_id").annotate(count=Count("pk")).order_by()  # type: ignore[misc]
+    batched = lines.exclude(batch_id=None)
+    per_batch = batched.values_list("batch_id").annotate(count=Count("pk")).order_by()
     counts: dict[int, int] = dict(per_batch)  # type: ignore[arg-type]
     days: dict[datetime.date, dict] = {}
     for pk, day in ProductionBatch.objects.filter(pk__in=list(counts)).values_list("pk", "day"):
@@ -201,8 +189,9 @@ def massing_summary(
         entry["lines"] += counts[pk]
         entry["batches"] += 1
     return MassingSummary(
-        lines=lines.count(),
+        lines=lines.values("order_id", "signature").distinct().count(),
         batched_lines=sum(counts.values()),
+        waiting_lines=lines.filter(batch_id=None).count(),
         batches=len(counts),
         days=[days[day] for day in sorted(days)],
     )
