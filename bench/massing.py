@@ -142,16 +142,19 @@ def _reset(factory_pk: int) -> None:
         cursor.execute(
             "DELETE FROM customization_ordermodule WHERE id NOT IN (SELECT id FROM bench_lines)"
         )
+        cursor.execute("DELETE FROM customization_moduleplacement")
         cursor.execute(
             "UPDATE customization_ordermodule AS line"
-            " SET batch_id = NULL, units = seed.units, quantity = seed.quantity"
+            " SET units = seed.units, quantity = seed.quantity"
             " FROM bench_lines AS seed WHERE seed.id = line.id"
+            " AND (line.units, line.quantity) <> (seed.units, seed.quantity)"
         )
         cursor.execute(
             "DELETE FROM customization_productionbatch WHERE organization_id = %s", [factory_pk]
         )
         cursor.execute("VACUUM ANALYZE customization_ordermodule")
         cursor.execute("VACUUM ANALYZE customization_productionbatch")
+        cursor.execute("VACUUM ANALYZE customization_moduleplacement")
 
 
 def _group_by(factory_pk: int) -> float:
@@ -184,7 +187,7 @@ def _check(factory, today: datetime.date, capacity: int) -> bool:
     days = dict(ProductionBatch.objects.filter(organization=factory).values_list("pk", "day"))
     load: dict[int, int] = {}
     for start, end, batch_id, units in open_module_lines(organization=factory).values_list(
-        "window_start", "window_end", "batch_id", "units"
+        "window_start", "window_end", "placement__batch_id", "units"
     ):
         if batch_id is None or not (max(start, today) <= days[batch_id] <= end):
             return False

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
 from django.utils import timezone
 
 from customization.models import (
@@ -115,8 +115,13 @@ def design_get_unchecked(*, pk: int) -> Design | None:
 
 
 def open_module_lines(*, organization: Organization) -> QuerySet[OrderModule]:
-    """The factory's open module lines (`batch_id` is None until massing places them)."""
-    return OrderModule.objects.for_organization(organization).filter(is_open=True)
+    """The factory's open module lines, each annotated with its batch id (None until
+    massing places it)."""
+    return (
+        OrderModule.objects.for_organization(organization)
+        .filter(is_open=True)
+        .annotate(batch_id=F("placement__batch_id"))
+    )
 
 
 @dataclass
@@ -146,10 +151,10 @@ def batch_sheets(*, organization: Organization, day: datetime.date) -> list[Batc
     lines: dict[int, list[OrderModule]] = {batch.pk: [] for batch in batches}
     for line in (
         open_module_lines(organization=organization)
-        .filter(batch_id__in=list(lines))
+        .filter(batch_id__in=list(lines))  # type: ignore[misc]
         .order_by("order_id", "pk")
     ):
-        lines[line.batch_id].append(line)  # type: ignore[index]  # filtered to batches
+        lines[line.batch_id].append(line)  # type: ignore[attr-defined]
     sheets = [
         BatchSheet(batch=batch, lines=lines[batch.pk]) for batch in batches if lines[batch.pk]
     ]
@@ -180,8 +185,8 @@ def massing_summary(
     (batches with open lines), and the batches per day (four queries)."""
     today = today or timezone.localdate()
     lines = open_module_lines(organization=organization).filter(window_end__gte=today)
-    batched = lines.exclude(batch_id=None)
-    per_batch = batched.values_list("batch_id").annotate(count=Count("pk")).order_by()
+    batched = lines.exclude(batch_id=None)  # type: ignore[misc]
+    per_batch = batched.values_list("batch_id").annotate(count=Count("pk")).order_by()  # type: ignore[misc]
     counts: dict[int, int] = dict(per_batch)  # type: ignore[arg-type]
     days: dict[datetime.date, dict] = {}
     for pk, day in ProductionBatch.objects.filter(pk__in=list(counts)).values_list("pk", "day"):
@@ -191,7 +196,7 @@ def massing_summary(
     return MassingSummary(
         lines=lines.values("order_id", "signature").distinct().count(),
         batched_lines=sum(counts.values()),
-        waiting_lines=lines.filter(batch_id=None).count(),
+        waiting_lines=lines.filter(batch_id=None).count(),  # type: ignore[misc]
         batches=len(counts),
         days=[days[day] for day in sorted(days)],
     )

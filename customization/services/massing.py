@@ -11,7 +11,8 @@ same way. A line no day of its window has room for stays unbatched (reported) an
 placed by a later run, when capacity is published or freed. A placed line never moves,
 and new batches are never in the past. Reading is one query for the lines (grouped by
 signature and window), one for the batches' loads and one for the calendar; writing is one
-INSERT of the new batches, one UPDATE of the lines and, for split lines, one INSERT.
+INSERT of the new batches and one of the placements (a narrow row per line, never a
+rewrite of the lines); a split line also costs an INSERT per part and one UPDATE.
 Re-running adds nothing.
 """
 
@@ -52,7 +53,8 @@ SELECT line.signature, o.category_id, line.window_start, line.window_end,
        array_agg(line.id ORDER BY line.id), array_agg(line.units ORDER BY line.id)
 FROM customization_ordermodule AS line
 JOIN {orders} AS o ON o.id = line.order_id
-WHERE line.organization_id = %(factory)s AND line.is_open AND line.batch_id IS NULL
+WHERE line.organization_id = %(factory)s AND line.is_open
+  AND NOT EXISTS (SELECT 1 FROM customization_moduleplacement AS p WHERE p.line_id = line.id)
 GROUP BY line.signature, o.category_id, line.window_start, line.window_end
 ORDER BY line.signature, line.window_end, line.window_start
 """
@@ -62,7 +64,8 @@ BATCH_LOADS_SQL = """
 SELECT batch.id, batch.signature, batch.day,
        coalesce(sum(line.units) FILTER (WHERE line.is_open), 0)
 FROM customization_productionbatch AS batch
-LEFT JOIN customization_ordermodule AS line ON line.batch_id = batch.id
+LEFT JOIN customization_moduleplacement AS p ON p.batch_id = batch.id
+LEFT JOIN customization_ordermodule AS line ON line.id = p.line_id
 WHERE batch.organization_id = %(factory)s AND batch.day >= %(today)s
 GROUP BY batch.id
 """
@@ -75,13 +78,12 @@ ON CONFLICT (organization_id, signature, day) DO NOTHING
 RETURNING id, signature, day
 """
 
-ASSIGN_SQL = """
-UPDATE customization_ordermodule AS line SET batch_id = placed.batch
-FROM unnest(%(lines)s::bigint[], %(batches)s::bigint[]) AS placed(id, batch)
-WHERE line.id = placed.id
+PLACE_SQL = """
+INSERT INTO customization_moduleplacement (line_id, batch_id)
+SELECT * FROM unnest(%(lines)s::bigint[], %(batches)s::bigint[])
 """
 
-# A split line keeps `units` (and its modules for them) and its rest becomes new lines.
+# A split line keeps `units` (and its modules for them); each rest is a new line.
 SHRINK_SQL = """
 UPDATE customization_ordermodule AS line
 SET units = part.units, quantity = line.quantity / line.units * part.units
@@ -91,13 +93,12 @@ WHERE line.id = part.id AND line.units > 0
 
 SPLIT_SQL = """
 INSERT INTO customization_ordermodule (organization_id, order_id, design_module_id, name,
-    attributes, signature, quantity, units, window_start, window_end, is_open, batch_id)
+    attributes, signature, quantity, units, window_start, window_end, is_open)
 SELECT line.organization_id, line.order_id, line.design_module_id, line.name,
-       line.attributes, line.signature, line.quantity / line.units * part.units, part.units,
-       line.window_start, line.window_end, true, part.batch
-FROM unnest(%(lines)s::bigint[], %(units)s::int[], %(batches)s::bigint[])
-    AS part(id, units, batch)
-JOIN customization_ordermodule AS line ON line.id = part.id
+       line.attributes, line.signature, line.quantity / line.units * %(units)s, %(units)s,
+       line.window_start, line.window_end, true
+FROM customization_ordermodule AS line WHERE line.id = %(line)s
+RETURNING id
 """
 
 
@@ -362,29 +363,26 @@ def _write(cursor, factory: Organization, out: _Placement) -> None:
         ids = {(signature, day): pk for pk, signature, day in cursor.fetchall()}
         for batch in out.new_batches:
             batch.pk = ids[(batch.signature, batch.day)]
-    if out.whole:
-        cursor.execute(
-            ASSIGN_SQL,
-            {
-                "lines": [line for line, _batch in out.whole],
-                "batches": [batch.pk for _line, batch in out.whole],
-            },
-        )
-    if out.parts:
-        cursor.execute(
-            SPLIT_SQL,
-            {
-                "lines": [line for line, _units, _batch in out.parts],
-                "units": [units for _line, units, _batch in out.parts],
-                "batches": [batch.pk for _line, _units, batch in out.parts],
-            },
-        )
+    placements = [(line, batch.pk) for line, batch in out.whole]
+    # Split parts (rare: a day's room ran out) are new lines, one statement each.
+    for line, units, batch in out.parts:
+        cursor.execute(SPLIT_SQL, {"line": line, "units": units})
+        if batch.pk is not None:
+            placements.append((cursor.fetchone()[0], batch.pk))
     if out.shrunk:
         cursor.execute(
             SHRINK_SQL,
             {
                 "lines": [line for line, _units in out.shrunk],
                 "units": [units for _line, units in out.shrunk],
+            },
+        )
+    if placements:
+        cursor.execute(
+            PLACE_SQL,
+            {
+                "lines": [line for line, _batch in placements],
+                "batches": [batch for _line, batch in placements],
             },
         )
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from catalog.demo import CATEGORY_TREE
 from catalog.models import Category
 from catalog.services import category_tree_ensure
-from customization.models import OrderModule, ProductionBatch
+from customization.models import ModulePlacement, OrderModule, ProductionBatch
 from customization.selectors import batch_sheets, massing_summary
 from customization.services import (
     design_create,
@@ -84,7 +84,11 @@ def _check_invariants(factory, today, capacity, expected_units):
     load: dict[int, int] = {}
     units: dict[tuple[int, str], int] = {}
     waiting = []
+    placed = dict(
+        ModulePlacement.objects.filter(batch__organization=factory).values_list("line", "batch")
+    )
     for line in OrderModule.objects.filter(organization=factory):
+        line.batch_id = placed.get(line.pk)
         key = (line.order_id, line.signature)
         units[key] = units.get(key, 0) + line.units
         assert line.quantity == 2 * line.units, "a split line keeps its modules per unit"
@@ -168,8 +172,11 @@ def test_a_day_full_of_one_module_splits_the_line_over_the_window(cabinet, buyer
     result = massing_run(factory=factory, today=today)
     assert (result.lines_placed, result.lines_split, result.unplaced_lines) == (2, 1, 1)
     made = {
-        (line.order_id, line.batch.day if line.batch else None): (line.units, line.quantity)
-        for line in OrderModule.objects.select_related("batch")
+        (line.order_id, line.placement.batch.day if hasattr(line, "placement") else None): (
+            line.units,
+            line.quantity,
+        )
+        for line in OrderModule.objects.select_related("placement__batch")
     }
     # Day 3 (40 units) takes the first order; the second fills the 10 units left there,
     # then day 2 (30) and day 0 (20); day 1 is closed, so its last 10 units wait.
@@ -187,7 +194,7 @@ def test_a_day_full_of_one_module_splits_the_line_over_the_window(cabinet, buyer
     ).update(units=10)
     result = massing_run(factory=factory, today=today)
     assert (result.lines_read, result.lines_placed, result.batches_created) == (1, 1, 1)
-    assert not OrderModule.objects.filter(batch=None).exists()
+    assert not OrderModule.objects.filter(placement=None).exists()
 
 
 def test_identical_panels_of_two_orders_share_a_batch_and_the_sheet_has_barcodes(cabinet, buyer):
