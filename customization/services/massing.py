@@ -21,6 +21,8 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
@@ -46,18 +48,17 @@ CLOSED_ORDER_STATUSES = frozenset(
 
 ADVISORY_LOCK_NAMESPACE = 7007  # one massing run per factory at a time
 
-# The factory's open lines without a batch, grouped by signature, category and window (ids
-# and units in id order), tightest windows first within each signature.
+# The factory's open lines without a placement, in placing order: by signature, window end
+# and start, then id (grouped into windows in Python: cheaper than array_agg in SQL).
 UNBATCHED_LINES_SQL = """
-SELECT line.signature, o.category_id, line.window_start, line.window_end,
-       array_agg(line.id ORDER BY line.id), array_agg(line.units ORDER BY line.id)
+SELECT line.signature, o.category_id, line.window_start, line.window_end, line.id, line.units
 FROM customization_ordermodule AS line
 JOIN {orders} AS o ON o.id = line.order_id
 WHERE line.organization_id = %(factory)s AND line.is_open
   AND NOT EXISTS (SELECT 1 FROM customization_moduleplacement AS p WHERE p.line_id = line.id)
-GROUP BY line.signature, o.category_id, line.window_start, line.window_end
-ORDER BY line.signature, line.window_end, line.window_start
+ORDER BY line.signature, line.window_end, line.window_start, o.category_id, line.id
 """
+
 
 # The factory's batches from today on with the product units of their open lines.
 BATCH_LOADS_SQL = """
@@ -306,6 +307,18 @@ def _capacity(
     }
 
 
+def _windows(rows: list[tuple]) -> list[tuple]:
+    """(signature, category, start, end, [ids], [units]) per window, rows in order."""
+    groups: list[tuple] = []
+    for key, lines in groupby(rows, key=itemgetter(0, 1, 2, 3)):
+        ids, units = [], []
+        for line in lines:
+            ids.append(line[4])
+            units.append(line[5])
+        groups.append((*key, ids, units))
+    return groups
+
+
 @transaction.atomic
 def massing_run(*, factory: Organization, today: datetime.date | None = None) -> MassingResult:
     """Put every open module line of the factory without a batch into batches, inside its
@@ -318,7 +331,7 @@ def massing_run(*, factory: Organization, today: datetime.date | None = None) ->
         cursor.execute(
             UNBATCHED_LINES_SQL.format(orders=Order._meta.db_table), {"factory": factory.pk}
         )
-        groups = cursor.fetchall()
+        groups = _windows(cursor.fetchall())
         if not groups:
             return MassingResult(factory.pk, 0, 0, 0, 0, 0, 0)
         last = max(group[3] for group in groups)
