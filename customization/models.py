@@ -209,9 +209,11 @@ class DesignModule(models.Model):
 
 
 class OrderModule(TenantModel):
-    """A module line of an order made from a design: `quantity` modules to produce by the
-    factory (`organization`) between `window_start` and `window_end`. Massing groups these
-    by signature and day; the barcode traces each line back to its order."""
+    """A module line of an order made from a design: `quantity` modules for `units` of the
+    order's product, to produce by the factory (`organization`) between `window_start` and
+    `window_end`. Massing puts each line in one production batch of its signature (its
+    `placement`), splitting a line over several days when one day's capacity cannot take
+    it; the barcode traces each line back to its order."""
 
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+")
     design_module = models.ForeignKey(
@@ -221,6 +223,7 @@ class OrderModule(TenantModel):
     attributes = models.JSONField(_("attributes"), default=dict)
     signature = models.CharField(_("signature"), max_length=32)
     quantity = models.PositiveIntegerField(_("quantity"))
+    units = models.PositiveIntegerField(_("product units"), default=0)
     window_start = models.DateField(_("earliest production day"))
     window_end = models.DateField(_("latest production day"))
     is_open = models.BooleanField(_("open"), default=True)
@@ -248,9 +251,9 @@ class OrderModule(TenantModel):
 
 
 class ProductionBatch(TenantModel):
-    """Every open module line of one signature made by the factory on one day. A line
-    belongs to the earliest batch of its signature whose day lies inside its window
-    (ADR 0007): nothing is stored per line, and massing only ever adds batches."""
+    """Module lines of one signature made by the factory on one day (ADR 0007): each
+    line inside its window, and never more product units than the factory's capacity
+    calendar offers for the day."""
 
     # The unique constraint's index (organization, signature, day) serves every lookup.
     organization = models.ForeignKey(
@@ -272,6 +275,24 @@ class ProductionBatch(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.signature[:12]} ({self.day})"
+
+
+class ModulePlacement(models.Model):
+    """The production batch a module line is made in (ADR 0007). A narrow row of its own,
+    not a column of the line: placing 200,000 lines inserts two integers each instead of
+    rewriting every wide line row."""
+
+    line = models.OneToOneField(
+        OrderModule, on_delete=models.CASCADE, primary_key=True, related_name="placement"
+    )
+    batch = models.ForeignKey(ProductionBatch, on_delete=models.CASCADE, related_name="placements")
+
+    class Meta:
+        verbose_name = _("module placement")
+        verbose_name_plural = _("module placements")
+
+    def __str__(self) -> str:
+        return f"{self.line_id} -> {self.batch_id}"
 
 
 class CampaignStatus(models.TextChoices):

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, F, Prefetch, QuerySet
 from django.utils import timezone
 
 from customization.models import (
@@ -114,26 +114,13 @@ def design_get_unchecked(*, pk: int) -> Design | None:
 # --- massing -----------------------------------------------------------------------------
 
 
-def _batch_of_line(organization: Organization):
-    """A line's batch: the earliest of its signature whose day lies in its window."""
-    return Subquery(
-        ProductionBatch.objects.filter(
-            organization=organization,
-            signature=OuterRef("signature"),
-            day__gte=OuterRef("window_start"),
-            day__lte=OuterRef("window_end"),
-        )
-        .order_by("day")
-        .values("pk")[:1]
-    )
-
-
 def open_module_lines(*, organization: Organization) -> QuerySet[OrderModule]:
-    """The factory's open module lines, each annotated with its batch id (or None)."""
+    """The factory's open module lines, each annotated with its batch id (None until
+    massing places it)."""
     return (
         OrderModule.objects.for_organization(organization)
         .filter(is_open=True)
-        .annotate(batch_id=_batch_of_line(organization))
+        .annotate(batch_id=F("placement__batch_id"))
     )
 
 
@@ -156,7 +143,8 @@ class BatchSheet:
 
 
 def batch_sheets(*, organization: Organization, day: datetime.date) -> list[BatchSheet]:
-    """The day's batches with their lines (two queries whatever the number of lines)."""
+    """The day's batches with their open lines (two queries whatever the number of lines);
+    a batch whose orders all left production has no sheet."""
     batches = list(
         ProductionBatch.objects.for_organization(organization).filter(day=day).order_by("signature")
     )
@@ -167,20 +155,23 @@ def batch_sheets(*, organization: Organization, day: datetime.date) -> list[Batc
         .order_by("order_id", "pk")
     ):
         lines[line.batch_id].append(line)  # type: ignore[attr-defined]
-    sheets = [BatchSheet(batch=batch, lines=lines[batch.pk]) for batch in batches]
+    sheets = [
+        BatchSheet(batch=batch, lines=lines[batch.pk]) for batch in batches if lines[batch.pk]
+    ]
     return sorted(sheets, key=lambda sheet: sheet.name)
 
 
 @dataclass(frozen=True)
 class MassingSummary:
-    lines: int  # setups without batching: every order's module line on its own
+    lines: int  # setups without batching: every order's module on its own
     batched_lines: int
+    waiting_lines: int  # lines (or the rest of a split line) no day has had room for yet
     batches: int  # setups after batching
     days: list[dict]  # date, lines, batches (for the chart)
 
     @property
     def unbatched_lines(self) -> int:
-        return self.lines - self.batched_lines
+        return self.waiting_lines
 
     @property
     def setups_saved_ratio(self) -> float | None:
@@ -190,6 +181,8 @@ class MassingSummary:
 def massing_summary(
     *, organization: Organization, today: datetime.date | None = None
 ) -> MassingSummary:
+    """Setups before (an order's module, however massing split it) and after batching
+    (batches with open lines), and the batches per day (four queries)."""
     today = today or timezone.localdate()
     lines = open_module_lines(organization=organization).filter(window_end__gte=today)
     batched = lines.exclude(batch_id=None)  # type: ignore[misc]
@@ -201,8 +194,9 @@ def massing_summary(
         entry["lines"] += counts[pk]
         entry["batches"] += 1
     return MassingSummary(
-        lines=lines.count(),
+        lines=lines.values("order_id", "signature").distinct().count(),
         batched_lines=sum(counts.values()),
+        waiting_lines=lines.filter(batch_id=None).count(),  # type: ignore[misc]
         batches=len(counts),
         days=[days[day] for day in sorted(days)],
     )

@@ -19,7 +19,7 @@ def massing_run_task(factory_pk: int) -> dict[str, int] | None:
     if factory is None:
         return None
     result = services.massing_run(factory=factory)
-    return {"windows": result.windows_uncovered, "batches": result.batches_created}
+    return {"placed": result.lines_placed, "batches": result.batches_created}
 
 
 @shared_task(acks_late=True)

@@ -359,6 +359,17 @@ def reservation_by_reference(*, reference: str) -> Reservation | None:
     return active or reservations.order_by("-created_at", "-pk").first()
 
 
+def reservation_references_active(*, references: list[str]) -> set[str]:
+    """Those of `references` that hold or book capacity now (one query)."""
+    if not references:
+        return set()
+    return set(
+        Reservation.objects.filter(
+            reference__in=references, status__in=Reservation.ACTIVE_STATUSES
+        ).values_list("reference", flat=True)
+    )
+
+
 def reservations_for_factory(*, organization: Organization) -> QuerySet[Reservation]:
     return (
         Reservation.objects.for_organization(organization)

@@ -397,7 +397,13 @@ class Refund(models.Model):
         "marketplace.Organization", on_delete=models.PROTECT, related_name="+"
     )
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="+")
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    # A payment's refund, or (campaign orders, paid from pledges) a refund of a credit draw.
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
+    )
+    credit_draw = models.ForeignKey(
+        "CreditDraw", on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
+    )
     amount_minor = models.BigIntegerField(_("amount"))
     currency = models.CharField(max_length=3)
     reason = models.CharField(_("reason"), max_length=255, blank=True)
@@ -414,7 +420,7 @@ class Refund(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Refund {self.pk} of {self.payment_id}"
+        return f"Refund {self.pk} of {self.payment_id or self.credit_draw_id}"
 
     @property
     def amount(self) -> Money:
@@ -503,7 +509,10 @@ class CreditDraw(models.Model):
         "marketplace.Organization", on_delete=models.PROTECT, related_name="+"
     )
     credit_line = models.ForeignKey(CreditLine, on_delete=models.PROTECT, related_name="draws")
-    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="credit_draw")
+    # None for a campaign pledge's credit that became the campaign order's (no payment).
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="credit_draw"
+    )
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="+")
     amount_minor = models.BigIntegerField()
     repaid_minor = models.BigIntegerField(default=0)

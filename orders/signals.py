@@ -10,6 +10,11 @@ tasks, so that services never import tasks.
 - `order_opened`: an order was created (from an accepted quote, a repeat, a campaign) with
   `order_pk`, `buyer_pk`, `factory_pk` and `design_pk` (None unless made from a design).
 - `rfq_created`: a buyer sent an RFQ (`rfq_pk`).
+- `matching_demand_collect` (sent, not after commit, by the batch matcher when it plans,
+  with `today` and `now`): a receiver returns a list of
+  `orders.matching.selectors.OpenDemand` for its committed production demand (e.g. a
+  group campaign that met its target); the matcher plans it with the open RFQs and holds
+  the named factory's capacity for it under the demand's `reference`.
 - `review_created`: a buyer reviewed a completed order (`review_pk`, `order_pk`,
   `factory_pk`).
 
@@ -31,6 +36,7 @@ order_transitioned = Signal()
 order_opened = Signal()
 rfq_created = Signal()
 review_created = Signal()
+matching_demand_collect = Signal()
 
 
 def send_on_commit(signal: Signal, *, sender: type, **kwargs: Any) -> None:

@@ -4,6 +4,7 @@ from customization.services.campaigns import (
     campaign_close,
     campaign_exists,
     campaign_open,
+    campaigns_committed_demand,
     campaigns_due,
     pledge_create,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "campaign_close",
     "campaign_exists",
     "campaign_open",
+    "campaigns_committed_demand",
     "campaigns_due",
     "customizable_product_setup",
     "design_create",

@@ -25,11 +25,21 @@ from marketplace.exceptions import ConflictError, ForbiddenError, InvalidError
 from marketplace.models import Organization, User
 from marketplace.money import Money
 from orders import services as order_services
+from orders.matching import services as matching_services
+from orders.matching.selectors import OpenDemand
+from orders.services.holds import production_start
 
 TITLE_MAX_LENGTH = 200
 MAX_QUANTITY = 1_000_000
 MAX_CAMPAIGN_DAYS = 90
 CLOSE_TASK = "customization.tasks.campaign_close_task"
+# The capacity the batch matcher holds for a campaign that met its target outlives the
+# deadline by this much: the close beat (every 5 minutes) turns it into the order's.
+CAPACITY_HOLD_MARGIN = datetime.timedelta(days=1)
+
+
+def campaign_capacity_reference(pk: int) -> str:
+    return f"campaign:{pk}"
 
 
 def _title(title: str, design: Design) -> str:
@@ -196,6 +206,43 @@ def campaigns_due(*, now: datetime.datetime | None = None) -> list[int]:
     )
 
 
+def campaigns_committed_demand(*, today: datetime.date, now: datetime.datetime) -> list[OpenDemand]:
+    """The batch matcher's view of campaigns (`orders.signals.matching_demand_collect`):
+    every open campaign that met its target before its deadline is committed demand for
+    its factory, from the day after the deadline (when it becomes an order) to its
+    ready-by day. The matcher plans it with the open RFQs and holds the factory's capacity
+    for it, so that the order it becomes at the deadline finds its days free (one query)."""
+    rows = (
+        Campaign.objects.filter(
+            status=CampaignStatus.OPEN,
+            deadline__gt=now,
+            pledged_quantity__gte=F("target_quantity"),
+        )
+        .order_by("deadline", "pk")
+        .values_list(
+            "pk",
+            "factory_id",
+            "design__product__product__category_id",
+            "pledged_quantity",
+            "deadline",
+            "ready_by",
+        )
+    )
+    return [
+        OpenDemand(
+            rfq_pk=None,
+            category_pk=category_pk,
+            quantity=quantity,
+            ready_by=ready_by,
+            start=production_start(with_sample=False, today=timezone.localdate(deadline)),
+            factory_pk=factory_pk,
+            reference=campaign_capacity_reference(pk),
+            hold_expires_at=deadline + CAPACITY_HOLD_MARGIN,
+        )
+        for pk, factory_pk, category_pk, quantity, deadline, ready_by in rows
+    ]
+
+
 def _order_buyer(campaign: Campaign, pledges: list[Pledge]) -> Organization:
     """The organizer when it is a buyer, else the largest (then earliest) pledger."""
     if campaign.organization.kind == Organization.Kind.BUYER:
@@ -265,11 +312,15 @@ def campaign_close(*, campaign_pk: int, now: datetime.datetime | None = None) ->
     pledges = list(
         campaign.pledges.filter(status=Pledge.Status.HELD).select_related("organization")
     )
+    reference = campaign_capacity_reference(campaign.pk)
     if campaign.pledged_quantity >= campaign.target_quantity:
         try:
             with transaction.atomic():
+                # The days the matcher held for the campaign become the order's hold.
+                matching_services.demand_hold_release(reference=reference)
                 _complete(campaign, pledges, now)
         except ConflictError as error:
+            matching_services.demand_hold_release(reference=reference)
             _refund_all(
                 campaign,
                 pledges,

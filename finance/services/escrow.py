@@ -315,6 +315,32 @@ def _refund_allocate(
         if not remaining:
             break
     if remaining:
+        # A campaign order is paid from its pledges: each pledger's credit draw on it.
+        for draw in CreditDraw.objects.filter(
+            order_id=escrow.order_id, payment=None
+        ).prefetch_related("refunds"):
+            refundable = draw.amount_minor - sum(
+                refund.amount_minor for refund in draw.refunds.all()
+            )
+            part = min(refundable, remaining)
+            if part <= 0:
+                continue
+            remaining -= part
+            legs.extend(_refund_draw(escrow=escrow, draw_pk=draw.pk, part=part))
+            refunds.append(
+                Refund.objects.create(
+                    organization_id=draw.organization_id,
+                    order_id=escrow.order_id,
+                    credit_draw=draw,
+                    amount_minor=part,
+                    currency=escrow.currency,
+                    reason=reason[:255],
+                    status=Refund.Status.SUCCEEDED,
+                )
+            )
+            if not remaining:
+                break
+    if remaining:
         raise ConflictError(_("The escrow holds money no payment accounts for."))
     return refunds, legs
 
@@ -352,14 +378,19 @@ def _buyer_cash(escrow: Escrow):
 
 
 def _refund_credit(*, escrow: Escrow, payment: Payment, part: int) -> list[ledger.Leg]:
-    """A credit payment's refund first cancels what the buyer still owes on its draw (the
-    line is freed); what the draw was already settled with goes back where that money
-    came from: the buyer's cash if the buyer repaid it, the guarantee fund if it was
-    written off."""
+    draw_pk = CreditDraw.objects.values_list("pk", flat=True).get(payment=payment)
+    return _refund_draw(escrow=escrow, draw_pk=draw_pk, part=part)
+
+
+def _refund_draw(*, escrow: Escrow, draw_pk: int, part: int) -> list[ledger.Leg]:
+    """A credit draw's refund first cancels what its buyer still owes on it (the line is
+    freed); what the draw was already settled with goes back where that money came from:
+    the buyer's cash if the buyer repaid it, the guarantee fund if it was written off. The
+    buyer is the draw's: the order's, or a campaign order's pledger."""
     # The line before its draw, as `credit_repay` locks them: no deadlock between the two.
-    line_pk = CreditDraw.objects.values_list("credit_line_id", flat=True).get(payment=payment)
+    line_pk = CreditDraw.objects.values_list("credit_line_id", flat=True).get(pk=draw_pk)
     line = CreditLine.objects.select_for_update().get(pk=line_pk)
-    draw = CreditDraw.objects.select_for_update().get(payment=payment)
+    draw = CreditDraw.objects.select_for_update().select_related("organization").get(pk=draw_pk)
     owed = min(draw.outstanding_minor, part)
     legs: list[ledger.Leg] = []
     if owed:
@@ -368,7 +399,7 @@ def _refund_credit(*, escrow: Escrow, payment: Payment, part: int) -> list[ledge
         account = ledger.account_get(
             purpose=AccountPurpose.BUYER_CREDIT,
             currency=escrow.currency,
-            organization=escrow.organization,
+            organization=draw.organization,
         )
         legs.append((account, escrow.money(owed)))
     settled = part - owed
@@ -376,7 +407,11 @@ def _refund_credit(*, escrow: Escrow, payment: Payment, part: int) -> list[ledge
         back_to = (
             ledger.platform_account(AccountPurpose.GUARANTEE_FUND, escrow.currency)
             if draw.status == CreditDraw.Status.WRITTEN_OFF
-            else _buyer_cash(escrow)
+            else ledger.account_get(
+                purpose=AccountPurpose.BUYER_CASH,
+                currency=escrow.currency,
+                organization=draw.organization,
+            )
         )
         legs.append((back_to, escrow.money(settled)))
     return legs

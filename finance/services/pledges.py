@@ -4,7 +4,10 @@ escrow before any order exists, on its credit line.
 A pledge's money sits in the buyer's escrow account with no order (`ESCROW`, order None):
 drawn from the credit line (the line's `used` moves with one conditional UPDATE, like an
 order's credit payment), given back on refund (the line is restored), or moved into the
-escrow of the campaign's production order when the campaign completes. Every movement
+escrow of the campaign's production order when the campaign completes: then each
+pledger's part becomes a credit draw on that order, repaid like an order's credit payment
+(due `repayment_days` after delivery, flagged overdue, settled by `credit_repay`) and
+refunded to its pledger's line if the order is cancelled (`escrow_refund`). Every movement
 carries a unique ledger reference, so it happens once however often it is asked for.
 
 Customization calls these only through `customization.payments`.
@@ -18,7 +21,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from finance.models import AccountPurpose, CreditLine, Escrow, JournalTransaction, TransactionKind
+from finance.models import (
+    AccountPurpose,
+    CreditDraw,
+    CreditLine,
+    Escrow,
+    JournalTransaction,
+    TransactionKind,
+)
 from finance.services import ledger
 from finance.services.escrow import escrow_fund, escrow_lock
 from marketplace.exceptions import ConflictError
@@ -104,11 +114,20 @@ def pledge_escrows_into_order(
     acting_user: User | None = None,
 ) -> Escrow:
     """Move each (buyer, amount, reference) from the buyer's pledge escrow into the order's
-    escrow; the order is marked paid once its escrow holds the order's total."""
+    escrow, and make it a credit draw of the buyer's on the order (its repayment schedule);
+    the order is marked paid once its escrow holds the order's total."""
     escrow = escrow_lock(order=order)
     for buyer, amount, reference in parts:
         if amount.amount_minor <= 0 or _recorded(reference):
             continue
+        CreditDraw.objects.create(
+            organization=buyer,
+            credit_line=CreditLine.objects.get(organization=buyer, currency=amount.currency),
+            payment=None,
+            order=order,
+            amount_minor=amount.amount_minor,
+            currency=amount.currency,
+        )
         escrow_fund(
             escrow=escrow,
             source_purpose=AccountPurpose.ESCROW,

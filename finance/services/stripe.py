@@ -157,8 +157,8 @@ def stripe_refund_send(*, refund_pk: int) -> Refund:
     """Send a card refund the ledger already booked (outside any transaction); safe to run
     twice: the idempotency key is the refund row's, and a sent refund is not sent again."""
     refund = Refund.objects.select_related("payment").get(pk=refund_pk)
-    if refund.status != Refund.Status.PENDING:
-        return refund
+    if refund.status != Refund.Status.PENDING or refund.payment is None:
+        return refund  # only a card payment's refund is ever pending
     try:
         result = _client().Refund.create(
             payment_intent=refund.payment.stripe_payment_intent,

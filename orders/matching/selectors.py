@@ -4,12 +4,15 @@ factories offer. Factories are read only through `factories.selectors`."""
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from orders.models import RFQ, RFQInvitation
+
+logger = logging.getLogger(__name__)
 
 # A brand-new RFQ is first matched on commit by `orders.tasks.rfq_match_task`; the batch
 # matcher leaves it that long so the two never race for the same RFQ.
@@ -18,10 +21,20 @@ ON_SUBMISSION_GRACE = datetime.timedelta(minutes=10)
 
 @dataclass(frozen=True, slots=True)
 class OpenDemand:
-    rfq_pk: int
+    """Production demand without capacity yet: an open RFQ (`rfq_pk`), or another app's
+    committed demand (`reference`, e.g. a group campaign that met its target) announced on
+    `orders.signals.matching_demand_collect`. The latter names its `factory_pk`, starts on
+    `start` and, once planned in full, holds that factory's capacity under `reference`
+    until `hold_expires_at`."""
+
+    rfq_pk: int | None
     category_pk: int
     quantity: int
     ready_by: datetime.date
+    start: datetime.date | None = None
+    factory_pk: int | None = None
+    reference: str = ""
+    hold_expires_at: datetime.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +62,30 @@ def open_unmatched_demand(*, today: datetime.date, now: datetime.datetime | None
         .values_list("pk", "category_id", "quantity", "ready_by")
     )
     return [OpenDemand(*row) for row in rows]
+
+
+def committed_demand(*, today: datetime.date, now: datetime.datetime) -> list[OpenDemand]:
+    """Other apps' committed demand (receivers of `matching_demand_collect`) that holds no
+    capacity yet and can start within the horizon (one query for the holds)."""
+    from orders.signals import matching_demand_collect
+
+    demands: list[OpenDemand] = []
+    for receiver, response in matching_demand_collect.send_robust(
+        sender=OpenDemand, today=today, now=now
+    ):
+        if isinstance(response, Exception):
+            logger.error("Demand source %r failed", receiver, exc_info=response)
+            continue
+        demands.extend(response)
+    held = references_holding(references=[demand.reference for demand in demands])
+    return [demand for demand in demands if demand.reference not in held]
+
+
+def references_holding(*, references: list[str]) -> set[str]:
+    """Those of `references` that hold or book capacity now (one query)."""
+    from factories import selectors as factory_selectors
+
+    return factory_selectors.reservation_references_active(references=references)
 
 
 def rfq_has_factory(*, rfq: RFQ) -> bool:

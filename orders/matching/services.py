@@ -16,6 +16,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.models import Category
 from marketplace.models import Organization
 from orders import capacity
 from orders.matching import algorithm, selectors
@@ -32,26 +33,57 @@ PRIOR_ON_TIME_RATE = 0.9
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """One RFQ's factory: `units` of it fit that factory's free capacity by `completion`."""
+    """One demand's factory: `units` of it fit that factory's free capacity by `completion`.
+    An RFQ's (`rfq_pk`) becomes an invitation; committed demand's (`reference`) becomes a
+    hold of `allocations` on the factory's calendar, made only when all of it fits."""
 
-    rfq_pk: int
+    rfq_pk: int | None
     factory_pk: int
     units: int
     completion: datetime.date
     share: float  # units / quantity
+    reference: str = ""
+    category_pk: int | None = None
+    allocations: tuple[tuple[datetime.date, int], ...] = ()
+    hold_expires_at: datetime.datetime | None = None
 
     def as_payload(self) -> list:
-        return [self.rfq_pk, self.factory_pk, self.units, self.completion.isoformat(), self.share]
+        row: list = [self.rfq_pk, self.factory_pk, self.units, self.completion.isoformat()]
+        row.append(self.share)
+        if self.reference:
+            assert self.hold_expires_at is not None
+            row.append(
+                {
+                    "reference": self.reference,
+                    "category": self.category_pk,
+                    "allocations": [[day.isoformat(), units] for day, units in self.allocations],
+                    "expires_at": self.hold_expires_at.isoformat(),
+                }
+            )
+        return row
 
     @classmethod
     def from_payload(cls, row: list) -> Assignment:
-        rfq_pk, factory_pk, units, completion, share = row
+        rfq_pk, factory_pk, units, completion, share, *held = row
+        extra: dict = {}
+        if held:
+            hold = held[0]
+            extra = {
+                "reference": str(hold["reference"]),
+                "category_pk": int(hold["category"]),
+                "allocations": tuple(
+                    (datetime.date.fromisoformat(day), int(count))
+                    for day, count in hold["allocations"]
+                ),
+                "hold_expires_at": datetime.datetime.fromisoformat(hold["expires_at"]),
+            }
         return cls(
-            int(rfq_pk),
+            None if rfq_pk is None else int(rfq_pk),
             int(factory_pk),
             int(units),
             datetime.date.fromisoformat(completion),
             float(share),
+            **extra,
         )
 
 
@@ -69,16 +101,24 @@ class BatchPlan:
 def batch_match_plan(
     *, today: datetime.date | None = None, now: datetime.datetime | None = None
 ) -> BatchPlan:
-    """Assign open RFQs without a factory to verified factories' free capacity.
+    """Assign open RFQs without a factory, and other apps' committed demand (a campaign
+    that met its target, at its own factory), to verified factories' free capacity.
 
-    Reads: the open demand (one query), free capacity (one query), factory terms (one
-    query). Writes nothing.
+    Reads: the open demand (one query), the committed demand (its sources' queries and one
+    for the holds), free capacity (one query), factory terms (one query). Writes nothing.
     """
     today = today or timezone.localdate()
-    demands = selectors.open_unmatched_demand(today=today, now=now)
+    now = now or timezone.now()
+    end = today + datetime.timedelta(days=HORIZON_DAYS - 1)
+    committed = [
+        demand
+        for demand in selectors.committed_demand(today=today, now=now)
+        if demand.start is not None and today <= demand.start <= min(demand.ready_by, end)
+    ]
+    # Committed demand first: the greedy pass breaks ties by this order.
+    demands = committed + selectors.open_unmatched_demand(today=today, now=now)
     if not demands:
         return BatchPlan(demands=0, demanded_units=0, assignments=[])
-    end = today + datetime.timedelta(days=HORIZON_DAYS - 1)
     free = selectors.free_capacity(
         category_pks=sorted({demand.category_pk for demand in demands}), start=today, end=end
     )
@@ -104,16 +144,55 @@ def batch_match_chunks(*, plan: BatchPlan) -> list[list[Assignment]]:
 
 
 def batch_match_apply(*, assignments: list[Assignment]) -> int:
-    """Invite each assigned factory to its RFQ. Safe to run twice: an RFQ that is no longer
-    open, or already has a factory, is left alone. Returns the invitations created."""
+    """Invite each assigned factory to its RFQ, and hold the capacity planned for committed
+    demand. Safe to run twice: an RFQ that is no longer open, or already has a factory, and
+    a reference already holding capacity are left alone. Returns the invitations and holds
+    created."""
     factories = Organization.objects.in_bulk([a.factory_pk for a in assignments])
     return sum(
-        _apply_one(assignment, factories.get(assignment.factory_pk)) for assignment in assignments
+        _apply_hold(assignment, factories.get(assignment.factory_pk))
+        if assignment.reference
+        else _apply_one(assignment, factories.get(assignment.factory_pk))
+        for assignment in assignments
     )
 
 
 @transaction.atomic
+def _apply_hold(assignment: Assignment, factory: Organization | None) -> int:
+    if factory is None or not capacity.is_verified(factory=factory):
+        return 0
+    if assignment.share < 1 or assignment.hold_expires_at is None or not assignment.category_pk:
+        return 0  # committed demand is held whole or not at all; the next run tries again
+    if demand_hold_active(reference=assignment.reference):
+        return 0
+    try:
+        capacity.hold(
+            factory=factory,
+            category=Category.objects.get(pk=assignment.category_pk),
+            allocations=dict(assignment.allocations),
+            reference=assignment.reference,
+            expires_at=assignment.hold_expires_at,
+        )
+    except capacity.CapacityGoneError:
+        return 0  # taken since the plan; the next run plans on what is left
+    return 1
+
+
+def demand_hold_active(*, reference: str) -> bool:
+    """Whether committed demand announced under `reference` holds capacity now."""
+    return bool(selectors.references_holding(references=[reference]))
+
+
+def demand_hold_release(*, reference: str) -> None:
+    """Give back the capacity held for committed demand (its owner calls this before it
+    opens the order that takes the capacity over, or when it gives up). Safe to repeat."""
+    capacity.release(reference=reference)
+
+
+@transaction.atomic
 def _apply_one(assignment: Assignment, factory: Organization | None) -> int:
+    if assignment.rfq_pk is None:
+        return 0
     rfq = RFQ.objects.select_for_update(of=("self",)).filter(pk=assignment.rfq_pk).first()
     if rfq is None or rfq.status != RFQ.Status.OPEN or selectors.rfq_has_factory(rfq=rfq):
         return 0
@@ -149,11 +228,16 @@ def _problem(demands, free, terms, today):
         lines_by_category[category].append(index)
     # The rules of factory search (ADR 0002): the order is at least the factory's minimum,
     # and the factory's standard lead time ends by the ready-by day.
+    # Committed demand names its factory, which agreed to make it: only that factory's line.
     eligible = [
         [
             i
             for i in lines_by_category[d.category_pk]
-            if min_order[i] <= d.quantity and lead_days[i] <= (d.ready_by - today).days
+            if (
+                line_factory[i] == d.factory_pk
+                if d.factory_pk is not None
+                else min_order[i] <= d.quantity and lead_days[i] <= (d.ready_by - today).days
+            )
         ]
         for d in demands
     ]
@@ -162,7 +246,9 @@ def _problem(demands, free, terms, today):
         capacity=capacity_grid,
         line_min_order=min_order,
         demand_quantity=np.array([d.quantity for d in demands], dtype=np.int64),
-        demand_start=np.zeros(len(demands), dtype=np.int64),
+        demand_start=np.array(
+            [0 if d.start is None else (d.start - today).days for d in demands], dtype=np.int64
+        ),
         demand_ready_by=np.array(
             [min((d.ready_by - today).days, HORIZON_DAYS - 1) for d in demands], dtype=np.int64
         ),
@@ -187,14 +273,25 @@ def _assignments(demands, result, line_factory, lead_days, today) -> list[Assign
         if line < 0:
             continue
         days = np.flatnonzero(result.schedule[j])
+        last = int(days[-1])
+        # An RFQ's factory needs its standard lead time; committed demand is planned as is.
+        last_day = last if demand.reference else max(last, int(lead_days[line]))
         assignments.append(
             Assignment(
                 rfq_pk=demand.rfq_pk,
                 factory_pk=int(line_factory[line]),
                 units=int(result.schedule[j].sum()),
-                completion=today
-                + datetime.timedelta(days=max(int(days[-1]), int(lead_days[line]))),
+                completion=today + datetime.timedelta(days=last_day),
                 share=float(result.schedule[j].sum() / demand.quantity),
+                reference=demand.reference,
+                category_pk=demand.category_pk if demand.reference else None,
+                allocations=tuple(
+                    (today + datetime.timedelta(days=int(day)), int(result.schedule[j][day]))
+                    for day in days
+                )
+                if demand.reference
+                else (),
+                hold_expires_at=demand.hold_expires_at,
             )
         )
     return assignments

@@ -18,14 +18,15 @@ RUN_LOCK_SECONDS = 15 * 60
 
 @shared_task(acks_late=True)
 def batch_match_task() -> int:
-    """Beat: match all open RFQs without a factory; returns the demands dispatched."""
+    """Beat: match all open RFQs without a factory and committed campaign demand; returns
+    the demands dispatched."""
     if not cache.add(RUN_LOCK_KEY, 1, RUN_LOCK_SECONDS):
         return 0  # a run is still in progress; its plan covers the same demand
     try:
         plan = services.batch_match_plan()
         chunks = services.batch_match_chunks(plan=plan)
         logger.info(
-            "batch match: %d open RFQs (%d units), %d matched (%d units) in %d chunks",
+            "batch match: %d open demands (%d units), %d matched (%d units) in %d chunks",
             plan.demands,
             plan.demanded_units,
             len(plan.assignments),

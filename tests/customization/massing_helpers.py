@@ -1,6 +1,8 @@
 """Open orders with module lines for the massing tests and the benchmark. Orders are
 inserted directly (their life cycle is the orders app's business, tested there); the
-module lines go through `order_modules_attach` when a design is at hand."""
+module lines go through `order_modules_attach` when a design is at hand. Capacity is
+published straight into the factory's calendar rows, for any day (the calendar service
+keeps to its rolling window around the real today; the massing tests pick their own)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import datetime
 
 from catalog.models import Category
 from customization.models import OrderModule
+from factories.models import CapacityDay
 from marketplace.models import Organization
 from orders.models import Order, OrderStatus
 
@@ -44,6 +47,7 @@ def module_line(
     start: datetime.date,
     end: datetime.date,
     quantity: int = 30,
+    units: int = 30,
 ) -> OrderModule:
     return OrderModule(
         organization=factory,
@@ -52,6 +56,25 @@ def module_line(
         attributes={"signature": signature},
         signature=signature,
         quantity=quantity,
+        units=units,
         window_start=start,
         window_end=end,
     )
+
+
+def publish_capacity(
+    *,
+    factory: Organization,
+    category: Category,
+    start: datetime.date,
+    units: list[int] | int,
+    days: int = 30,
+) -> dict[datetime.date, int]:
+    """Offer `units` a day (or units[i] on day i) from `start`; returns the calendar."""
+    per_day = units if isinstance(units, list) else [units] * days
+    calendar = {start + datetime.timedelta(days=i): count for i, count in enumerate(per_day)}
+    CapacityDay.objects.bulk_create(
+        CapacityDay(organization=factory, category=category, date=day, units=count)
+        for day, count in calendar.items()
+    )
+    return calendar

@@ -12,14 +12,23 @@ from django.utils import timezone
 
 from customization import services
 from customization.models import Campaign, CampaignStatus, Design, OrderModule, Pledge
-from finance.models import CreditLine, Escrow
-from finance.services.credit import credit_limit_set
+from factories.selectors import reservation_by_reference
+from finance.models import CreditDraw, CreditLine, Escrow, Refund
+from finance.services.credit import (
+    credit_due_dates_set,
+    credit_flag_overdue,
+    credit_limit_set,
+    credit_repay,
+)
 from finance.services.ledger import ledger_invariant_problems
 from marketplace.models import Organization
 from marketplace.money import Money
+from orders.matching.services import Assignment, batch_match_apply, batch_match_plan
 from orders.models import Order, OrderStatus
+from orders.services import order_transition_apply
+from orders.transitions import Action, Party
 from tests.customization.conftest import AIR_CONDITIONER_OPTIONS
-from tests.helpers import api_client, make_organization
+from tests.helpers import api_client, make_operator, make_organization
 from tests.orders.conftest import in_days, make_factory
 
 pytestmark = pytest.mark.django_db
@@ -308,3 +317,127 @@ def test_opening_a_campaign_from_the_design_page(air_conditioner):
     assert response.status_code == 302
     campaign = Campaign.objects.get()
     assert (campaign.factory_id, campaign.target_unit_price) == (factory.pk, cny("2900.00"))
+
+
+def test_a_campaign_that_met_its_target_enters_the_batch_matcher_and_holds_capacity(
+    setting,
+):
+    campaign, organizer, factory = setting
+    reference = f"campaign:{campaign.pk}"
+    pledge(campaign, organizer, 40)
+    # Below the target nothing is committed: the matcher does not see the campaign.
+    assert not [a for a in batch_match_plan().assignments if a.reference == reference]
+
+    pledge(campaign, credit_buyer(), 15)
+    plan = batch_match_plan()
+    (assignment,) = [a for a in plan.assignments if a.reference == reference]
+    first_day = timezone.localdate(campaign.deadline) + datetime.timedelta(days=1)
+    assert (assignment.factory_pk, assignment.units, assignment.share) == (factory.pk, 55, 1.0)
+    assert all(first_day <= day <= campaign.ready_by for day, _units in assignment.allocations)
+    assert sum(units for _day, units in assignment.allocations) == 55
+
+    # Through the Celery payload, as the apply task receives it; applying twice holds once.
+    payload = Assignment.from_payload(assignment.as_payload())
+    assert batch_match_apply(assignments=[payload]) == 1
+    assert batch_match_apply(assignments=[payload]) == 0
+    hold = reservation_by_reference(reference=reference)
+    assert hold.status == "held"
+    assert sum(day.units for day in hold.days.all()) == 55
+    assert hold.organization_id == factory.pk
+    # Held: the next run plans the campaign no more.
+    assert not [a for a in batch_match_plan().assignments if a.reference == reference]
+
+    closed = services.campaign_close(campaign_pk=campaign.pk, now=after_deadline(campaign))
+    assert closed.status == CampaignStatus.COMPLETED
+    order = Order.objects.get(pk=closed.order_id)
+    # The campaign's hold became the order's.
+    assert reservation_by_reference(reference=reference).status == "released"
+    order_hold = reservation_by_reference(reference=order.reservation_reference)
+    assert order_hold.status in ("held", "booked")
+    assert sum(day.units for day in order_hold.days.all()) == 55
+
+
+def test_a_campaign_whose_factory_has_no_room_is_not_held(air_conditioner):
+    organizer, organizer_user = credit_buyer()
+    factory, _user = make_factory(air_conditioner.product.category, units=1, days=30)
+    design = ac_design(air_conditioner, organizer, organizer_user)
+    response = api_client(organizer_user).post(
+        "/api/v1/campaigns/", campaign_body(design, factory), format="json"
+    )
+    campaign = Campaign.objects.get(pk=response.json()["id"])
+    pledge(campaign, (organizer, organizer_user), 60)
+    plan = batch_match_plan()
+    # Partly planned at most, and a partial plan holds nothing.
+    assert batch_match_apply(assignments=plan.assignments) == 0
+    assert reservation_by_reference(reference=f"campaign:{campaign.pk}") is None
+
+
+def _completed(setting, django_capture_on_commit_callbacks):
+    campaign, organizer, _factory = setting
+    other = credit_buyer()
+    pledge(campaign, other, 30)
+    pledge(campaign, organizer, 25)
+    with django_capture_on_commit_callbacks(execute=True):
+        closed = services.campaign_close(campaign_pk=campaign.pk, now=after_deadline(campaign))
+    return Order.objects.get(pk=closed.order_id), organizer, other
+
+
+def test_a_cancelled_campaign_order_refunds_every_pledger_through_finance(
+    setting, django_capture_on_commit_callbacks
+):
+    order, organizer, other = _completed(setting, django_capture_on_commit_callbacks)
+    assert credit_used(other[0]) == 280000 * 30
+    with django_capture_on_commit_callbacks(execute=True):
+        order_transition_apply(
+            order_pk=order.pk,
+            action=Action.CANCEL,
+            party=Party.OPERATOR,
+            acting_user=make_operator(),
+            acting_organization=None,
+            note="The factory cannot make it after all.",
+            details={},
+        )
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    escrow = Escrow.objects.get(order=order)
+    assert escrow.refunded_minor == escrow.funded_minor == order.total.amount_minor
+    # Each pledger's credit line is whole again, and the refunds say whose it was.
+    assert credit_used(other[0]) == credit_used(organizer[0]) == 0
+    assert sorted(
+        Refund.objects.filter(order=order).values_list("organization_id", "amount_minor")
+    ) == sorted([(other[0].pk, 280000 * 30), (organizer[0].pk, 280000 * 25)])
+    assert set(CreditDraw.objects.filter(order=order).values_list("status", flat=True)) == {
+        "repaid"
+    }
+    assert ledger_invariant_problems() == {}
+
+
+def test_credit_drawn_by_a_completed_campaign_is_repaid_on_a_schedule(
+    setting, django_capture_on_commit_callbacks
+):
+    order, organizer, other = _completed(setting, django_capture_on_commit_callbacks)
+    draws = {draw.organization_id: draw for draw in CreditDraw.objects.filter(order=order)}
+    assert {pk: draw.amount_minor for pk, draw in draws.items()} == {
+        other[0].pk: 280000 * 30,
+        organizer[0].pk: 280000 * 25,
+    }
+    assert {draw.due_on for draw in draws.values()} == {None}  # the clock starts at delivery
+    delivered = timezone.localdate()
+    credit_due_dates_set(order_pk=order.pk, delivered_on=delivered)
+    line = CreditLine.objects.get(organization=other[0])
+    due = delivered + datetime.timedelta(days=line.repayment_days)
+    assert set(CreditDraw.objects.filter(order=order).values_list("due_on", flat=True)) == {due}
+    # Unpaid past the due date: overdue, and the pledger's line takes no new credit.
+    credit_flag_overdue(today=due + datetime.timedelta(days=1))
+    line.refresh_from_db()
+    assert line.overdue
+    # Repaid by bank transfer: the draw is settled and the line unblocked.
+    line = credit_repay(
+        organization=other[0],
+        amount=cny("84000.00"),
+        bank_reference="BANK-1",
+        acting_user=make_operator(),
+    )
+    assert (line.overdue, line.used_minor) == (False, 0)
+    assert CreditDraw.objects.get(pk=draws[other[0].pk].pk).status == "repaid"
+    assert ledger_invariant_problems() == {}

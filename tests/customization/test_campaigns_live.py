@@ -1,6 +1,7 @@
 """Campaigns against real concurrency and the real worker: parallel pledges never push a
-capped campaign over its cap, and a campaign past its deadline is refunded by the task the
-beat schedule names, run in the Celery worker."""
+capped campaign over its cap, and at the deadline the task the beat schedule names, run in
+the Celery worker, refunds a campaign that missed its target and turns one that met it
+into a paid production order."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import pytest
 from django.utils import timezone
 
 from customization import services
-from customization.models import Campaign, CampaignStatus, Pledge
+from customization.models import Campaign, CampaignStatus, OrderModule, Pledge
 from finance.models import CreditLine
 from finance.services.ledger import ledger_invariant_problems
 from marketplace.celery import app
 from marketplace.exceptions import InvalidError
 from marketplace.money import Money
+from orders.models import Order, OrderStatus
 from tests.conftest import wait_until
 from tests.customization.test_campaigns import ac_design, credit_buyer
 from tests.orders.conftest import in_days, make_factory
@@ -24,9 +26,9 @@ from tests.orders.test_concurrency import run_in_threads
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _campaign(product, *, cap: int | None, target: int = 10) -> Campaign:
+def _campaign(product, *, cap: int | None, target: int = 10, units: int = 0) -> Campaign:
     organizer, user = credit_buyer()
-    factory, _owner = make_factory(product.product.category, units=0)
+    factory, _owner = make_factory(product.product.category, units=units)
     return services.campaign_open(
         organization=organizer,
         acting_user=user,
@@ -87,4 +89,33 @@ def test_beat_task_refunds_a_campaign_past_its_deadline_in_the_worker(
     wait_until(refunded, timeout=60)
     assert set(Pledge.objects.values_list("status", flat=True)) == {"refunded"}
     assert set(CreditLine.objects.values_list("used_minor", flat=True)) == {0}
+    assert ledger_invariant_problems() == {}
+
+
+@pytest.mark.celery_worker
+def test_beat_task_completes_a_campaign_that_met_its_target_in_the_worker(
+    air_conditioner, celery_worker
+):
+    campaign = _campaign(air_conditioner, cap=None, target=10, units=20)
+    pledgers = [credit_buyer() for _ in range(3)]
+    for organization, user in pledgers:
+        services.pledge_create(
+            campaign=campaign, organization=organization, acting_user=user, quantity=4
+        )
+    Campaign.objects.filter(pk=campaign.pk).update(
+        deadline=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    app.send_task(app.conf.beat_schedule["customization-campaigns-close"]["task"])
+
+    def completed():
+        return Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.COMPLETED
+
+    wait_until(completed, timeout=60)
+    order = Order.objects.get(pk=Campaign.objects.get(pk=campaign.pk).order_id)
+    assert (order.quantity, order.status) == (12, OrderStatus.PAID)
+    assert set(Pledge.objects.values_list("status", flat=True)) == {"converted"}
+    # Each pledger owes the target price on its credit line, repaid on finance's schedule.
+    lines = CreditLine.objects.filter(organization__in=[who[0] for who in pledgers])
+    assert set(lines.values_list("used_minor", flat=True)) == {2800_00 * 4}
+    wait_until(lambda: OrderModule.objects.filter(order=order).exists(), timeout=30)
     assert ledger_invariant_problems() == {}

@@ -12,37 +12,42 @@ from hypothesis import strategies as st
 from catalog.demo import CATEGORY_TREE
 from catalog.models import Category
 from catalog.services import category_tree_ensure
-from customization.models import OrderModule, ProductionBatch
-from customization.selectors import batch_sheets, massing_summary, open_module_lines
+from customization.models import ModulePlacement, OrderModule, ProductionBatch
+from customization.selectors import batch_sheets, massing_summary
 from customization.services import (
     design_create,
     massing_run,
     order_modules_attach,
     order_modules_close,
 )
+from factories.models import CapacityDay
 from marketplace.models import Organization
 from tests.customization.conftest import CABINET_OPTIONS, CABINET_SIZE
-from tests.customization.massing_helpers import make_orders, module_line
+from tests.customization.massing_helpers import make_orders, module_line, publish_capacity
 from tests.helpers import make_organization
 
 pytestmark = pytest.mark.django_db
 
 SIGNATURES = ["a" * 32, "b" * 32, "c" * 32, "d" * 32, "e" * 32]
+CALENDAR_START = -4  # the calendar (and the windows) from four days before "today"
+CALENDAR_DAYS = 28
 
 order_strategy = st.fixed_dictionaries(
     {
         "start": st.integers(min_value=-4, max_value=12),
         "length": st.integers(min_value=0, max_value=10),
+        "units": st.integers(min_value=1, max_value=60),
         "signatures": st.lists(st.sampled_from(SIGNATURES), min_size=1, max_size=4),
         "closed": st.booleans(),
     }
 )
+# Daily capacity: closed days, tight days and roomy ones.
+capacity_strategy = st.lists(
+    st.sampled_from([0, 10, 25, 40, 80, 400]), min_size=CALENDAR_DAYS, max_size=CALENDAR_DAYS
+)
 
 
-def _setup(orders_spec, today):
-    category_tree_ensure(tree=CATEGORY_TREE)
-    category = Category.objects.get(slug="cabinets")
-    factory, _owner = make_organization(Organization.Kind.FACTORY)
+def _add_orders(factory, category, orders_spec, today):
     buyer, _owner = make_organization(Organization.Kind.BUYER)
     orders = make_orders(
         buyer=buyer, factory=factory, category=category, count=len(orders_spec), ready_by=today
@@ -52,27 +57,64 @@ def _setup(orders_spec, today):
         start = today + datetime.timedelta(days=spec["start"])
         end = start + datetime.timedelta(days=spec["length"])
         lines += [
-            module_line(factory=factory, order=order, signature=signature, start=start, end=end)
-            for signature in spec["signatures"]
+            module_line(
+                factory=factory,
+                order=order,
+                signature=signature,
+                start=start,
+                end=end,
+                quantity=2 * spec["units"],
+                units=spec["units"],
+            )
+            for signature in set(spec["signatures"])
         ]
     OrderModule.objects.bulk_create(lines)
     for order, spec in zip(orders, orders_spec, strict=True):
         if spec["closed"]:
             order_modules_close(order_pk=order.pk)
-    return factory
+    return {
+        (order.pk, signature): spec["units"]
+        for order, spec in zip(orders, orders_spec, strict=True)
+        for signature in spec["signatures"]
+    }
 
 
-def _check_invariants(factory, today):
+def _check_invariants(factory, today, capacity, expected_units):
     batches = {batch.pk: batch for batch in ProductionBatch.objects.filter(organization=factory)}
-    for line in open_module_lines(organization=factory):
-        if line.window_end < today:
-            assert line.batch_id is None  # overdue: reported, never batched in the past
+    load: dict[int, int] = {}
+    units: dict[tuple[int, str], int] = {}
+    waiting = []
+    placed = dict(
+        ModulePlacement.objects.filter(batch__organization=factory).values_list("line", "batch")
+    )
+    for line in OrderModule.objects.filter(organization=factory):
+        line.batch_id = placed.get(line.pk)
+        key = (line.order_id, line.signature)
+        units[key] = units.get(key, 0) + line.units
+        assert line.quantity == 2 * line.units, "a split line keeps its modules per unit"
+        if not line.is_open:
             continue
-        assert line.batch_id is not None, "every open module lands in a batch"
+        if line.batch_id is None:
+            if line.window_end >= today:
+                waiting.append(line)
+            continue  # overdue windows are reported, never batched in the past
         batch = batches[line.batch_id]
         assert batch.signature == line.signature, "a batch never mixes signatures"
         assert line.window_start <= batch.day <= line.window_end, "batched inside its window"
         assert batch.day >= today
+        load[batch.pk] = load.get(batch.pk, 0) + line.units
+    assert units == expected_units, "splitting never loses or adds a unit"
+    for pk, units_made in load.items():
+        assert units_made <= capacity.get(batches[pk].day, 0), "within the day's capacity"
+    by_key = {(batch.signature, batch.day): batch.pk for batch in batches.values()}
+    for line in waiting:
+        # Left waiting only when no day of its window has room for any of it.
+        day = max(line.window_start, today)
+        while day <= line.window_end:
+            pk = by_key.get((line.signature, day))
+            room = capacity.get(day, 0) - (load.get(pk, 0) if pk else 0)
+            assert room <= 0, f"{line} waits though {day} has room for {room}"
+            day += datetime.timedelta(days=1)
     keys = ProductionBatch.objects.filter(organization=factory).values_list("signature", "day")
     assert len(set(keys)) == len(keys), "one batch per signature and day"
 
@@ -83,34 +125,76 @@ def _check_invariants(factory, today):
 @given(
     first=st.lists(order_strategy, min_size=1, max_size=20),
     later=st.lists(order_strategy, min_size=0, max_size=10),
+    daily=capacity_strategy,
 )
-def test_every_open_module_lands_in_exactly_one_batch(first, later):
+def test_every_open_module_lands_in_one_batch_within_its_window_and_capacity(first, later, daily):
     today = datetime.date(2026, 11, 30)
-    factory = _setup(first, today)
+    category_tree_ensure(tree=CATEGORY_TREE)
+    category = Category.objects.get(slug="cabinets")
+    factory, _owner = make_organization(Organization.Kind.FACTORY)
+    capacity = publish_capacity(
+        factory=factory,
+        category=category,
+        start=today + datetime.timedelta(days=CALENDAR_START),
+        units=daily,
+    )
+    expected = _add_orders(factory, category, first, today)
     massing_run(factory=factory, today=today)
-    _check_invariants(factory, today)
+    _check_invariants(factory, today, capacity, expected)
     # More orders arrive (another factory's orders never mix in) and massing runs again.
     if later:
-        category = Category.objects.get(slug="cabinets")
-        buyer, _owner = make_organization(Organization.Kind.BUYER)
-        orders = make_orders(
-            buyer=buyer, factory=factory, category=category, count=len(later), ready_by=today
-        )
-        OrderModule.objects.bulk_create(
-            module_line(
-                factory=factory,
-                order=order,
-                signature=signature,
-                start=today + datetime.timedelta(days=spec["start"]),
-                end=today + datetime.timedelta(days=spec["start"] + spec["length"]),
-            )
-            for order, spec in zip(orders, later, strict=True)
-            for signature in spec["signatures"]
-        )
+        expected |= _add_orders(factory, category, later, today)
         massing_run(factory=factory, today=today)
-        _check_invariants(factory, today)
+        _check_invariants(factory, today, capacity, expected)
     again = massing_run(factory=factory, today=today)
-    assert (again.windows_uncovered, again.batches_created) == (0, 0)
+    assert (again.lines_placed, again.lines_split, again.batches_created) == (0, 0, 0)
+    _check_invariants(factory, today, capacity, expected)
+
+
+def test_a_day_full_of_one_module_splits_the_line_over_the_window(cabinet, buyer):
+    organization, _user = buyer
+    factory, _owner = make_organization(Organization.Kind.FACTORY)
+    today = datetime.date(2026, 11, 30)
+    category = cabinet.product.category
+    publish_capacity(factory=factory, category=category, start=today, units=[20, 0, 30, 40])
+    first, second = make_orders(
+        buyer=organization, factory=factory, category=category, count=2, ready_by=today
+    )
+    end = today + datetime.timedelta(days=3)
+    OrderModule.objects.bulk_create(
+        [
+            module_line(factory=factory, order=first, signature="s" * 32, start=today, end=end,
+                        units=30, quantity=60),
+            module_line(factory=factory, order=second, signature="s" * 32, start=today, end=end,
+                        units=70, quantity=140),
+        ]
+    )  # fmt: skip
+    result = massing_run(factory=factory, today=today)
+    assert (result.lines_placed, result.lines_split, result.unplaced_lines) == (2, 1, 1)
+    made = {
+        (line.order_id, line.placement.batch.day if hasattr(line, "placement") else None): (
+            line.units,
+            line.quantity,
+        )
+        for line in OrderModule.objects.select_related("placement__batch")
+    }
+    # Day 3 (40 units) takes the first order; the second fills the 10 units left there,
+    # then day 2 (30) and day 0 (20); day 1 is closed, so its last 10 units wait.
+    assert made == {
+        (first.pk, end): (30, 60),
+        (second.pk, end): (10, 20),
+        (second.pk, today + datetime.timedelta(days=2)): (30, 60),
+        (second.pk, today): (20, 40),
+        (second.pk, None): (10, 20),
+    }
+    assert massing_summary(organization=factory, today=today).waiting_lines == 1
+    # Capacity published later: the next run places the rest, nothing else moves.
+    CapacityDay.objects.filter(
+        organization=factory, date=today + datetime.timedelta(days=1)
+    ).update(units=10)
+    result = massing_run(factory=factory, today=today)
+    assert (result.lines_read, result.lines_placed, result.batches_created) == (1, 1, 1)
+    assert not OrderModule.objects.filter(placement=None).exists()
 
 
 def test_identical_panels_of_two_orders_share_a_batch_and_the_sheet_has_barcodes(cabinet, buyer):
@@ -121,6 +205,7 @@ def test_identical_panels_of_two_orders_share_a_batch_and_the_sheet_has_barcodes
         options=CABINET_OPTIONS, measurements=CABINET_SIZE, quantity=30,
     )  # fmt: skip
     today = datetime.date(2026, 11, 30)
+    publish_capacity(factory=factory, category=cabinet.product.category, start=today, units=100)
     orders = make_orders(
         buyer=organization,
         factory=factory,
@@ -168,7 +253,7 @@ def test_another_factorys_lines_are_not_batched(cabinet, buyer):
         organization=other, order=order, name="x", signature="f" * 32, quantity=1,
         window_start=today, window_end=today,
     )  # fmt: skip
-    assert massing_run(factory=factory, today=today).windows_uncovered == 0
+    assert massing_run(factory=factory, today=today).lines_read == 0
     assert ProductionBatch.objects.count() == 0
 
 
@@ -185,6 +270,7 @@ def test_factory_pages_show_setups_and_printable_sheets_with_barcodes(cabinet, b
         options=CABINET_OPTIONS, measurements=CABINET_SIZE, quantity=30,
     )  # fmt: skip
     today = timezone.localdate()
+    publish_capacity(factory=factory, category=cabinet.product.category, start=today, units=100)
     orders = make_orders(
         buyer=organization,
         factory=factory,
