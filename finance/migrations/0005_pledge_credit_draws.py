@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('finance', '0003_audit_log_triggers'),
+        ('finance', '0004_repayment_and_payout_audit_triggers'),
     ]
 
     operations = [
