@@ -28,6 +28,7 @@ from finance.models import (
     JournalTransaction,
     Payment,
     PaymentMethod,
+    PaymentPurpose,
     Refund,
     TransactionKind,
 )
@@ -248,10 +249,12 @@ def escrow_refund(
     reference: str,
     reason: str,
     acting_user: User | None = None,
+    payment_pk: int | None = None,
 ) -> list[Refund]:
     """Give `amount` (None: everything still held) back to the buyer, once per `reference`:
     credit first (the line is restored), then card payments (refunded through Stripe after
-    commit), then bank transfers (kept as the buyer's cash)."""
+    commit), then bank transfers (kept as the buyer's cash). With `payment_pk`, only that
+    payment's money goes back (a sample fee whose sample was skipped)."""
     escrow = escrow_lock(order=order)
     if JournalTransaction.objects.filter(reference=f"refund:{reference}").exists():
         return []
@@ -262,7 +265,9 @@ def escrow_refund(
         raise ConflictError(
             _("Only %(held)s is left in escrow.") % {"held": escrow.money(escrow.held_minor)}
         )
-    refunds, legs = _refund_allocate(escrow=escrow, total=total, reason=reason)
+    refunds, legs = _refund_allocate(
+        escrow=escrow, total=total, reason=reason, payment_pk=payment_pk
+    )
     legs.append((_escrow_account(escrow), escrow.money(-total)))
     ledger.journal_post(
         kind=TransactionKind.REFUND,
@@ -283,26 +288,63 @@ def escrow_refund(
     return refunds
 
 
+@transaction.atomic
+def escrow_return_skipped_sample(*, order: Order, acting_user: User | None = None) -> list[Refund]:
+    """A sample fee paid for a sample the buyer then skipped (none was made) is not the
+    factory's: it goes back the way it came (the credit line restored, the card refunded,
+    a bank transfer kept as the buyer's cash), never released with the bulk order. Called
+    when the sample is skipped and again when a sample payment arrives afterwards; once
+    per amount received (the reference names it)."""
+    escrow_lock(order=order)
+    order.refresh_from_db(fields=["with_sample"])
+    if order.with_sample:
+        return []
+    refunds: list[Refund] = []
+    sample_payments = Payment.objects.filter(
+        order_id=order.pk, purpose=PaymentPurpose.SAMPLE, received_minor__gt=0
+    ).prefetch_related("refunds")
+    for payment in sample_payments:
+        part = payment_refundable_minor(payment)
+        if part <= 0:
+            continue
+        refunds += escrow_refund(
+            order=order,
+            amount=Money(part, payment.currency),
+            reference=f"sample-skipped:{payment.pk}:{payment.received_minor}",
+            reason=_("%(number)s: the sample was skipped; its fee is returned")
+            % {"number": order.number},
+            acting_user=acting_user,
+            payment_pk=payment.pk,
+        )
+    return refunds
+
+
 _REFUND_ORDER = {PaymentMethod.CREDIT: 0, PaymentMethod.STRIPE: 1, PaymentMethod.BANK_TRANSFER: 2}
 
 
+def payment_refundable_minor(payment: Payment) -> int:
+    """What of the payment is in escrow and not refunded yet (anything received beyond its
+    amount was kept as the buyer's cash when it arrived). Uses prefetched `refunds`."""
+    return min(payment.amount_minor, payment.received_minor) - sum(
+        refund.amount_minor for refund in payment.refunds.all()
+    )
+
+
 def _refund_allocate(
-    *, escrow: Escrow, total: int, reason: str
+    *, escrow: Escrow, total: int, reason: str, payment_pk: int | None = None
 ) -> tuple[list[Refund], list[ledger.Leg]]:
+    candidates = Payment.objects.filter(order_id=escrow.order_id, received_minor__gt=0)
+    if payment_pk is not None:
+        candidates = candidates.filter(pk=payment_pk)
     payments = sorted(
-        Payment.objects.filter(order_id=escrow.order_id, received_minor__gt=0).prefetch_related(
-            "refunds"
-        ),
+        candidates.prefetch_related("refunds"),
         key=lambda payment: (_REFUND_ORDER[PaymentMethod(payment.method)], payment.pk),
     )
     remaining = total
     refunds: list[Refund] = []
     legs: list[ledger.Leg] = []
     for payment in payments:
-        refundable = min(payment.amount_minor, payment.received_minor) - sum(
-            refund.amount_minor for refund in payment.refunds.all()
-        )
-        part = min(refundable, remaining)
+        part = min(payment_refundable_minor(payment), remaining)
         if part <= 0:
             continue
         remaining -= part

@@ -2,6 +2,7 @@
 (`finance.receivers`, on `orders.signals.order_transitioned`):
 
 - sample approved: the sample fee is released to the factory;
+- sample skipped (none was made): a sample fee already paid goes back to the buyer;
 - inspection recorded and passed: FINANCE_RELEASE_INSPECTION_PERCENT of the goods;
 - delivery confirmed (by the buyer or automatically) or order completed: the rest is
   released, and the repayment clock of any credit used starts;
@@ -74,6 +75,8 @@ def order_money_follow(*, order_pk: int, action: str) -> bool:
                 order_pk=order.pk, delivered_on=timezone.localdate(delivered)
             )
         return moved is not None
+    if action == Action.SKIP_SAMPLE:
+        return bool(escrow.escrow_return_skipped_sample(order=order))
     if action == Action.CANCEL:
         return bool(
             escrow.escrow_refund(
@@ -109,6 +112,9 @@ def _steps_due(order: Order) -> list[Action]:
     if order.status == OrderStatus.CANCELLED:
         return [Action.CANCEL]
     steps = []
+    if not order.with_sample:
+        # First: a skipped sample's fee goes back before any release could take it.
+        steps.append(Action.SKIP_SAMPLE)
     if OrderEvent.objects.filter(order_id=order.pk, action=Action.APPROVE_SAMPLE).exists():
         steps.append(Action.APPROVE_SAMPLE)
     if Inspection.objects.filter(order_id=order.pk, passed=True).exists():
