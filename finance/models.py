@@ -79,6 +79,10 @@ class Account(models.Model):
         "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     currency = models.CharField(_("currency"), max_length=3, default=DEFAULT_CURRENCY)
+    # The platform's accounts are split into shards (one row each, picked by order) so
+    # that unrelated orders never wait on one hot balance row; their balance is the sum.
+    # Every other account has the one shard 0.
+    shard = models.PositiveSmallIntegerField(_("shard"), default=0)
     allow_negative = models.BooleanField(default=False)
     balance_minor = models.BigIntegerField(_("balance (minor units)"), default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -86,18 +90,22 @@ class Account(models.Model):
     objects = AccountQuerySet.as_manager()
 
     class Meta:
-        ordering = ["organization_id", "purpose", "order_id", "currency"]
+        ordering = ["organization_id", "purpose", "order_id", "currency", "shard"]
         verbose_name = _("ledger account")
         verbose_name_plural = _("ledger accounts")
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "purpose", "order", "currency"],
+                fields=["organization", "purpose", "order", "currency", "shard"],
                 name="finance_account_unique",
                 nulls_distinct=False,
             ),
             models.CheckConstraint(
                 condition=Q(allow_negative=True) | Q(balance_minor__gte=0),
                 name="finance_account_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(shard=0) | Q(organization__isnull=True),
+                name="finance_account_shards_platform_only",
             ),
         ]
         triggers = [
@@ -107,16 +115,18 @@ class Account(models.Model):
                 name="account_identity_fixed",
                 operation=pgtrigger.Update,
                 condition=pgtrigger.AnyChange(
-                    "organization", "purpose", "order", "currency", "allow_negative"
+                    "organization", "purpose", "order", "currency", "shard", "allow_negative"
                 ),
             ),
         ]
 
     def __str__(self) -> str:
-        owner = self.organization.name if self.organization is not None else _("Platform")
+        owner = self.organization.name if self.organization_id is not None else _("Platform")
         label = AccountPurpose(self.purpose).label
         if self.order_id:
             return f"{owner}: {label} PO-{self.order_id:06d} ({self.currency})"
+        if self.shard:
+            return f"{owner}: {label} ({self.currency}) #{self.shard}"
         return f"{owner}: {label} ({self.currency})"
 
     @property

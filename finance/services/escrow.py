@@ -64,17 +64,34 @@ def escrow_get_or_create(*, order: Order) -> Escrow:
 
 def escrow_lock(*, order: Order) -> Escrow:
     """The order's escrow, locked until the caller's transaction ends."""
+    locked = Escrow.objects.select_for_update(of=("self",)).filter(order_id=order.pk).first()
+    if locked is not None:
+        return locked
     escrow_get_or_create(order=order)
     return Escrow.objects.select_for_update(of=("self",)).get(order_id=order.pk)
 
 
-def _escrow_account(escrow: Escrow):
-    return ledger.account_get(
+def _escrow_key(escrow: Escrow) -> ledger.AccountKey:
+    return ledger.AccountKey(
         purpose=AccountPurpose.ESCROW,
         currency=escrow.currency,
-        organization=escrow.organization,
-        order_pk=escrow.order_id,
+        organization_id=escrow.organization_id,
+        order_id=escrow.order_id,
     )
+
+
+def _escrow_account(escrow: Escrow):
+    return ledger.accounts_get(_escrow_key(escrow))[0]
+
+
+def _source_key(
+    *, purpose: str, currency: str, organization_id: int | None, order_pk: int
+) -> ledger.AccountKey:
+    """Where money into an order's escrow comes from: the platform's clearing accounts
+    (the order's shard of them) or an organization's own account."""
+    if organization_id is None:
+        return ledger.platform_key(purpose, currency, shard_key=order_pk)
+    return ledger.AccountKey(purpose=purpose, currency=currency, organization_id=organization_id)
 
 
 def escrow_fund(
@@ -90,8 +107,14 @@ def escrow_fund(
 ) -> JournalTransaction:
     """Move `amount` from the source account into the (locked) escrow. `extra_legs` lets
     the caller book what arrived beyond it (an overpayment) in the same transaction."""
-    source = ledger.account_get(
-        purpose=source_purpose, currency=amount.currency, organization=source_organization
+    source, escrow_account = ledger.accounts_get(
+        _source_key(
+            purpose=source_purpose,
+            currency=amount.currency,
+            organization_id=source_organization.pk if source_organization else None,
+            order_pk=escrow.order_id,
+        ),
+        _escrow_key(escrow),
     )
     received = amount + sum((leg[1] for leg in extra_legs), Money.zero(amount.currency))
     entry = ledger.journal_post(
@@ -102,12 +125,13 @@ def escrow_fund(
         acting_user=acting_user,
         legs=[
             (source, Money.zero(amount.currency) - received),
-            (_escrow_account(escrow), amount),
+            (escrow_account, amount),
             *extra_legs,
         ],
     )
     Escrow.objects.filter(pk=escrow.pk).update(funded_minor=F("funded_minor") + amount.amount_minor)
-    escrow.refresh_from_db()
+    # The row is locked by this transaction: the counter in memory stays exact.
+    escrow.funded_minor += amount.amount_minor
     return entry
 
 
@@ -188,6 +212,17 @@ def _release(
     split = release_split(
         gross=gross, commission_bps=escrow.commission_bps, advance_outstanding=outstanding
     )
+    currency = gross.currency
+    escrow_account, fees, financing, payable = ledger.accounts_get(
+        _escrow_key(escrow),
+        ledger.platform_key(AccountPurpose.PLATFORM_FEES, currency, shard_key=escrow.order_id),
+        ledger.platform_key(AccountPurpose.FINANCING, currency, shard_key=escrow.order_id),
+        ledger.AccountKey(
+            purpose=AccountPurpose.FACTORY_PAYOUT,
+            currency=currency,
+            organization_id=escrow.factory_id,
+        ),
+    )
     entry = ledger.journal_post(
         kind=TransactionKind.RELEASE,
         reference=reference,
@@ -195,23 +230,10 @@ def _release(
         memo=memo,
         acting_user=acting_user,
         legs=[
-            (_escrow_account(escrow), Money.zero(gross.currency) - gross),
-            (
-                ledger.platform_account(AccountPurpose.PLATFORM_FEES, gross.currency),
-                split.commission,
-            ),
-            (
-                ledger.platform_account(AccountPurpose.FINANCING, gross.currency),
-                split.advance_repaid,
-            ),
-            (
-                ledger.account_get(
-                    purpose=AccountPurpose.FACTORY_PAYOUT,
-                    currency=gross.currency,
-                    organization=escrow.factory,
-                ),
-                split.to_factory,
-            ),
+            (escrow_account, Money.zero(currency) - gross),
+            (fees, split.commission),
+            (financing, split.advance_repaid),
+            (payable, split.to_factory),
         ],
     )
     _escrow_move(escrow, released=gross.amount_minor)
@@ -235,7 +257,9 @@ def _escrow_move(escrow: Escrow, *, released: int = 0, refunded: int = 0) -> Non
     )
     if moved != 1:
         raise ConflictError(_("The escrow does not hold that much any more."))
-    escrow.refresh_from_db()
+    # The row is locked by this transaction: the counters in memory stay exact.
+    escrow.released_minor += released
+    escrow.refunded_minor += refunded
 
 
 # --- refund -------------------------------------------------------------------------------
@@ -367,7 +391,10 @@ def _refund_one(
         legs = _refund_credit(escrow=escrow, payment=payment, part=part)
     elif payment.method == PaymentMethod.STRIPE:
         status = Refund.Status.PENDING
-        legs = [(ledger.platform_account(AccountPurpose.STRIPE_CLEARING, money.currency), money)]
+        clearing = ledger.platform_account(
+            AccountPurpose.STRIPE_CLEARING, money.currency, shard_key=escrow.order_id
+        )
+        legs = [(clearing, money)]
     else:
         legs = [(_buyer_cash(escrow), money)]
     refund = Refund.objects.create(
@@ -413,7 +440,9 @@ def _refund_credit(*, escrow: Escrow, payment: Payment, part: int) -> list[ledge
     settled = part - owed
     if settled:
         back_to = (
-            ledger.platform_account(AccountPurpose.GUARANTEE_FUND, escrow.currency)
+            ledger.platform_account(
+                AccountPurpose.GUARANTEE_FUND, escrow.currency, shard_key=escrow.order_id
+            )
             if draw.status == CreditDraw.Status.WRITTEN_OFF
             else _buyer_cash(escrow)
         )

@@ -246,7 +246,10 @@ def payment_receive(
         )
     else:
         source = ledger.account_get(
-            purpose=source_purpose, currency=received.currency, organization=source_organization
+            purpose=source_purpose,
+            currency=received.currency,
+            organization=source_organization,
+            shard=ledger.platform_shard(order.pk) if source_organization is None else 0,
         )
         ledger.journal_post(
             kind=TransactionKind.OVERPAYMENT,

@@ -116,7 +116,7 @@ def test_an_operator_pays_the_factory_what_it_is_owed(
     assert payouts.payout_available(organization=deal.factory, currency="CNY") == (
         owed - cny("10000.00")
     )
-    assert ledger.platform_account(AccountPurpose.BANK_CLEARING, "CNY").balance_minor == (
+    assert ledger.platform_balance(AccountPurpose.BANK_CLEARING, "CNY").amount_minor == (
         -order.total.amount_minor + payout.amount_minor
     )
     client.force_login(deal.factory_user)

@@ -99,7 +99,7 @@ def test_a_sample_fee_paid_on_credit_is_given_back_when_the_sample_is_skipped(
     _deliver(deal, django_capture_on_commit_callbacks)
 
     goods = order.goods_total.amount_minor
-    fees = ledger.platform_account(AccountPurpose.PLATFORM_FEES, "CNY").balance_minor
+    fees = ledger.platform_balance(AccountPurpose.PLATFORM_FEES, "CNY").amount_minor
     assert fees == round(goods * COMMISSION_BPS / 10_000)
     assert _payout(deal) == goods - fees
     assert Escrow.objects.get(order=order).held_minor == 0
@@ -139,7 +139,7 @@ def test_a_sample_transfer_that_arrives_after_the_skip_goes_back_to_the_buyer(
     assert deal.refresh().status == OrderStatus.PAID
     _deliver(deal, django_capture_on_commit_callbacks)
     goods = order.goods_total.amount_minor
-    fees = ledger.platform_account(AccountPurpose.PLATFORM_FEES, "CNY").balance_minor
+    fees = ledger.platform_balance(AccountPurpose.PLATFORM_FEES, "CNY").amount_minor
     assert _payout(deal) == goods - fees == goods - round(goods * COMMISSION_BPS / 10_000)
     assert Payment.objects.filter(order=order, status=PaymentStatus.SUCCEEDED).count() == 2
 
@@ -166,5 +166,5 @@ def test_after_a_rejected_sample_the_fee_stands_and_reaches_the_factory(
     )  # fmt: skip
     payments.bank_transfer_confirm(payment=full, received=full.amount, acting_user=operator)
     _deliver(deal, django_capture_on_commit_callbacks)
-    fees = ledger.platform_account(AccountPurpose.PLATFORM_FEES, "CNY").balance_minor
+    fees = ledger.platform_balance(AccountPurpose.PLATFORM_FEES, "CNY").amount_minor
     assert _payout(deal) == order.total.amount_minor - fees
