@@ -178,23 +178,38 @@ class JournalTransaction(models.Model):
 
 # Runs at commit (deferred), once per posting row: by then every posting of the transaction
 # is there, so "sums to zero per currency, at least two postings, currency of the account"
-# is a statement about the whole transaction.
+# is a statement about the whole transaction. One query checks all three for the whole
+# journal transaction; it then notes (for the rest of this database transaction) the
+# highest posting id it covered, so the same journal transaction's other rows skip the
+# repeat, while a posting added to it later (a higher id) is checked again.
 _BALANCE_CHECK = """
-IF (SELECT currency FROM finance_account WHERE id = NEW.account_id) <> NEW.currency THEN
-    RAISE EXCEPTION 'posting % currency % differs from its account''s', NEW.id, NEW.currency
-        USING ERRCODE = 'check_violation';
+checked := current_setting('finance.journal_checked', true);
+IF checked IS NOT NULL AND checked <> ''
+   AND split_part(checked, ':', 1)::bigint = NEW.transaction_id
+   AND NEW.id <= split_part(checked, ':', 2)::bigint THEN
+    RETURN NULL;
 END IF;
-IF (SELECT COUNT(*) FROM finance_posting WHERE transaction_id = NEW.transaction_id) < 2 THEN
+SELECT SUM(t.postings), COALESCE(bool_or(t.foreign_currency), false),
+       COALESCE(bool_or(t.total <> 0), false), MAX(t.last_id)
+  INTO postings, foreign_currency, unbalanced, last_id
+  FROM (SELECT COUNT(*) AS postings, bool_or(a.currency <> p.currency) AS foreign_currency,
+               SUM(p.amount_minor) AS total, MAX(p.id) AS last_id
+          FROM finance_posting p JOIN finance_account a ON a.id = p.account_id
+         WHERE p.transaction_id = NEW.transaction_id
+         GROUP BY p.currency) t;
+IF foreign_currency THEN
+    RAISE EXCEPTION 'journal transaction %: a posting''s currency differs from its account''s',
+        NEW.transaction_id USING ERRCODE = 'check_violation';
+END IF;
+IF postings < 2 THEN
     RAISE EXCEPTION 'journal transaction % has fewer than two postings', NEW.transaction_id
         USING ERRCODE = 'check_violation';
 END IF;
-IF EXISTS (
-    SELECT 1 FROM finance_posting WHERE transaction_id = NEW.transaction_id
-    GROUP BY currency HAVING SUM(amount_minor) <> 0
-) THEN
+IF unbalanced THEN
     RAISE EXCEPTION 'journal transaction % does not balance', NEW.transaction_id
         USING ERRCODE = 'check_violation';
 END IF;
+PERFORM set_config('finance.journal_checked', NEW.transaction_id || ':' || last_id, true);
 RETURN NULL;
 """
 
@@ -223,6 +238,13 @@ class Posting(models.Model):
                 when=pgtrigger.After,
                 operation=pgtrigger.Insert,
                 timing=pgtrigger.Deferred,
+                declare=[
+                    ("checked", "text"),
+                    ("postings", "bigint"),
+                    ("foreign_currency", "boolean"),
+                    ("unbalanced", "boolean"),
+                    ("last_id", "bigint"),
+                ],
                 func=_BALANCE_CHECK,
             ),
         ]

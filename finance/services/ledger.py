@@ -27,7 +27,6 @@ from finance.models import (
     Account,
     AccountPurpose,
     JournalTransaction,
-    Posting,
 )
 from marketplace.exceptions import ConflictError
 from marketplace.models import Organization, User
@@ -156,12 +155,22 @@ def escrow_account(*, order_pk: int, buyer: Organization, currency: str) -> Acco
     )
 
 
-_INSERT_TRANSACTION = """
-INSERT INTO finance_journaltransaction
-    (kind, reference, order_id, memo, created_by_id, created_at)
-VALUES (%s, %s, %s, %s, %s, %s)
-ON CONFLICT (reference) DO NOTHING
-RETURNING id"""
+# One round trip: the transaction (refused without a savepoint when its reference exists:
+# then no posting is written either) and its postings.
+_INSERT_JOURNAL = """
+WITH entry AS (
+    INSERT INTO finance_journaltransaction
+        (kind, reference, order_id, memo, created_by_id, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s)
+    ON CONFLICT (reference) DO NOTHING
+    RETURNING id
+), legs AS (
+    INSERT INTO finance_posting (transaction_id, account_id, amount_minor, currency, created_at)
+    SELECT entry.id, leg.account_id, leg.amount_minor, leg.currency, %s
+    FROM entry, unnest(%s::bigint[], %s::bigint[], %s::varchar[])
+        AS leg(account_id, amount_minor, currency)
+)
+SELECT id FROM entry"""
 
 
 def journal_post(
@@ -183,9 +192,17 @@ def journal_post(
     now = timezone.now()
     memo = memo[:255]
     created_by = acting_user.pk if acting_user is not None else None
-    # ON CONFLICT: a repeated reference is refused without a savepoint round trip.
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_TRANSACTION, [kind, reference, order_pk, memo, created_by, now])
+        cursor.execute(
+            _INSERT_JOURNAL,
+            [
+                *(kind, reference, order_pk, memo, created_by, now),
+                now,
+                [account.pk for account, _amount in legs],
+                [amount.amount_minor for _account, amount in legs],
+                [amount.currency for _account, amount in legs],
+            ],
+        )
         row = cursor.fetchone()
     if row is None:
         raise DuplicateReferenceError(
@@ -201,16 +218,6 @@ def journal_post(
         created_at=now,
     )
     entry._state.adding = False
-    Posting.objects.bulk_create(
-        Posting(
-            transaction=entry,
-            account=account,
-            amount_minor=amount.amount_minor,
-            currency=amount.currency,
-            created_at=now,
-        )
-        for account, amount in legs
-    )
     _balances_move(legs)
     return entry
 

@@ -177,6 +177,25 @@ def test_a_posting_in_another_currency_than_its_account_is_refused(organization)
         _raw_transaction("sql-2", account, [500, -500], "USD")
 
 
+def test_a_posting_added_to_a_checked_transaction_is_checked_again(organization):
+    """The trigger checks a journal transaction once for the postings it saw; a posting
+    added to it afterwards (here: a later statement, constraints immediate) is not let
+    through on the strength of that first check."""
+    account = _buyer_cash(organization)
+    _raw_transaction("sql-5", account, [500, -500], "CNY")
+    entry = JournalTransaction.objects.get(reference="sql-5")
+    with (
+        pytest.raises(IntegrityError, match="does not balance"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "INSERT INTO finance_posting (transaction_id, account_id, amount_minor,"
+            " currency, created_at) VALUES (%s, %s, 1, 'CNY', now())",
+            [entry.pk, account.pk],
+        )
+
+
 def test_the_invariant_check_finds_a_cached_balance_that_drifted(organization):
     _post("t-1", organization)
     with transaction.atomic():
