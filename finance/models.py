@@ -121,7 +121,8 @@ class Account(models.Model):
         ]
 
     def __str__(self) -> str:
-        owner = self.organization.name if self.organization_id is not None else _("Platform")
+        organization = self.organization if self.organization_id is not None else None
+        owner = organization.name if organization is not None else _("Platform")
         label = AccountPurpose(self.purpose).label
         if self.order_id:
             return f"{owner}: {label} PO-{self.order_id:06d} ({self.currency})"

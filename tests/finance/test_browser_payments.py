@@ -170,7 +170,7 @@ def _attach_a_3d_secure_test_card(payment: Payment) -> None:
     only completes the 3-D Secure step of an intent that has a card already. So the card
     (Stripe's 3-D Secure test number) is attached server-side, and the browser does the
     rest: the buyer's Pay click, the 3-D Secure dialog, and the charge."""
-    client = stripe_services._client()
+    client = stripe_services.stripe_client()
     method = client.PaymentMethod.create(
         type="card",
         card={"number": "4000000000003220", "exp_month": 12, "exp_year": 2030, "cvc": "123"},

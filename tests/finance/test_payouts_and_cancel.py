@@ -234,5 +234,5 @@ def test_a_card_payment_is_cancelled_at_stripe_first(deal, stripe_settings):
         payment=payment, organization=deal.buyer, acting_user=deal.buyer_user
     )
     assert cancelled.status == PaymentStatus.CANCELLED
-    intent = stripe_services._client().PaymentIntent.retrieve(payment.stripe_payment_intent)
+    intent = stripe_services.stripe_client().PaymentIntent.retrieve(payment.stripe_payment_intent)
     assert intent["status"] == "canceled"
