@@ -11,9 +11,11 @@ processes that have their own database connections, for `--seconds`:
 - service: one operation = fund the order's escrow from the bank clearing account and
   release it to the factory (commission to the platform's fee account), through
   `finance.services.escrow` under the escrow's lock: 2 journal transactions, 6 postings,
-  the cached balances of 5 accounts moved with F() (the bank clearing, fee and factory
-  payable accounts are shared by every worker: the hot rows), the escrow counters moved
-  by a conditional UPDATE;
+  the cached balances of 5 accounts moved with F(), the escrow counters moved by a
+  conditional UPDATE. The platform's bank clearing and fee accounts are sharded by order
+  (FINANCE_PLATFORM_ACCOUNT_SHARDS), so workers on different orders do not share them;
+  the one factory's payable account is shared by every worker (all orders go to one
+  factory here) and stays the one hot row;
 - bare: the same 2 transactions and 6 postings per operation inserted with plain SQL, one
   database transaction each, into twins of the ledger's tables (`CREATE TABLE ... (LIKE
   ... INCLUDING ALL)`: same columns, defaults, indexes and CHECKs, no triggers), so that the
@@ -217,8 +219,13 @@ def _work(phase: str, worker: str, order_pk: int, seconds: float, go, queue=None
     else:
         state = escrow.escrow_get_or_create(order=order)
         accounts = {
-            "bank": ledger.platform_account(AccountPurpose.BANK_CLEARING, "CNY").pk,
-            "fees": ledger.platform_account(AccountPurpose.PLATFORM_FEES, "CNY").pk,
+            # The same rows the service layer posts to: the order's shard of each.
+            "bank": ledger.platform_account(
+                AccountPurpose.BANK_CLEARING, "CNY", shard_key=order.pk
+            ).pk,
+            "fees": ledger.platform_account(
+                AccountPurpose.PLATFORM_FEES, "CNY", shard_key=order.pk
+            ).pk,
             "escrow": ledger.escrow_account(
                 order_pk=order.pk, buyer=order.buyer, currency=state.currency
             ).pk,

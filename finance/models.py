@@ -79,6 +79,10 @@ class Account(models.Model):
         "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     currency = models.CharField(_("currency"), max_length=3, default=DEFAULT_CURRENCY)
+    # The platform's accounts are split into shards (one row each, picked by order) so
+    # that unrelated orders never wait on one hot balance row; their balance is the sum.
+    # Every other account has the one shard 0.
+    shard = models.PositiveSmallIntegerField(_("shard"), default=0)
     allow_negative = models.BooleanField(default=False)
     balance_minor = models.BigIntegerField(_("balance (minor units)"), default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -86,18 +90,22 @@ class Account(models.Model):
     objects = AccountQuerySet.as_manager()
 
     class Meta:
-        ordering = ["organization_id", "purpose", "order_id", "currency"]
+        ordering = ["organization_id", "purpose", "order_id", "currency", "shard"]
         verbose_name = _("ledger account")
         verbose_name_plural = _("ledger accounts")
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "purpose", "order", "currency"],
+                fields=["organization", "purpose", "order", "currency", "shard"],
                 name="finance_account_unique",
                 nulls_distinct=False,
             ),
             models.CheckConstraint(
                 condition=Q(allow_negative=True) | Q(balance_minor__gte=0),
                 name="finance_account_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(shard=0) | Q(organization__isnull=True),
+                name="finance_account_shards_platform_only",
             ),
         ]
         triggers = [
@@ -107,16 +115,19 @@ class Account(models.Model):
                 name="account_identity_fixed",
                 operation=pgtrigger.Update,
                 condition=pgtrigger.AnyChange(
-                    "organization", "purpose", "order", "currency", "allow_negative"
+                    "organization", "purpose", "order", "currency", "shard", "allow_negative"
                 ),
             ),
         ]
 
     def __str__(self) -> str:
-        owner = self.organization.name if self.organization is not None else _("Platform")
+        organization = self.organization if self.organization_id is not None else None
+        owner = organization.name if organization is not None else _("Platform")
         label = AccountPurpose(self.purpose).label
         if self.order_id:
             return f"{owner}: {label} PO-{self.order_id:06d} ({self.currency})"
+        if self.shard:
+            return f"{owner}: {label} ({self.currency}) #{self.shard}"
         return f"{owner}: {label} ({self.currency})"
 
     @property
@@ -168,23 +179,38 @@ class JournalTransaction(models.Model):
 
 # Runs at commit (deferred), once per posting row: by then every posting of the transaction
 # is there, so "sums to zero per currency, at least two postings, currency of the account"
-# is a statement about the whole transaction.
+# is a statement about the whole transaction. One query checks all three for the whole
+# journal transaction; it then notes (for the rest of this database transaction) the
+# highest posting id it covered, so the same journal transaction's other rows skip the
+# repeat, while a posting added to it later (a higher id) is checked again.
 _BALANCE_CHECK = """
-IF (SELECT currency FROM finance_account WHERE id = NEW.account_id) <> NEW.currency THEN
-    RAISE EXCEPTION 'posting % currency % differs from its account''s', NEW.id, NEW.currency
-        USING ERRCODE = 'check_violation';
+checked := current_setting('finance.journal_checked', true);
+IF checked IS NOT NULL AND checked <> ''
+   AND split_part(checked, ':', 1)::bigint = NEW.transaction_id
+   AND NEW.id <= split_part(checked, ':', 2)::bigint THEN
+    RETURN NULL;
 END IF;
-IF (SELECT COUNT(*) FROM finance_posting WHERE transaction_id = NEW.transaction_id) < 2 THEN
+SELECT SUM(t.postings), COALESCE(bool_or(t.foreign_currency), false),
+       COALESCE(bool_or(t.total <> 0), false), MAX(t.last_id)
+  INTO postings, foreign_currency, unbalanced, last_id
+  FROM (SELECT COUNT(*) AS postings, bool_or(a.currency <> p.currency) AS foreign_currency,
+               SUM(p.amount_minor) AS total, MAX(p.id) AS last_id
+          FROM finance_posting p JOIN finance_account a ON a.id = p.account_id
+         WHERE p.transaction_id = NEW.transaction_id
+         GROUP BY p.currency) t;
+IF foreign_currency THEN
+    RAISE EXCEPTION 'journal transaction %: a posting''s currency differs from its account''s',
+        NEW.transaction_id USING ERRCODE = 'check_violation';
+END IF;
+IF postings < 2 THEN
     RAISE EXCEPTION 'journal transaction % has fewer than two postings', NEW.transaction_id
         USING ERRCODE = 'check_violation';
 END IF;
-IF EXISTS (
-    SELECT 1 FROM finance_posting WHERE transaction_id = NEW.transaction_id
-    GROUP BY currency HAVING SUM(amount_minor) <> 0
-) THEN
+IF unbalanced THEN
     RAISE EXCEPTION 'journal transaction % does not balance', NEW.transaction_id
         USING ERRCODE = 'check_violation';
 END IF;
+PERFORM set_config('finance.journal_checked', NEW.transaction_id || ':' || last_id, true);
 RETURN NULL;
 """
 
@@ -213,6 +239,13 @@ class Posting(models.Model):
                 when=pgtrigger.After,
                 operation=pgtrigger.Insert,
                 timing=pgtrigger.Deferred,
+                declare=[
+                    ("checked", "text"),
+                    ("postings", "bigint"),
+                    ("foreign_currency", "boolean"),
+                    ("unbalanced", "boolean"),
+                    ("last_id", "bigint"),
+                ],
                 func=_BALANCE_CHECK,
             ),
         ]

@@ -127,7 +127,9 @@ def credit_repay(
         acting_user=acting_user,
         legs=[
             (
-                ledger.platform_account(AccountPurpose.BANK_CLEARING, amount.currency),
+                ledger.platform_account(
+                    AccountPurpose.BANK_CLEARING, amount.currency, shard_key=line.pk
+                ),
                 ledger.negate(amount),
             ),
             (_credit_account(line), amount),
@@ -187,7 +189,9 @@ def credit_write_off(*, draw: CreditDraw, acting_user: User, reason: str = "") -
         acting_user=acting_user,
         legs=[
             (
-                ledger.platform_account(AccountPurpose.GUARANTEE_FUND, line.currency),
+                ledger.platform_account(
+                    AccountPurpose.GUARANTEE_FUND, line.currency, shard_key=draw.order_id
+                ),
                 line.money(-part),
             ),
             (_credit_account(line), line.money(part)),

@@ -28,6 +28,7 @@ from finance.models import (
     JournalTransaction,
     Payment,
     PaymentMethod,
+    PaymentPurpose,
     Refund,
     TransactionKind,
 )
@@ -63,17 +64,34 @@ def escrow_get_or_create(*, order: Order) -> Escrow:
 
 def escrow_lock(*, order: Order) -> Escrow:
     """The order's escrow, locked until the caller's transaction ends."""
+    locked = Escrow.objects.select_for_update(of=("self",)).filter(order_id=order.pk).first()
+    if locked is not None:
+        return locked
     escrow_get_or_create(order=order)
     return Escrow.objects.select_for_update(of=("self",)).get(order_id=order.pk)
 
 
-def _escrow_account(escrow: Escrow):
-    return ledger.account_get(
+def _escrow_key(escrow: Escrow) -> ledger.AccountKey:
+    return ledger.AccountKey(
         purpose=AccountPurpose.ESCROW,
         currency=escrow.currency,
-        organization=escrow.organization,
-        order_pk=escrow.order_id,
+        organization_id=escrow.organization_id,
+        order_id=escrow.order_id,
     )
+
+
+def _escrow_account(escrow: Escrow):
+    return ledger.accounts_get(_escrow_key(escrow))[0]
+
+
+def _source_key(
+    *, purpose: str, currency: str, organization_id: int | None, order_pk: int
+) -> ledger.AccountKey:
+    """Where money into an order's escrow comes from: the platform's clearing accounts
+    (the order's shard of them) or an organization's own account."""
+    if organization_id is None:
+        return ledger.platform_key(purpose, currency, shard_key=order_pk)
+    return ledger.AccountKey(purpose=purpose, currency=currency, organization_id=organization_id)
 
 
 def escrow_fund(
@@ -89,8 +107,14 @@ def escrow_fund(
 ) -> JournalTransaction:
     """Move `amount` from the source account into the (locked) escrow. `extra_legs` lets
     the caller book what arrived beyond it (an overpayment) in the same transaction."""
-    source = ledger.account_get(
-        purpose=source_purpose, currency=amount.currency, organization=source_organization
+    source, escrow_account = ledger.accounts_get(
+        _source_key(
+            purpose=source_purpose,
+            currency=amount.currency,
+            organization_id=source_organization.pk if source_organization else None,
+            order_pk=escrow.order_id,
+        ),
+        _escrow_key(escrow),
     )
     received = amount + sum((leg[1] for leg in extra_legs), Money.zero(amount.currency))
     entry = ledger.journal_post(
@@ -101,12 +125,13 @@ def escrow_fund(
         acting_user=acting_user,
         legs=[
             (source, Money.zero(amount.currency) - received),
-            (_escrow_account(escrow), amount),
+            (escrow_account, amount),
             *extra_legs,
         ],
     )
     Escrow.objects.filter(pk=escrow.pk).update(funded_minor=F("funded_minor") + amount.amount_minor)
-    escrow.refresh_from_db()
+    # The row is locked by this transaction: the counter in memory stays exact.
+    escrow.funded_minor += amount.amount_minor
     return entry
 
 
@@ -190,6 +215,17 @@ def _release(
     split = release_split(
         gross=gross, commission_bps=escrow.commission_bps, advance_outstanding=outstanding
     )
+    currency = gross.currency
+    escrow_account, fees, financing, payable = ledger.accounts_get(
+        _escrow_key(escrow),
+        ledger.platform_key(AccountPurpose.PLATFORM_FEES, currency, shard_key=escrow.order_id),
+        ledger.platform_key(AccountPurpose.FINANCING, currency, shard_key=escrow.order_id),
+        ledger.AccountKey(
+            purpose=AccountPurpose.FACTORY_PAYOUT,
+            currency=currency,
+            organization_id=escrow.factory_id,
+        ),
+    )
     entry = ledger.journal_post(
         kind=TransactionKind.RELEASE,
         reference=reference,
@@ -197,23 +233,10 @@ def _release(
         memo=memo,
         acting_user=acting_user,
         legs=[
-            (_escrow_account(escrow), Money.zero(gross.currency) - gross),
-            (
-                ledger.platform_account(AccountPurpose.PLATFORM_FEES, gross.currency),
-                split.commission,
-            ),
-            (
-                ledger.platform_account(AccountPurpose.FINANCING, gross.currency),
-                split.advance_repaid,
-            ),
-            (
-                ledger.account_get(
-                    purpose=AccountPurpose.FACTORY_PAYOUT,
-                    currency=gross.currency,
-                    organization=escrow.factory,
-                ),
-                split.to_factory,
-            ),
+            (escrow_account, Money.zero(currency) - gross),
+            (fees, split.commission),
+            (financing, split.advance_repaid),
+            (payable, split.to_factory),
         ],
     )
     _escrow_move(escrow, released=gross.amount_minor)
@@ -237,7 +260,9 @@ def _escrow_move(escrow: Escrow, *, released: int = 0, refunded: int = 0) -> Non
     )
     if moved != 1:
         raise ConflictError(_("The escrow does not hold that much any more."))
-    escrow.refresh_from_db()
+    # The row is locked by this transaction: the counters in memory stay exact.
+    escrow.released_minor += released
+    escrow.refunded_minor += refunded
 
 
 # --- refund -------------------------------------------------------------------------------
@@ -251,10 +276,12 @@ def escrow_refund(
     reference: str,
     reason: str,
     acting_user: User | None = None,
+    payment_pk: int | None = None,
 ) -> list[Refund]:
     """Give `amount` (None: everything still held) back to the buyer, once per `reference`:
     credit first (the line is restored), then card payments (refunded through Stripe after
-    commit), then bank transfers (kept as the buyer's cash)."""
+    commit), then bank transfers (kept as the buyer's cash). With `payment_pk`, only that
+    payment's money goes back (a sample fee whose sample was skipped)."""
     escrow = escrow_lock(order=order)
     if JournalTransaction.objects.filter(reference=f"refund:{reference}").exists():
         return []
@@ -265,7 +292,9 @@ def escrow_refund(
         raise ConflictError(
             _("Only %(held)s is left in escrow.") % {"held": escrow.money(escrow.held_minor)}
         )
-    refunds, legs = _refund_allocate(escrow=escrow, total=total, reason=reason)
+    refunds, legs = _refund_allocate(
+        escrow=escrow, total=total, reason=reason, payment_pk=payment_pk
+    )
     legs.append((_escrow_account(escrow), escrow.money(-total)))
     ledger.journal_post(
         kind=TransactionKind.REFUND,
@@ -286,26 +315,63 @@ def escrow_refund(
     return refunds
 
 
+@transaction.atomic
+def escrow_return_skipped_sample(*, order: Order, acting_user: User | None = None) -> list[Refund]:
+    """A sample fee paid for a sample the buyer then skipped (none was made) is not the
+    factory's: it goes back the way it came (the credit line restored, the card refunded,
+    a bank transfer kept as the buyer's cash), never released with the bulk order. Called
+    when the sample is skipped and again when a sample payment arrives afterwards; once
+    per amount received (the reference names it)."""
+    escrow_lock(order=order)
+    order.refresh_from_db(fields=["with_sample"])
+    if order.with_sample:
+        return []
+    refunds: list[Refund] = []
+    sample_payments = Payment.objects.filter(
+        order_id=order.pk, purpose=PaymentPurpose.SAMPLE, received_minor__gt=0
+    ).prefetch_related("refunds")
+    for payment in sample_payments:
+        part = payment_refundable_minor(payment)
+        if part <= 0:
+            continue
+        refunds += escrow_refund(
+            order=order,
+            amount=Money(part, payment.currency),
+            reference=f"sample-skipped:{payment.pk}:{payment.received_minor}",
+            reason=_("%(number)s: the sample was skipped; its fee is returned")
+            % {"number": order.number},
+            acting_user=acting_user,
+            payment_pk=payment.pk,
+        )
+    return refunds
+
+
 _REFUND_ORDER = {PaymentMethod.CREDIT: 0, PaymentMethod.STRIPE: 1, PaymentMethod.BANK_TRANSFER: 2}
 
 
+def payment_refundable_minor(payment: Payment) -> int:
+    """What of the payment is in escrow and not refunded yet (anything received beyond its
+    amount was kept as the buyer's cash when it arrived). Uses prefetched `refunds`."""
+    return min(payment.amount_minor, payment.received_minor) - sum(
+        refund.amount_minor for refund in payment.refunds.all()
+    )
+
+
 def _refund_allocate(
-    *, escrow: Escrow, total: int, reason: str
+    *, escrow: Escrow, total: int, reason: str, payment_pk: int | None = None
 ) -> tuple[list[Refund], list[ledger.Leg]]:
+    candidates = Payment.objects.filter(order_id=escrow.order_id, received_minor__gt=0)
+    if payment_pk is not None:
+        candidates = candidates.filter(pk=payment_pk)
     payments = sorted(
-        Payment.objects.filter(order_id=escrow.order_id, received_minor__gt=0).prefetch_related(
-            "refunds"
-        ),
+        candidates.prefetch_related("refunds"),
         key=lambda payment: (_REFUND_ORDER[PaymentMethod(payment.method)], payment.pk),
     )
     remaining = total
     refunds: list[Refund] = []
     legs: list[ledger.Leg] = []
     for payment in payments:
-        refundable = min(payment.amount_minor, payment.received_minor) - sum(
-            refund.amount_minor for refund in payment.refunds.all()
-        )
-        part = min(refundable, remaining)
+        part = min(payment_refundable_minor(payment), remaining)
         if part <= 0:
             continue
         remaining -= part
@@ -354,7 +420,10 @@ def _refund_one(
         legs = _refund_credit(escrow=escrow, payment=payment, part=part)
     elif payment.method == PaymentMethod.STRIPE:
         status = Refund.Status.PENDING
-        legs = [(ledger.platform_account(AccountPurpose.STRIPE_CLEARING, money.currency), money)]
+        clearing = ledger.platform_account(
+            AccountPurpose.STRIPE_CLEARING, money.currency, shard_key=escrow.order_id
+        )
+        legs = [(clearing, money)]
     else:
         legs = [(_buyer_cash(escrow), money)]
     refund = Refund.objects.create(
@@ -405,7 +474,9 @@ def _refund_draw(*, escrow: Escrow, draw_pk: int, part: int) -> list[ledger.Leg]
     settled = part - owed
     if settled:
         back_to = (
-            ledger.platform_account(AccountPurpose.GUARANTEE_FUND, escrow.currency)
+            ledger.platform_account(
+                AccountPurpose.GUARANTEE_FUND, escrow.currency, shard_key=escrow.order_id
+            )
             if draw.status == CreditDraw.Status.WRITTEN_OFF
             else ledger.account_get(
                 purpose=AccountPurpose.BUYER_CASH,

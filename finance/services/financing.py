@@ -87,7 +87,9 @@ def advance_decide(
         acting_user=acting_user,
         legs=[
             (
-                ledger.platform_account(AccountPurpose.FINANCING, advance.currency),
+                ledger.platform_account(
+                    AccountPurpose.FINANCING, advance.currency, shard_key=advance.order_id
+                ),
                 ledger.negate(advance.amount),
             ),
             (

@@ -3,17 +3,21 @@
 Every movement of money is a `JournalTransaction` with two or more postings summing to zero
 per currency (checked here for a clear error, and again by the database at commit). The
 cached `Account.balance_minor` moves with `F()` in the same transaction, account by account
-in primary-key order so that concurrent postings never deadlock; the database's CHECK
-refuses to take an account that may not go negative below zero.
+in primary-key order so that concurrent postings never deadlock; an account that may not
+go negative moves only if it stays at or above zero (and the database's CHECK refuses it
+anyway). The platform's accounts are sharded by order (`platform_shard`): their balance is
+the sum of their rows (`platform_balance`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +27,6 @@ from finance.models import (
     Account,
     AccountPurpose,
     JournalTransaction,
-    Posting,
 )
 from marketplace.exceptions import ConflictError
 from marketplace.models import Organization, User
@@ -44,43 +47,130 @@ def negate(amount: Money) -> Money:
     return Money(-amount.amount_minor, amount.currency)
 
 
+@dataclass(frozen=True)
+class AccountKey:
+    """What identifies an account: owner (None: the platform), purpose, order (escrow
+    only), currency and shard (the platform's accounts only)."""
+
+    purpose: str
+    currency: str
+    organization_id: int | None = None
+    order_id: int | None = None
+    shard: int = 0
+
+    def lookup(self) -> dict:
+        return {
+            "organization_id": self.organization_id,
+            "purpose": self.purpose,
+            "order_id": self.order_id,
+            "currency": self.currency,
+            "shard": self.shard,
+        }
+
+
+def platform_shard(shard_key: int) -> int:
+    """Which of the platform's account rows a movement keyed by `shard_key` (its order's
+    id, or the id of the record that moves the money) uses."""
+    return shard_key % max(1, settings.FINANCE_PLATFORM_ACCOUNT_SHARDS)
+
+
+def platform_key(purpose: str, currency: str, *, shard_key: int = 0) -> AccountKey:
+    return AccountKey(purpose=purpose, currency=currency, shard=platform_shard(shard_key))
+
+
+def _check_owner(key: AccountKey) -> None:
+    if (key.organization_id is None) != (key.purpose in PLATFORM_PURPOSES):
+        raise ValueError(
+            f"{key.purpose} accounts are {'not ' if key.organization_id else ''}the platform's"
+        )
+    if key.shard and key.organization_id is not None:
+        raise ValueError("only the platform's accounts are sharded")
+
+
+def _account_create(key: AccountKey) -> Account:
+    try:
+        with transaction.atomic():
+            return Account.objects.create(
+                **key.lookup(), allow_negative=key.purpose not in NON_NEGATIVE_PURPOSES
+            )
+    except IntegrityError:
+        # Created by a concurrent transaction meanwhile.
+        return Account.objects.get(**key.lookup())
+
+
+def accounts_get(*keys: AccountKey) -> list[Account]:
+    """The accounts for `keys`, in that order, read with one query (created on first
+    use)."""
+    for key in keys:
+        _check_owner(key)
+    condition = Q()
+    for key in keys:
+        condition |= Q(**key.lookup())
+    found = {
+        AccountKey(
+            purpose=account.purpose,
+            currency=account.currency,
+            organization_id=account.organization_id,
+            order_id=account.order_id,
+            shard=account.shard,
+        ): account
+        for account in Account.objects.filter(condition)
+    }
+    return [found.get(key) or _account_create(key) for key in keys]
+
+
 def account_get(
     *,
     purpose: str,
     currency: str,
     organization: Organization | None = None,
     order_pk: int | None = None,
+    organization_id: int | None = None,
+    shard: int = 0,
 ) -> Account:
-    """The account for (owner, purpose, order, currency), created on first use."""
-    if (organization is None) != (purpose in PLATFORM_PURPOSES):
-        raise ValueError(f"{purpose} accounts are {'not ' if organization else ''}the platform's")
-    lookup = {
-        "organization": organization,
-        "purpose": purpose,
-        "order_id": order_pk,
-        "currency": currency,
-    }
-    account = Account.objects.filter(**lookup).first()
-    if account is not None:
-        return account
-    try:
-        with transaction.atomic():
-            return Account.objects.create(
-                **lookup, allow_negative=purpose not in NON_NEGATIVE_PURPOSES
-            )
-    except IntegrityError:
-        # Created by a concurrent transaction meanwhile.
-        return Account.objects.get(**lookup)
+    """The account for (owner, purpose, order, currency, shard), created on first use."""
+    owner = organization.pk if organization is not None else organization_id
+    key = AccountKey(
+        purpose=purpose, currency=currency, organization_id=owner, order_id=order_pk, shard=shard
+    )
+    return accounts_get(key)[0]
 
 
-def platform_account(purpose: str, currency: str) -> Account:
-    return account_get(purpose=purpose, currency=currency)
+def platform_account(purpose: str, currency: str, *, shard_key: int = 0) -> Account:
+    """The platform's `purpose` account row that movements keyed by `shard_key` use."""
+    return accounts_get(platform_key(purpose, currency, shard_key=shard_key))[0]
+
+
+def platform_balance(purpose: str, currency: str) -> Money:
+    """The platform's balance for `purpose`: the sum over its shards."""
+    total = Account.objects.filter(
+        organization__isnull=True, purpose=purpose, currency=currency
+    ).aggregate(total=Sum("balance_minor"))["total"]
+    return Money(total or 0, currency)
 
 
 def escrow_account(*, order_pk: int, buyer: Organization, currency: str) -> Account:
     return account_get(
         purpose=AccountPurpose.ESCROW, currency=currency, organization=buyer, order_pk=order_pk
     )
+
+
+# One round trip: the transaction (refused without a savepoint when its reference exists:
+# then no posting is written either) and its postings.
+_INSERT_JOURNAL = """
+WITH entry AS (
+    INSERT INTO finance_journaltransaction
+        (kind, reference, order_id, memo, created_by_id, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s)
+    ON CONFLICT (reference) DO NOTHING
+    RETURNING id
+), legs AS (
+    INSERT INTO finance_posting (transaction_id, account_id, amount_minor, currency, created_at)
+    SELECT entry.id, leg.account_id, leg.amount_minor, leg.currency, %s
+    FROM entry, unnest(%s::bigint[], %s::bigint[], %s::varchar[])
+        AS leg(account_id, amount_minor, currency)
+)
+SELECT id FROM entry"""
 
 
 def journal_post(
@@ -93,36 +183,41 @@ def journal_post(
     acting_user: User | None = None,
 ) -> JournalTransaction:
     """Record one balanced transaction. Must run inside the caller's transaction, which
-    owns the business row whose change this records; zero legs are dropped."""
+    owns the business row whose change this records (and is rolled back with it when
+    this raises); zero legs are dropped."""
     if not connection.in_atomic_block:
         raise RuntimeError("journal_post must run inside a transaction")
     legs = [(account, amount) for account, amount in legs if amount.amount_minor != 0]
     _check_balanced(legs)
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            entry = JournalTransaction.objects.create(
-                kind=kind,
-                reference=reference,
-                order_id=order_pk,
-                memo=memo[:255],
-                created_by=acting_user,
-                created_at=now,
-            )
-    except IntegrityError as error:
+    memo = memo[:255]
+    created_by = acting_user.pk if acting_user is not None else None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_JOURNAL,
+            [
+                *(kind, reference, order_pk, memo, created_by, now),
+                now,
+                [account.pk for account, _amount in legs],
+                [amount.amount_minor for _account, amount in legs],
+                [amount.currency for _account, amount in legs],
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
         raise DuplicateReferenceError(
             _("This movement was recorded already (%(reference)s).") % {"reference": reference}
-        ) from error
-    Posting.objects.bulk_create(
-        Posting(
-            transaction=entry,
-            account=account,
-            amount_minor=amount.amount_minor,
-            currency=amount.currency,
-            created_at=now,
         )
-        for account, amount in legs
+    entry = JournalTransaction(
+        pk=row[0],
+        kind=kind,
+        reference=reference,
+        order_id=order_pk,
+        memo=memo,
+        created_by_id=created_by,
+        created_at=now,
     )
+    entry._state.adding = False
     _balances_move(legs)
     return entry
 
@@ -141,21 +236,26 @@ def _check_balanced(legs: Sequence[Leg]) -> None:
 
 
 def _balances_move(legs: Iterable[Leg]) -> None:
+    """Move each cached balance with one UPDATE, in primary-key order. An account that may
+    not go negative moves only if it stays at or above zero (the row's CHECK is the
+    backstop): a refused move raises, and the caller's transaction, which holds this
+    journal's rows, is rolled back with it."""
     deltas: dict[int, int] = defaultdict(int)
     accounts: dict[int, Account] = {}
     for account, amount in legs:
         deltas[account.pk] += amount.amount_minor
         accounts[account.pk] = account
     for pk in sorted(deltas):
-        if not deltas[pk]:
+        delta = deltas[pk]
+        if not delta:
             continue
-        try:
-            with transaction.atomic():
-                Account.objects.filter(pk=pk).update(balance_minor=F("balance_minor") + deltas[pk])
-        except IntegrityError as error:
+        rows = Account.objects.filter(pk=pk)
+        if delta < 0:
+            rows = rows.filter(Q(allow_negative=True) | Q(balance_minor__gte=-delta))
+        if rows.update(balance_minor=F("balance_minor") + delta) != 1:
             raise InsufficientFundsError(
                 _("Not enough money in %(account)s.") % {"account": accounts[pk]}
-            ) from error
+            )
 
 
 # --- reads --------------------------------------------------------------------------------

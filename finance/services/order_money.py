@@ -2,6 +2,7 @@
 (`finance.receivers`, on `orders.signals.order_transitioned`):
 
 - sample approved: the sample fee is released to the factory;
+- sample skipped (none was made): a sample fee already paid goes back to the buyer;
 - a short shipment accepted by the buyer: the goods not shipped go back to the buyer;
 - an inspection that counts passed (an independent one, or the factory's self-check once
   the buyer accepts it): FINANCE_RELEASE_INSPECTION_PERCENT of the goods shipped;
@@ -78,6 +79,8 @@ def order_money_follow(*, order_pk: int, action: str) -> bool:
                 order_pk=order.pk, delivered_on=timezone.localdate(delivered)
             )
         return moved is not None
+    if action == Action.SKIP_SAMPLE:
+        return bool(escrow.escrow_return_skipped_sample(order=order))
     if action == Action.CANCEL:
         return bool(
             escrow.escrow_refund(
@@ -127,6 +130,9 @@ def _steps_due(order: Order) -> list[Action]:
     if order.status == OrderStatus.CANCELLED:
         return [Action.CANCEL]
     steps = []
+    if not order.with_sample:
+        # First: a skipped sample's fee goes back before any release could take it.
+        steps.append(Action.SKIP_SAMPLE)
     if OrderEvent.objects.filter(order_id=order.pk, action=Action.APPROVE_SAMPLE).exists():
         steps.append(Action.APPROVE_SAMPLE)
     if order.accepted_quantity is not None:

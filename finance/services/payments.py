@@ -30,7 +30,12 @@ from finance.models import (
     TransactionKind,
 )
 from finance.services import ledger
-from finance.services.escrow import escrow_fund, escrow_get_or_create, escrow_lock
+from finance.services.escrow import (
+    escrow_fund,
+    escrow_get_or_create,
+    escrow_lock,
+    escrow_return_skipped_sample,
+)
 from marketplace.exceptions import ConflictError, ForbiddenError, InvalidError
 from marketplace.models import Organization, User
 from marketplace.money import Money
@@ -242,7 +247,10 @@ def payment_receive(
         )
     else:
         source = ledger.account_get(
-            purpose=source_purpose, currency=received.currency, organization=source_organization
+            purpose=source_purpose,
+            currency=received.currency,
+            organization=source_organization,
+            shard=ledger.platform_shard(order.pk) if source_organization is None else 0,
         )
         ledger.journal_post(
             kind=TransactionKind.OVERPAYMENT,
@@ -264,15 +272,20 @@ def payment_receive(
         acting_user if acting_user and acting_user.is_staff else payment.confirmed_by
     )
     payment.save(update_fields=["received_minor", "status", "received_at", "confirmed_by"])
+    if payment.purpose == PaymentPurpose.SAMPLE:
+        # Arrived after the buyer skipped the sample: it goes straight back.
+        escrow_return_skipped_sample(order=order, acting_user=acting_user)
     _mark_paid_when_funded(order=order, escrow=escrow)
     return payment
 
 
 def _mark_paid_when_funded(*, order: Order, escrow: Escrow) -> None:
     order.refresh_from_db(fields=["status", "with_sample", "sample_fee_minor"])
+    escrow.refresh_from_db()
+    # What was refunded (a skipped sample's fee) does not pay for the order.
     if (
         order.status == OrderStatus.AWAITING_PAYMENT
-        and escrow.funded_minor >= order.total.amount_minor
+        and escrow.funded_minor - escrow.refunded_minor >= order.total.amount_minor
     ):
         order_services.order_mark_paid(order=order, acting_user=None, note=_("Paid into escrow."))
 

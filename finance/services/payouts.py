@@ -79,7 +79,12 @@ def payout_record(
         acting_user=acting_user,
         legs=[
             (payable, ledger.negate(amount)),
-            (ledger.platform_account(AccountPurpose.BANK_CLEARING, amount.currency), amount),
+            (
+                ledger.platform_account(
+                    AccountPurpose.BANK_CLEARING, amount.currency, shard_key=payout.pk
+                ),
+                amount,
+            ),
         ],
     )
     notification_send(

@@ -37,7 +37,8 @@ class StripeUnavailableError(ConflictError):
     """Stripe could not be reached or refused the call; nothing was charged."""
 
 
-def _client() -> Any:
+def stripe_client() -> Any:
+    """The Stripe SDK, pointed at the configured account (and API base)."""
     stripe.api_key = settings.STRIPE_SECRET_KEY
     if settings.STRIPE_API_BASE:
         stripe.api_base = settings.STRIPE_API_BASE
@@ -51,7 +52,7 @@ def stripe_intent_create(*, payment: Payment) -> Payment:
     if transaction.get_connection().in_atomic_block:
         raise RuntimeError("no Stripe call inside a database transaction")
     try:
-        intent = _client().PaymentIntent.create(
+        intent = stripe_client().PaymentIntent.create(
             amount=payment.amount_minor,
             currency=payment.currency.lower(),
             payment_method_types=["card"],
@@ -83,7 +84,7 @@ def stripe_intent_cancel(*, payment: Payment) -> None:
     Stripe says it can no longer be cancelled (the card was charged meanwhile)."""
     if transaction.get_connection().in_atomic_block:
         raise RuntimeError("no Stripe call inside a database transaction")
-    client = _client()
+    client = stripe_client()
     try:
         intent = client.PaymentIntent.retrieve(payment.stripe_payment_intent)
         if intent["status"] == "canceled":
@@ -153,6 +154,20 @@ def stripe_event_apply(*, event: Any) -> bool:
     return True
 
 
+def stripe_events_catch_up(*, limit: int = 100) -> int:
+    """Apply the latest `payment_intent.succeeded` events read back from Stripe's API (our
+    secret key authenticates the read, as the webhook's signature does a delivery): for
+    payments whose webhook never arrived (an outage, or no public endpoint). Each event
+    is applied once whatever path it comes by; returns how many moved money now."""
+    if transaction.get_connection().in_atomic_block:
+        raise RuntimeError("no Stripe call inside a database transaction")
+    try:
+        events = stripe_client().Event.list(type="payment_intent.succeeded", limit=limit)
+    except stripe.StripeError as error:
+        raise StripeUnavailableError(_("Stripe could not be reached; try again later.")) from error
+    return sum(stripe_event_apply(event=event.to_dict()) for event in events.data)
+
+
 def stripe_refund_send(*, refund_pk: int) -> Refund:
     """Send a card refund the ledger already booked (outside any transaction); safe to run
     twice: the idempotency key is the refund row's, and a sent refund is not sent again."""
@@ -160,7 +175,7 @@ def stripe_refund_send(*, refund_pk: int) -> Refund:
     if refund.status != Refund.Status.PENDING or refund.payment is None:
         return refund  # only a card payment's refund is ever pending
     try:
-        result = _client().Refund.create(
+        result = stripe_client().Refund.create(
             payment_intent=refund.payment.stripe_payment_intent,
             amount=refund.amount_minor,
             metadata={"refund": str(refund.pk), "order": str(refund.order_id)},

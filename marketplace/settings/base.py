@@ -364,4 +364,9 @@ FINANCE_BANK_ACCOUNT = env(
     "FINANCE_BANK_ACCOUNT",
     default="C2M Marketplace Ltd · China Merchants Bank Hangzhou · 5719 0812 3456 789",
 )
+# The platform's own accounts (fees, bank and Stripe clearing, guarantee fund, financing)
+# are split into this many rows each, picked by order, so that concurrent payments and
+# releases of different orders do not queue on one cached balance (ADR 0006). Raising it
+# is safe at any time; lowering it leaves the higher rows in use by their orders.
+FINANCE_PLATFORM_ACCOUNT_SHARDS = env.int("FINANCE_PLATFORM_ACCOUNT_SHARDS", default=16)
 # --- end Finance ------------------------------------------------------------------------

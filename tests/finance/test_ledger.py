@@ -39,7 +39,7 @@ def test_a_balanced_post_moves_both_cached_balances(organization):
     entry = _post("t-1", organization, "100.50")
     assert entry.postings.count() == 2
     assert _buyer_cash(organization).balance_minor == 10050
-    assert ledger.platform_account(AccountPurpose.BANK_CLEARING, "CNY").balance_minor == -10050
+    assert ledger.platform_balance(AccountPurpose.BANK_CLEARING, "CNY").amount_minor == -10050
     assert ledger.ledger_invariant_problems() == {}
 
 
@@ -72,6 +72,42 @@ def test_an_account_that_may_not_go_negative_refuses(organization):
         )
     assert JournalTransaction.objects.count() == 0
     assert _buyer_cash(organization).balance_minor == 0
+
+
+def test_the_platforms_accounts_are_sharded_by_order_and_summed(settings, deal, operator):
+    """Releases of orders in different shards credit different fee rows (no shared hot
+    row); the platform's fee balance is their sum, and every row stays non-negative."""
+    from finance.services import escrow, payments
+    from tests.finance.conftest import order_awaiting_payment
+    from tests.orders.conftest import make_deal
+
+    settings.FINANCE_PLATFORM_ACCOUNT_SHARDS = 4
+    orders = []
+    for current in (deal, make_deal(category=deal.category)):
+        order = order_awaiting_payment(current)
+        payment = payments.payment_create(
+            order=order, organization=current.buyer, purpose="full", method="bank_transfer",
+            acting_user=current.buyer_user,
+        )  # fmt: skip
+        payments.bank_transfer_confirm(
+            payment=payment, received=payment.amount, acting_user=operator
+        )
+        escrow.escrow_release_milestone(order=order, milestone=escrow.Milestone.DELIVERY)
+        orders.append(order)
+    fees = Account.objects.filter(purpose=AccountPurpose.PLATFORM_FEES)
+    assert sorted(fees.values_list("shard", flat=True)) == sorted(o.pk % 4 for o in orders)
+    assert len({o.pk % 4 for o in orders}) == 2
+    total = sum(o.total.rounded_share(300, 10_000).amount_minor for o in orders)
+    assert ledger.platform_balance(AccountPurpose.PLATFORM_FEES, "CNY").amount_minor == total
+    assert all(account.balance_minor > 0 for account in fees)
+    assert ledger.platform_balance(AccountPurpose.BANK_CLEARING, "CNY").amount_minor == -sum(
+        o.total.amount_minor for o in orders
+    )
+    assert Account.objects.filter(purpose=AccountPurpose.BANK_CLEARING).count() == 2
+    with pytest.raises(ValueError, match="only the platform"):
+        ledger.account_get(
+            purpose=AccountPurpose.BUYER_CASH, currency="CNY", organization=deal.buyer, shard=1
+        )
 
 
 @pytest.mark.parametrize(
@@ -139,6 +175,25 @@ def test_a_posting_in_another_currency_than_its_account_is_refused(organization)
     account = _buyer_cash(organization)
     with pytest.raises(IntegrityError, match="differs"):
         _raw_transaction("sql-2", account, [500, -500], "USD")
+
+
+def test_a_posting_added_to_a_checked_transaction_is_checked_again(organization):
+    """The trigger checks a journal transaction once for the postings it saw; a posting
+    added to it afterwards (here: a later statement, constraints immediate) is not let
+    through on the strength of that first check."""
+    account = _buyer_cash(organization)
+    _raw_transaction("sql-5", account, [500, -500], "CNY")
+    entry = JournalTransaction.objects.get(reference="sql-5")
+    with (
+        pytest.raises(IntegrityError, match="does not balance"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "INSERT INTO finance_posting (transaction_id, account_id, amount_minor,"
+            " currency, created_at) VALUES (%s, %s, 1, 'CNY', now())",
+            [entry.pk, account.pk],
+        )
 
 
 def test_the_invariant_check_finds_a_cached_balance_that_drifted(organization):

@@ -73,14 +73,14 @@ def test_the_whole_flow_pays_price_minus_commission_minus_advance(
     )
     _step(deal, "confirm_delivery", "buyer", django_capture_on_commit_callbacks)
 
-    commission = ledger.platform_account(AccountPurpose.PLATFORM_FEES, "CNY").balance_minor
+    commission = ledger.platform_balance(AccountPurpose.PLATFORM_FEES, "CNY").amount_minor
     assert commission == 34650  # 3 % of 11,550.00, in two releases
     advance.refresh_from_db()
     assert advance.status == FinancingAdvance.Status.REPAID
     # The factory holds price - commission in all; of it, 3,000.00 came early as the advance
     # and the releases paid price - commission - advance repaid.
     assert _payout(deal) == order.total.amount_minor - commission
-    assert ledger.platform_account(AccountPurpose.FINANCING, "CNY").balance_minor == 0
+    assert ledger.platform_balance(AccountPurpose.FINANCING, "CNY").amount_minor == 0
     assert Escrow.objects.get(order=order).held_minor == 0
 
 
@@ -115,7 +115,7 @@ def test_credit_is_due_after_delivery_and_flagged_overdue_then_written_off(
     line = credit.CreditLine.objects.get(organization=deal.buyer)
     assert line.overdue is True
     credit.credit_write_off(draw=draw, acting_user=operator)
-    assert ledger.platform_account(AccountPurpose.GUARANTEE_FUND, "CNY").balance_minor == (
+    assert ledger.platform_balance(AccountPurpose.GUARANTEE_FUND, "CNY").amount_minor == (
         -order.total.amount_minor
     )
     line.refresh_from_db()

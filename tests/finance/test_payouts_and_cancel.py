@@ -116,7 +116,7 @@ def test_an_operator_pays_the_factory_what_it_is_owed(
     assert payouts.payout_available(organization=deal.factory, currency="CNY") == (
         owed - cny("10000.00")
     )
-    assert ledger.platform_account(AccountPurpose.BANK_CLEARING, "CNY").balance_minor == (
+    assert ledger.platform_balance(AccountPurpose.BANK_CLEARING, "CNY").amount_minor == (
         -order.total.amount_minor + payout.amount_minor
     )
     client.force_login(deal.factory_user)
@@ -234,5 +234,5 @@ def test_a_card_payment_is_cancelled_at_stripe_first(deal, stripe_settings):
         payment=payment, organization=deal.buyer, acting_user=deal.buyer_user
     )
     assert cancelled.status == PaymentStatus.CANCELLED
-    intent = stripe_services._client().PaymentIntent.retrieve(payment.stripe_payment_intent)
+    intent = stripe_services.stripe_client().PaymentIntent.retrieve(payment.stripe_payment_intent)
     assert intent["status"] == "canceled"

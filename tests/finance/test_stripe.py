@@ -34,7 +34,7 @@ def _card_payment(deal):
 
 def _confirm_with_test_card(payment: Payment) -> dict:
     """What the browser's card element does, done server-side with a test card."""
-    client = stripe_services._client()
+    client = stripe_services.stripe_client()
     method = client.PaymentMethod.create(
         type="card",
         card={"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
