@@ -112,7 +112,12 @@ class RFQOutputSerializer(serializers.Serializer):
     status = serializers.CharField()
     matched_factories = serializers.SerializerMethodField()
     attachments = AttachmentOutputSerializer(many=True)
-    quote_count = serializers.IntegerField(required=False)
+    quote_count = serializers.IntegerField(
+        required=False,
+        help_text=_(
+            "Quotes on this RFQ: all of them for the buyer, only its own for an invited factory."
+        ),
+    )
     invite_rounds = serializers.IntegerField()
     matched_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
