@@ -21,13 +21,14 @@ from django.utils.translation import gettext as _
 
 from customization import payments
 from customization.models import Campaign, CampaignStatus, Design, Pledge
+from marketplace import limits
 from marketplace.exceptions import ConflictError, ForbiddenError, InvalidError
 from marketplace.models import Organization, User
 from marketplace.money import Money
 from orders import services as order_services
 
 TITLE_MAX_LENGTH = 200
-MAX_QUANTITY = 1_000_000
+MAX_QUANTITY = limits.CAMPAIGN_QUANTITY.max
 MAX_CAMPAIGN_DAYS = 90
 CLOSE_TASK = "customization.tasks.campaign_close_task"
 

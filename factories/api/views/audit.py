@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from factories import selectors, services
 from factories.api.views.base import FactoryAPIView
+from marketplace import limits
 from marketplace.api.parsers import BoundedJSONParser
 
 
@@ -18,7 +19,7 @@ class AuditListApi(FactoryAPIView):
     class InputSerializer(serializers.Serializer):
         legal_name = serializers.CharField(max_length=200)
         business_registration_number = serializers.CharField(max_length=60)
-        note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+        note = serializers.CharField(required=False, allow_blank=True, max_length=limits.AUDIT_NOTE)
         business_registration = serializers.FileField()
         certificates = serializers.ListField(child=serializers.FileField(), required=False)
         photos = serializers.ListField(child=serializers.FileField(), required=False)

@@ -26,6 +26,7 @@ from factories.api.serializers import (
 )
 from factories.api.views.base import FactoryAPIView, acting_organization
 from factories.models import Certification, Equipment, FactoryPhoto, ProductionLine
+from marketplace import limits
 
 # --- public ------------------------------------------------------------------------------
 
@@ -72,28 +73,38 @@ class FactoryDetailApi(APIView):
 
 class OwnProfileApi(FactoryAPIView):
     class InputSerializer(serializers.Serializer):
-        description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+        description = serializers.CharField(
+            required=False, allow_blank=True, max_length=limits.PROFILE_TEXT
+        )
         country = serializers.CharField(required=False, max_length=60)
         region = serializers.CharField(required=False, allow_blank=True, max_length=80)
         city = serializers.CharField(required=False, allow_blank=True, max_length=80)
         address = serializers.CharField(required=False, allow_blank=True, max_length=255)
         established_year = serializers.IntegerField(
-            required=False, allow_null=True, min_value=1800, max_value=2100
+            required=False, allow_null=True, **limits.ESTABLISHED_YEAR.field
         )
-        workers_count = serializers.IntegerField(required=False, min_value=0)
-        floor_area_m2 = serializers.IntegerField(required=False, min_value=0)
+        workers_count = serializers.IntegerField(required=False, **limits.WORKERS.field)
+        floor_area_m2 = serializers.IntegerField(required=False, **limits.FLOOR_AREA_M2.field)
         processes = serializers.ListField(
             child=serializers.CharField(max_length=120), required=False, max_length=50
         )
-        technology = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-        quality_control = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+        technology = serializers.CharField(
+            required=False, allow_blank=True, max_length=limits.PROFILE_TEXT
+        )
+        quality_control = serializers.CharField(
+            required=False, allow_blank=True, max_length=limits.PROFILE_TEXT
+        )
         capabilities = serializers.ListField(
             child=serializers.SlugField(), required=False, max_length=50
         )
-        min_order_quantity = serializers.IntegerField(required=False, min_value=1)
-        standard_lead_days = serializers.IntegerField(required=False, min_value=1, max_value=120)
+        min_order_quantity = serializers.IntegerField(
+            required=False, **limits.MIN_ORDER_QUANTITY.field
+        )
+        standard_lead_days = serializers.IntegerField(
+            required=False, **limits.STANDARD_LEAD_DAYS.field
+        )
         free_sampling = serializers.BooleanField(required=False)
-        price_level = serializers.IntegerField(required=False, min_value=1, max_value=5)
+        price_level = serializers.IntegerField(required=False, **limits.PRICE_LEVEL.field)
         auto_roll_calendar = serializers.BooleanField(required=False)
 
         def validate_capabilities(self, slugs: list[str]) -> list[Category]:
@@ -170,8 +181,8 @@ class _ItemInput(serializers.Serializer):
 class LineInputSerializer(_ItemInput):
     name = serializers.CharField(max_length=120)
     category = serializers.SlugField()
-    daily_output = serializers.IntegerField(min_value=1, max_value=10_000_000)
-    workers = serializers.IntegerField(required=False, min_value=0, default=0)
+    daily_output = serializers.IntegerField(**limits.DAILY_OUTPUT.field)
+    workers = serializers.IntegerField(required=False, default=0, **limits.WORKERS.field)
     description = serializers.CharField(required=False, allow_blank=True, max_length=255)
 
     def validate_category(self, slug: str) -> Category:
@@ -185,8 +196,10 @@ class EquipmentInputSerializer(_ItemInput):
     name = serializers.CharField(max_length=120)
     manufacturer = serializers.CharField(required=False, allow_blank=True, max_length=120)
     model_number = serializers.CharField(required=False, allow_blank=True, max_length=120)
-    quantity = serializers.IntegerField(required=False, min_value=1, default=1)
-    year = serializers.IntegerField(required=False, allow_null=True, min_value=1950)
+    quantity = serializers.IntegerField(
+        required=False, default=1, **limits.EQUIPMENT_QUANTITY.field
+    )
+    year = serializers.IntegerField(required=False, allow_null=True, **limits.EQUIPMENT_YEAR.field)
 
 
 class CertificationInputSerializer(_ItemInput):

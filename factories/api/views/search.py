@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from catalog.models import Category
 from catalog.selectors import category_by_slug
 from factories import selectors
+from marketplace import limits
 
 
 class SearchResultSerializer(serializers.Serializer):
@@ -58,7 +59,7 @@ class FactorySearchApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         category = serializers.SlugField()
-        quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
+        quantity = serializers.IntegerField(**limits.QUANTITY.field)
         ready_by = serializers.DateField()
         region = serializers.CharField(required=False, allow_blank=True, max_length=80)
         certification = serializers.CharField(required=False, allow_blank=True, max_length=120)
