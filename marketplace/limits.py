@@ -15,6 +15,9 @@ from decimal import Decimal
 from typing import Any, TypedDict
 
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 
 
 class IntBounds(TypedDict):
@@ -90,6 +93,11 @@ AUDIT_NOTE = 5_000
 LEAD_NOTE = 2_000  # service and device lead quotes
 CAMPAIGN_TITLE = 200
 DESIGN_NAME = 200
+
+
+def text_max_length_constraint(field: str, limit: int, name: str) -> models.CheckConstraint:
+    """The database's own guard on a free text's maximum (a CHECK on its length)."""
+    return models.CheckConstraint(condition=LessThanOrEqual(Length(field), limit), name=name)
 
 
 def bound_form_fields(fields: Mapping[str, Any], bounds: Mapping[str, Bound | int]) -> None:

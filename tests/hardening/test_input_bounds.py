@@ -332,3 +332,26 @@ def test_texts_at_their_maximum_are_accepted(parties):
         f"/api/v1/rfqs/{deal.rfq.pk}/messages/", {"body": "m" * limits.MESSAGE}, format="json"
     )
     assert message.status_code == 201, message.content[:200]
+
+
+@pytest.mark.parametrize(
+    ("model", "field", "limit"),
+    [
+        (RFQ, "spec", limits.RFQ_SPEC),
+        (Quote, "note", limits.QUOTE_NOTE),
+        (RFQMessage, "body", limits.MESSAGE),
+    ],
+)
+def test_the_database_refuses_text_past_its_maximum(parties, model, field, limit):
+    """Code that skips the forms and serializers still cannot store 1 MB of text."""
+    from django.db import IntegrityError, transaction
+
+    deal = parties
+    if model is RFQMessage:
+        client = api_client(deal.factory_user)
+        client.post(f"/api/v1/rfqs/{deal.rfq.pk}/messages/", {"body": "hello"}, format="json")
+    row = model.objects.order_by("-pk").first()
+    assert row is not None
+    model.objects.filter(pk=row.pk).update(**{field: "x" * limit})
+    with pytest.raises(IntegrityError), transaction.atomic():
+        model.objects.filter(pk=row.pk).update(**{field: "x" * (limit + 1)})

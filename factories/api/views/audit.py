@@ -41,8 +41,8 @@ class AuditListApi(FactoryAPIView):
     @extend_schema(responses={200: OutputSerializer(many=True)})
     def get(self, request):
         history = selectors.audit_history(organization=self.organization)
-        body = self.OutputSerializer(history, many=True).data
-        return Response({"count": len(body), "next": None, "previous": None, "results": body})
+        page = self.paginate_queryset(history)
+        return self.get_paginated_response(self.OutputSerializer(page, many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
     def post(self, request):

@@ -148,8 +148,9 @@ class PhotoListApi(FactoryAPIView):
     @extend_schema(responses={200: PhotoOutputSerializer(many=True)})
     def get(self, request):
         photos = selectors.profile_items(organization=self.organization, model=FactoryPhoto)
-        body = PhotoOutputSerializer(photos, many=True, context={"request": request}).data
-        return Response({"count": len(body), "next": None, "previous": None, "results": body})
+        page = self.paginate_queryset(photos)
+        body = PhotoOutputSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(body)
 
     @extend_schema(request=InputSerializer, responses={201: PhotoOutputSerializer})
     def post(self, request):
@@ -250,8 +251,8 @@ def _item_views(kind: str):
         @extend_schema(responses={200: output_class(many=True)})
         def get(self, request):
             items = selectors.profile_items(organization=self.organization, model=model)
-            body = output_class(items, many=True).data
-            return Response({"count": len(body), "next": None, "previous": None, "results": body})
+            page = self.paginate_queryset(items)
+            return self.get_paginated_response(output_class(page, many=True).data)
 
         @extend_schema(request=input_class, responses={201: output_class})
         def post(self, request):
