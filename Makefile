@@ -7,7 +7,7 @@ UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: lock help install run run-dev test test-fast lint typecheck migrations-check deploy-check pytest pytest-dates browser-deps gettext-deps messages bench stop-embedded clean
+.PHONY: lock help install run run-dev test test-fast lint typecheck migrations-check deploy-check pytest pytest-dates browser-deps gettext-deps messages bench fuzz stop-embedded clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -98,6 +98,17 @@ gettext-deps: ## Debian's gettext (xgettext, for makemessages), when it is missi
 messages: install gettext-deps ## Extract and compile translations (English, Simplified Chinese)
 	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=.data --ignore=tests --ignore=bench --ignore=staticfiles
 	$(BIN)/python scripts/compile_messages.py
+
+# Schemathesis over every API operation as each kind of organization and anonymous, against
+# a live test server (tests/fuzz/). `make test` runs the same test briefly (it is `slow`).
+FUZZ_SEED ?= 1414
+FUZZ_EXAMPLES ?= 25
+FUZZ_MAX_TIME ?= 300
+FUZZ_WORKERS ?= 2
+fuzz: install ## Schemathesis: no 5xx, no schema mismatch (fixed seed, bounded time per role)
+	FUZZ_SEED=$(FUZZ_SEED) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) \
+	FUZZ_PHASES=examples,coverage,fuzzing,stateful \
+	  $(BIN)/pytest -n $(FUZZ_WORKERS) --reuse-db tests/fuzz $(PYTEST_ARGS)
 
 bench: install ## The benchmarks under bench/
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done

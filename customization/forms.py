@@ -12,6 +12,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from customization.models import CustomizableProduct, OptionGroup
+from marketplace import limits
 from marketplace.widgets import IsoDateInput
 
 
@@ -47,23 +48,31 @@ def configuration_from_post(
 
 
 class PledgeForm(forms.Form):
-    quantity = forms.IntegerField(label=_("Units"), min_value=1, max_value=1_000_000)
+    quantity = forms.IntegerField(label=_("Units"), **limits.CAMPAIGN_QUANTITY.field)
 
 
 class CampaignForm(forms.Form):
     """Opening a campaign on one of the caller's designs; `factories` are the verified
     factories with room for it (what the configurator shows)."""
 
-    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    title = forms.CharField(label=_("Title"), max_length=limits.CAMPAIGN_TITLE, required=False)
     factory = forms.TypedChoiceField(label=_("Factory"), coerce=int, required=False)
-    target_quantity = forms.IntegerField(label=_("Target quantity"), min_value=1)
-    cap_quantity = forms.IntegerField(label=_("Cap (optional)"), min_value=1, required=False)
+    target_quantity = forms.IntegerField(
+        label=_("Target quantity"), **limits.CAMPAIGN_QUANTITY.field
+    )
+    cap_quantity = forms.IntegerField(
+        label=_("Cap (optional)"), required=False, **limits.CAMPAIGN_QUANTITY.field
+    )
     deadline = forms.DateTimeField(
         label=_("Deadline"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     ready_by = forms.DateField(label=_("Ready by"), widget=IsoDateInput())
     target_unit_price = forms.DecimalField(
-        label=_("Unit price once the target is met"), max_digits=14, decimal_places=2
+        label=_("Unit price once the target is met"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        max_value=limits.AMOUNT_MAX,
     )
 
     def __init__(self, *args, factories: list[tuple[int, str]], is_factory: bool, **kwargs):

@@ -13,6 +13,7 @@ from factories import certifications, regions
 from factories.models import CAPACITY_WINDOW_DAYS, FactoryProfile
 from factories.services.calendar import CapacityCell
 from factories.services.profile import PROFILE_FIELDS
+from marketplace import limits
 from marketplace.widgets import IsoDateInput
 
 DATE_INPUT = IsoDateInput()
@@ -25,6 +26,20 @@ WEEKDAYS = [
     (5, _("Sat")),
     (6, _("Sun")),
 ]
+
+
+# The profile's bounds, shared with the API's OwnProfileApi.
+PROFILE_BOUNDS: dict[str, limits.Bound | int] = {
+    "description": limits.PROFILE_TEXT,
+    "processes": limits.PROFILE_PROCESSES,
+    "technology": limits.PROFILE_TEXT,
+    "quality_control": limits.PROFILE_TEXT,
+    "established_year": limits.ESTABLISHED_YEAR,
+    "workers_count": limits.WORKERS,
+    "floor_area_m2": limits.FLOOR_AREA_M2,
+    "min_order_quantity": limits.MIN_ORDER_QUANTITY,
+    "standard_lead_days": limits.STANDARD_LEAD_DAYS,
+}
 
 
 class FactoryProfileForm(forms.ModelForm):
@@ -51,6 +66,7 @@ class FactoryProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["categories"].queryset = Category.objects.filter(children__isnull=True)
         self.fields["categories"].required = True
+        limits.bound_form_fields(self.fields, PROFILE_BOUNDS)
         self.fields["place"].choices = [("", _("Choose…")), *regions.place_choices()]
         self.order_fields(["description", "country", "place"])
         if self.instance.pk and not self.is_bound:
@@ -77,8 +93,8 @@ class PhotoForm(forms.Form):
 class LineForm(forms.Form):
     name = forms.CharField(label=_("Line name"), max_length=120)
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none())
-    daily_output = forms.IntegerField(label=_("Daily output (units)"), min_value=1)
-    workers = forms.IntegerField(label=_("Workers"), min_value=0, initial=0)
+    daily_output = forms.IntegerField(label=_("Daily output (units)"), **limits.DAILY_OUTPUT.field)
+    workers = forms.IntegerField(label=_("Workers"), initial=0, **limits.WORKERS.field)
     description = forms.CharField(label=_("Description"), max_length=255, required=False)
 
     def __init__(self, *args, categories=None, **kwargs):
@@ -90,8 +106,8 @@ class EquipmentForm(forms.Form):
     name = forms.CharField(label=_("Equipment"), max_length=120)
     manufacturer = forms.CharField(label=_("Manufacturer"), max_length=120, required=False)
     model_number = forms.CharField(label=_("Model"), max_length=120, required=False)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
-    year = forms.IntegerField(label=_("Year"), min_value=1950, required=False)
+    quantity = forms.IntegerField(label=_("Quantity"), initial=1, **limits.EQUIPMENT_QUANTITY.field)
+    year = forms.IntegerField(label=_("Year"), required=False, **limits.EQUIPMENT_YEAR.field)
 
 
 class CertificationForm(forms.Form):
@@ -145,7 +161,10 @@ class AuditForm(forms.Form):
     certificates = MultipleFileField(label=_("Certificates"))
     photos = MultipleFileField(label=_("Workshop photos"))
     note = forms.CharField(
-        label=_("Note to the reviewer"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Note to the reviewer"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=limits.AUDIT_NOTE,
     )
 
 
@@ -168,7 +187,7 @@ class _CategoryChoiceForm(forms.Form):
 class FillRangeForm(_CategoryChoiceForm):
     start = forms.DateField(label=_("From"), widget=DATE_INPUT)
     end = forms.DateField(label=_("To"), widget=DATE_INPUT)
-    units = forms.IntegerField(label=_("Units per day"), min_value=0, max_value=10_000_000)
+    units = forms.IntegerField(label=_("Units per day"), **limits.DAILY_UNITS.field)
     weekdays = forms.TypedMultipleChoiceField(
         label=_("Only on"),
         choices=WEEKDAYS,
@@ -227,11 +246,14 @@ class CapacityGridForm(forms.Form):
                 continue
             try:
                 _prefix, category_pk, iso_day = name.split("-", 2)
+                units, category_id = int(value), int(category_pk)
+                if not 0 < category_id <= limits.INT32_MAX:
+                    raise ValueError(category_pk)
                 cells.append(
                     CapacityCell(
                         date=datetime.date.fromisoformat(iso_day),
-                        category_id=int(category_pk),
-                        units=int(value),
+                        category_id=category_id,
+                        units=units,
                     )
                 )
             except ValueError as error:
@@ -239,6 +261,11 @@ class CapacityGridForm(forms.Form):
                     _("%(value)s is not a whole number of units."),
                     params={"value": value[:20]},
                 ) from error
+            if not limits.DAILY_UNITS.min <= units <= limits.DAILY_UNITS.max:
+                raise forms.ValidationError(
+                    _("Enter between %(min)d and %(max)d units a day."),
+                    params={"min": limits.DAILY_UNITS.min, "max": limits.DAILY_UNITS.max},
+                )
         return {"cells": sorted(cells, key=lambda cell: (cell.category_id, cell.date))}
 
 
@@ -248,7 +275,7 @@ class SearchForm(forms.Form):
         queryset=Category.objects.filter(children__isnull=True).order_by("name"),
         to_field_name="slug",
     )
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10_000_000)
+    quantity = forms.IntegerField(label=_("Quantity"), **limits.QUANTITY.field)
     ready_by = forms.DateField(label=_("Ready by"), widget=DATE_INPUT)
     region = forms.CharField(label=_("Province / city"), max_length=80, required=False)
     certification = forms.CharField(label=_("Certification"), max_length=120, required=False)

@@ -4,6 +4,7 @@ weekly chart, CSV), and the buyer's payment of an order by credit, card or bank 
 from __future__ import annotations
 
 import csv
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -140,6 +141,10 @@ def order_pay(request: HttpRequest, organization: Organization, pk: int) -> Http
     return render(request, "finance/order_pay.html", context)
 
 
+STRIPE_API_ORIGIN = "https://api.stripe.com"
+STRIPE_HOOKS_ORIGIN = "https://hooks.stripe.com"
+
+
 @require_GET
 @organization_page
 def payment_detail(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
@@ -152,7 +157,27 @@ def payment_detail(request: HttpRequest, organization: Organization, pk: int) ->
         "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         "stripe_js_url": settings.STRIPE_JS_URL,
     }
-    return render(request, "finance/payment_detail.html", context)
+    response = render(request, "finance/payment_detail.html", context)
+    if payment.method == "stripe" and settings.STRIPE_PUBLISHABLE_KEY:
+        # The Content-Security-Policy lets this page alone load Stripe.js, show its card
+        # iframe and let it call Stripe's API (localstripe's origin in development).
+        response._csp_update = stripe_csp_sources()  # type: ignore[attr-defined]
+    return response
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def stripe_csp_sources() -> dict[str, list[str]]:
+    script = _origin(settings.STRIPE_JS_URL)
+    api = _origin(settings.STRIPE_API_BASE) if settings.STRIPE_API_BASE else STRIPE_API_ORIGIN
+    return {
+        "script-src": [script],
+        "frame-src": [script, STRIPE_HOOKS_ORIGIN],
+        "connect-src": [api],
+    }
 
 
 @require_POST

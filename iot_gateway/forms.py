@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category
 from iot_gateway.models import LeadKind
+from marketplace import limits
 from marketplace.models import Organization
 from marketplace.money import SUPPORTED_CURRENCIES
 from marketplace.widgets import IsoDateInput
@@ -31,20 +32,34 @@ class DeviceRegisterForm(forms.Form):
 
 
 class QuoteForm(forms.Form):
-    amount = forms.DecimalField(label=_("Price"), min_value=0, max_digits=12, decimal_places=2)
+    amount = forms.DecimalField(
+        label=_("Price"),
+        min_value=0,
+        max_value=limits.LEAD_AMOUNT_MAX,
+        max_digits=12,
+        decimal_places=2,
+    )
     currency = forms.ChoiceField(
         label=_("Currency"), choices=[(code, code) for code in SUPPORTED_CURRENCIES]
     )
-    days_to_service = forms.IntegerField(label=_("Days until service"), min_value=0, max_value=365)
+    days_to_service = forms.IntegerField(
+        label=_("Days until service"), **limits.DAYS_TO_SERVICE.field
+    )
     valid_until = forms.DateField(label=_("Valid until"), widget=IsoDateInput())
     note = forms.CharField(
-        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=limits.LEAD_NOTE,
     )
 
 
 class ProviderProfileForm(forms.Form):
     description = forms.CharField(
-        label=_("About your service"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("About your service"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=limits.PROFILE_TEXT,
     )
     regions = forms.CharField(
         label=_("Regions served"),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.selectors import category_leaves
 from customization.selectors import designs_for
+from marketplace import limits
 from marketplace.money import Money
 from marketplace.widgets import IsoDateInput
 from orders.inspection import AQL_CHOICES, DEFAULT_AQL
@@ -41,6 +42,7 @@ class MoneyInput(forms.DecimalField):
         kwargs.setdefault("max_digits", 14)
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", limits.AMOUNT_MAX)
         super().__init__(*args, **kwargs)
 
     def clean(self, value):
@@ -55,11 +57,12 @@ def _set_currency(field: forms.Field, currency: str) -> None:
 
 class RFQForm(forms.Form):
     category = forms.ModelChoiceField(queryset=category_leaves(), label=_("Category"))
-    title = forms.CharField(label=_("Title"), max_length=200)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10_000_000)
+    title = forms.CharField(label=_("Title"), max_length=limits.TITLE)
+    quantity = forms.IntegerField(label=_("Quantity"), **limits.QUANTITY.field)
     ready_by = forms.DateField(label=_("Ready by"), widget=IsoDateInput)
     spec = forms.CharField(
         label=_("Specification"),
+        max_length=limits.RFQ_SPEC,
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
         help_text=_("Materials, sizes, colours, packaging, anything the factory must know."),
@@ -98,12 +101,17 @@ class QuoteForm(forms.Form):
     sample_fee = MoneyInput(
         label=_("Sample fee"), required=False, help_text=_("0 for free sampling.")
     )
-    lead_time_days = forms.IntegerField(label=_("Lead time (days)"), min_value=1, max_value=365)
+    lead_time_days = forms.IntegerField(label=_("Lead time (days)"), **limits.LEAD_TIME_DAYS.field)
     valid_until = forms.DateField(label=_("Valid until"), widget=IsoDateInput)
     note = forms.CharField(
-        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=limits.QUOTE_NOTE,
     )
-    tier_quantity = forms.IntegerField(label=_("Tier: from quantity"), min_value=1, required=False)
+    tier_quantity = forms.IntegerField(
+        label=_("Tier: from quantity"), required=False, **limits.QUANTITY.field
+    )
     tier_price = MoneyInput(label=_("Tier: unit price"), required=False, min_value=Decimal("0.01"))
     aql = forms.ChoiceField(
         label=_("Inspection AQL"),
@@ -134,6 +142,8 @@ class QuoteForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if "tier_quantity" in self.errors or "tier_price" in self.errors:
+            return data  # already refused on its field
         if bool(data.get("tier_quantity")) != bool(data.get("tier_price")):
             raise forms.ValidationError(_("A tier needs both a quantity and a price."))
         return data
@@ -145,7 +155,9 @@ class QuoteForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 2}))
+    body = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.MESSAGE
+    )
     proposed_unit_price = MoneyInput(label=_("Counter-offer: unit price"), required=False)
     proposed_ready_by = forms.DateField(
         label=_("Counter-offer: date"), widget=IsoDateInput, required=False
@@ -180,15 +192,21 @@ class DeclineForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
-    action = forms.CharField(widget=forms.HiddenInput)
+    action = forms.CharField(widget=forms.HiddenInput, max_length=40)
     note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limits.ORDER_NOTE,
     )
     carrier = forms.CharField(label=_("Carrier"), required=False, max_length=100)
     tracking_number = forms.CharField(label=_("Tracking number"), required=False, max_length=100)
     shipped_on = forms.DateField(label=_("Shipped on"), required=False, widget=IsoDateInput)
     reason = forms.CharField(
-        label=_("What is wrong?"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What is wrong?"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.DISPUTE_REASON,
     )
     evidence = MultipleFileField(label=_("Evidence (photos, documents)"))
     quantity = forms.IntegerField(label=_("Units you accept"), required=False, min_value=1)
@@ -198,9 +216,14 @@ class InspectionForm(forms.Form):
     """The inspection's results; the AQL and the checklist are the order's (agreed in the
     quote), not chosen here."""
 
-    defects_found = forms.IntegerField(label=_("Defects found in the sample"), min_value=0)
+    defects_found = forms.IntegerField(
+        label=_("Defects found in the sample"), **limits.DEFECTS_FOUND.field
+    )
     note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limits.INSPECTION_NOTE,
     )
     photos = MultipleFileField(label=_("Photos"))
 
@@ -220,9 +243,9 @@ class InspectionForm(forms.Form):
 class ProgressForm(forms.Form):
     day = forms.DateField(label=_("Day"), widget=IsoDateInput, initial=timezone.localdate)
     units = forms.IntegerField(
-        label=_("Units finished (this shift or batch)"), min_value=1, max_value=10_000_000
+        label=_("Units finished (this shift or batch)"), **limits.PROGRESS_UNITS.field
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+    note = forms.CharField(label=_("Note"), required=False, max_length=limits.SHORT_NOTE)
 
 
 class ProgressCorrectionForm(forms.Form):
@@ -242,12 +265,12 @@ class InspectorForm(forms.Form):
 
 
 class HoldExtensionForm(forms.Form):
-    days = forms.IntegerField(label=_("Days later"), min_value=1, initial=3)
-    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=300)
+    days = forms.IntegerField(label=_("Days later"), initial=3, **limits.HOLD_EXTENSION_DAYS.field)
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=limits.SHORT_NOTE)
 
 
 class RepeatForm(forms.Form):
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10_000_000)
+    quantity = forms.IntegerField(label=_("Quantity"), **limits.QUANTITY.field)
     ready_by = forms.DateField(label=_("Ready by"), widget=IsoDateInput)
 
 
@@ -257,9 +280,16 @@ class ReviewForm(forms.Form):
     delivery = forms.TypedChoiceField(label=_("Delivery"), choices=SCORES, coerce=int)
     communication = forms.TypedChoiceField(label=_("Communication"), choices=SCORES, coerce=int)
     comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.REVIEW_COMMENT,
     )
 
 
 class ReplyForm(forms.Form):
-    reply = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 2}))
+    reply = forms.CharField(
+        label=_("Your answer"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limits.REVIEW_REPLY,
+    )

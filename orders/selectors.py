@@ -54,10 +54,18 @@ from orders.transitions import TERMINAL_STATUSES, Party, statuses_waiting_for
 
 
 def rfq_list(*, organization: Organization) -> QuerySet[RFQ]:
+    """The organization's RFQs. `quote_count` is every quote for the buyer, but only the
+    factory's own for an invited factory: it never learns how many competitors quoted."""
     return (
         RFQ.objects.for_organization(organization)
         .select_related("category", "buyer")
-        .annotate(quote_count=Count("quotes", distinct=True))
+        .annotate(
+            quote_count=Count(
+                "quotes",
+                filter=Q(buyer=organization) | Q(quotes__factory=organization),
+                distinct=True,
+            )
+        )
         .prefetch_related(
             Prefetch(
                 "invitations",

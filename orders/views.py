@@ -151,6 +151,19 @@ def _quote_form(rfq: RFQ, own_quote: Quote | None) -> QuoteForm:
 @organization_page
 def rfq_detail(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
     rfq = selectors.rfq_get(organization=organization, pk=pk)
+    return _rfq_detail_page(request, organization, rfq)
+
+
+def _rfq_detail_page(
+    request: HttpRequest,
+    organization: Organization,
+    rfq: RFQ,
+    *,
+    quote_form: QuoteForm | None = None,
+    message_form: MessageForm | None = None,
+) -> HttpResponse:
+    """The RFQ page; with a refused form bound to what was sent, its errors on the fields
+    and status 400 (the API's answer to the same input)."""
     is_buyer = rfq.buyer_id == organization.pk
     quotes = list(selectors.quotes_for_rfq(rfq=rfq, organization=organization))
     rows = selectors.quote_comparison(rfq=rfq, quotes=quotes)
@@ -169,8 +182,8 @@ def rfq_detail(request: HttpRequest, organization: Organization, pk: int) -> Htt
         "chart": charts.quote_comparison_svg(active_rows),
         "own_quote": own_quote,
         "invitations": invitations,
-        "quote_form": _quote_form(rfq, own_quote),
-        "message_form": MessageForm(currency=rfq.currency),
+        "quote_form": quote_form or _quote_form(rfq, own_quote),
+        "message_form": message_form or MessageForm(currency=rfq.currency),
         "thread": selectors.rfq_thread(rfq=rfq, organization=organization, factory=thread_factory),
         "thread_factory": thread_factory,
         "own_invitation": own_invitation,
@@ -184,7 +197,8 @@ def rfq_detail(request: HttpRequest, organization: Organization, pk: int) -> Htt
         # The RFQ's access is checked above: its buyer and the invited factories see it.
         "design": design_get_unchecked(pk=rfq.design_id) if rfq.design_id else None,
     }
-    return render(request, "orders/rfq_detail.html", context)
+    refused = quote_form is not None or message_form is not None
+    return render(request, "orders/rfq_detail.html", context, status=400 if refused else 200)
 
 
 @require_POST
@@ -203,8 +217,7 @@ def quote_save(request: HttpRequest, organization: Organization, pk: int) -> Htt
     rfq = selectors.rfq_get(organization=organization, pk=pk)
     form = QuoteForm(request.POST, currency=rfq.currency)
     if not form.is_valid():
-        _message_errors(request, form)
-        return redirect("orders:rfq_detail", pk=pk)
+        return _rfq_detail_page(request, organization, rfq, quote_form=form)
     fields = {
         name: value
         for name, value in form.cleaned_data.items()
@@ -220,8 +233,8 @@ def quote_save(request: HttpRequest, organization: Organization, pk: int) -> Htt
         **fields,
     )
     if saved is None:
-        _message_errors(request, form)
-    elif saved[1]:
+        return _rfq_detail_page(request, organization, rfq, quote_form=form)
+    if saved[1]:
         messages.success(request, _("Your quote was sent to the buyer."))
     else:
         messages.success(request, _("Your quote was revised."))
@@ -289,7 +302,7 @@ def rfq_message(request: HttpRequest, organization: Organization, pk: int) -> Ht
         **form.cleaned_data,
     )
     if not posted:
-        _message_errors(request, form)
+        return _rfq_detail_page(request, organization, rfq, message_form=form)
     target = reverse("orders:rfq_detail", kwargs={"pk": pk})
     if factory is not None:
         target += "?" + urlencode({"factory": factory.slug})

@@ -4,7 +4,7 @@ reads: the catalog is the marketplace's shop window."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -44,19 +44,22 @@ class ProductListApi(ListAPIView):
     serializer_class = ProductOutputSerializer
 
     class FilterSerializer(serializers.Serializer):
-        q = serializers.CharField(required=False, allow_blank=True, max_length=MAX_QUERY_LENGTH)
-        category = serializers.SlugField(required=False, max_length=80)
-        factory = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
+        q = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=MAX_QUERY_LENGTH,
+            help_text="words in English or Chinese",
+        )
+        category = serializers.SlugField(
+            required=False, max_length=80, help_text="category slug (with its children)"
+        )
+        factory = serializers.IntegerField(
+            required=False, min_value=1, max_value=2**62, help_text="the publishing factory's id"
+        )
         customizable = serializers.BooleanField(required=False, allow_null=True, default=None)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description="words in English or Chinese"),
-            OpenApiParameter("category", str, description="category slug (with its children)"),
-            OpenApiParameter("factory", int, description="the publishing factory's id"),
-            OpenApiParameter("customizable", bool),
-        ]
-    )
+    # The filter serializer itself documents the parameters: its bounds are the schema's.
+    @extend_schema(parameters=[FilterSerializer])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from marketplace import limits
+from marketplace.api.schema import money_schema
 from marketplace.api.serializers import OrganizationRefSerializer
 from marketplace.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
 
@@ -23,12 +25,14 @@ MONEY_SCHEMA = {
 }
 
 
-MAX_AMOUNT = Decimal(1_000_000_000)
+MAX_AMOUNT = limits.AMOUNT_LIMIT
 
 
-@extend_schema_field(MONEY_SCHEMA)
 class MoneyField(serializers.Field):
-    """`Money` on the wire: {"amount": "1234.50", "currency": "CNY"}."""
+    """`Money` on the wire: {"amount": "1234.50", "currency": "CNY"} (or the amount alone)."""
+
+    def openapi_schema(self, direction: str) -> dict:
+        return money_schema(direction, bare_amount=True, limit=MAX_AMOUNT)
 
     default_error_messages = {
         "invalid": _('Send {"amount": "12.50", "currency": "CNY"}.'),

@@ -25,6 +25,7 @@ from customization.api.serializers import (
 )
 from customization.models import Design
 from customization.services.configurator import MAX_QUANTITY
+from marketplace import limits
 from marketplace.api.base import OrganizationAPIView
 from marketplace.api.idempotency import idempotent
 from marketplace.exceptions import InvalidError
@@ -98,7 +99,9 @@ class DesignListCreateApi(OrganizationAPIView):
 
     class InputSerializer(ConfigurationInputSerializer):
         product = serializers.IntegerField(min_value=1)
-        name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        name = serializers.CharField(
+            required=False, allow_blank=True, max_length=limits.DESIGN_NAME
+        )
 
     def narrow_queryset(self, queryset):
         return (
@@ -145,10 +148,12 @@ class CampaignListCreateApi(OrganizationAPIView):
     class InputSerializer(serializers.Serializer):
         design = serializers.IntegerField(min_value=1)
         factory = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-        title = serializers.CharField(required=False, allow_blank=True, default="", max_length=400)
-        target_quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+        title = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=limits.CAMPAIGN_TITLE
+        )
+        target_quantity = serializers.IntegerField(**limits.CAMPAIGN_QUANTITY.field)
         cap_quantity = serializers.IntegerField(
-            min_value=1, max_value=1_000_000, required=False, allow_null=True, default=None
+            required=False, allow_null=True, default=None, **limits.CAMPAIGN_QUANTITY.field
         )
         deadline = serializers.DateTimeField()
         ready_by = serializers.DateField()
@@ -197,7 +202,7 @@ class CampaignDetailApi(OrganizationAPIView):
 
 class CampaignPledgesApi(OrganizationAPIView):
     class InputSerializer(serializers.Serializer):
-        quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+        quantity = serializers.IntegerField(**limits.CAMPAIGN_QUANTITY.field)
 
     @extend_schema(responses={200: PledgeOutputSerializer(many=True)})
     def get(self, request, pk: int):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from customization import payments
 from customization.models import Campaign, CampaignStatus, Design, Pledge
+from marketplace import limits
 from marketplace.exceptions import ConflictError, ForbiddenError, InvalidError
 from marketplace.models import Organization, User
 from marketplace.money import Money
@@ -30,7 +31,7 @@ from orders.matching.selectors import OpenDemand
 from orders.services.holds import production_start
 
 TITLE_MAX_LENGTH = 200
-MAX_QUANTITY = 1_000_000
+MAX_QUANTITY = limits.CAMPAIGN_QUANTITY.max
 MAX_CAMPAIGN_DAYS = 90
 CLOSE_TASK = "customization.tasks.campaign_close_task"
 # The capacity the batch matcher holds for a campaign that met its target outlives the

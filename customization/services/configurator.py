@@ -19,10 +19,11 @@ from PIL import Image
 from catalog.selectors import price_at_tier, product_tier_basis_points
 from catalog.services import image_open_checked
 from customization.models import CustomizableProduct, Option, OptionGroup, OptionRule
+from marketplace import limits
 from marketplace.exceptions import InvalidError
 from marketplace.money import Money
 
-MAX_QUANTITY = 1_000_000
+MAX_QUANTITY = limits.CAMPAIGN_QUANTITY.max
 LOGO_MAX_BYTES = 5 * 1024 * 1024
 MAX_KEY_LENGTH = 60
 Kind = OptionGroup.Kind

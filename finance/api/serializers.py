@@ -5,28 +5,22 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from finance.models import Account, Payment
+from marketplace import limits
+from marketplace.api.schema import money_schema
 from marketplace.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
 
-MAX_AMOUNT = Decimal(1_000_000_000)
+MAX_AMOUNT = limits.AMOUNT_LIMIT
 
 
-@extend_schema_field(
-    {
-        "type": "object",
-        "properties": {
-            "amount": {"type": "string", "example": "1234.50"},
-            "currency": {"type": "string", "example": "CNY"},
-        },
-        "required": ["amount"],
-    }
-)
 class MoneyField(serializers.Field):
     """Positive money only: zero, negative, fractional-cent and unknown-currency amounts
     are the field's 400."""
+
+    def openapi_schema(self, direction: str) -> dict:
+        return money_schema(direction, limit=MAX_AMOUNT, positive=True)
 
     default_error_messages = {
         "invalid": _('Send {"amount": "12.50", "currency": "CNY"}.'),

@@ -30,7 +30,11 @@ class OrderPaymentsApi(OrganizationAPIView):
         # Optional: the amount the client expects to pay; a mismatch is a 400, not a charge.
         amount = MoneyField(required=False)
 
-    @extend_schema(responses={200: PaymentOutputSerializer(many=True)})
+    @extend_schema(
+        responses={
+            200: inline_serializer("OrderPayments", {"results": PaymentOutputSerializer(many=True)})
+        }
+    )
     def get(self, request, pk: int):
         order = order_selectors.order_get(
             organization=self.organization, pk=pk, relations=(), parties_only=True
@@ -85,7 +89,7 @@ class CreditLineApi(OrganizationAPIView):
                     "available": MoneyField(),
                     "overdue": MoneyField(),
                     "blocked": serializers.BooleanField(),
-                    "repayment_days": serializers.IntegerField(),
+                    "repayment_days": serializers.IntegerField(allow_null=True),
                 },
             )
         }

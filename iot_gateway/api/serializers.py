@@ -3,22 +3,19 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from iot_gateway.models import Alarm, Device, LeadQuote, ServiceLead
+from marketplace import limits
+from marketplace.api.schema import money_schema
 from marketplace.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
 
 
-@extend_schema_field(
-    {
-        "type": "object",
-        "properties": {"amount": {"type": "string"}, "currency": {"type": "string"}},
-        "required": ["amount"],
-    }
-)
 class MoneyField(serializers.Field):
     """`{"amount": "1234.50", "currency": "CNY"}` <-> Money."""
+
+    def openapi_schema(self, direction: str) -> dict:
+        return money_schema(direction, limit=limits.LEAD_AMOUNT_LIMIT)
 
     default_error_messages = {
         "invalid": _('Send {"amount": "12.50", "currency": "CNY"}.'),
@@ -37,7 +34,7 @@ class MoneyField(serializers.Field):
         if currency not in SUPPORTED_CURRENCIES:
             self.fail("currency")
         try:
-            if abs(Decimal(str(data["amount"]))) >= Decimal("100000000"):
+            if abs(Decimal(str(data["amount"]))) >= limits.LEAD_AMOUNT_LIMIT:
                 self.fail("range")
             return Money.from_decimal(str(data["amount"]), currency)
         except (InvalidOperation, ValueError):

@@ -27,6 +27,7 @@ from iot_gateway.api.serializers import (
     MoneyField,
 )
 from iot_gateway.models import Device
+from marketplace import limits
 from marketplace.api.base import OrganizationAPIView
 from marketplace.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from marketplace.models import Membership, Organization
@@ -130,13 +131,13 @@ class TelemetryApi(APIView):
             "TelemetryBatch",
             {
                 "device": serializers.CharField(
-                    required=False, help_text="Serial number (optional check)"
+                    required=False, max_length=80, help_text="Serial number (optional check)"
                 ),
                 "readings": serializers.ListField(
                     child=inline_serializer(
                         "Reading",
                         {
-                            "metric": serializers.CharField(),
+                            "metric": serializers.CharField(max_length=40),
                             "ts": serializers.DateTimeField(),
                             "value": serializers.FloatField(),
                         },
@@ -250,7 +251,9 @@ class AlarmListApi(OrganizationAPIView):
 
 class AlarmAcknowledgeApi(OrganizationAPIView):
     class InputSerializer(serializers.Serializer):
-        note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+        note = serializers.CharField(
+            max_length=limits.SHORT_NOTE, required=False, allow_blank=True, default=""
+        )
 
     @extend_schema(request=InputSerializer, responses={200: AlarmOutputSerializer})
     def post(self, request, pk: int):
@@ -287,9 +290,11 @@ class LeadQuoteApi(OrganizationAPIView):
 
     class InputSerializer(serializers.Serializer):
         price = MoneyField()
-        days_to_service = serializers.IntegerField(min_value=0, max_value=365)
+        days_to_service = serializers.IntegerField(**limits.DAYS_TO_SERVICE.field)
         valid_until = serializers.DateField()
-        note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+        note = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=limits.LEAD_NOTE
+        )
 
     @extend_schema(
         request=InputSerializer,

@@ -9,13 +9,20 @@ field extension below for every app.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from django.db import models
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from rest_framework.permissions import AllowAny
+
+from marketplace import limits
+from marketplace.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES
+
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 
 # The one error body (shared/API.md, "Errors"; marketplace/api/errors.py).
 ERROR_COMPONENT = ResolvedComponent(
@@ -105,6 +112,68 @@ class AutoSchema(SpectacularAutoSchema):
         return operation
 
 
+def money_schema(
+    direction: str,
+    *,
+    bare_amount: bool = False,
+    limit: Decimal = limits.AMOUNT_LIMIT,
+    positive: bool = False,
+) -> dict[str, Any]:
+    """Money on the wire, `{"amount": "1234.50", "currency": "CNY"}`. What a client may
+    send is bounded (below `limit`, at most 2 decimal places, a supported currency; with
+    `bare_amount`, the amount alone is read in the default currency); what the API
+    answers can be larger (an order's total) or negative (a balance)."""
+    if direction == "response":
+        return {
+            "type": "object",
+            "properties": {
+                "amount": {"type": "string", "example": "1234.50"},
+                "currency": {"type": "string", "example": "CNY"},
+            },
+            "required": ["amount", "currency"],
+        }
+    digits = len(str(int(limit))) - 1
+    amount = {
+        "type": "string",
+        "pattern": rf"^[0-9]{{1,{digits}}}(\.[0-9]{{1,2}})?$",
+        "maxLength": digits + 3,
+        "example": "1234.50",
+        "description": f"A decimal string, {'above 0 and ' if positive else ''}below {limit:,}.",
+    }
+    money = {
+        "type": "object",
+        "properties": {
+            "amount": amount,
+            "currency": {
+                "type": "string",
+                "enum": list(SUPPORTED_CURRENCIES),
+                "default": DEFAULT_CURRENCY,
+            },
+        },
+        "required": ["amount"],
+    }
+    if not bare_amount:
+        return money
+    number = {"type": "number", "minimum": 0, "maximum": int(limit), "exclusiveMaximum": True}
+    return {"anyOf": [money, amount, number]}
+
+
+class SelfDocumentingField(OpenApiSerializerFieldExtension):
+    """A field with an `openapi_schema(direction)` method documents itself: what a client
+    may send (`request`) can differ from what the API answers (`response`)."""
+
+    target_class = "rest_framework.fields.Field"
+    match_subclasses = True
+    priority = 1
+
+    @classmethod
+    def _matches(cls, target: Any) -> bool:
+        return callable(getattr(target, "openapi_schema", None)) and super()._matches(target)
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> Any:
+        return self.target.openapi_schema(direction)
+
+
 class ReadOnlySlugRelatedField(OpenApiSerializerFieldExtension):
     """A read-only `SlugRelatedField` on a plain `Serializer` has no model to take the slug's
     type from; our slugs are strings. Writable ones keep drf-spectacular's own mapping."""
@@ -113,6 +182,15 @@ class ReadOnlySlugRelatedField(OpenApiSerializerFieldExtension):
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema: Any, direction: str) -> Any:
-        if getattr(self.target, "queryset", None) is not None:
-            return auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
-        return build_basic_type(OpenApiTypes.STR)
+        queryset = getattr(self.target, "queryset", None)
+        if queryset is None:
+            return build_basic_type(OpenApiTypes.STR)
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if schema.get("type") == "string":
+            # The slug's own bounds: anything else cannot name a row.
+            slug = queryset.model._meta.get_field(self.target.slug_field)
+            if slug.max_length:
+                schema.setdefault("maxLength", slug.max_length)
+            if isinstance(slug, models.SlugField):
+                schema.setdefault("pattern", SLUG_PATTERN)
+        return schema

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from marketplace import lockout, selectors, services
+from marketplace import limits, lockout, selectors, services
 from marketplace.api.authentication import EMAIL_UNVERIFIED_MESSAGE
 from marketplace.api.base import OrganizationAPIView
 from marketplace.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
@@ -48,7 +48,7 @@ class SignupApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField(max_length=254)
-        password = serializers.CharField(write_only=True)
+        password = serializers.CharField(write_only=True, max_length=limits.PASSWORD)
         organization_name = serializers.CharField(max_length=200)
         organization_kind = serializers.ChoiceField(choices=list(Organization.SIGNUP_KINDS))
 
@@ -77,7 +77,7 @@ class TokenObtainApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField()
-        password = serializers.CharField(write_only=True)
+        password = serializers.CharField(write_only=True, max_length=limits.PASSWORD)
         name = serializers.CharField(max_length=100, required=False, default="api")
 
     @extend_schema(

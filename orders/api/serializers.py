@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from marketplace import limits
+from marketplace.api.schema import money_schema
 from marketplace.api.serializers import OrganizationRefSerializer
 from marketplace.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
 from orders.inspection import order_aql_plan, order_checklist
@@ -21,23 +23,16 @@ from orders.selectors import (
 from orders.services import order_party
 from orders.transitions import available_actions
 
-# The largest amount taken from the wire (in major units): a unit price this large times
-# the largest quantity an RFQ allows (10,000,000) still fits a bigint in minor units.
-MAX_AMOUNT = Decimal(1_000_000_000)
+# The largest amount taken from the wire (in major units, exclusive): marketplace.limits.
+MAX_AMOUNT = limits.AMOUNT_LIMIT
 
 
-@extend_schema_field(
-    {
-        "type": "object",
-        "properties": {
-            "amount": {"type": "string", "example": "1234.50"},
-            "currency": {"type": "string", "example": "CNY"},
-        },
-        "required": ["amount"],
-    }
-)
 class MoneyField(serializers.Field):
-    """`{"amount": "1234.50", "currency": "CNY"}` <-> Money (integer minor units)."""
+    """`{"amount": "1234.50", "currency": "CNY"}` <-> Money (integer minor units). A bare
+    amount ("1234.50" or 1234.5) is read in the default currency."""
+
+    def openapi_schema(self, direction: str) -> dict:
+        return money_schema(direction, bare_amount=True, limit=MAX_AMOUNT)
 
     default_error_messages = {
         "invalid": _('Send {"amount": "12.50", "currency": "CNY"}.'),
@@ -72,7 +67,7 @@ class MoneyField(serializers.Field):
 
 
 class TierSerializer(serializers.Serializer):
-    min_quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
+    min_quantity = serializers.IntegerField(**limits.QUANTITY.field)
     unit_price = MoneyField()
 
 
@@ -123,7 +118,12 @@ class RFQOutputSerializer(serializers.Serializer):
     status = serializers.CharField()
     matched_factories = serializers.SerializerMethodField()
     attachments = AttachmentOutputSerializer(many=True)
-    quote_count = serializers.IntegerField(required=False)
+    quote_count = serializers.IntegerField(
+        required=False,
+        help_text=_(
+            "Quotes on this RFQ: all of them for the buyer, only its own for an invited factory."
+        ),
+    )
     invite_rounds = serializers.IntegerField()
     matched_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()

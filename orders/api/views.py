@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from catalog.models import Category
 from customization.selectors import design_get
+from marketplace import limits
 from marketplace.api.idempotency import idempotent
 from marketplace.api.parsers import BoundedJSONParser
 from marketplace.models import Organization
@@ -45,10 +46,12 @@ class RfqListCreateApi(OrdersAPIView):
 
     class InputSerializer(serializers.Serializer):
         category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
-        title = serializers.CharField(max_length=200)
-        quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
+        title = serializers.CharField(max_length=limits.TITLE)
+        quantity = serializers.IntegerField(**limits.QUANTITY.field)
         ready_by = serializers.DateField()
-        spec = serializers.CharField(required=False, allow_blank=True, default="")
+        spec = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=limits.RFQ_SPEC
+        )
         design = serializers.IntegerField(required=False, allow_null=True, min_value=1)
         factory = serializers.IntegerField(
             required=False,
@@ -123,10 +126,12 @@ class RfqCancelApi(OrdersAPIView):
 
 class QuoteFieldsSerializer(serializers.Serializer):
     unit_price = MoneyField()
-    lead_time_days = serializers.IntegerField(min_value=1, max_value=365)
+    lead_time_days = serializers.IntegerField(**limits.LEAD_TIME_DAYS.field)
     sample_fee = MoneyField(required=False)
     valid_until = serializers.DateField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.QUOTE_NOTE
+    )
     tiers = TierSerializer(many=True, required=False)
     # The quality terms offered (fixed on the order when the quote is accepted); without
     # them, the default AQL and the category's checklist.
@@ -165,9 +170,9 @@ class RfqQuotesApi(OrdersAPIView):
 class QuoteDetailApi(OrdersAPIView):
     class PatchSerializer(QuoteFieldsSerializer):
         unit_price = MoneyField(required=False)
-        lead_time_days = serializers.IntegerField(min_value=1, max_value=365, required=False)
+        lead_time_days = serializers.IntegerField(required=False, **limits.LEAD_TIME_DAYS.field)
         valid_until = serializers.DateField(required=False)
-        note = serializers.CharField(required=False, allow_blank=True)
+        note = serializers.CharField(required=False, allow_blank=True, max_length=limits.QUOTE_NOTE)
 
     @extend_schema(responses={200: QuoteOutputSerializer})
     def get(self, request, pk: int):
@@ -230,7 +235,7 @@ class QuoteAcceptApi(OrdersAPIView):
 
 class RfqMessagesApi(OrdersAPIView):
     class InputSerializer(serializers.Serializer):
-        body = serializers.CharField(max_length=5000)
+        body = serializers.CharField(max_length=limits.MESSAGE)
         factory = serializers.SlugRelatedField(
             slug_field="slug",
             queryset=Organization.objects.filter(kind=Organization.Kind.FACTORY),
@@ -296,7 +301,9 @@ class OrderTransitionApi(OrdersAPIView):
 
     class InputSerializer(serializers.Serializer):
         action = serializers.ChoiceField(choices=[action.value for action in Action])
-        note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+        note = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=limits.ORDER_NOTE
+        )
         # ship_sample / ship
         carrier = serializers.CharField(required=False, allow_blank=True, max_length=100)
         tracking_number = serializers.CharField(required=False, allow_blank=True, max_length=100)
@@ -304,11 +311,13 @@ class OrderTransitionApi(OrdersAPIView):
         # accept_short_shipment
         quantity = serializers.IntegerField(required=False)
         # record_inspection
-        defects_found = serializers.IntegerField(required=False, min_value=0)
-        aql = serializers.CharField(required=False)
+        defects_found = serializers.IntegerField(required=False, **limits.DEFECTS_FOUND.field)
+        aql = serializers.ChoiceField(required=False, choices=AQL_CHOICES)
         checklist = serializers.JSONField(required=False)
         # open_dispute
-        reason = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+        reason = serializers.CharField(
+            required=False, allow_blank=True, max_length=limits.DISPUTE_REASON
+        )
 
     @extend_schema(request=InputSerializer, responses={200: OrderOutputSerializer})
     def post(self, request, pk: int):
@@ -373,8 +382,10 @@ class OrderProgressApi(OrdersAPIView):
 
     class InputSerializer(serializers.Serializer):
         day = serializers.DateField()
-        units = serializers.IntegerField(min_value=1, max_value=10_000_000)
-        note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+        units = serializers.IntegerField(**limits.PROGRESS_UNITS.field)
+        note = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=limits.SHORT_NOTE
+        )
 
     @extend_schema(responses={200: PROGRESS_RESPONSE})
     def get(self, request, pk: int):
@@ -445,8 +456,10 @@ class OrderHoldExtensionApi(OrdersAPIView):
     sample is under way (buyer or factory), within the factory's free capacity."""
 
     class InputSerializer(serializers.Serializer):
-        days = serializers.IntegerField(min_value=1, max_value=365)
-        note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+        days = serializers.IntegerField(**limits.HOLD_EXTENSION_DAYS.field)
+        note = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=limits.SHORT_NOTE
+        )
 
     @extend_schema(request=InputSerializer, responses={200: OrderOutputSerializer})
     def post(self, request, pk: int):
@@ -464,7 +477,7 @@ class OrderHoldExtensionApi(OrdersAPIView):
 
 class OrderRepeatApi(OrdersAPIView):
     class InputSerializer(serializers.Serializer):
-        quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
+        quantity = serializers.IntegerField(**limits.QUANTITY.field)
         ready_by = serializers.DateField()
 
     @extend_schema(request=InputSerializer, responses={201: OrderOutputSerializer})
@@ -498,11 +511,11 @@ class ReviewOutputSerializer(serializers.Serializer):
 
 class OrderReviewApi(OrdersAPIView):
     class InputSerializer(serializers.Serializer):
-        quality = serializers.IntegerField(min_value=1, max_value=5)
-        delivery = serializers.IntegerField(min_value=1, max_value=5)
-        communication = serializers.IntegerField(min_value=1, max_value=5)
+        quality = serializers.IntegerField(**limits.REVIEW_SCORE.field)
+        delivery = serializers.IntegerField(**limits.REVIEW_SCORE.field)
+        communication = serializers.IntegerField(**limits.REVIEW_SCORE.field)
         comment = serializers.CharField(
-            required=False, allow_blank=True, default="", max_length=5000
+            required=False, allow_blank=True, default="", max_length=limits.REVIEW_COMMENT
         )
 
     @extend_schema(request=InputSerializer, responses={201: ReviewOutputSerializer})
@@ -523,7 +536,7 @@ class ReviewReplyApi(OrdersAPIView):
     queryset = Review.objects.all()
 
     class InputSerializer(serializers.Serializer):
-        reply = serializers.CharField(max_length=5000)
+        reply = serializers.CharField(max_length=limits.REVIEW_REPLY)
 
     @extend_schema(request=InputSerializer, responses={200: ReviewOutputSerializer})
     def post(self, request, pk: int):

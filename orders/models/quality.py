@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace import limits
 from marketplace.storage import private_storage
 from orders.models.orders import Order
 
@@ -116,6 +117,11 @@ class Dispute(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            limits.text_max_length_constraint(
+                "reason", limits.DISPUTE_REASON, "dispute_reason_max_length"
+            )
+        ]
         verbose_name = _("dispute")
         verbose_name_plural = _("disputes")
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace import limits
 from marketplace.money import DEFAULT_CURRENCY, Money
 from orders.models.rfqs import RFQ
 
@@ -63,6 +64,7 @@ class Quote(models.Model):
             models.CheckConstraint(
                 condition=Q(sample_fee_minor__gte=0), name="quote_sample_fee_not_negative"
             ),
+            limits.text_max_length_constraint("note", limits.QUOTE_NOTE, "quote_note_max_length"),
         ]
         verbose_name = _("quote")
         verbose_name_plural = _("quotes")

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace import limits
 from orders.models.orders import Order
 
 
@@ -52,7 +53,13 @@ class Review(models.Model):
                 & Q(delivery__gte=1, delivery__lte=5)
                 & Q(communication__gte=1, communication__lte=5),
                 name="review_scores_1_to_5",
-            )
+            ),
+            limits.text_max_length_constraint(
+                "comment", limits.REVIEW_COMMENT, "review_comment_max_length"
+            ),
+            limits.text_max_length_constraint(
+                "reply", limits.REVIEW_REPLY, "review_reply_max_length"
+            ),
         ]
         verbose_name = _("review")
         verbose_name_plural = _("reviews")

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace import limits
 from marketplace.money import DEFAULT_CURRENCY, Money
 from marketplace.storage import private_storage
 
@@ -90,6 +91,9 @@ class RFQ(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["status", "category", "ready_by"])]
+        constraints = [
+            limits.text_max_length_constraint("spec", limits.RFQ_SPEC, "rfq_spec_max_length")
+        ]
         verbose_name = _("request for quotation")
         verbose_name_plural = _("requests for quotation")
 
@@ -184,6 +188,9 @@ class RFQMessage(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["rfq", "factory", "created_at"])]
+        constraints = [
+            limits.text_max_length_constraint("body", limits.MESSAGE, "rfq_message_body_max_length")
+        ]
         verbose_name = _("RFQ message")
         verbose_name_plural = _("RFQ messages")
 

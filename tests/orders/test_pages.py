@@ -223,5 +223,8 @@ def test_quote_page_submits_then_revises_and_refuses_bad_input_unchanged(categor
     assert (quote.unit_price_minor, quote.revision) == (3900, 2)
     with nothing_changes():
         stale = client.post(url, {**body, "valid_until": "2001-01-01"})
-    assert stale.status_code == 302
-    assert "valid_until" in " ".join(str(message) for message in stale.wsgi_request._messages)
+    # Refused on the page itself: status 400, the message under the field, what was sent kept.
+    assert stale.status_code == 400
+    form = stale.context["quote_form"]
+    assert form.errors["valid_until"]
+    assert 'value="2001-01-01"' in stale.content.decode()

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from factories import selectors, services
 from factories.api.views.base import FactoryAPIView
+from marketplace import limits
 from marketplace.api.parsers import BoundedJSONParser
 
 
@@ -18,7 +19,7 @@ class AuditListApi(FactoryAPIView):
     class InputSerializer(serializers.Serializer):
         legal_name = serializers.CharField(max_length=200)
         business_registration_number = serializers.CharField(max_length=60)
-        note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+        note = serializers.CharField(required=False, allow_blank=True, max_length=limits.AUDIT_NOTE)
         business_registration = serializers.FileField()
         certificates = serializers.ListField(child=serializers.FileField(), required=False)
         photos = serializers.ListField(child=serializers.FileField(), required=False)
@@ -40,8 +41,8 @@ class AuditListApi(FactoryAPIView):
     @extend_schema(responses={200: OutputSerializer(many=True)})
     def get(self, request):
         history = selectors.audit_history(organization=self.organization)
-        body = self.OutputSerializer(history, many=True).data
-        return Response({"count": len(body), "next": None, "previous": None, "results": body})
+        page = self.paginate_queryset(history)
+        return self.get_paginated_response(self.OutputSerializer(page, many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
     def post(self, request):

@@ -15,6 +15,7 @@ from catalog.selectors import category_by_slug
 from factories import selectors, services
 from factories.api.views.base import FactoryAPIView
 from factories.services.calendar import CSV_MAX_BYTES
+from marketplace import limits
 
 MAX_CELLS_PER_REQUEST = 1000
 
@@ -22,7 +23,7 @@ MAX_CELLS_PER_REQUEST = 1000
 class CapacityDaySerializer(serializers.Serializer):
     date = serializers.DateField()
     category = serializers.SlugField()
-    units = serializers.IntegerField(min_value=0, max_value=10_000_000)
+    units = serializers.IntegerField(**limits.DAILY_UNITS.field)
     held = serializers.IntegerField(read_only=True)
     booked = serializers.IntegerField(read_only=True)
 

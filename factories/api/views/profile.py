@@ -27,6 +27,7 @@ from factories.api.serializers import (
 )
 from factories.api.views.base import FactoryAPIView, acting_organization
 from factories.models import Certification, Equipment, FactoryPhoto, ProductionLine
+from marketplace import limits
 
 # --- public ------------------------------------------------------------------------------
 
@@ -73,28 +74,38 @@ class FactoryDetailApi(APIView):
 
 class OwnProfileApi(FactoryAPIView):
     class InputSerializer(serializers.Serializer):
-        description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+        description = serializers.CharField(
+            required=False, allow_blank=True, max_length=limits.PROFILE_TEXT
+        )
         country = serializers.CharField(required=False, max_length=60)
         region = serializers.CharField(required=False, allow_blank=True, max_length=80)
         city = serializers.CharField(required=False, allow_blank=True, max_length=80)
         address = serializers.CharField(required=False, allow_blank=True, max_length=255)
         established_year = serializers.IntegerField(
-            required=False, allow_null=True, min_value=1800, max_value=2100
+            required=False, allow_null=True, **limits.ESTABLISHED_YEAR.field
         )
-        workers_count = serializers.IntegerField(required=False, min_value=0)
-        floor_area_m2 = serializers.IntegerField(required=False, min_value=0)
+        workers_count = serializers.IntegerField(required=False, **limits.WORKERS.field)
+        floor_area_m2 = serializers.IntegerField(required=False, **limits.FLOOR_AREA_M2.field)
         processes = serializers.ListField(
             child=serializers.CharField(max_length=120), required=False, max_length=50
         )
-        technology = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-        quality_control = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+        technology = serializers.CharField(
+            required=False, allow_blank=True, max_length=limits.PROFILE_TEXT
+        )
+        quality_control = serializers.CharField(
+            required=False, allow_blank=True, max_length=limits.PROFILE_TEXT
+        )
         capabilities = serializers.ListField(
             child=serializers.SlugField(), required=False, max_length=50
         )
-        min_order_quantity = serializers.IntegerField(required=False, min_value=1)
-        standard_lead_days = serializers.IntegerField(required=False, min_value=1, max_value=120)
+        min_order_quantity = serializers.IntegerField(
+            required=False, **limits.MIN_ORDER_QUANTITY.field
+        )
+        standard_lead_days = serializers.IntegerField(
+            required=False, **limits.STANDARD_LEAD_DAYS.field
+        )
         free_sampling = serializers.BooleanField(required=False)
-        price_level = serializers.IntegerField(required=False, min_value=1, max_value=5)
+        price_level = serializers.IntegerField(required=False, **limits.PRICE_LEVEL.field)
         auto_roll_calendar = serializers.BooleanField(required=False)
 
         def validate_capabilities(self, slugs: list[str]) -> list[Category]:
@@ -138,8 +149,9 @@ class PhotoListApi(FactoryAPIView):
     @extend_schema(responses={200: PhotoOutputSerializer(many=True)})
     def get(self, request):
         photos = selectors.profile_items(organization=self.organization, model=FactoryPhoto)
-        body = PhotoOutputSerializer(photos, many=True, context={"request": request}).data
-        return Response({"count": len(body), "next": None, "previous": None, "results": body})
+        page = self.paginate_queryset(photos)
+        body = PhotoOutputSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(body)
 
     @extend_schema(request=InputSerializer, responses={201: PhotoOutputSerializer})
     def post(self, request):
@@ -171,8 +183,8 @@ class _ItemInput(serializers.Serializer):
 class LineInputSerializer(_ItemInput):
     name = serializers.CharField(max_length=120)
     category = serializers.SlugField()
-    daily_output = serializers.IntegerField(min_value=1, max_value=10_000_000)
-    workers = serializers.IntegerField(required=False, min_value=0, default=0)
+    daily_output = serializers.IntegerField(**limits.DAILY_OUTPUT.field)
+    workers = serializers.IntegerField(required=False, default=0, **limits.WORKERS.field)
     description = serializers.CharField(required=False, allow_blank=True, max_length=255)
 
     def validate_category(self, slug: str) -> Category:
@@ -186,8 +198,10 @@ class EquipmentInputSerializer(_ItemInput):
     name = serializers.CharField(max_length=120)
     manufacturer = serializers.CharField(required=False, allow_blank=True, max_length=120)
     model_number = serializers.CharField(required=False, allow_blank=True, max_length=120)
-    quantity = serializers.IntegerField(required=False, min_value=1, default=1)
-    year = serializers.IntegerField(required=False, allow_null=True, min_value=1950)
+    quantity = serializers.IntegerField(
+        required=False, default=1, **limits.EQUIPMENT_QUANTITY.field
+    )
+    year = serializers.IntegerField(required=False, allow_null=True, **limits.EQUIPMENT_YEAR.field)
 
 
 class CertificationInputSerializer(_ItemInput):
@@ -244,8 +258,8 @@ def _item_views(kind: str):
         @extend_schema(responses={200: output_class(many=True)})
         def get(self, request):
             items = selectors.profile_items(organization=self.organization, model=model)
-            body = output_class(items, many=True).data
-            return Response({"count": len(body), "next": None, "previous": None, "results": body})
+            page = self.paginate_queryset(items)
+            return self.get_paginated_response(output_class(page, many=True).data)
 
         @extend_schema(request=input_class, responses={201: output_class})
         def post(self, request):

@@ -16,6 +16,7 @@ from catalog.models import Category
 from catalog.selectors import category_by_slug
 from factories import certifications as certification_schemes
 from factories import regions, selectors
+from marketplace import limits
 
 
 class SearchResultSerializer(serializers.Serializer):
@@ -78,7 +79,7 @@ class FactorySearchApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         category = serializers.SlugField()
-        quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
+        quantity = serializers.IntegerField(**limits.QUANTITY.field)
         ready_by = serializers.DateField()
         region = serializers.CharField(
             required=False,
