@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import re
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django import forms
@@ -82,7 +84,15 @@ class RFQForm(forms.Form):
         self.fields["design"].queryset = designs_for(organization=organization)  # type: ignore[attr-defined]
 
 
+QUOTE_TIER_ROWS = 3  # empty tier rows the quote form offers (one more than saved, at least)
+QUOTE_TIER_ROWS_MAX = 20
+_TIER_FIELD = re.compile(r"^tier_(?:quantity|price)_(\d+)$")
+
+
 class QuoteForm(forms.Form):
+    """A quote with its quantity tiers, one row per tier. Revising a quote shows the saved
+    values and tiers; a cleared row removes its tier."""
+
     unit_price = MoneyInput(label=_("Unit price"), min_value=Decimal("0.01"))
     sample_fee = MoneyInput(
         label=_("Sample fee"), required=False, help_text=_("0 for free sampling.")
@@ -92,25 +102,76 @@ class QuoteForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    tier_quantity = forms.IntegerField(label=_("Tier: from quantity"), min_value=1, required=False)
-    tier_price = MoneyInput(label=_("Tier: unit price"), required=False, min_value=Decimal("0.01"))
 
-    def __init__(self, *args, currency: str = "CNY", **kwargs):
+    def __init__(
+        self,
+        *args,
+        currency: str = "CNY",
+        tiers: Sequence[tuple[int, Money]] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        for name in ("unit_price", "sample_fee", "tier_price"):
+        for name in ("unit_price", "sample_fee"):
             _set_currency(self.fields[name], currency)
         self.fields["valid_until"].initial = timezone.localdate() + datetime.timedelta(days=14)
+        if self.is_bound:
+            posted = [int(match[1]) for key in self.data if (match := _TIER_FIELD.match(key))]
+            rows = min(max([QUOTE_TIER_ROWS, *posted]), QUOTE_TIER_ROWS_MAX)
+        else:
+            rows = max(QUOTE_TIER_ROWS, len(tiers) + 1)
+        self.tier_count = rows
+        for index in range(1, rows + 1):
+            self.fields[f"tier_quantity_{index}"] = forms.IntegerField(
+                label=_("Tier %(number)d: from quantity") % {"number": index},
+                min_value=1,
+                required=False,
+            )
+            self.fields[f"tier_price_{index}"] = MoneyInput(
+                label=_("Tier %(number)d: unit price") % {"number": index},
+                currency=currency,
+                min_value=Decimal("0.01"),
+                required=False,
+            )
+        for index, (min_quantity, price) in enumerate(tiers, start=1):
+            self.initial[f"tier_quantity_{index}"] = min_quantity
+            self.initial[f"tier_price_{index}"] = price.amount
+
+    def quote_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if not _TIER_FIELD.match(name)]
+
+    def tier_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [
+            (self[f"tier_quantity_{index}"], self[f"tier_price_{index}"])
+            for index in range(1, self.tier_count + 1)
+        ]
 
     def clean(self):
         data = super().clean()
-        if bool(data.get("tier_quantity")) != bool(data.get("tier_price")):
-            raise forms.ValidationError(_("A tier needs both a quantity and a price."))
+        for index in range(1, self.tier_count + 1):
+            quantity, price = f"tier_quantity_{index}", f"tier_price_{index}"
+            if quantity in self.errors or price in self.errors:
+                continue
+            if bool(data.get(quantity)) != bool(data.get(price)):
+                self.add_error(
+                    quantity if not data.get(quantity) else price,
+                    _("A tier needs both a quantity and a price."),
+                )
         return data
 
+    def quote_values(self) -> dict:
+        """The cleaned quote fields, without the tier rows (see `tiers`)."""
+        return {
+            name: value for name, value in self.cleaned_data.items() if not _TIER_FIELD.match(name)
+        }
+
     def tiers(self) -> list[tuple[int, Money]]:
-        if self.cleaned_data.get("tier_quantity") and self.cleaned_data.get("tier_price"):
-            return [(self.cleaned_data["tier_quantity"], self.cleaned_data["tier_price"])]
-        return []
+        tiers = []
+        for index in range(1, self.tier_count + 1):
+            quantity = self.cleaned_data.get(f"tier_quantity_{index}")
+            price = self.cleaned_data.get(f"tier_price_{index}")
+            if quantity and price:
+                tiers.append((quantity, price))
+        return tiers
 
 
 class MessageForm(forms.Form):

@@ -111,7 +111,8 @@ def _quote_form(rfq: RFQ, own_quote: Quote | None) -> QuoteForm:
         "valid_until": own_quote.valid_until,
         "note": own_quote.note,
     }
-    return QuoteForm(currency=rfq.currency, initial=initial)
+    tiers = [(tier.min_quantity, tier.unit_price) for tier in own_quote.tiers.all()]
+    return QuoteForm(currency=rfq.currency, initial=initial, tiers=tiers)
 
 
 @require_GET
@@ -172,11 +173,6 @@ def quote_save(request: HttpRequest, organization: Organization, pk: int) -> Htt
     if not form.is_valid():
         _message_errors(request, form)
         return redirect("orders:rfq_detail", pk=pk)
-    fields = {
-        name: value
-        for name, value in form.cleaned_data.items()
-        if name not in ("tier_quantity", "tier_price")
-    }
     saved = form_service_call(
         form,
         services.quote_save,
@@ -184,7 +180,7 @@ def quote_save(request: HttpRequest, organization: Organization, pk: int) -> Htt
         factory=organization,
         acting_user=request.user,
         tiers=form.tiers(),
-        **fields,
+        **form.quote_values(),
     )
     if saved is None:
         _message_errors(request, form)
