@@ -36,6 +36,7 @@ from factories.forms import (
     SearchForm,
 )
 from factories.models import Certification, Equipment, FactoryPhoto, ProductionLine
+from factories.references import reference_link
 from factories.services.profile import PROFILE_FIELDS
 from marketplace.models import Membership, Organization
 from marketplace.pages import form_service_call, organization_page
@@ -370,6 +371,9 @@ def capacity(request: HttpRequest, organization: Organization) -> HttpResponse:
         "copy_form": CopyWeekForm(categories=categories),
         "close_form": CloseDaysForm(categories=categories),
         "csv_form": CapacityCsvForm(),
-        "reservations": selectors.reservations_active_for_factory(organization=organization),
+        "reservations": [
+            (reservation, reference_link(reservation.reference))
+            for reservation in selectors.reservations_active_for_factory(organization=organization)
+        ],
     }
     return render(request, "factories/capacity.html", context, status=400 if errors else 200)

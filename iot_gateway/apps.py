@@ -13,5 +13,7 @@ class IotGatewayConfig(AppConfig):
         def _changed(**kwargs) -> None:
             metrics.registry_changed()
 
-        post_save.connect(_changed, sender=Metric, dispatch_uid="iot-metric-saved")
-        post_delete.connect(_changed, sender=Metric, dispatch_uid="iot-metric-deleted")
+        # weak=False: `_changed` is local to this method, and a weakly held receiver would be
+        # collected as soon as it returns (the registry then kept ids of deleted metrics).
+        post_save.connect(_changed, sender=Metric, weak=False, dispatch_uid="iot-metric-saved")
+        post_delete.connect(_changed, sender=Metric, weak=False, dispatch_uid="iot-metric-deleted")

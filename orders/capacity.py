@@ -10,10 +10,14 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.urls import reverse
+
 from factories import selectors as factory_selectors
 from factories import services as factory_services
+from factories.references import ReferenceLink
 from marketplace.exceptions import ConflictError
 from marketplace.models import Organization
+from orders.models.orders import order_number
 
 
 class CapacityGoneError(Exception):
@@ -28,8 +32,20 @@ class FactoryMatch:
     earliest_completion: datetime.date | None
 
 
+RESERVATION_PREFIX = "order"
+
+
 def reservation_reference(order_pk: int) -> str:
-    return f"order:{order_pk}"
+    return f"{RESERVATION_PREFIX}:{order_pk}"
+
+
+def reservation_link(value: str) -> ReferenceLink | None:
+    """The order a reservation serves, for the factory's calendar (no query: the number
+    derives from the key)."""
+    if not value.isdigit():
+        return None
+    pk = int(value)
+    return ReferenceLink(label=order_number(pk), url=reverse("orders:order_detail", args=[pk]))
 
 
 def production_plan(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import re
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django import forms
@@ -96,7 +98,15 @@ class RFQForm(forms.Form):
         return cleaned
 
 
+QUOTE_TIER_ROWS = 3  # empty tier rows the quote form offers (one more than saved, at least)
+QUOTE_TIER_ROWS_MAX = 20
+_TIER_FIELD = re.compile(r"^tier_(?:quantity|price)_(\d+)$")
+
+
 class QuoteForm(forms.Form):
+    """A quote with its quantity tiers, one row per tier. Revising a quote shows the saved
+    values and tiers; a cleared row removes its tier."""
+
     unit_price = MoneyInput(label=_("Unit price"), min_value=Decimal("0.01"))
     sample_fee = MoneyInput(
         label=_("Sample fee"), required=False, help_text=_("0 for free sampling.")
@@ -109,10 +119,6 @@ class QuoteForm(forms.Form):
         required=False,
         max_length=limits.QUOTE_NOTE,
     )
-    tier_quantity = forms.IntegerField(
-        label=_("Tier: from quantity"), required=False, **limits.QUANTITY.field
-    )
-    tier_price = MoneyInput(label=_("Tier: unit price"), required=False, min_value=Decimal("0.01"))
     aql = forms.ChoiceField(
         label=_("Inspection AQL"),
         choices=[(aql, aql) for aql in AQL_CHOICES],
@@ -127,11 +133,47 @@ class QuoteForm(forms.Form):
         help_text=_("One check per line; leave empty for the category's checklist."),
     )
 
-    def __init__(self, *args, currency: str = "CNY", **kwargs):
+    def __init__(
+        self,
+        *args,
+        currency: str = "CNY",
+        tiers: Sequence[tuple[int, Money]] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        for name in ("unit_price", "sample_fee", "tier_price"):
+        for name in ("unit_price", "sample_fee"):
             _set_currency(self.fields[name], currency)
         self.fields["valid_until"].initial = timezone.localdate() + datetime.timedelta(days=14)
+        if self.is_bound:
+            posted = [int(match[1]) for key in self.data if (match := _TIER_FIELD.match(key))]
+            rows = min(max([QUOTE_TIER_ROWS, *posted]), QUOTE_TIER_ROWS_MAX)
+        else:
+            rows = max(QUOTE_TIER_ROWS, len(tiers) + 1)
+        self.tier_count = rows
+        for index in range(1, rows + 1):
+            self.fields[f"tier_quantity_{index}"] = forms.IntegerField(
+                label=_("Tier %(number)d: from quantity") % {"number": index},
+                required=False,
+                **limits.QUANTITY.field,
+            )
+            self.fields[f"tier_price_{index}"] = MoneyInput(
+                label=_("Tier %(number)d: unit price") % {"number": index},
+                currency=currency,
+                min_value=Decimal("0.01"),
+                required=False,
+            )
+        for index, (min_quantity, price) in enumerate(tiers, start=1):
+            self.initial[f"tier_quantity_{index}"] = min_quantity
+            self.initial[f"tier_price_{index}"] = price.amount
+
+    def quote_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if not _TIER_FIELD.match(name)]
+
+    def tier_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [
+            (self[f"tier_quantity_{index}"], self[f"tier_price_{index}"])
+            for index in range(1, self.tier_count + 1)
+        ]
 
     def clean_aql(self) -> str:
         return self.cleaned_data["aql"] or DEFAULT_AQL
@@ -142,16 +184,31 @@ class QuoteForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if "tier_quantity" in self.errors or "tier_price" in self.errors:
-            return data  # already refused on its field
-        if bool(data.get("tier_quantity")) != bool(data.get("tier_price")):
-            raise forms.ValidationError(_("A tier needs both a quantity and a price."))
+        for index in range(1, self.tier_count + 1):
+            quantity, price = f"tier_quantity_{index}", f"tier_price_{index}"
+            if quantity in self.errors or price in self.errors:
+                continue
+            if bool(data.get(quantity)) != bool(data.get(price)):
+                self.add_error(
+                    quantity if not data.get(quantity) else price,
+                    _("A tier needs both a quantity and a price."),
+                )
         return data
 
+    def quote_values(self) -> dict:
+        """The cleaned quote fields, without the tier rows (see `tiers`)."""
+        return {
+            name: value for name, value in self.cleaned_data.items() if not _TIER_FIELD.match(name)
+        }
+
     def tiers(self) -> list[tuple[int, Money]]:
-        if self.cleaned_data.get("tier_quantity") and self.cleaned_data.get("tier_price"):
-            return [(self.cleaned_data["tier_quantity"], self.cleaned_data["tier_price"])]
-        return []
+        tiers = []
+        for index in range(1, self.tier_count + 1):
+            quantity = self.cleaned_data.get(f"tier_quantity_{index}")
+            price = self.cleaned_data.get(f"tier_price_{index}")
+            if quantity and price:
+                tiers.append((quantity, price))
+        return tiers
 
 
 class MessageForm(forms.Form):

@@ -144,7 +144,8 @@ def _quote_form(rfq: RFQ, own_quote: Quote | None) -> QuoteForm:
         "aql": own_quote.aql,
         "inspection_checklist": "\n".join(own_quote.inspection_checklist),
     }
-    return QuoteForm(currency=rfq.currency, initial=initial)
+    tiers = [(tier.min_quantity, tier.unit_price) for tier in own_quote.tiers.all()]
+    return QuoteForm(currency=rfq.currency, initial=initial, tiers=tiers)
 
 
 @require_GET
@@ -218,11 +219,6 @@ def quote_save(request: HttpRequest, organization: Organization, pk: int) -> Htt
     form = QuoteForm(request.POST, currency=rfq.currency)
     if not form.is_valid():
         return _rfq_detail_page(request, organization, rfq, quote_form=form)
-    fields = {
-        name: value
-        for name, value in form.cleaned_data.items()
-        if name not in ("tier_quantity", "tier_price")
-    }
     saved = form_service_call(
         form,
         services.quote_save,
@@ -230,7 +226,7 @@ def quote_save(request: HttpRequest, organization: Organization, pk: int) -> Htt
         factory=organization,
         acting_user=request.user,
         tiers=form.tiers(),
-        **fields,
+        **form.quote_values(),
     )
     if saved is None:
         return _rfq_detail_page(request, organization, rfq, quote_form=form)

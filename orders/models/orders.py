@@ -43,6 +43,11 @@ class OrderQuerySet(models.QuerySet["Order"]):
         )
 
 
+def order_number(pk: int) -> str:
+    """The number people use for an order ("PO-000042")."""
+    return f"PO-{pk:06d}"
+
+
 class Order(models.Model):
     Status = OrderStatus
 
@@ -145,7 +150,7 @@ class Order(models.Model):
 
     @property
     def number(self) -> str:
-        return f"PO-{self.pk:06d}" if self.pk else "PO-new"
+        return order_number(self.pk) if self.pk else "PO-new"
 
     @property
     def unit_price(self) -> Money:
