@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
@@ -22,7 +21,8 @@ from marketplace.console.audit import audit_context
 from marketplace.exceptions import DomainError
 from marketplace.money import Money
 from marketplace.storage import private_file_response
-from orders import services
+from marketplace.texts import Text
+from orders import services, texts
 from orders.models import (
     RFQ,
     Dispute,
@@ -107,7 +107,7 @@ class InspectionInline(admin.TabularInline):
         return False
 
 
-def _run(modeladmin, request, queryset, action: Action, note: Promise) -> None:
+def _run(modeladmin, request, queryset, action: Action, note: Text) -> None:
     """Each selected order in its own transaction, as the OPERATOR party (a staff user
     without an organization): one refused order does not hold back the others."""
     done = 0
@@ -118,7 +118,7 @@ def _run(modeladmin, request, queryset, action: Action, note: Promise) -> None:
                 action=action,
                 acting_user=request.user,
                 acting_organization=None,
-                note=str(note),
+                note=note,
             )
             done += 1
         except (DomainError, ValidationError) as error:
@@ -129,17 +129,17 @@ def _run(modeladmin, request, queryset, action: Action, note: Promise) -> None:
 
 @admin.action(description=_("Resolve dispute and complete the order"))
 def resolve_dispute(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, Action.RESOLVE_DISPUTE, _("Resolved by the operator."))
+    _run(modeladmin, request, queryset, Action.RESOLVE_DISPUTE, texts.NOTE_OPERATOR_RESOLVED())
 
 
 @admin.action(description=_("Cancel the order (releases capacity)"))
 def cancel_order(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, Action.CANCEL, _("Cancelled by the operator."))
+    _run(modeladmin, request, queryset, Action.CANCEL, texts.NOTE_OPERATOR_CANCELLED())
 
 
 @admin.action(description=_("Record payment received"))
 def record_payment(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, Action.MARK_PAID, _("Payment confirmed by the operator."))
+    _run(modeladmin, request, queryset, Action.MARK_PAID, texts.NOTE_OPERATOR_PAID())
 
 
 class OrderResource(resources.ModelResource):

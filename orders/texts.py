@@ -49,3 +49,6 @@ NOTE_QUOTE_ACCEPTED = define(
     "orders.note.quote_accepted", _("Quote %(pk)d accepted (revision %(rev)d).")
 )
 NOTE_PAYMENT_RECEIVED = define("orders.note.payment_received", _("Payment received."))
+NOTE_OPERATOR_RESOLVED = define("orders.note.operator_resolved", _("Resolved by the operator."))
+NOTE_OPERATOR_CANCELLED = define("orders.note.operator_cancelled", _("Cancelled by the operator."))
+NOTE_OPERATOR_PAID = define("orders.note.operator_paid", _("Payment confirmed by the operator."))

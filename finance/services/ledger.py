@@ -25,9 +25,11 @@ from finance.models import (
     JournalTransaction,
     Posting,
 )
+from marketplace import texts
 from marketplace.exceptions import ConflictError
 from marketplace.models import Organization, User
 from marketplace.money import Money
+from marketplace.texts import Text
 
 Leg = tuple[Account, Money]
 
@@ -89,7 +91,7 @@ def journal_post(
     reference: str,
     legs: Sequence[Leg],
     order_pk: int | None = None,
-    memo: str = "",
+    memo: Text | str = "",
     acting_user: User | None = None,
 ) -> JournalTransaction:
     """Record one balanced transaction. Must run inside the caller's transaction, which
@@ -99,13 +101,16 @@ def journal_post(
     legs = [(account, amount) for account, amount in legs if amount.amount_minor != 0]
     _check_balanced(legs)
     now = timezone.now()
+    memo_key, memo_plain, memo_params = texts.stored(memo)
     try:
         with transaction.atomic():
             entry = JournalTransaction.objects.create(
                 kind=kind,
                 reference=reference,
                 order_id=order_pk,
-                memo=memo[:255],
+                memo=memo_plain[:255],
+                memo_key=memo_key,
+                memo_params=memo_params,
                 created_by=acting_user,
                 created_at=now,
             )

@@ -37,7 +37,7 @@ def test_expired_certificates_are_flagged_once_and_the_factory_told(
     assert expired.expired_flagged_at is not None
     assert Certification.objects.filter(expired_flagged_at__isnull=True).count() == 1
     notice = Notification.objects.get(organization=factory)
-    assert "BSCI" in notice.body
+    assert "BSCI" in notice.display_body
     assert notice.recipient == owner
     assert mail.outbox == []  # the email is a task's job
     assert notification_emails_send_task([notice.pk]) == 1

@@ -115,7 +115,7 @@ def test_error_code_and_rate_of_change_rules(fleet):
         ],
     )
     assert services.rules_evaluate(device_pk=fleet.device.pk) == 2
-    assert Alarm.objects.get(rule=code_rule).message.endswith("error code 17")
+    assert Alarm.objects.get(rule=code_rule).display_message.endswith("error code 17")
     assert Alarm.objects.get(rule=rate_rule).severity == "warning"
 
 
@@ -204,7 +204,7 @@ def test_major_alarm_becomes_a_lead_routed_to_supplier_and_regional_provider(fle
     assert lead.organization_id == fleet.owner.pk
     assert [point[1] for point in lead.evidence["telemetry"]["points"]] == [80.0, 90.0, 95.0]
     assert Notification.objects.filter(
-        organization=fleet.provider, title__startswith="New service lead"
+        organization=fleet.provider, title_key="iot_gateway.lead_new.title"
     ).exists()
     assert api_client(far_user, far).get(f"/api/v1/service-leads/{lead.pk}/").status_code == 404
 
@@ -333,7 +333,7 @@ def test_prediction_raises_an_expected_failure_lead_before_the_fault(fleet):
     assert predictions_run() == 1
     assert predictions_run() == 0
     lead = ServiceLead.objects.get(source="prediction")
-    assert "expected to fail in" in lead.title
+    assert "expected to fail in" in lead.display_title
     assert lead.predicted_failure_on is not None
 
 
