@@ -226,7 +226,11 @@ class RfqMessagesApi(OrdersAPIView):
         id = serializers.IntegerField(source="pk")
         factory = serializers.SlugRelatedField(slug_field="slug", read_only=True)
         author_organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-        body = serializers.CharField()
+        body = serializers.CharField(
+            source="display_body",
+            help_text="A person's words as written; a message the platform wrote (a quote's "
+            "revision) is in the request's language.",
+        )
         proposed_unit_price = MoneyField(allow_null=True)
         proposed_ready_by = serializers.DateField(allow_null=True)
         created_at = serializers.DateTimeField()

@@ -132,3 +132,17 @@ def category():
     from tests.orders.conftest import make_category
 
     return make_category()
+
+
+def test_a_revision_note_in_the_rfq_thread_is_in_the_readers_language():
+    deal = make_deal()
+    revised = api_client(deal.factory_user, deal.factory).patch(
+        f"/api/v1/quotes/{deal.quote.pk}/", {"unit_price": {"amount": "35.00"}}, format="json"
+    )
+    assert revised.status_code == 200, revised.content[:300]
+    buyer = api_client(deal.buyer_user, deal.buyer)
+    url = f"/api/v1/rfqs/{deal.rfq.pk}/messages/"
+    (english,) = buyer.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    (chinese,) = buyer.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["results"]
+    assert english["body"].startswith("Quote revised (revision 2): CNY 38.50 → CNY 35.00")
+    assert chinese["body"].startswith("报价已修改（第 2 版）：CNY 38.50 → CNY 35.00")
