@@ -50,5 +50,5 @@ CAPACITY_DRIFT_BODY = define(
 )
 
 # Reservation event notes.
-NOTE_RESCHEDULED = define("factories.note.rescheduled", _("was %(days)s"))
-NOTE_REBOOKED = define("factories.note.rebooked", _("re-reserved after %(status)s"))
+NOTE_RESCHEDULED = define("factories.note.rescheduled", _("moved from %(days)s"))
+NOTE_REBOOKED = define("factories.note.rebooked", _("re-reserved (was: %(status)s)"))
