@@ -133,8 +133,9 @@ def order_transition_apply(
     context = EffectContext(
         acting_user=acting_user,
         acting_organization=acting_organization,
-        # Effects keep a person's words (an inspector's note); system text stays on the event.
-        note=written(note),
+        # Effects get the note as text for their own rows (an inspector's note, a dispute's
+        # resolution): a person's words as written, a system note in the active language.
+        note=written(note) or str(note),
         details=details or {},
     )
     data = transition.effect(order, context) if transition.effect else {}

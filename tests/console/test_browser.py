@@ -161,5 +161,5 @@ def test_an_operator_works_through_the_queues(page, browser, live_server):
     assert Notification.objects.filter(recipient=factory_owner).exists()
     assert Notification.objects.filter(organization=dispute_deal.buyer).exists()
     assert Notification.objects.filter(
-        organization=buyer, title="Your organization is suspended"
+        organization=buyer, title_key="marketplace.organization_suspended.title"
     ).exists()
