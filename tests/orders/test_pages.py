@@ -159,7 +159,11 @@ def test_operator_resolves_a_dispute_from_admin(deal):
     assert order.status == OrderStatus.COMPLETED
     event = order.events.get(action="resolve_dispute")
     assert event.actor == operator
+    assert event.note_key == "orders.note.operator_resolved"
     assert order.disputes.get().status == "resolved"
+    # The timeline's notes are shown rendered in the admin too.
+    change = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert "Resolved by the operator." in change
 
 
 def test_dashboard_shows_what_waits_for_each_party(deal):
