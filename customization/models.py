@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace import texts
 from marketplace.i18n import BilingualName
 from marketplace.money import DEFAULT_CURRENCY, Money
 from marketplace.tenancy import TenantModel
@@ -339,6 +340,9 @@ class Campaign(TenantModel):
         "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     outcome = models.CharField(_("outcome"), max_length=300, blank=True)
+    # The outcome is system text: a `marketplace.texts` key and parameters (ADR 0018).
+    outcome_key = models.CharField(max_length=100, blank=True)
+    outcome_params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
@@ -376,6 +380,13 @@ class Campaign(TenantModel):
     @property
     def target_unit_price(self) -> Money:
         return Money(self.target_unit_price_minor, self.currency)
+
+    @property
+    def display_outcome(self) -> str:
+        """The outcome in the active language."""
+        if self.outcome_key:
+            return texts.render(self.outcome_key, self.outcome_params, fallback=self.outcome)
+        return self.outcome
 
     @property
     def progress_percent(self) -> int:

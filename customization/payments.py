@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.utils.translation import gettext as _
-
+from customization import texts
 from customization.models import Campaign, Pledge
 from finance.services import pledges as finance_pledges
 from marketplace.models import User
 from marketplace.money import Money
+from marketplace.texts import Text
 from orders.models import Order
 
 
@@ -24,13 +24,12 @@ def pledge_collect(*, pledge: Pledge, acting_user: User | None) -> None:
         buyer=pledge.organization,
         amount=pledge.amount,
         reference=f"pledge:{pledge.pk}",
-        memo=_("Pledge of %(quantity)d to campaign %(campaign)s")
-        % {"quantity": pledge.quantity, "campaign": pledge.campaign_id},
+        memo=texts.PLEDGE_MEMO(quantity=pledge.quantity, campaign=pledge.campaign_id),
         acting_user=acting_user,
     )
 
 
-def pledge_refund(*, pledge: Pledge, amount: Money, reason: str) -> None:
+def pledge_refund(*, pledge: Pledge, amount: Money, reason: Text | str) -> None:
     """Give `amount` of the pledge back to the buyer (once per pledge)."""
     finance_pledges.pledge_escrow_refund(
         buyer=pledge.organization,
@@ -49,8 +48,7 @@ def pledges_into_order(*, campaign: Campaign, order: Order, pledges: Sequence[Pl
         pledge_refund(
             pledge=pledge,
             amount=pledge.amount - charged,
-            reason=_("Campaign %(campaign)s met its target: the price dropped to %(price)s.")
-            % {"campaign": campaign.pk, "price": campaign.target_unit_price},
+            reason=texts.TARGET_MET_REFUND(campaign=campaign.pk, price=campaign.target_unit_price),
         )
         parts.append((pledge.organization, charged, f"pledge-order:{pledge.pk}"))
     finance_pledges.pledge_escrows_into_order(order=order, parts=parts)

@@ -255,7 +255,12 @@ class ReservationEventInline(admin.TabularInline):
     model = ReservationEvent
     extra = 0
     can_delete = False
-    readonly_fields = ("action", "at", "note")
+    fields = ("action", "at", "note_shown")
+    readonly_fields = ("action", "at", "note_shown")
+
+    @admin.display(description=_("note"))
+    def note_shown(self, event: ReservationEvent) -> str:
+        return event.display_note
 
 
 @admin.register(Reservation)

@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace import texts
 from marketplace.storage import private_storage
 from marketplace.tenancy import TenantModel, TenantQuerySet
 
@@ -445,12 +446,22 @@ class ReservationEvent(models.Model):
     action = models.CharField(max_length=20)
     at = models.DateTimeField(default=timezone.now)
     note = models.CharField(max_length=255, blank=True)
+    # Notes are system text: a `marketplace.texts` key and parameters (ADR 0018).
+    note_key = models.CharField(max_length=100, blank=True)
+    note_params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.action} @ {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def display_note(self) -> str:
+        """The note in the active language."""
+        if self.note_key:
+            return texts.render(self.note_key, self.note_params, fallback=self.note)
+        return self.note
 
 
 class FactoryPerformance(models.Model):

@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace import texts
 from marketplace.money import DEFAULT_CURRENCY, Money
 from marketplace.tenancy import TenantQuerySet
 
@@ -158,6 +159,13 @@ class JournalTransaction(models.Model):
         "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     memo = models.CharField(_("memo"), max_length=255, blank=True)
+    # A memo the system writes is a `marketplace.texts` key and parameters (ADR 0018);
+    # `memo` keeps words a person typed (a refund reason).
+    # Database defaults too: the ledger's invariants are also checked by rows written in SQL.
+    memo_key = models.CharField(max_length=100, blank=True, default="", db_default="")
+    memo_params = models.JSONField(
+        default=dict, blank=True, db_default=models.Value({}, output_field=models.JSONField())
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -175,6 +183,13 @@ class JournalTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.reference}"
+
+    @property
+    def display_memo(self) -> str:
+        """The memo in the active language."""
+        if self.memo_key:
+            return texts.render(self.memo_key, self.memo_params, fallback=self.memo)
+        return self.memo
 
 
 # Runs at commit (deferred), once per posting row: by then every posting of the transaction

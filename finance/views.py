@@ -94,7 +94,7 @@ def statement_csv(request: HttpRequest, organization: Organization) -> Streaming
                     posting.transaction.order.number if posting.transaction.order else "",
                     posting.transaction.get_kind_display(),
                     posting.transaction.reference,
-                    posting.transaction.memo,
+                    posting.transaction.display_memo,
                     posting.amount.as_wire()["amount"],
                     posting.currency,
                 ]

@@ -36,19 +36,27 @@ class HasLeadFilter(admin.SimpleListFilter):
 
 @admin.register(Alarm)
 class AlarmAdmin(ReadOnlyAdmin):
-    list_display = ("message", "organization", "device", "severity", "status", "raised_at")
+    list_display = ("shown_message", "organization", "device", "severity", "status", "raised_at")
     list_filter = ("status", "severity", HasLeadFilter)
-    search_fields = ("message", "organization__name", "device__serial_number")
+    search_fields = ("rule__name", "organization__name", "device__serial_number")
     list_select_related = ("organization", "device")
     date_hierarchy = "raised_at"
     raw_id_fields = ("device", "rule", "acknowledged_by")
 
+    @admin.display(description=_("message"))
+    def shown_message(self, alarm: Alarm) -> str:
+        return alarm.display_message
+
 
 @admin.register(ServiceLead)
 class ServiceLeadAdmin(ReadOnlyAdmin):
-    list_display = ("title", "organization", "device", "kind", "status", "created_at")
+    list_display = ("shown_title", "organization", "device", "kind", "status", "created_at")
     list_filter = ("status", "kind", "source")
-    search_fields = ("title", "organization__name", "device__serial_number")
+    search_fields = ("device__name", "organization__name", "device__serial_number")
     list_select_related = ("organization", "device")
     date_hierarchy = "created_at"
     raw_id_fields = ("device", "alarm", "rule")
+
+    @admin.display(description=_("title"))
+    def shown_title(self, lead: ServiceLead) -> str:
+        return lead.display_title

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from marketplace import texts
 from marketplace.tenancy import TenantModel, TenantQuerySet
 
 TOKEN_PREFIX = "dev_"  # noqa: S105 - a label, not a secret
@@ -35,6 +36,10 @@ class Severity(models.TextChoices):
 
 
 SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.MAJOR: 2, Severity.CRITICAL: 3}
+
+
+def _shown(key: str, params: dict, sentence: str) -> str:
+    return texts.render(key, params, fallback=sentence) if key else sentence
 
 
 class LeadKind(models.TextChoices):
@@ -326,7 +331,11 @@ class Alarm(TenantModel):
         _("status"), max_length=12, choices=AlarmStatus.choices, default=AlarmStatus.ACTIVE
     )
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
-    message = models.CharField(_("message"), max_length=300)
+    # System text: a `marketplace.texts` key and parameters (ADR 0018); `message` keeps
+    # sentences written before keys existed.
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    message_key = models.CharField(max_length=100, blank=True)
+    message_params = models.JSONField(default=dict, blank=True)
     raised_at = models.DateTimeField(_("raised at"))
     last_triggered_at = models.DateTimeField(_("last triggered at"))
     occurrences = models.PositiveIntegerField(_("occurrences"), default=1)
@@ -353,7 +362,19 @@ class Alarm(TenantModel):
         verbose_name_plural = _("alarms")
 
     def __str__(self) -> str:
-        return self.message
+        return self.display_message
+
+    @property
+    def display_message(self) -> str:
+        """The message in the active language."""
+        return _shown(self.message_key, self.message_params, self.message)
+
+    @property
+    def message_text(self) -> texts.Text | str:
+        """The message as a parameter of another sentence (a notification's title)."""
+        return (
+            texts.Text(self.message_key, self.message_params) if self.message_key else self.message
+        )
 
     @property
     def is_open(self) -> bool:
@@ -407,7 +428,11 @@ class ServiceLead(TenantModel):
     rule = models.ForeignKey(FaultRule, on_delete=models.PROTECT, related_name="+")
     source = models.CharField(max_length=10, choices=Source.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=LeadKind.choices)
-    title = models.CharField(_("title"), max_length=200)
+    # System text: a `marketplace.texts` key and parameters (ADR 0018); `title` keeps
+    # titles written before keys existed.
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    title_key = models.CharField(max_length=100, blank=True)
+    title_params = models.JSONField(default=dict, blank=True)
     evidence = models.JSONField(_("evidence"), default=dict)
     predicted_failure_on = models.DateField(_("expected to fail on"), null=True, blank=True)
     status = models.CharField(
@@ -428,7 +453,35 @@ class ServiceLead(TenantModel):
         verbose_name_plural = _("service leads")
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language."""
+        return _shown(self.title_key, self.title_params, self.title)
+
+    @property
+    def title_text(self) -> texts.Text | str:
+        """The title as a parameter of another sentence (a notification's title)."""
+        return texts.Text(self.title_key, self.title_params) if self.title_key else self.title
+
+    @property
+    def evidence_alarm(self) -> dict:
+        """The alarm part of the evidence, its message rendered in the active language."""
+        alarm = dict(self.evidence.get("alarm") or {})
+        if not alarm:
+            return alarm
+        key = alarm.pop("message_key", "")
+        params = alarm.pop("message_params", {})
+        alarm["message"] = _shown(key, params, alarm.get("message", ""))
+        return alarm
+
+    @property
+    def evidence_shown(self) -> dict:
+        """The evidence with its alarm message rendered in the active language."""
+        if "alarm" not in self.evidence:
+            return self.evidence
+        return {**self.evidence, "alarm": self.evidence_alarm}
 
 
 class LeadRoute(models.Model):

@@ -130,7 +130,7 @@ def organization_status_set(
     organization.refresh_from_db(fields=["status", "status_reason", "status_changed_at"])
     if changed:
         title = ORGANIZATION_SUSPENDED() if suspended else ORGANIZATION_RESTORED()
-        notification_send(organization=organization, title=title, body=reason.strip())
+        notification_send(organization=organization, title=title, body=texts.words(reason.strip()))
     return changed == 1
 
 

@@ -109,6 +109,25 @@ def _rendered(value: Any) -> Any:
     return value
 
 
+# A person's words (a transition note, a message's body, a reason) passed where system text
+# could go: stored as this key with the words as its parameter, never in a row's sentence
+# column, which holds only sentences the system wrote (ADR 0019). Shown as written.
+WORDS = define("marketplace.words", "%(text)s")
+
+
+def words(text: str) -> Text | str:
+    """`text` marked as a person's words (empty stays empty, so `words(x) or default`
+    still works)."""
+    return Text(WORDS.key, {"text": text}) if text else ""
+
+
+def written(value: Text | str) -> str:
+    """The person's words in `value` (`words(...)` or a plain string); system text gives ''."""
+    if isinstance(value, Text):
+        return str(value.params.get("text", "")) if value.key == WORDS.key else ""
+    return value
+
+
 def stored(value: Text | str) -> tuple[str, str, dict[str, Any]]:
     """(key, plain text, params) for a model that stores either a `Text` or plain words
     (user content, such as a message's body, stays as written)."""

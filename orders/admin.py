@@ -88,12 +88,16 @@ class OrderEventInline(admin.TabularInline):
         "action",
         "from_status",
         "to_status",
-        "note",
+        "note_shown",
     )
     fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("note"))
+    def note_shown(self, event: OrderEvent) -> str:
+        return event.display_note
 
 
 class InspectionInline(admin.TabularInline):

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from marketplace.models import NotificationTopic, Organization
 from marketplace.services import notification_send
-from marketplace.texts import Text, choice
+from marketplace.texts import Text, choice, words
 from orders import texts
 
 
@@ -60,7 +60,7 @@ def rfq_declined(*, invitation) -> None:
     notify(
         organization=invitation.rfq.buyer,
         title=texts.RFQ_DECLINED(factory=invitation.factory.name, title=invitation.rfq.title),
-        body=invitation.decline_reason,
+        body=words(invitation.decline_reason),
         url=rfq_url(invitation.rfq_id),
         topic=NotificationTopic.QUOTES,
     )
@@ -70,7 +70,7 @@ def message_posted(*, message, recipient: Organization) -> None:
     notify(
         organization=recipient,
         title=texts.RFQ_MESSAGE(title=message.rfq.title),
-        body=message.body[:500],
+        body=words(message.body[:500]),
         url=rfq_url(message.rfq_id),
         topic=NotificationTopic.MESSAGES,
     )
@@ -80,7 +80,7 @@ def order_message_posted(*, message, recipient: Organization) -> None:
     notify(
         organization=recipient,
         title=texts.ORDER_MESSAGE(number=message.order.number),
-        body=message.body[:500],
+        body=words(message.body[:500]),
         url=order_url(message.order_id) + "#messages",
         topic=NotificationTopic.MESSAGES,
     )

@@ -43,6 +43,12 @@ HOLD_EXTENDED_BODY = define(
     "orders.hold_extended.body", _("The promised ready date moved from %(old)s to %(new)s.")
 )
 
+# Messages the system writes into an RFQ's thread.
+QUOTE_REVISED_MESSAGE = define(
+    "orders.message.quote_revised",
+    _("Quote revised (revision %(rev)d): %(old_price)s → %(price)s, %(old_days)d → %(days)d days."),
+)
+
 # Timeline notes written by the system.
 NOTE_REPEAT_OF = define("orders.note.repeat_of", _("Repeat of %(number)s."))
 NOTE_QUOTE_ACCEPTED = define(

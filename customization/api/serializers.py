@@ -191,7 +191,7 @@ class CampaignOutputSerializer(serializers.Serializer):
     unit_price = MoneyField()
     target_unit_price = MoneyField()
     status = serializers.CharField()
-    outcome = serializers.CharField()
+    outcome = serializers.CharField(source="display_outcome")
     order = serializers.IntegerField(source="order_id", allow_null=True)
     created_at = serializers.DateTimeField()
 

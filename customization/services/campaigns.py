@@ -19,12 +19,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customization import payments
+from customization import payments, texts
 from customization.models import Campaign, CampaignStatus, Design, Pledge
 from marketplace import limits
 from marketplace.exceptions import ConflictError, ForbiddenError, InvalidError
 from marketplace.models import Organization, User
 from marketplace.money import Money
+from marketplace.texts import Text, stored
 from orders import services as order_services
 from orders.matching import services as matching_services
 from orders.matching.selectors import OpenDemand
@@ -251,14 +252,14 @@ def _order_buyer(campaign: Campaign, pledges: list[Pledge]) -> Organization:
     return max(pledges, key=lambda pledge: (pledge.quantity, -pledge.pk)).organization
 
 
-def _refund_all(campaign: Campaign, pledges: list[Pledge], reason: str) -> None:
+def _refund_all(campaign: Campaign, pledges: list[Pledge], reason: Text) -> None:
     for pledge in pledges:
         payments.pledge_refund(pledge=pledge, amount=pledge.amount, reason=reason)
     Pledge.objects.filter(pk__in=[pledge.pk for pledge in pledges]).update(
         status=Pledge.Status.REFUNDED, refunded_minor=F("amount_minor")
     )
     campaign.status = CampaignStatus.FAILED
-    campaign.outcome = reason
+    campaign.outcome_key, campaign.outcome, campaign.outcome_params = stored(reason)
 
 
 def _complete(campaign: Campaign, pledges: list[Pledge], now: datetime.datetime) -> None:
@@ -280,7 +281,7 @@ def _complete(campaign: Campaign, pledges: list[Pledge], now: datetime.datetime)
         ready_by=campaign.ready_by,
         with_sample=False,
         design_pk=design.pk,
-        note=_("Campaign %(pk)d met its target.") % {"pk": campaign.pk},
+        note=texts.NOTE_TARGET_MET(pk=campaign.pk),
     )
     payments.pledges_into_order(campaign=campaign, order=order, pledges=pledges)
     for pledge in pledges:
@@ -290,10 +291,9 @@ def _complete(campaign: Campaign, pledges: list[Pledge], now: datetime.datetime)
         )
     campaign.status = CampaignStatus.COMPLETED
     campaign.order = order
-    campaign.outcome = _("Order %(number)s placed at %(price)s a unit.") % {
-        "number": order.number,
-        "price": campaign.target_unit_price,
-    }
+    campaign.outcome_key, campaign.outcome, campaign.outcome_params = stored(
+        texts.OUTCOME_ORDERED(number=order.number, price=campaign.target_unit_price)
+    )
 
 
 @transaction.atomic
@@ -325,16 +325,16 @@ def campaign_close(*, campaign_pk: int, now: datetime.datetime | None = None) ->
             _refund_all(
                 campaign,
                 pledges,
-                _("The target was met but the order could not be placed: %(reason)s")
-                % {"reason": error},
+                texts.OUTCOME_ORDER_FAILED(reason=str(error)),
             )
     else:
         _refund_all(
             campaign,
             pledges,
-            _("%(pledged)d of %(target)d units pledged by the deadline: refunded.")
-            % {"pledged": campaign.pledged_quantity, "target": campaign.target_quantity},
+            texts.OUTCOME_SHORT(pledged=campaign.pledged_quantity, target=campaign.target_quantity),
         )
     campaign.closed_at = now
-    campaign.save(update_fields=["status", "order", "outcome", "closed_at"])
+    campaign.save(
+        update_fields=["status", "order", "outcome", "outcome_key", "outcome_params", "closed_at"]
+    )
     return campaign

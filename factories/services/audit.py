@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from factories import texts
 from factories.models import AuditEvidence, AuditSubmission, Certification, FactoryProfile
 from factories.services.profile import factory_profile_ensure
 from marketplace.exceptions import ConflictError, InvalidError
@@ -169,8 +170,8 @@ def audit_approve(
     )
     notification_send(
         organization=locked.organization,
-        title=_("Your factory is verified"),
-        body=_("The audit was approved. Buyers can now find you in capacity search."),
+        title=texts.AUDIT_APPROVED(),
+        body=texts.AUDIT_APPROVED_BODY(),
         url=reverse("factories:audit"),
     )
     return locked
@@ -191,9 +192,8 @@ def audit_reject(*, submission: AuditSubmission, reviewer: User, reason: str) ->
     )
     notification_send(
         organization=locked.organization,
-        title=_("Your factory audit was not approved"),
-        body=_("Reason: %(reason)s\nFix the points above and submit again.")
-        % {"reason": locked.decision_reason},
+        title=texts.AUDIT_REJECTED(),
+        body=texts.AUDIT_REJECTED_BODY(reason=locked.decision_reason),
         url=reverse("factories:audit"),
     )
     return locked
@@ -218,8 +218,8 @@ def certifications_flag_expired() -> int:
         names = ", ".join(f"{item.name} ({item.expires_on.isoformat()})" for item in certifications)
         notification_send(
             organization=certifications[0].organization,
-            title=_("A certificate on your profile has expired"),
-            body=_("Expired: %(names)s. Upload the renewed certificate.") % {"names": names},
+            title=texts.CERTIFICATE_EXPIRED(),
+            body=texts.CERTIFICATE_EXPIRED_BODY(names=names),
             url=reverse("factories:profile_edit"),
         )
     return len(expired)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Category
+from factories import texts
 from factories.models import CAPACITY_WINDOW_DAYS, CapacityDay, FactoryProfile
 from factories.services.capacity_lines import calendar_write, capacity_lines_rebuild
 from marketplace.exceptions import InvalidError
@@ -418,12 +419,8 @@ def capacity_stale_flag() -> int:
         notification_send(
             organization=profile.organization,
             topic=NotificationTopic.ORDERS,
-            title=_("Your capacity calendar needs updating"),
-            body=_(
-                "Buyers cannot book days you have not published. Your calendar has nothing "
-                "published from %(date)s on."
-            )
-            % {"date": horizon.isoformat()},
+            title=texts.CALENDAR_STALE(),
+            body=texts.CALENDAR_STALE_BODY(date=horizon.isoformat()),
             url=reverse("factories:capacity"),
         )
     return len(newly_stale)

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from factories import texts
 from factories.models import CAPACITY_WINDOW_DAYS
 from marketplace.models import Organization
 
@@ -348,11 +348,8 @@ def _alarm(report: DriftReport) -> None:
         for operator in Organization.objects.filter(kind=Organization.Kind.OPERATOR):
             notification_send(
                 organization=operator,
-                title=_("Capacity search disagreed with the calendar"),
-                body=_(
-                    "%(drifted)d capacity lines differed from the factories' calendars, "
-                    "%(missing)d were missing and %(stale)d had not rolled forward. They are "
-                    "repaired; a write that bypassed the read model is the likely cause."
-                )
-                % {"drifted": report.drifted, "missing": report.missing, "stale": report.stale},
+                title=texts.CAPACITY_DRIFT(),
+                body=texts.CAPACITY_DRIFT_BODY(
+                    drifted=report.drifted, missing=report.missing, stale=report.stale
+                ),
             )

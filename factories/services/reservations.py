@@ -20,10 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Category
+from factories import texts
 from factories.models import CapacityDay, Reservation, ReservationDay, ReservationEvent
 from factories.services.capacity_lines import calendar_write
 from marketplace.exceptions import ConflictError
 from marketplace.models import Organization
+from marketplace.texts import Text, choice, stored
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +100,11 @@ def _give_back(*, reservation: Reservation, column: str) -> None:
             logger.error("reservation %s: %s on %s was already gone", reservation.pk, column, day)
 
 
-def _event(reservation: Reservation, action: str, note: str = "") -> None:
-    ReservationEvent.objects.create(reservation=reservation, action=action, note=note[:255])
+def _event(reservation: Reservation, action: str, note: Text | None = None) -> None:
+    note_key, _plain, note_params = stored(note) if note is not None else ("", "", {})
+    ReservationEvent.objects.create(
+        reservation=reservation, action=action, note_key=note_key, note_params=note_params
+    )
 
 
 def _same_request(
@@ -269,11 +274,11 @@ def reservation_reschedule(
     locked.quantity = sum(units for _day, units in days)
     locked.expires_at = expires_at
     locked.save(update_fields=["quantity", "expires_at"])
-    _event(locked, "rescheduled", f"was {before}")
+    _event(locked, "rescheduled", texts.NOTE_RESCHEDULED(days=before))
     return _sync(reservation, locked)
 
 
-def _confirm_days(locked: Reservation, days: list[tuple[datetime.date, int]]) -> str:
+def _confirm_days(locked: Reservation, days: list[tuple[datetime.date, int]]) -> Text | None:
     """Move a hold's units to booked, or book a lapsed reservation's days again; returns
     the event note."""
     if locked.status == Reservation.Status.HELD:
@@ -285,7 +290,7 @@ def _confirm_days(locked: Reservation, days: list[tuple[datetime.date, int]]) ->
             )
             if updated != 1:
                 raise CapacityUnavailable(day, units)
-        return ""
+        return None
     clash = (
         Reservation.objects.filter(
             reference=locked.reference, status__in=Reservation.ACTIVE_STATUSES
@@ -301,7 +306,7 @@ def _confirm_days(locked: Reservation, days: list[tuple[datetime.date, int]]) ->
         days=days,
         column="booked",
     )
-    return f"re-reserved after {locked.status}"
+    return texts.NOTE_REBOOKED(status=choice("factories.reservation_status", locked.status))
 
 
 def _release(*, pk: int, final_status: str, only_expired: bool = False) -> bool:

@@ -14,6 +14,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from finance import texts
 from finance.models import (
     AccountPurpose,
     CreditDraw,
@@ -123,7 +124,7 @@ def credit_repay(
     ledger.journal_post(
         kind=TransactionKind.CREDIT_REPAY,
         reference=f"credit-repay:{line.pk}:{bank_reference.strip()[:80]}",
-        memo=_("Credit repaid by %(name)s") % {"name": organization.name},
+        memo=texts.MEMO_CREDIT_REPAID(name=organization.name),
         acting_user=acting_user,
         legs=[
             (
@@ -185,7 +186,7 @@ def credit_write_off(*, draw: CreditDraw, acting_user: User, reason: str = "") -
         kind=TransactionKind.CREDIT_WRITE_OFF,
         reference=f"credit-write-off:{draw.pk}",
         order_pk=draw.order_id,
-        memo=_("Credit written off, covered by the guarantee fund"),
+        memo=texts.MEMO_CREDIT_WRITTEN_OFF(),
         acting_user=acting_user,
         legs=[
             (
@@ -241,12 +242,8 @@ def credit_flag_overdue(*, today: datetime.date | None = None) -> int:
         notification_send(
             organization=organization,
             topic=NotificationTopic.PAYMENTS,
-            title=_("Credit repayment overdue"),
-            body=_(
-                "%(amount)s of credit is overdue. New credit payments are blocked until it "
-                "is repaid."
-            )
-            % {"amount": line.money(row["total"])},
+            title=texts.CREDIT_OVERDUE(),
+            body=texts.CREDIT_OVERDUE_BODY(amount=line.money(row["total"])),
             url="/finance/",
         )
     CreditDraw.objects.filter(status=CreditDraw.Status.OVERDUE).exclude(

@@ -7,11 +7,13 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from finance import texts
 from finance.models import DisputeDecision
 from finance.services import escrow as escrow_services
 from marketplace.exceptions import ConflictError, InvalidError
 from marketplace.models import User
 from marketplace.money import Money
+from marketplace.texts import choice, words
 from orders import services as order_services
 from orders.models import Dispute, Order, OrderStatus
 
@@ -71,7 +73,7 @@ def dispute_decide(
             order=order,
             amount=refund,
             reference=f"dispute:{dispute.pk}",
-            reason=note or _("Dispute decision"),
+            reason=words(note) or texts.MEMO_DISPUTE_REFUND(),
             acting_user=acting_user,
         )
         escrow.refresh_from_db()
@@ -80,7 +82,7 @@ def dispute_decide(
             escrow=escrow,
             amount=escrow.money(decision.release_minor),
             reference=f"release:{order.pk}:dispute-{dispute.pk}",
-            memo=_("%(number)s: released by dispute decision") % {"number": order.number},
+            memo=texts.MEMO_DISPUTE_RELEASE(number=order.number),
             acting_user=acting_user,
         )
     order_services.order_transition(
@@ -88,6 +90,6 @@ def dispute_decide(
         action="resolve_dispute",
         acting_user=acting_user,
         acting_organization=None,
-        note=note or decision.get_outcome_display(),
+        note=words(note) or choice("finance.dispute_outcome", decision.outcome),
     )
     return decision

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from finance import texts
 from finance.models import (
     AccountPurpose,
     CreditDraw,
@@ -36,6 +37,7 @@ from finance.services import credit, ledger
 from marketplace.exceptions import ConflictError
 from marketplace.models import User
 from marketplace.money import Money
+from marketplace.texts import Text, choice
 from orders.models import Order
 
 
@@ -100,7 +102,7 @@ def escrow_fund(
     source_purpose: str,
     amount: Money,
     reference: str,
-    memo: str,
+    memo: Text | str,
     acting_user: User | None,
     source_organization=None,
     extra_legs: tuple[ledger.Leg, ...] = (),
@@ -184,14 +186,15 @@ def escrow_release_milestone(
         escrow=escrow,
         gross=escrow.money(amount),
         reference=reference,
-        memo=_("%(number)s: %(milestone)s release")
-        % {"number": order.number, "milestone": milestone},
+        memo=texts.MEMO_MILESTONE_RELEASE(
+            number=order.number, milestone=choice("finance.milestone", milestone)
+        ),
         acting_user=acting_user,
     )
 
 
 def escrow_release_amount(
-    *, escrow: Escrow, amount: Money, reference: str, memo: str, acting_user: User | None
+    *, escrow: Escrow, amount: Money, reference: str, memo: Text | str, acting_user: User | None
 ) -> JournalTransaction:
     """Release a given amount of the (locked) escrow; used by dispute decisions."""
     if amount.amount_minor > escrow.held_minor:
@@ -204,7 +207,7 @@ def escrow_release_amount(
 
 
 def _release(
-    *, escrow: Escrow, gross: Money, reference: str, memo: str, acting_user: User | None
+    *, escrow: Escrow, gross: Money, reference: str, memo: Text | str, acting_user: User | None
 ) -> JournalTransaction:
     advance = (
         FinancingAdvance.objects.select_for_update()
@@ -274,7 +277,7 @@ def escrow_refund(
     order: Order,
     amount: Money | None,
     reference: str,
-    reason: str,
+    reason: Text | str,
     acting_user: User | None = None,
     payment_pk: int | None = None,
 ) -> list[Refund]:
@@ -300,7 +303,7 @@ def escrow_refund(
         kind=TransactionKind.REFUND,
         reference=f"refund:{reference}",
         order_pk=order.pk,
-        memo=reason or _("%(number)s: refund") % {"number": order.number},
+        memo=reason or texts.MEMO_REFUND(number=order.number),
         acting_user=acting_user,
         legs=legs,
     )
@@ -358,7 +361,7 @@ def payment_refundable_minor(payment: Payment) -> int:
 
 
 def _refund_allocate(
-    *, escrow: Escrow, total: int, reason: str, payment_pk: int | None = None
+    *, escrow: Escrow, total: int, reason: Text | str, payment_pk: int | None = None
 ) -> tuple[list[Refund], list[ledger.Leg]]:
     candidates = Payment.objects.filter(order_id=escrow.order_id, received_minor__gt=0)
     if payment_pk is not None:
@@ -412,7 +415,7 @@ def _refund_allocate(
 
 
 def _refund_one(
-    *, escrow: Escrow, payment: Payment, part: int, reason: str
+    *, escrow: Escrow, payment: Payment, part: int, reason: Text | str
 ) -> tuple[Refund, list[ledger.Leg]]:
     money = escrow.money(part)
     status = Refund.Status.SUCCEEDED
@@ -432,7 +435,7 @@ def _refund_one(
         payment=payment,
         amount_minor=part,
         currency=money.currency,
-        reason=reason[:255],
+        reason=str(reason)[:255],
         status=status,
     )
     return refund, legs

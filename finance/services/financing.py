@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from finance import texts
 from finance.models import AccountPurpose, Escrow, FinancingAdvance, TransactionKind
 from finance.services import ledger
 from marketplace.exceptions import ConflictError, ForbiddenError, InvalidError
@@ -83,7 +84,7 @@ def advance_decide(
         kind=TransactionKind.ADVANCE,
         reference=f"advance:{advance.pk}",
         order_pk=advance.order_id,
-        memo=_("Advance on PO-%(pk)06d") % {"pk": advance.order_id},
+        memo=texts.MEMO_ADVANCE(pk=advance.order_id),
         acting_user=acting_user,
         legs=[
             (

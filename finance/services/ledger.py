@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
 
 from finance.models import (
     NON_NEGATIVE_PURPOSES,
@@ -28,9 +29,11 @@ from finance.models import (
     AccountPurpose,
     JournalTransaction,
 )
+from marketplace import texts
 from marketplace.exceptions import ConflictError
 from marketplace.models import Organization, User
 from marketplace.money import Money
+from marketplace.texts import Text
 
 Leg = tuple[Account, Money]
 
@@ -160,8 +163,8 @@ def escrow_account(*, order_pk: int, buyer: Organization, currency: str) -> Acco
 _INSERT_JOURNAL = """
 WITH entry AS (
     INSERT INTO finance_journaltransaction
-        (kind, reference, order_id, memo, created_by_id, created_at)
-    VALUES (%s, %s, %s, %s, %s, %s)
+        (kind, reference, order_id, memo, memo_key, memo_params, created_by_id, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
     ON CONFLICT (reference) DO NOTHING
     RETURNING id
 ), legs AS (
@@ -179,7 +182,7 @@ def journal_post(
     reference: str,
     legs: Sequence[Leg],
     order_pk: int | None = None,
-    memo: str = "",
+    memo: Text | str = "",
     acting_user: User | None = None,
 ) -> JournalTransaction:
     """Record one balanced transaction. Must run inside the caller's transaction, which
@@ -190,14 +193,15 @@ def journal_post(
     legs = [(account, amount) for account, amount in legs if amount.amount_minor != 0]
     _check_balanced(legs)
     now = timezone.now()
-    memo = memo[:255]
+    memo_key, memo_plain, memo_params = texts.stored(memo)
+    memo_plain = memo_plain[:255]
     created_by = acting_user.pk if acting_user is not None else None
     with connection.cursor() as cursor:
         cursor.execute(
             _INSERT_JOURNAL,
             [
-                *(kind, reference, order_pk, memo, created_by, now),
-                now,
+                *(kind, reference, order_pk, memo_plain, memo_key, Jsonb(memo_params)),
+                *(created_by, now, now),
                 [account.pk for account, _amount in legs],
                 [amount.amount_minor for _account, amount in legs],
                 [amount.currency for _account, amount in legs],
@@ -213,7 +217,9 @@ def journal_post(
         kind=kind,
         reference=reference,
         order_id=order_pk,
-        memo=memo,
+        memo=memo_plain,
+        memo_key=memo_key,
+        memo_params=memo_params,
         created_by_id=created_by,
         created_at=now,
     )

@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from finance import texts
 from finance.models import Escrow
 from finance.services import credit, escrow
 from finance.services.escrow import Milestone
@@ -87,7 +88,7 @@ def order_money_follow(*, order_pk: int, action: str) -> bool:
                 order=order,
                 amount=None,
                 reference=f"cancel:{order.pk}",
-                reason=_("%(number)s cancelled") % {"number": order.number},
+                reason=texts.MEMO_CANCELLED(number=order.number),
             )
         )
     return False

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from finance import texts
 from finance.models import (
     ACTIVE_PAYMENT_STATUSES,
     AccountPurpose,
@@ -40,6 +41,7 @@ from marketplace.exceptions import ConflictError, ForbiddenError, InvalidError
 from marketplace.models import Organization, User
 from marketplace.money import Money
 from marketplace.services import notification_send
+from marketplace.texts import choice
 from orders import services as order_services
 from orders.models import Order, OrderStatus
 
@@ -236,12 +238,11 @@ def payment_receive(
             source_organization=source_organization,
             amount=into_escrow,
             reference=reference,
-            memo=_("%(number)s: %(purpose)s received (%(reference)s)")
-            % {
-                "number": order.number,
-                "purpose": payment.get_purpose_display(),
-                "reference": payment.reference,
-            },
+            memo=texts.MEMO_RECEIVED(
+                number=order.number,
+                purpose=choice("finance.payment_purpose", payment.purpose),
+                reference=payment.reference,
+            ),
             acting_user=acting_user,
             extra_legs=extra,
         )
@@ -256,8 +257,7 @@ def payment_receive(
             kind=TransactionKind.OVERPAYMENT,
             reference=reference,
             order_pk=order.pk,
-            memo=_("%(reference)s: received beyond the amount due")
-            % {"reference": payment.reference},
+            memo=texts.MEMO_OVERPAID(reference=payment.reference),
             acting_user=acting_user,
             legs=[(source, Money.zero(received.currency) - over), *extra],
         )
@@ -287,7 +287,9 @@ def _mark_paid_when_funded(*, order: Order, escrow: Escrow) -> None:
         order.status == OrderStatus.AWAITING_PAYMENT
         and escrow.funded_minor - escrow.refunded_minor >= order.total.amount_minor
     ):
-        order_services.order_mark_paid(order=order, acting_user=None, note=_("Paid into escrow."))
+        order_services.order_mark_paid(
+            order=order, acting_user=None, note=texts.NOTE_PAID_INTO_ESCROW()
+        )
 
 
 def payment_lock(*, payment_pk: int) -> Payment:

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from finance import texts
 from finance.models import Account, AccountPurpose, Payout, TransactionKind
 from finance.services import ledger
 from marketplace.exceptions import InvalidError
@@ -74,8 +75,7 @@ def payout_record(
     ledger.journal_post(
         kind=TransactionKind.PAYOUT,
         reference=f"payout:{payout.pk}",
-        memo=_("Paid out to %(name)s (%(reference)s)")
-        % {"name": organization.name, "reference": reference},
+        memo=texts.MEMO_PAID_OUT(name=organization.name, reference=reference),
         acting_user=acting_user,
         legs=[
             (payable, ledger.negate(amount)),

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from finance import texts
 from finance.models import (
     AccountPurpose,
     CreditDraw,
@@ -34,6 +35,7 @@ from finance.services.escrow import escrow_fund, escrow_lock
 from marketplace.exceptions import ConflictError
 from marketplace.models import Organization, User
 from marketplace.money import Money
+from marketplace.texts import Text
 from orders import services as order_services
 from orders.models import Order, OrderStatus
 
@@ -54,7 +56,12 @@ def _recorded(reference: str) -> bool:
 
 @transaction.atomic
 def pledge_escrow_fund(
-    *, buyer: Organization, amount: Money, reference: str, memo: str, acting_user: User | None
+    *,
+    buyer: Organization,
+    amount: Money,
+    reference: str,
+    memo: Text | str,
+    acting_user: User | None,
 ) -> JournalTransaction | None:
     """Draw `amount` on the buyer's credit line into its pledge escrow. ConflictError (and
     nothing changed) when the line does not cover it; None when already recorded."""
@@ -84,7 +91,12 @@ def pledge_escrow_fund(
 
 @transaction.atomic
 def pledge_escrow_refund(
-    *, buyer: Organization, amount: Money, reference: str, memo: str, acting_user: User | None
+    *,
+    buyer: Organization,
+    amount: Money,
+    reference: str,
+    memo: Text | str,
+    acting_user: User | None,
 ) -> JournalTransaction | None:
     """Give `amount` of the buyer's pledge escrow back to its credit line (once per
     `reference`)."""
@@ -134,7 +146,7 @@ def pledge_escrows_into_order(
             source_organization=buyer,
             amount=amount,
             reference=reference,
-            memo=_("%(number)s: pledge of %(buyer)s") % {"number": order.number, "buyer": buyer},
+            memo=texts.MEMO_PLEDGE(number=order.number, buyer=buyer.name),
             acting_user=acting_user,
         )
     order.refresh_from_db(fields=["status", "with_sample", "sample_fee_minor"])
@@ -142,6 +154,6 @@ def pledge_escrows_into_order(
         raise ConflictError(_("The pledges do not cover the order's total."))
     if order.status == OrderStatus.AWAITING_PAYMENT:
         order_services.order_mark_paid(
-            order=order, acting_user=None, note=_("Paid from the campaign's pledges.")
+            order=order, acting_user=None, note=texts.NOTE_PAID_FROM_PLEDGES()
         )
     return escrow

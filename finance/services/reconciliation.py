@@ -7,8 +7,8 @@ import logging
 
 from django.core.cache import cache
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from finance import texts
 from finance.services.ledger import ledger_invariant_problems
 from marketplace.models import Organization
 from marketplace.services import notification_send
@@ -28,7 +28,7 @@ def ledger_invariants_check() -> int:
         for organization in Organization.objects.filter(kind=Organization.Kind.OPERATOR):
             notification_send(
                 organization=organization,
-                title=_("Ledger imbalance found"),
+                title=texts.LEDGER_IMBALANCE(),
                 body=body,
                 url="/admin/finance/account/reconciliation/",
             )

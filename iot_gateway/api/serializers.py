@@ -64,6 +64,9 @@ class CredentialOutputSerializer(serializers.Serializer):
 class AlarmOutputSerializer(serializers.ModelSerializer):
     device = serializers.PrimaryKeyRelatedField(read_only=True)
     rule = serializers.CharField(source="rule.name")
+    message = serializers.CharField(
+        source="display_message", help_text="In the request's language (Accept-Language)."
+    )
 
     class Meta:
         model = Alarm
@@ -95,6 +98,13 @@ class LeadOutputSerializer(serializers.ModelSerializer):
     owner = serializers.SlugRelatedField(source="organization", slug_field="slug", read_only=True)
     routed_to = serializers.SerializerMethodField()
     quotes = serializers.SerializerMethodField()
+    title = serializers.CharField(
+        source="display_title", help_text="In the request's language (Accept-Language)."
+    )
+    evidence = serializers.JSONField(
+        source="evidence_shown",
+        help_text="The alarm's message (`alarm.message`) is in the request's language.",
+    )
 
     class Meta:
         model = ServiceLead

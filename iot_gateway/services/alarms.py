@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from iot_gateway import texts
 from iot_gateway.models import (
     OPEN_ALARM_STATUSES,
     SEVERITY_RANK,
@@ -30,6 +31,7 @@ from marketplace.celery import app as celery_app
 from marketplace.models import NotificationTopic, User
 from marketplace.queue import enqueue_on_commit
 from marketplace.services import notification_send
+from marketplace.texts import Text
 
 # Services name their app's tasks (they never import them): see marketplace.queue.
 LEAD_FROM_ALARM_TASK = "iot_gateway.tasks.lead_from_alarm_task"
@@ -38,22 +40,20 @@ LEADS_SWEEP_TASK = "iot_gateway.tasks.leads_missing_sweep_task"
 LEAD_SWEEP_AFTER = datetime.timedelta(minutes=2)
 
 
-def alarm_message(rule: FaultRule, value: float | None) -> str:
+def alarm_message(rule: FaultRule, value: float | None) -> Text:
+    """The alarm's message, rendered in each reader's language (`Alarm.display_message`)."""
     metric = rule.metric.name if rule.metric is not None else ""
     if rule.kind == FaultRule.Kind.HEARTBEAT:
-        return _("%(rule)s: no data for %(minutes)d minutes") % {
-            "rule": rule.name,
-            "minutes": rule.duration_seconds // 60,
-        }
+        return texts.ALARM_HEARTBEAT(rule=rule.name, minutes=rule.duration_seconds // 60)
     if rule.kind == FaultRule.Kind.ERROR_CODE:
-        return _("%(rule)s: error code %(code)d") % {"rule": rule.name, "code": int(value or 0)}
-    return _("%(rule)s: %(metric)s %(operator)s %(threshold)g (last %(value)g)") % {
-        "rule": rule.name,
-        "metric": metric,
-        "operator": rule.get_operator_display(),
-        "threshold": rule.threshold or 0,
-        "value": value if value is not None else 0,
-    }
+        return texts.ALARM_ERROR_CODE(rule=rule.name, code=int(value or 0))
+    return texts.ALARM_THRESHOLD(
+        rule=rule.name,
+        metric=metric,
+        operator=rule.get_operator_display(),
+        threshold=rule.threshold or 0,
+        value=value if value is not None else 0,
+    )
 
 
 def _open_alarm(device: Device, rule: FaultRule) -> Alarm | None:
@@ -69,13 +69,22 @@ def alarm_trigger(
 ) -> Alarm:
     """Raise the alarm, or count `entries` more occurrences on the open one."""
     alarm = _open_alarm(device, rule)
-    message = alarm_message(rule, value)[:300]
+    message = alarm_message(rule, value)
     if alarm is not None:
         alarm.occurrences += entries
         alarm.last_value = value
         alarm.last_triggered_at = max(alarm.last_triggered_at, at)
-        alarm.message = message
-        alarm.save(update_fields=["occurrences", "last_value", "last_triggered_at", "message"])
+        alarm.message, alarm.message_key, alarm.message_params = "", message.key, message.params
+        alarm.save(
+            update_fields=[
+                "occurrences",
+                "last_value",
+                "last_triggered_at",
+                "message",
+                "message_key",
+                "message_params",
+            ]
+        )
         if entries:
             AlarmEvent.objects.create(
                 alarm=alarm, kind=AlarmEvent.Kind.REPEATED, at=at, value=value
@@ -86,7 +95,8 @@ def alarm_trigger(
         device=device,
         rule=rule,
         severity=rule.severity,
-        message=message,
+        message_key=message.key,
+        message_params=dict(message.params),
         raised_at=at,
         last_triggered_at=at,
         occurrences=max(entries, 1),
@@ -96,7 +106,7 @@ def alarm_trigger(
     notification_send(
         organization=device.organization,
         topic=NotificationTopic.SERVICE,
-        title=_("Alarm on %(device)s: %(message)s") % {"device": device.name, "message": message},
+        title=texts.ALARM_RAISED(device=device.name, message=message),
         url=reverse("iot_gateway:device_detail", kwargs={"pk": device.pk}),
         email=SEVERITY_RANK[Severity(rule.severity)] >= SEVERITY_RANK[Severity.MAJOR],
     )
@@ -163,7 +173,7 @@ def alarms_escalate(*, now: datetime.datetime | None = None) -> int:
             notification_send(
                 organization=alarm.device.organization,
                 topic=NotificationTopic.SERVICE,
-                title=_("Still unacknowledged: %(message)s") % {"message": alarm.message},
+                title=texts.ALARM_ESCALATED(message=alarm.message_text),
                 url=reverse("iot_gateway:alarm_list"),
             )
             sent += 1

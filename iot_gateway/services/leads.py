@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from iot_gateway import texts
 from iot_gateway.models import (
     Alarm,
     Device,
@@ -34,6 +35,7 @@ from marketplace import exceptions as domain
 from marketplace.models import NotificationTopic, Organization, User
 from marketplace.money import Money
 from marketplace.services import notification_send
+from marketplace.texts import choice
 from orders.services import order_open_for_service
 
 PROVIDER_WEIGHTS = {"fit": 0.35, "response": 0.25, "rating": 0.25, "win_rate": 0.15}
@@ -133,8 +135,8 @@ def _route(lead: ServiceLead) -> list[LeadRoute]:
         notification_send(
             organization=route.organization,
             topic=NotificationTopic.SERVICE,
-            title=_("New service lead: %(title)s") % {"title": lead.title},
-            body=_("%(device)s in %(region)s.") % {"device": device.model, "region": device.region},
+            title=texts.LEAD_NEW(title=lead.title_text),
+            body=texts.LEAD_NEW_BODY(device=device.model, region=device.region),
             url=link,
         )
     return routes
@@ -155,6 +157,11 @@ def lead_from_alarm(*, alarm_pk: int) -> ServiceLead | None:
     if existing is not None:
         return existing
     rule = alarm.rule
+    title = texts.LEAD_FROM_ALARM(
+        kind=choice("iot_gateway.lead_kind", rule.lead_kind),
+        device=alarm.device.name,
+        model=alarm.device.model,
+    )
     lead = ServiceLead.objects.create(
         organization_id=alarm.organization_id,
         device=alarm.device,
@@ -162,15 +169,13 @@ def lead_from_alarm(*, alarm_pk: int) -> ServiceLead | None:
         rule=rule,
         source=ServiceLead.Source.ALARM,
         kind=rule.lead_kind,
-        title=_("%(kind)s: %(device)s (%(model)s)")
-        % {
-            "kind": LeadKind(rule.lead_kind).label,
-            "device": alarm.device.name,
-            "model": alarm.device.model,
-        },
+        title_key=title.key,
+        title_params=dict(title.params),
         evidence={
             "alarm": {
                 "message": alarm.message,
+                "message_key": alarm.message_key,
+                "message_params": alarm.message_params,
                 "severity": alarm.severity,
                 "raised_at": alarm.raised_at.isoformat(),
                 "value": alarm.last_value,
@@ -194,6 +199,7 @@ def lead_from_prediction(
     ).exists():
         return None
     days = max((failure_on - timezone.localdate()).days, 0)
+    title = texts.LEAD_FROM_PREDICTION(device=device.name, model=device.model, days=days)
     try:
         with transaction.atomic():
             lead = ServiceLead.objects.create(
@@ -202,8 +208,8 @@ def lead_from_prediction(
                 rule=rule,
                 source=ServiceLead.Source.PREDICTION,
                 kind=rule.lead_kind,
-                title=_("%(device)s (%(model)s) expected to fail in %(days)d days")
-                % {"device": device.name, "model": device.model, "days": days},
+                title_key=title.key,
+                title_params=dict(title.params),
                 predicted_failure_on=failure_on,
                 evidence=evidence,
             )
@@ -255,8 +261,7 @@ def lead_quote_submit(
     notification_send(
         organization=locked.device.organization,
         topic=NotificationTopic.SERVICE,
-        title=_("%(provider)s quoted on %(title)s")
-        % {"provider": organization.name, "title": locked.title},
+        title=texts.LEAD_QUOTED(provider=organization.name, title=locked.title_text),
         url=reverse("iot_gateway:lead_detail", kwargs={"pk": locked.pk}),
     )
     return quote
@@ -275,7 +280,7 @@ def _service_spec(lead: ServiceLead, quote: LeadQuote) -> str:
         _("Site: %(location)s, %(region)s.")
         % {"location": device.location or device.name, "region": device.region},
     ]
-    alarm = lead.evidence.get("alarm") or {}
+    alarm = lead.evidence_alarm
     if alarm.get("message"):
         lines.append(_("Alarm: %(message)s") % {"message": alarm["message"]})
     if lead.predicted_failure_on:
@@ -315,11 +320,11 @@ def lead_quote_accept(
         provider=quote.organization,
         acting_user=acting_user,
         category=lead.device.category,
-        title=lead.title,
+        title=lead.display_title,
         spec=_service_spec(lead, quote),
         price=Money(quote.price_minor, quote.currency),
         days_to_service=quote.days_to_service,
-        note=_("Quote on service lead %(pk)d accepted.") % {"pk": lead.pk},
+        note=texts.NOTE_LEAD_QUOTE_ACCEPTED(pk=lead.pk),
     )
     LeadQuote.objects.filter(pk=quote.pk).update(status=LeadQuote.Status.ACCEPTED, order=order)
     LeadQuote.objects.filter(lead=lead).exclude(pk=quote.pk).update(
@@ -330,8 +335,8 @@ def lead_quote_accept(
     notification_send(
         organization=quote.organization,
         topic=NotificationTopic.SERVICE,
-        title=_("Your quote was accepted: %(title)s") % {"title": lead.title},
-        body=_("Order %(number)s is awaiting payment.") % {"number": order.number},
+        title=texts.LEAD_QUOTE_ACCEPTED(title=lead.title_text),
+        body=texts.LEAD_QUOTE_ACCEPTED_BODY(number=order.number),
         url=reverse("orders:order_detail", kwargs={"pk": order.pk}),
     )
     return LeadQuote.objects.select_related("organization", "order").get(pk=quote.pk)

@@ -85,6 +85,9 @@ class InvitationOutputSerializer(serializers.Serializer):
     status = serializers.CharField()
     source = serializers.CharField()
     invited_at = serializers.DateTimeField()
+    decline_reason = serializers.CharField(
+        help_text="Why the factory declined to quote (status `declined`); empty otherwise."
+    )
 
 
 class AttachmentOutputSerializer(serializers.Serializer):
@@ -98,6 +101,33 @@ class AttachmentOutputSerializer(serializers.Serializer):
         return reverse(
             "api-rfq-attachment", kwargs={"pk": attachment.rfq_id, "attachment_pk": attachment.pk}
         )
+
+
+class OrderMessageAttachmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField(source="original_name")
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, attachment) -> str:
+        return reverse(
+            "api-order-file",
+            kwargs={"pk": attachment.message.order_id, "kind": "message", "file_pk": attachment.pk},
+        )
+
+
+class OrderMessageOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    author_organization = OrganizationRefSerializer()
+    author = serializers.SerializerMethodField()
+    body = serializers.CharField()
+    attachments = OrderMessageAttachmentOutputSerializer(many=True)
+    created_at = serializers.DateTimeField()
+
+    def get_author(self, message) -> str:
+        """The writer's name as shown on the order page (empty once the account is gone)."""
+        return message.author.get_full_name() if message.author is not None else ""
 
 
 class RFQOutputSerializer(serializers.Serializer):

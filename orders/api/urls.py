@@ -8,6 +8,7 @@ urlpatterns = [
     path("rfqs/<int:pk>/cancel/", views.RfqCancelApi.as_view(), name="api-rfq-cancel"),
     path("rfqs/<int:pk>/quotes/", views.RfqQuotesApi.as_view(), name="api-rfq-quotes"),
     path("rfqs/<int:pk>/messages/", views.RfqMessagesApi.as_view(), name="api-rfq-messages"),
+    path("rfqs/<int:pk>/decline/", views.RfqDeclineApi.as_view(), name="api-rfq-decline"),
     path(
         "rfqs/<int:pk>/attachments/<int:attachment_pk>/",
         views.RfqAttachmentApi.as_view(),
@@ -24,6 +25,7 @@ urlpatterns = [
         name="api-order-transitions",
     ),
     path("orders/<int:pk>/events/", views.OrderEventsApi.as_view(), name="api-order-events"),
+    path("orders/<int:pk>/messages/", views.OrderMessagesApi.as_view(), name="api-order-messages"),
     path("orders/<int:pk>/progress/", views.OrderProgressApi.as_view(), name="api-order-progress"),
     path(
         "orders/<int:pk>/progress/corrections/",

@@ -24,6 +24,7 @@ from orders.api.base import OrdersAPIView
 from orders.api.serializers import (
     EventOutputSerializer,
     MoneyField,
+    OrderMessageOutputSerializer,
     OrderOutputSerializer,
     OrderSummarySerializer,
     ProgressEntrySerializer,
@@ -36,6 +37,11 @@ from orders.api.serializers import (
 )
 from orders.inspection import AQL_CHOICES
 from orders.models import Order, Review
+from orders.services.conversations import (
+    DECLINE_REASON_MAX,
+    MESSAGE_ATTACHMENTS_MAX,
+    MESSAGE_BODY_MAX,
+)
 from orders.transitions import Action
 
 PARSERS = [BoundedJSONParser, MultiPartParser, FormParser]
@@ -248,7 +254,11 @@ class RfqMessagesApi(OrdersAPIView):
         id = serializers.IntegerField(source="pk")
         factory = serializers.SlugRelatedField(slug_field="slug", read_only=True)
         author_organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-        body = serializers.CharField()
+        body = serializers.CharField(
+            source="display_body",
+            help_text="A person's words as written; a message the platform wrote (a quote's "
+            "revision) is in the request's language.",
+        )
         proposed_unit_price = MoneyField(allow_null=True)
         proposed_ready_by = serializers.DateField(allow_null=True)
         created_at = serializers.DateTimeField()
@@ -272,6 +282,35 @@ class RfqMessagesApi(OrdersAPIView):
             **data.validated_data,
         )
         return Response(self.OutputSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class RfqDeclineApi(OrdersAPIView):
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(
+            max_length=DECLINE_REASON_MAX, help_text="Why the factory will not quote."
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: RFQOutputSerializer},
+        description=(
+            "An invited factory declines to quote, saying why: its invitation becomes "
+            "`declined` with the reason, which the buyer sees and is told of. 409 once the "
+            "factory has quoted or the RFQ is closed."
+        ),
+    )
+    def post(self, request, pk: int):
+        rfq = selectors.rfq_get(organization=self.organization, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.rfq_decline(
+            rfq=rfq,
+            acting_organization=self.organization,
+            acting_user=request.user,
+            reason=data.validated_data["reason"],
+        )
+        rfq = selectors.rfq_get(organization=self.organization, pk=pk)
+        return Response(RFQOutputSerializer(rfq, context={"organization": self.organization}).data)
 
 
 class OrderListApi(OrdersAPIView):
@@ -560,6 +599,56 @@ class RfqAttachmentApi(OrdersAPIView):
             organization=self.organization, rfq_pk=pk, pk=attachment_pk
         )
         return private_file_response(stored, download_name=name, inline=True)
+
+
+class OrderMessagesApi(OrdersAPIView):
+    parser_classes = PARSERS
+
+    class InputSerializer(serializers.Serializer):
+        body = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=MESSAGE_BODY_MAX
+        )
+        attachments = serializers.ListField(
+            child=serializers.FileField(),
+            required=False,
+            max_length=MESSAGE_ATTACHMENTS_MAX,
+            help_text="Up to five images (PNG, JPEG, WebP) or PDFs; send as multipart.",
+        )
+
+    @extend_schema(
+        responses={200: OrderMessageOutputSerializer(many=True)},
+        description=(
+            "The order's message thread between buyer and factory, oldest first. Reading it "
+            "marks the conversation read for the caller (as opening the order page does)."
+        ),
+    )
+    def get(self, request, pk: int):
+        order = selectors.order_get(organization=self.organization, pk=pk, relations=())
+        page = self.paginate_queryset(selectors.order_thread(order=order))
+        services.conversation_mark_read(
+            user=request.user, organization=self.organization, order=order
+        )
+        return self.get_paginated_response(OrderMessageOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer, "application/json": InputSerializer},
+        responses={201: OrderMessageOutputSerializer},
+        description="A message to the other party, with text, attachments or both.",
+    )
+    def post(self, request, pk: int):
+        order = selectors.order_get(organization=self.organization, pk=pk, relations=())
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.order_message_post(
+            order=order,
+            acting_organization=self.organization,
+            acting_user=request.user,
+            body=data.validated_data["body"],
+            attachments=request.FILES.getlist("attachments"),
+        )
+        message = selectors.order_thread(order=order).get(pk=message.pk)
+        body = OrderMessageOutputSerializer(message).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class OrderFileApi(OrdersAPIView):

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketplace import limits
+from marketplace import limits, texts
 from marketplace.money import DEFAULT_CURRENCY, Money
 from marketplace.storage import private_storage
 
@@ -180,7 +180,11 @@ class RFQMessage(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    body = models.TextField(_("message"))
+    body = models.TextField(_("message"), blank=True)
+    # A message the system writes (a quote's revision) is a `marketplace.texts` key and
+    # parameters, rendered in the reader's language; `body` holds people's words.
+    body_key = models.CharField(max_length=100, blank=True)
+    body_params = models.JSONField(default=dict, blank=True)
     proposed_unit_price_minor = models.BigIntegerField(null=True, blank=True)
     proposed_ready_by = models.DateField(_("proposed date"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -195,7 +199,13 @@ class RFQMessage(models.Model):
         verbose_name_plural = _("RFQ messages")
 
     def __str__(self) -> str:
-        return self.body[:60]
+        return self.display_body[:60]
+
+    @property
+    def display_body(self) -> str:
+        if self.body_key:
+            return texts.render(self.body_key, self.body_params, fallback=self.body)
+        return self.body
 
     @property
     def proposed_unit_price(self) -> Money | None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.models import Organization, User
+from marketplace.texts import words
 from orders import notify, texts
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import Order, OrderStatus, Review
@@ -115,7 +116,7 @@ def review_create(
         order=order,
         organization=order.factory,
         title=texts.REVIEW_RECEIVED(number=order.number, score=review.average),
-        body=review.comment,
+        body=words(review.comment),
     )
     send_on_commit(
         review_created,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.exceptions import InvalidError
 from marketplace.models import Organization, User
+from marketplace.texts import words
 from orders import capacity, notify, texts
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import Order, OrderEvent, OrderStatus
@@ -120,7 +121,7 @@ def order_hold_extend(
         actor_organization=acting_organization,
         action=Event.HOLD_EXTENDED,
         to_status=order.status,
-        **OrderEvent.note_fields(note),
+        **OrderEvent.note_fields(words(note)),
         data={
             "days": days,
             "ready_by": {"from": old_ready_by.isoformat(), "to": order.ready_by.isoformat()},

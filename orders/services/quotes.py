@@ -191,22 +191,20 @@ def quote_revise(
     quote.revision += 1
     quote.save()
     _write_tiers(quote, new_tiers)
+    revised = texts.QUOTE_REVISED_MESSAGE(
+        rev=quote.revision,
+        old_price=previous[0],
+        price=quote.unit_price,
+        old_days=previous[1],
+        days=quote.lead_time_days,
+    )
     RFQMessage.objects.create(
         rfq=quote.rfq,
         factory=quote.factory,
         author_organization=acting_organization,
         author=acting_user,
-        body=_(
-            "Quote revised (revision %(rev)d): %(old_price)s → %(price)s, "
-            "%(old_days)d → %(days)d days."
-        )
-        % {
-            "rev": quote.revision,
-            "old_price": previous[0],
-            "price": quote.unit_price,
-            "old_days": previous[1],
-            "days": quote.lead_time_days,
-        },
+        body_key=revised.key,
+        body_params=dict(revised.params),
         proposed_unit_price_minor=quote.unit_price_minor,
     )
     notify.quote_received(quote=quote, revised=True)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.exceptions import InvalidError, NotFoundError
 from marketplace.models import NotificationTopic, Organization, User
-from marketplace.texts import Text
+from marketplace.texts import Text, words, written
 from orders import notify, texts
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import Order, OrderEvent, OrderStatus
@@ -65,11 +65,12 @@ def order_transition(
     action: Action | str,
     acting_user: User | None,
     acting_organization: Organization | None,
-    note: str = "",
+    note: Text | str = "",
     details: Details | None = None,
 ) -> Order:
     """Apply `action` to `order` for the caller. 404 if not the caller's order, 403 if the
-    action belongs to the other party, 409 from the wrong status, 400 for bad details."""
+    action belongs to the other party, 409 from the wrong status, 400 for bad details.
+    A plain `note` is the caller's own words, shown as written in every language."""
     party = order_party(order=order, organization=acting_organization, user=acting_user)
     return order_transition_apply(
         order_pk=order.pk,
@@ -77,7 +78,7 @@ def order_transition(
         party=party,
         acting_user=acting_user,
         acting_organization=acting_organization,
-        note=note,
+        note=words(note) if isinstance(note, str) else note,
         details=details or {},
     )
 
@@ -135,8 +136,9 @@ def order_transition_apply(
     context = EffectContext(
         acting_user=acting_user,
         acting_organization=acting_organization,
-        # Effects keep a person's words (an inspector's note); system text stays on the event.
-        note=note if isinstance(note, str) else "",
+        # Effects get the note as text for their own rows (an inspector's note, a dispute's
+        # resolution): a person's words as written, a system note in the active language.
+        note=written(note) or str(note),
         details=details or {},
     )
     data = transition.effect(order, context) if transition.effect else {}

@@ -121,6 +121,7 @@ SYSTEM_TEXT = {
     "iot_gateway.AlarmEvent": {"note"},
     "iot_gateway.ServiceLead": {"title", "evidence"},
     "finance.JournalTransaction": {"memo"},
+    "customization.Campaign": {"outcome"},
 }
 NOT_CONTENT_APPS = {
     "sessions",

@@ -57,7 +57,7 @@ def test_operator_suspends_with_a_reason_and_members_are_told(client):
     assert buyer.status_reason == "Unpaid invoices"
     notice = Notification.objects.get(recipient=owner)
     assert notice.display_title == "Your organization is suspended"
-    assert notice.body == "Unpaid invoices"
+    assert notice.display_body == "Unpaid invoices"
 
     event = AuditEvent.objects.get(
         pgh_obj_model="marketplace.Organization", pgh_obj_id=str(buyer.pk), pgh_label="update"

@@ -150,7 +150,7 @@ def test_campaign_missing_its_target_refunds_every_pledge(setting):
     pledge(campaign, organizer, 5)
     closed = services.campaign_close(campaign_pk=campaign.pk, now=after_deadline(campaign))
     assert closed.status == CampaignStatus.FAILED
-    assert "15 of 50" in closed.outcome
+    assert "15 of 50" in closed.display_outcome
     assert Order.objects.count() == 0
     assert credit_used(other[0]) == credit_used(organizer[0]) == 0
     assert set(Pledge.objects.values_list("status", flat=True)) == {"refunded"}

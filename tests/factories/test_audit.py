@@ -108,7 +108,7 @@ def test_operator_rejects_with_a_reason_and_history_is_kept(category, operator_c
     assert submission.decision_reason == "Licence is blurred"
     assert factory.verified is False
     notice = Notification.objects.get(organization=factory)
-    assert "Licence is blurred" in notice.body
+    assert "Licence is blurred" in notice.display_body
     second = submit(factory, owner)
     assert AuditSubmission.objects.filter(organization=factory).count() == 2
     with pytest.raises(services.AuditStateError):

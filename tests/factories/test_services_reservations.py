@@ -157,6 +157,9 @@ def test_confirm_after_expiry_rereserves_when_still_free(category, today):
     hold.refresh_from_db()
     assert hold.status == Reservation.Status.BOOKED
     assert (cell(factory, category, today).held, cell(factory, category, today).booked) == (0, 6)
+    confirmed = hold.events.get(action="confirmed")
+    assert (confirmed.note, confirmed.note_key) == ("", "factories.note.rebooked")
+    assert confirmed.display_note == "re-reserved (was: Expired)"
 
 
 def test_confirm_after_expiry_fails_cleanly_when_taken(category, today):

@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from factories import services, tasks
 from factories.models import CapacityDay, Certification, FactoryPerformance, FactoryProfile
@@ -37,7 +37,10 @@ def test_expired_certificates_are_flagged_once_and_the_factory_told(
     assert expired.expired_flagged_at is not None
     assert Certification.objects.filter(expired_flagged_at__isnull=True).count() == 1
     notice = Notification.objects.get(organization=factory)
-    assert "BSCI" in notice.body
+    assert "BSCI" in notice.display_body
+    assert notice.title_key == "factories.certificate_expired.title"
+    with translation.override("zh-hans"):
+        assert notice.display_title == "您资料中的一份证书已过期"
     assert notice.recipient == owner
     assert mail.outbox == []  # the email is a task's job
     assert notification_emails_send_task([notice.pk]) == 1

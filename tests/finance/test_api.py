@@ -115,6 +115,15 @@ def test_statement_page_and_csv_explain_every_movement(deal, operator, client):
     lines = csv_text.strip().splitlines()
     assert len(lines) == 1 + 2  # header, escrow in, overpayment kept as cash
     assert JournalTransaction.objects.count() == 1
+    # The memo is a key and parameters (ADR 0019), read in the reader's language.
+    entry = JournalTransaction.objects.get()
+    assert (entry.memo, entry.memo_key) == ("", "finance.memo.received")
+    english = f"{order.number}: Full amount received ({payment.reference})"
+    assert english in text
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(reverse("finance:statement")).content.decode()
+    assert f"{order.number}：已收到全款（{payment.reference}）" in chinese
+    assert english not in chinese
 
 
 def test_the_pay_page_creates_a_bank_transfer_with_its_reference(deal, client):

@@ -60,12 +60,12 @@ def test_fault_alarm_lead_quote_and_order_in_the_browser(
     # The supplier sees the lead in its inbox.
     supplier = signed_in_page(browser, live_server, fleet.supplier_user)
     supplier.click("nav >> text=Service leads")
-    assert lead.title in supplier.content()
+    assert lead.display_title in supplier.content()
 
     # The service provider sees it too and quotes.
     provider = signed_in_page(browser, live_server, fleet.provider_user)
     provider.click("nav >> text=Service leads")
-    provider.click(f"text={lead.title}")
+    provider.click(f"text={lead.display_title}")
     provider.fill("input[name=amount]", "1280.00")
     provider.select_option("select[name=currency]", "CNY")
     provider.fill("input[name=days_to_service]", "2")
@@ -90,4 +90,4 @@ def test_fault_alarm_lead_quote_and_order_in_the_browser(
     provider.click("nav >> text=Orders")
     provider.click(f"text={order.number}")
     provider.wait_for_url(f"**/orders/{order.pk}/")
-    assert lead.title in provider.content()
+    assert lead.display_title in provider.content()

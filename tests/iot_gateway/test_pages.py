@@ -89,7 +89,7 @@ def test_acknowledge_from_the_alarm_page(fleet):
 def test_provider_inbox_quote_and_owner_accept(fleet):
     lead = services.lead_from_alarm(alarm_pk=faulty(fleet).pk)
     provider = signed_in(fleet.provider_user)
-    assert lead.title in provider.get("/service-leads/").text
+    assert lead.display_title in provider.get("/service-leads/").text
     detail = provider.get(f"/service-leads/{lead.pk}/")
     assert "Send a quote" in detail.text
     form = {

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.test import Client
+from django.utils import timezone, translation
+from django.utils.html import escape
 
 from iot_gateway import services
 from iot_gateway.models import (
@@ -115,7 +117,7 @@ def test_error_code_and_rate_of_change_rules(fleet):
         ],
     )
     assert services.rules_evaluate(device_pk=fleet.device.pk) == 2
-    assert Alarm.objects.get(rule=code_rule).message.endswith("error code 17")
+    assert Alarm.objects.get(rule=code_rule).display_message.endswith("error code 17")
     assert Alarm.objects.get(rule=rate_rule).severity == "warning"
 
 
@@ -204,7 +206,7 @@ def test_major_alarm_becomes_a_lead_routed_to_supplier_and_regional_provider(fle
     assert lead.organization_id == fleet.owner.pk
     assert [point[1] for point in lead.evidence["telemetry"]["points"]] == [80.0, 90.0, 95.0]
     assert Notification.objects.filter(
-        organization=fleet.provider, title__startswith="New service lead"
+        organization=fleet.provider, title_key="iot_gateway.lead_new.title"
     ).exists()
     assert api_client(far_user, far).get(f"/api/v1/service-leads/{lead.pk}/").status_code == 404
 
@@ -333,7 +335,7 @@ def test_prediction_raises_an_expected_failure_lead_before_the_fault(fleet):
     assert predictions_run() == 1
     assert predictions_run() == 0
     lead = ServiceLead.objects.get(source="prediction")
-    assert "expected to fail in" in lead.title
+    assert "expected to fail in" in lead.display_title
     assert lead.predicted_failure_on is not None
 
 
@@ -370,3 +372,42 @@ def test_sweep_makes_the_lead_a_lost_task_never_made(fleet, time_machine):
     assert ServiceLead.objects.get().alarm == major
     assert leads_missing_sweep_task() == 0
     assert ServiceLead.objects.count() == 1
+
+
+def test_alarm_messages_and_lead_titles_are_read_in_the_readers_language(fleet):
+    """Stored as keys and parameters (ADR 0019): the same alarm reads in English for one
+    request and in Chinese for the next, and so does the lead made from it."""
+    threshold_rule(fleet, duration_seconds=0)
+    ingest(
+        fleet, [reading("temperature", v, seconds_ago=30 - i) for i, v in enumerate([80, 90, 95])]
+    )
+    services.rules_evaluate(device_pk=fleet.device.pk)
+    alarm = Alarm.objects.get()
+    assert (alarm.message, alarm.message_key) == ("", "iot_gateway.alarm.threshold")
+    lead = services.lead_from_alarm(alarm_pk=alarm.pk)
+    assert (lead.title, lead.title_key) == ("", "iot_gateway.lead.from_alarm")
+
+    owner = api_client(fleet.owner_user, fleet.owner)
+    (english,) = owner.get("/api/v1/alarms/", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    (chinese,) = owner.get("/api/v1/alarms/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()["results"]
+    assert english["message"] == "Overheating: temperature > 85 (last 95)"
+    assert chinese["message"] == "Overheating：temperature > 85（最近值 95）"
+
+    provider = api_client(fleet.provider_user, fleet.provider)
+    url = f"/api/v1/service-leads/{lead.pk}/"
+    shown = provider.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert shown["title"] == f"维修：{fleet.device.name}（{fleet.device.model}）"
+    assert shown["evidence"]["alarm"]["message"] == chinese["message"]
+    assert "message_key" not in shown["evidence"]["alarm"]
+    assert provider.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["title"] == (
+        f"Repair: {fleet.device.name} ({fleet.device.model})"
+    )
+    told = Notification.objects.get(
+        organization=fleet.provider, title_key="iot_gateway.lead_new.title"
+    )
+    with translation.override("zh-hans"):
+        assert told.display_title == f"新的服务线索：{shown['title']}"
+    page = Client()
+    page.force_login(fleet.owner_user)
+    page.cookies["django_language"] = "zh-hans"
+    assert escape(chinese["message"]) in page.get("/equipment/alarms/").content.decode()

@@ -81,11 +81,16 @@ def test_a_persons_note_stays_as_written():
     order = drive(deal, OrderStatus.SAMPLE_SHIPPED)
     deal.act("approve_sample", "buyer", note="Looks great, go ahead")
     event = OrderEvent.objects.get(order=order, action="approve_sample")
-    assert (event.note, event.note_key) == ("Looks great, go ahead", "")
-    told = Notification.objects.get(organization=deal.factory, body="Looks great, go ahead")
-    assert told.body_key == ""
+    # A person's words live in the parameters, never in the sentence column (ADR 0019).
+    assert (event.note, event.note_key) == ("", "marketplace.words")
+    assert event.note_params == {"text": "Looks great, go ahead"}
+    told = Notification.objects.get(
+        organization=deal.factory, body_params={"text": "Looks great, go ahead"}
+    )
+    assert (told.body, told.body_key) == ("", "marketplace.words")
     with translation.override("zh-hans"):
         assert told.display_body == "Looks great, go ahead"
+        assert event.display_note == "Looks great, go ahead"
 
 
 def test_existing_sentences_become_keys_and_the_rest_stay():

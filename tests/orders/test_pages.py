@@ -169,7 +169,10 @@ def test_operator_cancels_an_order_from_admin_with_a_reason(deal):
     assert order.status == OrderStatus.CANCELLED
     event = order.events.get(action="cancel")
     assert event.actor == operator
-    assert event.note == "Both sides asked to cancel"
+    assert event.display_note == "Both sides asked to cancel"
+    # The timeline's notes are shown rendered in the admin too.
+    change = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert "Both sides asked to cancel" in change
 
 
 def test_dashboard_shows_what_waits_for_each_party(deal):

@@ -148,7 +148,7 @@ def test_either_party_extends_the_hold_while_the_sample_is_under_way(category):
     assert reservation.expires_at == order.hold_expires_at
     assert "the promised ready date is now" in response.content.decode()
     event = OrderEvent.objects.filter(order=order, action="hold_extended").get()
-    assert event.note == "Fabric late"
+    assert event.display_note == "Fabric late"
     assert event.data["ready_by"] == {
         "from": promise.isoformat(),
         "to": order.ready_by.isoformat(),

@@ -73,7 +73,7 @@ def test_sample_rejection_and_resampling_loop(deal):
     drive_steps(deal, [("request_sample", "buyer")])
     assert deal.refresh().status == OrderStatus.SAMPLE_REQUESTED
     assert (
-        OrderEvent.objects.filter(order=order, action="reject_sample").get().note
+        OrderEvent.objects.filter(order=order, action="reject_sample").get().display_note
         == (NOTES["reject_sample"])
     )
 
