@@ -130,11 +130,11 @@ RETURNING id, signature, day
 
 PLACE_SQL = """
 INSERT INTO customization_linerange (batch_id, window_start, window_end, first_line, last_line)
-SELECT * FROM unnest(
-    string_to_array(%(batches)s, ',')::bigint[], string_to_array(%(starts)s, ',')::date[],
-    string_to_array(%(ends)s, ',')::date[], string_to_array(%(firsts)s, ',')::bigint[],
+SELECT batch, %(base)s::date + start, %(base)s::date + finish, first, last FROM unnest(
+    string_to_array(%(batches)s, ',')::bigint[], string_to_array(%(starts)s, ',')::int[],
+    string_to_array(%(ends)s, ',')::int[], string_to_array(%(firsts)s, ',')::bigint[],
     string_to_array(%(lasts)s, ',')::bigint[]
-)
+) AS new(batch, start, finish, first, last)
 """
 
 # A split line keeps `units` (and its modules for them); each rest is a new line.
@@ -506,14 +506,20 @@ def _write(cursor, factory: Organization, out: _Placement) -> None:
             },
         )
     if ranges:
-        # Each column as one comma-separated text: quoting 75,000-element arrays on the
-        # client costs more than the INSERT.
-        columns = ("batches", "starts", "ends", "firsts", "lasts")
+        # Each column as one comma-separated text, days as numbers from the first: quoting
+        # arrays of 75,000 values (and formatting dates) costs more than the INSERT.
+        batches, starts, ends, firsts, lasts = zip(*ranges, strict=True)
+        base = min(starts)
+        offsets = {day: str((day - base).days) for day in {*starts, *ends}}
         cursor.execute(
             PLACE_SQL,
             {
-                name: ",".join(map(str, column))
-                for name, column in zip(columns, zip(*ranges, strict=True), strict=True)
+                "base": base,
+                "batches": ",".join(map(str, batches)),
+                "starts": ",".join([offsets[day] for day in starts]),
+                "ends": ",".join([offsets[day] for day in ends]),
+                "firsts": ",".join(map(str, firsts)),
+                "lasts": ",".join(map(str, lasts)),
             },
         )
 
