@@ -9,10 +9,11 @@ window that still has room (the latest), else opens a batch on the latest day of
 window that has capacity; a line larger than the room left is split, its rest placed the
 same way. A line no day of its window has room for stays unbatched (reported) and is
 placed by a later run, when capacity is published or freed. A placed line never moves,
-and new batches are never in the past. Reading is one query for the lines (in placing
-order, grouped into windows here), one for the batches' loads and one for the calendar;
-writing is one INSERT of the new batches and one of the placements (a narrow row per
-line, never a rewrite of the lines); a split line also costs an INSERT per part and one
+and new batches are never in the past. Reading is one query for the unplaced lines
+grouped per window, one for the batches' loads and one for the calendar (and one for the
+lines of windows the capacity splits over days); writing is one INSERT of the new
+batches and one of the line ranges (a narrow row per window and batch, never a row per
+line nor a rewrite of the lines); a split line also costs an INSERT per part and one
 UPDATE.
 Re-running adds nothing.
 """
