@@ -142,7 +142,7 @@ def _reset(factory_pk: int) -> None:
         cursor.execute(
             "DELETE FROM customization_ordermodule WHERE id NOT IN (SELECT id FROM bench_lines)"
         )
-        cursor.execute("DELETE FROM customization_moduleplacement")
+        cursor.execute("DELETE FROM customization_linerange")
         cursor.execute(
             "UPDATE customization_ordermodule AS line"
             " SET units = seed.units, quantity = seed.quantity"
@@ -154,7 +154,7 @@ def _reset(factory_pk: int) -> None:
         )
         cursor.execute("VACUUM ANALYZE customization_ordermodule")
         cursor.execute("VACUUM ANALYZE customization_productionbatch")
-        cursor.execute("VACUUM ANALYZE customization_moduleplacement")
+        cursor.execute("VACUUM ANALYZE customization_linerange")
 
 
 def _group_by(factory_pk: int) -> float:
@@ -187,7 +187,7 @@ def _check(factory, today: datetime.date, capacity: int) -> bool:
     days = dict(ProductionBatch.objects.filter(organization=factory).values_list("pk", "day"))
     load: dict[int, int] = {}
     for start, end, batch_id, units in open_module_lines(organization=factory).values_list(
-        "window_start", "window_end", "placement__batch_id", "units"
+        "window_start", "window_end", "batch_id", "units"
     ):
         if batch_id is None or not (max(start, today) <= days[batch_id] <= end):
             return False

@@ -212,9 +212,9 @@ class DesignModule(models.Model):
 class OrderModule(TenantModel):
     """A module line of an order made from a design: `quantity` modules for `units` of the
     order's product, to produce by the factory (`organization`) between `window_start` and
-    `window_end`. Massing puts each line in one production batch of its signature (its
-    `placement`), splitting a line over several days when one day's capacity cannot take
-    it; the barcode traces each line back to its order."""
+    `window_end`. Massing puts each line in one production batch of its signature (a
+    `LineRange` of its window covers it), splitting a line over several days when one
+    day's capacity cannot take it; the barcode traces each line back to its order."""
 
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+")
     design_module = models.ForeignKey(
@@ -278,22 +278,48 @@ class ProductionBatch(TenantModel):
         return f"{self.signature[:12]} ({self.day})"
 
 
-class ModulePlacement(models.Model):
-    """The production batch a module line is made in (ADR 0007). A narrow row of its own,
-    not a column of the line: placing 200,000 lines inserts two integers each instead of
-    rewriting every wide line row."""
+class LineRange(models.Model):
+    """Module lines made in a production batch (ADR 0007): the lines of the batch's
+    factory and signature with this window whose ids lie in [first_line, last_line].
+    Massing places the lines of a window together, so one narrow row stands for many
+    lines; it never covers a line placed by another row, and a factory's lines are
+    inserted under the massing lock, so no line joins a range after it is written.
 
-    line = models.OneToOneField(
-        OrderModule, on_delete=models.CASCADE, primary_key=True, related_name="placement"
+    No database foreign key to the batch: a row per (batch, window) is written for about
+    every window of a run, and the constraint's per-row checks at commit cost more than
+    the run itself. Rows are only written under the massing lock from batches just read
+    or inserted, and deleting a batch deletes its rows (on_delete)."""
+
+    batch = models.ForeignKey(
+        ProductionBatch,
+        on_delete=models.CASCADE,
+        related_name="line_ranges",
+        db_constraint=False,
+        db_index=False,
     )
-    batch = models.ForeignKey(ProductionBatch, on_delete=models.CASCADE, related_name="placements")
+    window_start = models.DateField(_("earliest production day"))
+    window_end = models.DateField(_("latest production day"))
+    first_line = models.BigIntegerField(_("first line"))
+    last_line = models.BigIntegerField(_("last line"))
 
     class Meta:
-        verbose_name = _("module placement")
-        verbose_name_plural = _("module placements")
+        indexes = [
+            models.Index(
+                fields=["batch", "window_start", "window_end", "first_line"],
+                name="customization_range_lookup",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_line__lte=models.F("last_line")),
+                name="customization_range_ordered",
+            )
+        ]
+        verbose_name = _("batched line range")
+        verbose_name_plural = _("batched line ranges")
 
     def __str__(self) -> str:
-        return f"{self.line_id} -> {self.batch_id}"
+        return f"{self.first_line}..{self.last_line} -> {self.batch_id}"
 
 
 class CampaignStatus(models.TextChoices):

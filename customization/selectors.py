@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from customization.models import (
@@ -14,6 +14,7 @@ from customization.models import (
     CustomizableProduct,
     Design,
     DesignModule,
+    LineRange,
     Option,
     OptionGroup,
     OptionPairStat,
@@ -114,13 +115,28 @@ def design_get_unchecked(*, pk: int) -> Design | None:
 # --- massing -----------------------------------------------------------------------------
 
 
+def _covering_range(batches: QuerySet[ProductionBatch] | None = None) -> Subquery:
+    """The batch of the line range covering the outer line (ADR 0007), among `batches`."""
+    ranges = LineRange.objects.filter(
+        batch__organization_id=OuterRef("organization_id"),
+        batch__signature=OuterRef("signature"),
+        window_start=OuterRef("window_start"),
+        window_end=OuterRef("window_end"),
+        first_line__lte=OuterRef("pk"),
+        last_line__gte=OuterRef("pk"),
+    )
+    if batches is not None:
+        ranges = ranges.filter(batch__in=batches)
+    return Subquery(ranges.values("batch_id")[:1])
+
+
 def open_module_lines(*, organization: Organization) -> QuerySet[OrderModule]:
     """The factory's open module lines, each annotated with its batch id (None until
     massing places it)."""
     return (
         OrderModule.objects.for_organization(organization)
         .filter(is_open=True)
-        .annotate(batch_id=F("placement__batch_id"))
+        .annotate(batch_id=_covering_range())
     )
 
 
@@ -149,9 +165,12 @@ def batch_sheets(*, organization: Organization, day: datetime.date) -> list[Batc
         ProductionBatch.objects.for_organization(organization).filter(day=day).order_by("signature")
     )
     lines: dict[int, list[OrderModule]] = {batch.pk: [] for batch in batches}
+    day_batches = ProductionBatch.objects.filter(pk__in=list(lines))
     for line in (
-        open_module_lines(organization=organization)
-        .filter(batch_id__in=list(lines))  # type: ignore[misc]
+        OrderModule.objects.for_organization(organization)
+        .filter(is_open=True, signature__in={batch.signature for batch in batches})
+        .annotate(batch_id=_covering_range(day_batches))
+        .filter(batch_id__isnull=False)
         .order_by("order_id", "pk")
     ):
         lines[line.batch_id].append(line)  # type: ignore[attr-defined]

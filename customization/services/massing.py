@@ -9,10 +9,11 @@ window that still has room (the latest), else opens a batch on the latest day of
 window that has capacity; a line larger than the room left is split, its rest placed the
 same way. A line no day of its window has room for stays unbatched (reported) and is
 placed by a later run, when capacity is published or freed. A placed line never moves,
-and new batches are never in the past. Reading is one query for the lines (in placing
-order, grouped into windows here), one for the batches' loads and one for the calendar;
-writing is one INSERT of the new batches and one of the placements (a narrow row per
-line, never a rewrite of the lines); a split line also costs an INSERT per part and one
+and new batches are never in the past. Reading is one query for the unplaced lines
+grouped per window, one for the batches' loads and one for the calendar (and one for the
+lines of windows the capacity splits over days); writing is one INSERT of the new
+batches and one of the line ranges (a narrow row per window and batch, never a row per
+line nor a rewrite of the lines); a split line also costs an INSERT per part and one
 UPDATE.
 Re-running adds nothing.
 """
@@ -23,7 +24,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import groupby
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
@@ -49,25 +50,73 @@ CLOSED_ORDER_STATUSES = frozenset(
 
 ADVISORY_LOCK_NAMESPACE = 7007  # one massing run per factory at a time
 
-# The factory's open lines without a placement, in placing order: by signature, window end
-# and start, then id (grouped into windows in Python: cheaper than array_agg in SQL).
-UNBATCHED_LINES_SQL = """
-SELECT line.signature, o.category_id, line.window_start, line.window_end, line.id, line.units
-FROM customization_ordermodule AS line
-JOIN {orders} AS o ON o.id = line.order_id
-WHERE line.organization_id = %(factory)s AND line.is_open
-  AND NOT EXISTS (SELECT 1 FROM customization_moduleplacement AS p WHERE p.line_id = line.id)
-ORDER BY line.signature, line.window_end, line.window_start, o.category_id, line.id
+# The factory's open lines no range covers, a row per window (signature, start, end) in
+# placing order (signature, window end, start): lines, units, first and last id, the
+# category (a signature is one product's module) and whether an earlier range of the
+# window lies past its first line (then the window's lines are placed one by one, so
+# that no range covers a line placed before).
+UNPLACED_WINDOWS_SQL = """
+WITH ranges AS (
+    SELECT batch.signature, r.window_start, r.window_end, r.first_line, r.last_line
+    FROM customization_linerange AS r
+    JOIN customization_productionbatch AS batch ON batch.id = r.batch_id
+    WHERE batch.organization_id = %(factory)s
+), tops AS (
+    SELECT signature, window_start, window_end, max(last_line) AS top
+    FROM ranges GROUP BY signature, window_start, window_end
+), windows AS (
+    SELECT line.signature, line.window_start, line.window_end, count(*) AS lines,
+           sum(line.units) AS units, min(line.id) AS first, max(line.id) AS last,
+           min(line.order_id) AS an_order
+    FROM customization_ordermodule AS line
+    WHERE line.organization_id = %(factory)s AND line.is_open AND NOT EXISTS (
+        SELECT 1 FROM ranges AS r
+        WHERE r.signature = line.signature AND r.window_start = line.window_start
+          AND r.window_end = line.window_end AND line.id BETWEEN r.first_line AND r.last_line
+    )
+    GROUP BY line.signature, line.window_start, line.window_end
+)
+SELECT w.signature, o.category_id, w.window_start, w.window_end, w.lines, w.units,
+       w.first, w.last, w.first <= coalesce(t.top, 0)
+FROM windows AS w
+JOIN {orders} AS o ON o.id = w.an_order
+LEFT JOIN tops AS t ON t.signature = w.signature AND t.window_start = w.window_start
+    AND t.window_end = w.window_end
+ORDER BY w.signature COLLATE "C", w.window_end, w.window_start
 """
 
+# The unplaced lines of some windows, in id order (windows split over batches).
+UNPLACED_LINES_SQL = """
+WITH ranges AS (
+    SELECT batch.signature, r.window_start, r.window_end, r.first_line, r.last_line
+    FROM customization_linerange AS r
+    JOIN customization_productionbatch AS batch ON batch.id = r.batch_id
+    WHERE batch.organization_id = %(factory)s
+)
+SELECT line.signature, line.window_start, line.window_end, line.id, line.units
+FROM customization_ordermodule AS line
+JOIN unnest(%(signatures)s::varchar[], %(starts)s::date[], %(ends)s::date[])
+    AS w(signature, window_start, window_end)
+    ON w.signature = line.signature AND w.window_start = line.window_start
+    AND w.window_end = line.window_end
+WHERE line.organization_id = %(factory)s AND line.is_open AND NOT EXISTS (
+    SELECT 1 FROM ranges AS r
+    WHERE r.signature = line.signature AND r.window_start = line.window_start
+      AND r.window_end = line.window_end AND line.id BETWEEN r.first_line AND r.last_line
+)
+ORDER BY line.signature, line.window_start, line.window_end, line.id
+"""
 
 # The factory's batches from today on with the product units of their open lines.
 BATCH_LOADS_SQL = """
 SELECT batch.id, batch.signature, batch.day,
        coalesce(sum(line.units) FILTER (WHERE line.is_open), 0)
 FROM customization_productionbatch AS batch
-LEFT JOIN customization_moduleplacement AS p ON p.batch_id = batch.id
-LEFT JOIN customization_ordermodule AS line ON line.id = p.line_id
+LEFT JOIN customization_linerange AS r ON r.batch_id = batch.id
+LEFT JOIN customization_ordermodule AS line
+    ON line.organization_id = batch.organization_id AND line.signature = batch.signature
+    AND line.window_start = r.window_start AND line.window_end = r.window_end
+    AND line.id BETWEEN r.first_line AND r.last_line
 WHERE batch.organization_id = %(factory)s AND batch.day >= %(today)s
 GROUP BY batch.id
 """
@@ -81,8 +130,12 @@ RETURNING id, signature, day
 """
 
 PLACE_SQL = """
-INSERT INTO customization_moduleplacement (line_id, batch_id)
-SELECT * FROM unnest(%(lines)s::bigint[], %(batches)s::bigint[])
+INSERT INTO customization_linerange (batch_id, window_start, window_end, first_line, last_line)
+SELECT batch, %(base)s::date + start, %(base)s::date + finish, first, last FROM unnest(
+    string_to_array(%(batches)s, ',')::bigint[], string_to_array(%(starts)s, ',')::int[],
+    string_to_array(%(ends)s, ',')::int[], string_to_array(%(firsts)s, ',')::bigint[],
+    string_to_array(%(lasts)s, ',')::bigint[]
+) AS new(batch, start, finish, first, last)
 """
 
 # A split line keeps `units` (and its modules for them); each rest is a new line.
@@ -128,21 +181,27 @@ def order_modules_attach(
     services when an order made from a design is placed)."""
     if window_end < window_start:
         raise InvalidError({"ready_by": [_("The production window ends before it starts.")]})
-    return OrderModule.objects.bulk_create(
-        OrderModule(
-            organization=factory,
-            order_id=order_pk,
-            design_module=module,
-            name=module.name,
-            attributes=module.attributes,
-            signature=module.signature,
-            quantity=module.quantity_per_unit * quantity,
-            units=quantity,
-            window_start=window_start,
-            window_end=window_end,
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Under the factory's massing lock, so that a factory's line ids follow commit
+        # order: a line range written by massing never gains a line later (ADR 0007).
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_NAMESPACE, factory.pk]
         )
-        for module in design.modules.all()
-    )
+        return OrderModule.objects.bulk_create(
+            OrderModule(
+                organization=factory,
+                order_id=order_pk,
+                design_module=module,
+                name=module.name,
+                attributes=module.attributes,
+                signature=module.signature,
+                quantity=module.quantity_per_unit * quantity,
+                units=quantity,
+                window_start=window_start,
+                window_end=window_end,
+            )
+            for module in design.modules.all()
+        )
 
 
 @transaction.atomic
@@ -198,13 +257,20 @@ class _Batch:
     pk: int | None = None  # None until inserted
 
 
+# A window's share of a batch: (batch, units) in placing order.
+_Pieces = list[tuple["_Batch", int]]
+
+
 @dataclass
 class _Placement:
-    """What a run writes: line -> batch, split parts, new batches."""
+    """What a run writes: ranges of lines -> batch, split parts, new batches."""
 
-    whole: list[tuple[int, _Batch]]
+    # (batch, window start, window end, first line id, last line id)
+    ranges: list[tuple[_Batch, datetime.date, datetime.date, int, int]]
+    detailed: list[tuple[tuple, _Pieces]]  # windows placed line by line, with their pieces
     shrunk: list[tuple[int, int]]  # (line id, units it keeps)
-    parts: list[tuple[int, int, _Batch]]  # (line id copied, units, batch)
+    # (line id copied, units, batch or None: waiting, window start, window end)
+    parts: list[tuple[int, int, _Batch | None, datetime.date, datetime.date]]
     new_batches: list[_Batch]
     placed: int = 0
     split: int = 0
@@ -213,56 +279,95 @@ class _Placement:
 
 
 def _place_signature(
-    groups: list[tuple],
+    windows: list[tuple],
     batches: dict[datetime.date, _Batch],
     capacity: dict[tuple[int, datetime.date], int],
     today: datetime.date,
     out: _Placement,
 ) -> None:
-    """Place one signature's line groups (sorted by window end) on its batches."""
-    for signature, category, start, end, ids, units in groups:
+    """Place one signature's windows (sorted by window end) on its batches. A window's
+    lines, in id order, are a stream of units: each batch found (the latest of the window
+    with room, else a new one) takes what its room allows, the next takes the rest; units
+    no day has room for wait. A window taken whole by one batch is one range; the others
+    are placed line by line once their lines are read (`_place_lines`)."""
+    latest = max(batches.values(), key=attrgetter("day"), default=None)
+    for window in windows:
+        signature, category, start, end, lines, units, first_id, last_id, holes = window
         if end < today:
-            out.overdue += len(ids)
+            out.overdue += lines
             continue
         first = max(start, today)
-        current: _Batch | None = None
-        for line_id, line_units in zip(ids, units, strict=True):
-            if current is not None and current.room >= line_units:
-                current.room -= line_units
-                out.whole.append((line_id, current))
-                out.placed += 1
+        pieces: _Pieces = []
+        remaining = units
+        if latest is not None and first <= latest.day <= end and latest.room >= max(units, 1):
+            # The signature's latest batch is in the window and has room: it is the batch
+            # `_batch_with_room` would find (no later batch exists), without the search.
+            latest.room -= units
+            pieces.append((latest, units))
+            remaining = 0
+        while remaining or not pieces:
+            batch = _batch_with_room(signature, category, first, end, batches, capacity, out)
+            if batch is None:
+                break
+            take = min(remaining, batch.room)
+            batch.room -= take
+            pieces.append((batch, take))
+            remaining -= take
+            if latest is None or batch.day > latest.day:
+                latest = batch
+        if not pieces:
+            out.unplaced += lines
+        elif len(pieces) == 1 and remaining == 0 and not holes:
+            out.ranges.append((pieces[0][0], start, end, first_id, last_id))
+            out.placed += lines
+        else:
+            out.detailed.append((window, pieces))
+
+
+def _place_lines(window: tuple, pieces: _Pieces, lines: list[tuple], out: _Placement) -> None:
+    """A window's lines (id, units) in id order over its pieces: a line takes units from
+    the current piece, a line larger than what is left there is split (it keeps its first
+    part, each further part is a new line, the units past the last piece wait in one)."""
+    _signature, _category, start, end, _lines, _units, _first, _last, holes = window
+    index, left = 0, pieces[0][1]
+    current: list | None = None  # the open range [batch, first, last] (windows without holes)
+    for line_id, units in lines:
+        parts: list[tuple[int, _Batch]] = []
+        need = units
+        while need > 0 and index < len(pieces):
+            if left == 0:
+                index += 1
+                left = pieces[index][1] if index < len(pieces) else 0
                 continue
-            remaining, pieces = line_units, []
-            while True:
-                batch = _batch_with_room(signature, category, first, end, batches, capacity, out)
-                if batch is None:
-                    break
-                take = min(remaining, batch.room)
-                batch.room -= take
-                pieces.append((take, batch))
-                remaining -= take
-                current = batch
-                if remaining == 0:
-                    break
-            if not pieces:
-                out.unplaced += 1
-                continue
-            out.placed += 1
-            if remaining == 0 and len(pieces) == 1:
-                out.whole.append((line_id, pieces[0][1]))
-                continue
-            # Split: the line keeps its first piece; the rest (and any unplaced units, as a
-            # line without a batch for a later run) become new lines.
+            take = min(need, left)
+            parts.append((take, pieces[index][0]))
+            need -= take
+            left -= take
+        if units == 0:
+            parts = [(0, pieces[min(index, len(pieces) - 1)][0])]
+        if not parts:
+            out.unplaced += 1
+            if current is not None:  # a range never covers a waiting line
+                out.ranges.append((current[0], start, end, current[1], current[2]))
+                current = None
+            continue
+        out.placed += 1
+        batch = parts[0][1]
+        if not holes and current is not None and current[0] is batch:
+            current[2] = line_id
+        else:
+            if current is not None:
+                out.ranges.append((current[0], start, end, current[1], current[2]))
+            current = [batch, line_id, line_id]
+        if len(parts) > 1 or need:
             out.split += 1
-            out.whole.append((line_id, pieces[0][1]))
-            out.shrunk.append((line_id, pieces[0][0]))
-            out.parts += [(line_id, take, batch) for take, batch in pieces[1:]]
-            if remaining:
-                out.parts.append((line_id, remaining, _UNPLACED))
+            out.shrunk.append((line_id, parts[0][0]))
+            out.parts += [(line_id, take, part, start, end) for take, part in parts[1:]]
+            if need:
+                out.parts.append((line_id, need, None, start, end))
                 out.unplaced += 1
-
-
-_UNPLACED = _Batch(signature="", day=datetime.date.min, room=0)
+    if current is not None:
+        out.ranges.append((current[0], start, end, current[1], current[2]))
 
 
 def _batch_with_room(
@@ -308,18 +413,6 @@ def _capacity(
     }
 
 
-def _windows(rows: list[tuple]) -> list[tuple]:
-    """(signature, category, start, end, [ids], [units]) per window, rows in order."""
-    groups: list[tuple] = []
-    for key, lines in groupby(rows, key=itemgetter(0, 1, 2, 3)):
-        ids, units = [], []
-        for line in lines:
-            ids.append(line[4])
-            units.append(line[5])
-        groups.append((*key, ids, units))
-    return groups
-
-
 @transaction.atomic
 def massing_run(*, factory: Organization, today: datetime.date | None = None) -> MassingResult:
     """Put every open module line of the factory without a batch into batches, inside its
@@ -329,39 +422,59 @@ def massing_run(*, factory: Organization, today: datetime.date | None = None) ->
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_NAMESPACE, factory.pk]
         )
+        # Grouping ~200,000 lines into windows: in memory rather than spilled to disk.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(
-            UNBATCHED_LINES_SQL.format(orders=Order._meta.db_table), {"factory": factory.pk}
+            UNPLACED_WINDOWS_SQL.format(orders=Order._meta.db_table), {"factory": factory.pk}
         )
-        groups = _windows(cursor.fetchall())
-        if not groups:
+        windows = cursor.fetchall()
+        if not windows:
             return MassingResult(factory.pk, 0, 0, 0, 0, 0, 0)
-        last = max(group[3] for group in groups)
+        last = max(window[3] for window in windows)
         capacity = _capacity(factory, today, last) if last >= today else {}
         cursor.execute(BATCH_LOADS_SQL, {"factory": factory.pk, "today": today})
         loads: dict[str, dict[datetime.date, tuple[int, int]]] = defaultdict(dict)
         for pk, signature, day, load in cursor.fetchall():
             loads[signature][day] = (pk, int(load))
-        out = _Placement(whole=[], shrunk=[], parts=[], new_batches=[])
-        by_signature: dict[str, list[tuple]] = defaultdict(list)
-        for group in groups:
-            by_signature[group[0]].append(group)
-        for signature, signature_groups in by_signature.items():
-            category = signature_groups[0][1]  # a signature is one product's module
+        out = _Placement(ranges=[], detailed=[], shrunk=[], parts=[], new_batches=[])
+        for signature, group in groupby(windows, key=itemgetter(0)):
+            signature_windows = list(group)
+            category = signature_windows[0][1]  # a signature is one product's module
             batches = {
                 day: _Batch(signature, day, capacity.get((category, day), 0) - load, pk)
                 for day, (pk, load) in loads[signature].items()
             }
-            _place_signature(signature_groups, batches, capacity, today, out)
+            _place_signature(signature_windows, batches, capacity, today, out)
+        if out.detailed:
+            _place_detailed(cursor, factory, out)
         _write(cursor, factory, out)
     return MassingResult(
         factory_pk=factory.pk,
-        lines_read=sum(len(group[4]) for group in groups),
+        lines_read=sum(window[4] for window in windows),
         lines_placed=out.placed,
         lines_split=out.split,
         batches_created=len(out.new_batches),
         overdue_lines=out.overdue,
         unplaced_lines=out.unplaced,
     )
+
+
+def _place_detailed(cursor, factory: Organization, out: _Placement) -> None:
+    """Read the lines of the windows split over batches (one query) and place them."""
+    cursor.execute(
+        UNPLACED_LINES_SQL,
+        {
+            "factory": factory.pk,
+            "signatures": [window[0] for window, _pieces in out.detailed],
+            "starts": [window[2] for window, _pieces in out.detailed],
+            "ends": [window[3] for window, _pieces in out.detailed],
+        },
+    )
+    lines: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
+    for signature, start, end, line_id, units in cursor.fetchall():
+        lines[(signature, start, end)].append((line_id, units))
+    for window, pieces in out.detailed:
+        _place_lines(window, pieces, lines[(window[0], window[2], window[3])], out)
 
 
 def _write(cursor, factory: Organization, out: _Placement) -> None:
@@ -377,12 +490,14 @@ def _write(cursor, factory: Organization, out: _Placement) -> None:
         ids = {(signature, day): pk for pk, signature, day in cursor.fetchall()}
         for batch in out.new_batches:
             batch.pk = ids[(batch.signature, batch.day)]
-    placements = [(line, batch.pk) for line, batch in out.whole]
-    # Split parts (rare: a day's room ran out) are new lines, one statement each.
-    for line, units, batch in out.parts:
+    ranges = [(batch.pk, start, end, first, last) for batch, start, end, first, last in out.ranges]
+    # Split parts (rare: a day's room ran out) are new lines, one statement each; being
+    # inserted under the massing lock, each is a range of its own.
+    for line, units, part_batch, start, end in out.parts:
         cursor.execute(SPLIT_SQL, {"line": line, "units": units})
-        if batch.pk is not None:
-            placements.append((cursor.fetchone()[0], batch.pk))
+        part_id = cursor.fetchone()[0]
+        if part_batch is not None:
+            ranges.append((part_batch.pk, start, end, part_id, part_id))
     if out.shrunk:
         cursor.execute(
             SHRINK_SQL,
@@ -391,12 +506,21 @@ def _write(cursor, factory: Organization, out: _Placement) -> None:
                 "units": [units for _line, units in out.shrunk],
             },
         )
-    if placements:
+    if ranges:
+        # Each column as one comma-separated text, days as numbers from the first: quoting
+        # arrays of 75,000 values (and formatting dates) costs more than the INSERT.
+        batches, starts, ends, firsts, lasts = zip(*ranges, strict=True)
+        base = min(starts)
+        offsets = {day: str((day - base).days) for day in {*starts, *ends}}
         cursor.execute(
             PLACE_SQL,
             {
-                "lines": [line for line, _batch in placements],
-                "batches": [batch for _line, batch in placements],
+                "base": base,
+                "batches": ",".join(map(str, batches)),
+                "starts": ",".join([offsets[day] for day in starts]),
+                "ends": ",".join([offsets[day] for day in ends]),
+                "firsts": ",".join(map(str, firsts)),
+                "lasts": ",".join(map(str, lasts)),
             },
         )
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from catalog.demo import CATEGORY_TREE
 from catalog.models import Category
 from catalog.services import category_tree_ensure
-from customization.models import ModulePlacement, OrderModule, ProductionBatch
-from customization.selectors import batch_sheets, massing_summary
+from customization.models import OrderModule, ProductionBatch
+from customization.selectors import batch_sheets, massing_summary, open_module_lines
 from customization.services import (
     design_create,
     massing_run,
@@ -84,9 +84,7 @@ def _check_invariants(factory, today, capacity, expected_units):
     load: dict[int, int] = {}
     units: dict[tuple[int, str], int] = {}
     waiting = []
-    placed = dict(
-        ModulePlacement.objects.filter(batch__organization=factory).values_list("line", "batch")
-    )
+    placed = dict(open_module_lines(organization=factory).values_list("pk", "batch_id"))
     for line in OrderModule.objects.filter(organization=factory):
         line.batch_id = placed.get(line.pk)
         key = (line.order_id, line.signature)
@@ -171,12 +169,10 @@ def test_a_day_full_of_one_module_splits_the_line_over_the_window(cabinet, buyer
     )  # fmt: skip
     result = massing_run(factory=factory, today=today)
     assert (result.lines_placed, result.lines_split, result.unplaced_lines) == (2, 1, 1)
+    days = dict(ProductionBatch.objects.values_list("pk", "day"))
     made = {
-        (line.order_id, line.placement.batch.day if hasattr(line, "placement") else None): (
-            line.units,
-            line.quantity,
-        )
-        for line in OrderModule.objects.select_related("placement__batch")
+        (line.order_id, days.get(line.batch_id)): (line.units, line.quantity)
+        for line in open_module_lines(organization=factory)
     }
     # Day 3 (40 units) takes the first order; the second fills the 10 units left there,
     # then day 2 (30) and day 0 (20); day 1 is closed, so its last 10 units wait.
@@ -194,7 +190,7 @@ def test_a_day_full_of_one_module_splits_the_line_over_the_window(cabinet, buyer
     ).update(units=10)
     result = massing_run(factory=factory, today=today)
     assert (result.lines_read, result.lines_placed, result.batches_created) == (1, 1, 1)
-    assert not OrderModule.objects.filter(placement=None).exists()
+    assert not open_module_lines(organization=factory).filter(batch_id=None).exists()
 
 
 def test_identical_panels_of_two_orders_share_a_batch_and_the_sheet_has_barcodes(cabinet, buyer):
