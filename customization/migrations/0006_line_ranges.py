@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customization', '0004_massing_capacity'),
+        ('customization', '0005_campaign_outcome_key'),
     ]
 
     operations = [
