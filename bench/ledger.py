@@ -13,9 +13,9 @@ processes that have their own database connections, for `--seconds`:
   `finance.services.escrow` under the escrow's lock: 2 journal transactions, 6 postings,
   the cached balances of 5 accounts moved with F(), the escrow counters moved by a
   conditional UPDATE. The platform's bank clearing and fee accounts are sharded by order
-  (FINANCE_PLATFORM_ACCOUNT_SHARDS), so workers on different orders do not share them;
-  the one factory's payable account is shared by every worker (all orders go to one
-  factory here) and stays the one hot row;
+  (FINANCE_PLATFORM_ACCOUNT_SHARDS), and so is the factory's payable
+  (FINANCE_FACTORY_PAYABLE_SHARDS): all orders go to one factory here, yet workers on
+  different orders share no balance row;
 - bare: the same 2 transactions and 6 postings per operation inserted with plain SQL, one
   database transaction each, into twins of the ledger's tables (`CREATE TABLE ... (LIKE
   ... INCLUDING ALL)`: same columns, defaults, indexes and CHECKs, no triggers), so that the
@@ -229,9 +229,9 @@ def _work(phase: str, worker: str, order_pk: int, seconds: float, go, queue=None
             "escrow": ledger.escrow_account(
                 order_pk=order.pk, buyer=order.buyer, currency=state.currency
             ).pk,
-            "payout": ledger.account_get(
-                purpose=AccountPurpose.FACTORY_PAYOUT, currency="CNY", organization=order.factory
-            ).pk,
+            "payout": ledger.accounts_get(
+                ledger.payable_key(order.factory_id, "CNY", shard_key=order.pk)
+            )[0].pk,
         }
 
         def operation(number: int) -> None:

@@ -49,6 +49,9 @@ NON_NEGATIVE_PURPOSES = frozenset(
         AccountPurpose.PLATFORM_FEES,
     }
 )
+# An organization's accounts that are split into shards like the platform's: a factory's
+# payable, which every release to that factory moves.
+SHARDED_ORGANIZATION_PURPOSES = frozenset({AccountPurpose.FACTORY_PAYOUT})
 PLATFORM_PURPOSES = frozenset(
     {
         AccountPurpose.PLATFORM_FEES,
@@ -80,9 +83,9 @@ class Account(models.Model):
         "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     currency = models.CharField(_("currency"), max_length=3, default=DEFAULT_CURRENCY)
-    # The platform's accounts are split into shards (one row each, picked by order) so
-    # that unrelated orders never wait on one hot balance row; their balance is the sum.
-    # Every other account has the one shard 0.
+    # The platform's accounts and a factory's payable are split into shards (one row
+    # each, picked by order) so that unrelated orders never wait on one hot balance row;
+    # their balance is the sum. Every other account has the one shard 0.
     shard = models.PositiveSmallIntegerField(_("shard"), default=0)
     allow_negative = models.BooleanField(default=False)
     balance_minor = models.BigIntegerField(_("balance (minor units)"), default=0)
@@ -105,8 +108,10 @@ class Account(models.Model):
                 name="finance_account_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(shard=0) | Q(organization__isnull=True),
-                name="finance_account_shards_platform_only",
+                condition=Q(shard=0)
+                | Q(organization__isnull=True)
+                | Q(purpose__in=sorted(SHARDED_ORGANIZATION_PURPOSES)),
+                name="finance_account_shards_platform_or_payable",
             ),
         ]
         triggers = [

@@ -33,12 +33,21 @@ from marketplace.money import DEFAULT_CURRENCY, Money
 from orders.models import Dispute
 
 
-def organization_accounts(*, organization: Organization) -> QuerySet[Account]:
-    return (
+def organization_accounts(*, organization: Organization) -> list[Account]:
+    """The organization's accounts with their balances, a sharded account (a factory's
+    payable) shown once: its first row, carrying the sum of all of its rows' balances."""
+    accounts: dict[tuple, Account] = {}
+    for account in (
         Account.objects.for_organization(organization)
         .select_related("order")
-        .order_by("purpose", "order_id", "currency")
-    )
+        .order_by("purpose", "order_id", "currency", "pk")
+    ):
+        key = (account.purpose, account.order_id, account.currency)
+        if key in accounts:
+            accounts[key].balance_minor += account.balance_minor
+        else:
+            accounts[key] = account
+    return list(accounts.values())
 
 
 def organization_postings(*, organization: Organization) -> QuerySet[Posting]:

@@ -223,11 +223,7 @@ def _release(
         _escrow_key(escrow),
         ledger.platform_key(AccountPurpose.PLATFORM_FEES, currency, shard_key=escrow.order_id),
         ledger.platform_key(AccountPurpose.FINANCING, currency, shard_key=escrow.order_id),
-        ledger.AccountKey(
-            purpose=AccountPurpose.FACTORY_PAYOUT,
-            currency=currency,
-            organization_id=escrow.factory_id,
-        ),
+        ledger.payable_key(escrow.factory_id, currency, shard_key=escrow.order_id),
     )
     entry = ledger.journal_post(
         kind=TransactionKind.RELEASE,

@@ -94,11 +94,11 @@ def advance_decide(
                 ledger.negate(advance.amount),
             ),
             (
-                ledger.account_get(
-                    purpose=AccountPurpose.FACTORY_PAYOUT,
-                    currency=advance.currency,
-                    organization=advance.organization,
-                ),
+                ledger.accounts_get(
+                    ledger.payable_key(
+                        advance.organization_id, advance.currency, shard_key=advance.order_id
+                    )
+                )[0],
                 advance.amount,
             ),
         ],

@@ -5,8 +5,9 @@ per currency (checked here for a clear error, and again by the database at commi
 cached `Account.balance_minor` moves with `F()` in the same transaction, account by account
 in primary-key order so that concurrent postings never deadlock; an account that may not
 go negative moves only if it stays at or above zero (and the database's CHECK refuses it
-anyway). The platform's accounts are sharded by order (`platform_shard`): their balance is
-the sum of their rows (`platform_balance`).
+anyway). The platform's accounts and each factory's payable are sharded by order
+(`platform_shard`, `payable_key`): their balance is the sum of their rows
+(`platform_balance`, `organization_balance`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from psycopg.types.json import Jsonb
 from finance.models import (
     NON_NEGATIVE_PURPOSES,
     PLATFORM_PURPOSES,
+    SHARDED_ORGANIZATION_PURPOSES,
     Account,
     AccountPurpose,
     JournalTransaction,
@@ -53,7 +55,7 @@ def negate(amount: Money) -> Money:
 @dataclass(frozen=True)
 class AccountKey:
     """What identifies an account: owner (None: the platform), purpose, order (escrow
-    only), currency and shard (the platform's accounts only)."""
+    only), currency and shard (the platform's accounts and a factory's payable only)."""
 
     purpose: str
     currency: str
@@ -81,13 +83,29 @@ def platform_key(purpose: str, currency: str, *, shard_key: int = 0) -> AccountK
     return AccountKey(purpose=purpose, currency=currency, shard=platform_shard(shard_key))
 
 
+def payable_key(factory_id: int, currency: str, *, shard_key: int) -> AccountKey:
+    """The row of the factory's payable that money keyed by `shard_key` (its order's id)
+    goes to: one factory's releases of different orders never share a row. A payout
+    takes from all of them (`payable_accounts_lock`)."""
+    return AccountKey(
+        purpose=AccountPurpose.FACTORY_PAYOUT,
+        currency=currency,
+        organization_id=factory_id,
+        shard=shard_key % max(1, settings.FINANCE_FACTORY_PAYABLE_SHARDS),
+    )
+
+
 def _check_owner(key: AccountKey) -> None:
     if (key.organization_id is None) != (key.purpose in PLATFORM_PURPOSES):
         raise ValueError(
             f"{key.purpose} accounts are {'not ' if key.organization_id else ''}the platform's"
         )
-    if key.shard and key.organization_id is not None:
-        raise ValueError("only the platform's accounts are sharded")
+    if (
+        key.shard
+        and key.organization_id is not None
+        and key.purpose not in SHARDED_ORGANIZATION_PURPOSES
+    ):
+        raise ValueError("only the platform's accounts and a factory's payable are sharded")
 
 
 def _account_create(key: AccountKey) -> Account:
@@ -150,6 +168,32 @@ def platform_balance(purpose: str, currency: str) -> Money:
         organization__isnull=True, purpose=purpose, currency=currency
     ).aggregate(total=Sum("balance_minor"))["total"]
     return Money(total or 0, currency)
+
+
+def organization_balance(*, organization_id: int, purpose: str, currency: str) -> Money:
+    """An organization's balance for `purpose`: the sum over its shards (one row unless the
+    purpose is sharded)."""
+    total = Account.objects.filter(
+        organization_id=organization_id, purpose=purpose, order__isnull=True, currency=currency
+    ).aggregate(total=Sum("balance_minor"))["total"]
+    return Money(total or 0, currency)
+
+
+def payable_accounts_lock(*, factory_id: int, currency: str) -> list[Account]:
+    """Every row of the factory's payable, locked in primary-key order (the order in which
+    `journal_post` moves balances) until the caller's transaction ends. All of them, not
+    only those `FINANCE_FACTORY_PAYABLE_SHARDS` picks today: a lowered setting leaves
+    money in the higher rows."""
+    return list(
+        Account.objects.select_for_update()
+        .filter(
+            organization_id=factory_id,
+            purpose=AccountPurpose.FACTORY_PAYOUT,
+            order__isnull=True,
+            currency=currency,
+        )
+        .order_by("pk")
+    )
 
 
 def escrow_account(*, order_pk: int, buyer: Organization, currency: str) -> Account:

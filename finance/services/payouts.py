@@ -1,7 +1,8 @@
 """Factory payouts: an operator records money actually sent from the platform's bank to a
 factory's bank account. It moves the factory's payable (what the platform owes it: escrow
-releases and advances) to the bank clearing account; the payable cannot go below zero (the
-account's CHECK), so nobody is paid more than they were owed."""
+releases and advances) to the bank clearing account. The payable is sharded by order
+(`ledger.payable_key`): a payout locks all of the factory's rows and takes from them in key
+order, none below zero (each row's CHECK), so nobody is paid more than they were owed."""
 
 from __future__ import annotations
 
@@ -19,11 +20,10 @@ from marketplace.services import notification_send
 
 
 def payout_available(*, organization: Organization, currency: str) -> Money:
-    """What the platform owes the factory now (its payable's balance)."""
-    account = ledger.account_get(
-        purpose=AccountPurpose.FACTORY_PAYOUT, currency=currency, organization=organization
+    """What the platform owes the factory now (the sum of its payable's rows)."""
+    return ledger.organization_balance(
+        organization_id=organization.pk, purpose=AccountPurpose.FACTORY_PAYOUT, currency=currency
     )
-    return account.balance
 
 
 def payouts_for(*, organization: Organization) -> QuerySet[Payout]:
@@ -49,14 +49,17 @@ def payout_record(
         raise InvalidError({"bank_reference": [_("Enter the bank transfer's reference.")]})
     if amount.amount_minor <= 0:
         raise InvalidError({"amount": [_("Enter an amount above zero.")]})
-    payable = ledger.account_get(
-        purpose=AccountPurpose.FACTORY_PAYOUT, currency=amount.currency, organization=organization
-    )
-    # Lock the payable so that two operators cannot pay out the same money.
-    payable = Account.objects.select_for_update().get(pk=payable.pk)
-    if amount.amount_minor > payable.balance_minor:
+    # Lock every row of the payable so that two operators cannot pay out the same money.
+    rows = ledger.payable_accounts_lock(factory_id=organization.pk, currency=amount.currency)
+    owed = sum(row.balance_minor for row in rows)
+    if amount.amount_minor > owed:
         raise InvalidError(
-            {"amount": [_("Only %(owed)s is owed to this factory.") % {"owed": payable.balance}]}
+            {
+                "amount": [
+                    _("Only %(owed)s is owed to this factory.")
+                    % {"owed": Money(owed, amount.currency)}
+                ]
+            }
         )
     try:
         with transaction.atomic():
@@ -78,7 +81,7 @@ def payout_record(
         memo=texts.MEMO_PAID_OUT(name=organization.name, reference=reference),
         acting_user=acting_user,
         legs=[
-            (payable, ledger.negate(amount)),
+            *_payable_legs(rows, amount),
             (
                 ledger.platform_account(
                     AccountPurpose.BANK_CLEARING, amount.currency, shard_key=payout.pk
@@ -94,3 +97,16 @@ def payout_record(
         body=payout.note,
     )
     return payout
+
+
+def _payable_legs(rows: list[Account], amount: Money) -> list[ledger.Leg]:
+    """Take `amount` from the (locked) payable rows in key order, each down to zero at
+    most."""
+    legs: list[ledger.Leg] = []
+    left = amount.amount_minor
+    for row in rows:
+        take = min(left, row.balance_minor)
+        if take > 0:
+            legs.append((row, Money(-take, amount.currency)))
+            left -= take
+    return legs

@@ -401,4 +401,7 @@ FINANCE_BANK_ACCOUNT = env(
 # releases of different orders do not queue on one cached balance (ADR 0006). Raising it
 # is safe at any time; lowering it leaves the higher rows in use by their orders.
 FINANCE_PLATFORM_ACCOUNT_SHARDS = env.int("FINANCE_PLATFORM_ACCOUNT_SHARDS", default=16)
+# Likewise each factory's payable, picked by order, so that one factory's concurrent
+# releases do not queue on one row; a payout locks all of the factory's rows (ADR 0006).
+FINANCE_FACTORY_PAYABLE_SHARDS = env.int("FINANCE_FACTORY_PAYABLE_SHARDS", default=16)
 # --- end Finance ------------------------------------------------------------------------

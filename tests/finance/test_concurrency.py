@@ -1,14 +1,26 @@
-"""Real threads against real Postgres: an escrow releases or refunds once, and 50 parallel
-credit draws never exceed the limit."""
+"""Real threads against real Postgres: an escrow releases or refunds once, 50 parallel
+credit draws never exceed the limit, and parallel payouts from a factory's sharded payable
+never pay more than it is owed."""
 
 from __future__ import annotations
 
 import pytest
 
-from finance.models import CreditLine, Escrow, JournalTransaction, Payment, PaymentStatus
-from finance.services import credit, escrow, payments
+from finance.models import (
+    Account,
+    AccountPurpose,
+    CreditLine,
+    Escrow,
+    JournalTransaction,
+    Payment,
+    PaymentStatus,
+    Payout,
+)
+from finance.services import credit, escrow, payments, payouts
 from finance.services.escrow import Milestone
-from marketplace.exceptions import ConflictError
+from finance.services.ledger import ledger_invariant_problems
+from marketplace.exceptions import ConflictError, InvalidError
+from marketplace.money import Money
 from orders.models import Order, OrderStatus
 from tests.finance.conftest import cny, make_operator, order_awaiting_payment
 from tests.orders.conftest import make_category, make_deal
@@ -102,3 +114,61 @@ def test_fifty_parallel_credit_draws_never_exceed_the_limit():
     assert line.used_minor == (first.total * 5).amount_minor
     assert Payment.objects.filter(status=PaymentStatus.SUCCEEDED).count() == 5
     assert Order.objects.filter(status=OrderStatus.PAID).count() == 5
+
+
+def test_parallel_releases_to_one_factory_and_parallel_payouts_never_overpay(settings):
+    """Four orders of one factory released at once land in four rows of its payable (no
+    deadlock, each applied once); then ten parallel payouts of a third of what it is owed
+    each: exactly three are paid, every row stays >= 0 and the ledger balances."""
+    settings.FINANCE_FACTORY_PAYABLE_SHARDS = 4
+    deal = make_deal(category=make_category())
+    operator = make_operator()
+    first = order_awaiting_payment(deal)
+    orders = [first]
+    for _ in range(3):
+        clone = Order.objects.get(pk=first.pk)
+        clone.pk = None
+        clone.quote = None
+        clone.save()
+        orders.append(clone)
+    for order in orders:
+        payment = payments.payment_create(
+            order=order, organization=deal.buyer, purpose="full", method="bank_transfer",
+            acting_user=deal.buyer_user,
+        )  # fmt: skip
+        payments.bank_transfer_confirm(
+            payment=payment, received=payment.amount, acting_user=operator
+        )
+    results = run_in_threads(
+        [
+            lambda order=order: escrow.escrow_release_milestone(
+                order=order, milestone=Milestone.DELIVERY
+            )
+            for order in orders
+        ]
+    )
+    assert all(isinstance(result, JournalTransaction) for result in results), results
+    rows = Account.objects.filter(organization=deal.factory, purpose=AccountPurpose.FACTORY_PAYOUT)
+    assert sorted(rows.values_list("shard", flat=True)) == [0, 1, 2, 3]
+    owed = payouts.payout_available(organization=deal.factory, currency="CNY")
+    assert owed == (first.total - first.total.rounded_share(300, 10_000)) * 4
+
+    third = Money(owed.amount_minor // 3, "CNY")
+    results = run_in_threads(
+        [
+            lambda number=number: payouts.payout_record(
+                organization=deal.factory,
+                amount=third,
+                bank_reference=f"ICBC-{number}",
+                acting_user=operator,
+            )
+            for number in range(10)
+        ]
+    )
+    paid = [result for result in results if isinstance(result, Payout)]
+    refused = [result for result in results if isinstance(result, InvalidError)]
+    assert (len(paid), len(refused)) == (3, 7), results
+    left = payouts.payout_available(organization=deal.factory, currency="CNY")
+    assert left == owed - third * 3
+    assert all(balance >= 0 for balance in rows.values_list("balance_minor", flat=True))
+    assert ledger_invariant_problems() == {}

@@ -28,6 +28,10 @@ pytestmark = pytest.mark.django_db
 def _balance(purpose, organization=None, order_pk=None) -> int:
     if organization is None:  # the platform's: the sum over its shards
         return ledger.platform_balance(purpose, "CNY").amount_minor
+    if order_pk is None:  # an organization's: the sum over its shards (a payable's)
+        return ledger.organization_balance(
+            organization_id=organization.pk, purpose=purpose, currency="CNY"
+        ).amount_minor
     return ledger.account_get(
         purpose=purpose, currency="CNY", organization=organization, order_pk=order_pk
     ).balance_minor

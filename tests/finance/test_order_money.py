@@ -29,9 +29,9 @@ def _step(deal, action, party, capture):
 
 
 def _payout(deal) -> int:
-    return ledger.account_get(
-        purpose=AccountPurpose.FACTORY_PAYOUT, currency="CNY", organization=deal.factory
-    ).balance_minor
+    return ledger.organization_balance(
+        organization_id=deal.factory.pk, purpose=AccountPurpose.FACTORY_PAYOUT, currency="CNY"
+    ).amount_minor
 
 
 def test_the_whole_flow_pays_price_minus_commission_minus_advance(

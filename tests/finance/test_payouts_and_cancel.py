@@ -127,6 +127,86 @@ def test_an_operator_pays_the_factory_what_it_is_owed(
     assert "CNY 11,203.50" in text  # 11,550.00 - 346.50 commission - 0 advance
 
 
+def test_a_factorys_payable_is_sharded_by_order_and_paid_out_from_every_row(
+    settings, deal, operator, client
+):
+    """Releases of two orders to one factory credit different rows of its payable (they
+    never wait on each other); the factory is owed their sum, shown as one line; a payout
+    of more than one row holds takes from each in key order, none below zero; more than
+    the sum is refused."""
+    from finance.models import Account
+    from finance.services import escrow
+    from tests.orders.conftest import Deal, make_quote, make_rfq
+
+    settings.FINANCE_FACTORY_PAYABLE_SHARDS = 4
+    rfq = make_rfq(deal.buyer, deal.buyer_user, deal.category, quantity=100)
+    order_services.rfq_match(rfq_pk=rfq.pk)
+    second = Deal(
+        deal.category, deal.buyer, deal.buyer_user, deal.factory, deal.factory_user, rfq,
+        make_quote(rfq, deal.factory, deal.factory_user),
+    )  # fmt: skip
+    orders = []
+    for current in (deal, second):
+        order = order_awaiting_payment(current)
+        payment = payments.payment_create(
+            order=order, organization=deal.buyer, purpose="full", method="bank_transfer",
+            acting_user=deal.buyer_user,
+        )  # fmt: skip
+        payments.bank_transfer_confirm(
+            payment=payment, received=payment.amount, acting_user=operator
+        )
+        escrow.escrow_release_milestone(order=order, milestone=escrow.Milestone.DELIVERY)
+        orders.append(order)
+    assert len({order.pk % 4 for order in orders}) == 2
+    rows = list(
+        Account.objects.filter(
+            organization=deal.factory, purpose=AccountPurpose.FACTORY_PAYOUT
+        ).order_by("pk")
+    )
+    assert sorted(row.shard for row in rows) == sorted(order.pk % 4 for order in orders)
+    nets = [order.total - order.total.rounded_share(300, 10_000) for order in orders]
+    owed = payouts.payout_available(organization=deal.factory, currency="CNY")
+    assert owed == nets[0] + nets[1]
+    assert sorted(row.balance for row in rows) == sorted(nets)
+    # The balances API (and the statement, from the same selector) shows it once.
+    api = api_client(deal.factory_user)
+    payables = [
+        row for row in api.get("/api/v1/balances/").json()["results"]
+        if row["purpose"] == AccountPurpose.FACTORY_PAYOUT
+    ]  # fmt: skip
+    assert [row["balance"] for row in payables] == [owed.as_wire()]
+
+    with pytest.raises(InvalidError) as refused:
+        payouts.payout_record(
+            organization=deal.factory, amount=owed + cny("0.01"), bank_reference="ICBC-9",
+            acting_user=operator,
+        )  # fmt: skip
+    assert "amount" in refused.value.message_dict
+    assert payouts.payout_available(organization=deal.factory, currency="CNY") == owed
+
+    # More than the first row holds: it is emptied, the rest comes from the second.
+    amount = rows[0].balance + cny("1.00")
+    payouts.payout_record(
+        organization=deal.factory, amount=amount, bank_reference="ICBC-10", acting_user=operator
+    )
+    for row in rows:
+        row.refresh_from_db()
+    assert [row.balance_minor for row in rows] == [
+        0,
+        owed.amount_minor - amount.amount_minor,
+    ]
+    legs = Posting.objects.filter(transaction__reference__startswith="payout:")
+    assert sorted(legs.values_list("amount_minor", flat=True))[:2] == sorted(
+        [-(amount.amount_minor - 100), -100]
+    )
+    assert ledger.ledger_invariant_problems() == {}
+    payouts.payout_record(
+        organization=deal.factory, amount=owed - amount, bank_reference="ICBC-11",
+        acting_user=operator,
+    )  # fmt: skip
+    assert payouts.payout_available(organization=deal.factory, currency="CNY") == cny("0.00")
+
+
 @pytest.mark.parametrize(
     ("amount", "reference", "field"),
     [

@@ -26,9 +26,9 @@ def _step(deal, action, party, capture):
 
 
 def _payout(deal) -> int:
-    return ledger.account_get(
-        purpose=AccountPurpose.FACTORY_PAYOUT, currency="CNY", organization=deal.factory
-    ).balance_minor
+    return ledger.organization_balance(
+        organization_id=deal.factory.pk, purpose=AccountPurpose.FACTORY_PAYOUT, currency="CNY"
+    ).amount_minor
 
 
 def _with_sample(deal):
