@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('finance', '0006_account_shards'),
+        ('finance', '0007_journaltransaction_memo_key'),
     ]
 
     operations = [
