@@ -45,7 +45,8 @@ def test_order_serializers_answer_what_drf_answers():
         reason="Recounted",
     )
     order = selectors.order_get(organization=deal.buyer, pk=order.pk)
-    assert order.design_id is None and order.repeat_of_id is None  # nulls are covered
+    assert order.design_id is None
+    assert order.repeat_of_id is None
     context = {"organization": deal.buyer}
     events = list(order.events.all())
     assert any(event.actor is None for event in events)  # the system's steps too
@@ -82,5 +83,7 @@ def test_special_cases_take_drf_rules():
     plain = serializer.to_representation(user)
     assert plain == drf(serializer, user)
     assert "absent" not in plain
-    assert plain["defaulted"] == 7 and plain["nullable"] is None
-    assert plain["full_name"] == user.get_full_name() and plain["dictionary"] == "value"
+    assert plain["defaulted"] == 7
+    assert plain["nullable"] is None
+    assert plain["full_name"] == user.get_full_name()
+    assert plain["dictionary"] == "value"
