@@ -21,6 +21,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, Extract, TruncWeek
 from django.urls import reverse
@@ -178,6 +179,16 @@ def order_list(*, organization: Organization, status: str | None = None) -> Quer
     return orders.filter(status=status) if status else orders
 
 
+# The columns an order's summary (the API's order list) reads, with its parties' and
+# category's: the list does not load the plan, the shipping and quality fields.
+ORDER_SUMMARY_COLUMNS = (
+    *("status", "title", "quantity", "currency", "unit_price_minor", "sample_fee_minor"),
+    *("with_sample", "ready_by", "created_at", "status_changed_at"),
+    *("rfq", "quote", "repeat_of", "design"),
+    *(f"{party}__{field}" for party in ("buyer", "factory") for field in ("slug", "name")),
+    "category__slug",
+)
+
 ORDER_DETAIL_RELATIONS = (
     "events",
     "production_reports",
@@ -210,6 +221,19 @@ def order_get(
     order = get_for_organization_or_404(queryset, organization, pk=pk)
     if parties_only and organization.pk not in (order.buyer_id, order.factory_id):
         raise NotFoundError(_("Not found."))
+    return order
+
+
+def order_row_get(*, organization: Organization, pk: int) -> Order:
+    """The order's own row, no related rows (404 when not the caller's): for a write whose
+    service locks and re-reads it anyway."""
+    return get_for_organization_or_404(Order.objects.all(), organization, pk=pk)
+
+
+def order_with_progress(order: Order) -> Order:
+    """`order` with its progress entries and corrections loaded (one query), for
+    `production_progress`, `production_entries` and `reported_total`."""
+    prefetch_related_objects([order], "production_reports")
     return order
 
 

@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from marketplace import limits
 from marketplace.api.schema import money_schema
-from marketplace.api.serializers import OrganizationRefSerializer
+from marketplace.api.serializers import OrganizationRefSerializer, PlainReadMixin
 from marketplace.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
 from orders.inspection import order_aql_plan, order_checklist
 from orders.selectors import (
@@ -195,7 +195,7 @@ class QuoteOutputSerializer(serializers.Serializer):
         ]
 
 
-class EventOutputSerializer(serializers.Serializer):
+class EventOutputSerializer(PlainReadMixin, serializers.Serializer):
     at = serializers.DateTimeField()
     actor = serializers.SerializerMethodField()
     # None for what the system does on its own (e.g. requesting payment after approval).
@@ -215,7 +215,7 @@ class EventOutputSerializer(serializers.Serializer):
         return event.actor.get_full_name()
 
 
-class OrderSummarySerializer(serializers.Serializer):
+class OrderSummarySerializer(PlainReadMixin, serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     number = serializers.CharField()
     status = serializers.CharField()
@@ -265,7 +265,7 @@ class InspectionOutputSerializer(serializers.Serializer):
         ]
 
 
-class ProgressPointSerializer(serializers.Serializer):
+class ProgressPointSerializer(PlainReadMixin, serializers.Serializer):
     day = serializers.DateField()
     planned = serializers.IntegerField()
     actual = serializers.IntegerField()
@@ -273,7 +273,7 @@ class ProgressPointSerializer(serializers.Serializer):
     actual_cumulative = serializers.IntegerField()
 
 
-class ProgressEntrySerializer(serializers.Serializer):
+class ProgressEntrySerializer(PlainReadMixin, serializers.Serializer):
     """A progress entry or a correction (`corrects`: the entry it corrects, `units` the
     signed difference); the reported total is the sum of `units`."""
 

@@ -317,7 +317,9 @@ class OrderListApi(OrdersAPIView):
     queryset = Order.objects.all()
 
     def narrow_queryset(self, queryset):
-        return queryset.select_related("buyer", "factory", "category")
+        return queryset.select_related("buyer", "factory", "category").only(
+            *selectors.ORDER_SUMMARY_COLUMNS
+        )
 
     @extend_schema(responses={200: OrderSummarySerializer(many=True)})
     def get(self, request):
@@ -402,10 +404,9 @@ PROGRESS_RESPONSE = inline_serializer(
 )
 
 
-def _progress_body(view: OrdersAPIView, order_pk: int) -> dict:
-    order = selectors.order_get(
-        organization=view.organization, pk=order_pk, relations=("production_reports",)
-    )
+def _progress_body(order: Order) -> dict:
+    """The series and its entries of `order` (read fresh: one query)."""
+    order = selectors.order_with_progress(order)
     points = selectors.production_progress(order)
     return {
         "results": ProgressPointSerializer(points, many=True).data,
@@ -428,21 +429,24 @@ class OrderProgressApi(OrdersAPIView):
 
     @extend_schema(responses={200: PROGRESS_RESPONSE})
     def get(self, request, pk: int):
-        return Response(_progress_body(self, pk))
+        return Response(
+            _progress_body(selectors.order_row_get(organization=self.organization, pk=pk))
+        )
 
     @extend_schema(request=InputSerializer, responses={201: PROGRESS_RESPONSE})
     def post(self, request, pk: int):
         """Add an entry: units finished on `day` (added to the total, never replacing)."""
-        order = selectors.order_get(organization=self.organization, pk=pk, relations=())
+        order = selectors.order_row_get(organization=self.organization, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.production_progress_record(
+        entry = services.production_progress_record(
             order=order,
             acting_organization=self.organization,
             acting_user=request.user,
             **data.validated_data,
         )
-        return Response(_progress_body(self, pk), status=status.HTTP_201_CREATED)
+        # `entry.order`: the order as the service locked and read it.
+        return Response(_progress_body(entry.order), status=status.HTTP_201_CREATED)
 
 
 class OrderProgressCorrectionApi(OrdersAPIView):
@@ -454,10 +458,10 @@ class OrderProgressCorrectionApi(OrdersAPIView):
     @extend_schema(request=InputSerializer, responses={201: PROGRESS_RESPONSE})
     def post(self, request, pk: int):
         """Correct an entry to `units`, with the reason: recorded as a correction entry."""
-        order = selectors.order_get(organization=self.organization, pk=pk, relations=())
+        order = selectors.order_row_get(organization=self.organization, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.production_progress_correct(
+        correction = services.production_progress_correct(
             order=order,
             acting_organization=self.organization,
             acting_user=request.user,
@@ -465,7 +469,7 @@ class OrderProgressCorrectionApi(OrdersAPIView):
             units=data.validated_data["units"],
             reason=data.validated_data["reason"],
         )
-        return Response(_progress_body(self, pk), status=status.HTTP_201_CREATED)
+        return Response(_progress_body(correction.order), status=status.HTTP_201_CREATED)
 
 
 class OrderInspectorApi(OrdersAPIView):

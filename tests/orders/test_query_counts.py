@@ -83,3 +83,29 @@ def test_api_and_pages_do_not_grow_with_rows():
     )
     after = {name: count(call) for name, call in calls.items()}
     assert after == before
+
+
+def test_order_list_and_progress_write_cost_a_fixed_number_of_queries(
+    django_assert_num_queries,
+):
+    """The buyers' and factories' hot calls, to the query: a regression fails here."""
+    from django.utils import timezone
+
+    deal = make_deal(category=make_category(), units=200)
+    order = drive(deal, OrderStatus.IN_PRODUCTION)
+    buyer_api, factory_api = api_client(deal.buyer_user), api_client(deal.factory_user)
+    progress_url = f"/api/v1/orders/{order.pk}/progress/"
+    buyer_api.get("/api/v1/orders/")  # the first request of a token records its use
+    factory_api.get(progress_url)
+    # The token, the membership, the count and the page.
+    with django_assert_num_queries(4):
+        assert buyer_api.get("/api/v1/orders/").status_code == 200
+    today = timezone.localdate().isoformat()
+    for units in (5, 7):  # more entries on the second write: the same count
+        # The token, the membership, the order; then in one savepoint: the order locked,
+        # the total so far, the entry and its timeline event; then the entries shown.
+        with django_assert_num_queries(10):
+            response = factory_api.post(progress_url, {"day": today, "units": units})
+        assert response.status_code == 201, response.content
+    assert response.json()["total"] == 12
+    assert [entry["units"] for entry in response.json()["entries"]] == [5, 7]
