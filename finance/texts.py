@@ -22,6 +22,30 @@ CREDIT_OVERDUE_BODY = define(
     _("%(amount)s of credit is overdue. New credit payments are blocked until it is repaid."),
 )
 
+CREDIT_LIMIT_SET = define("finance.credit_limit_set.title", _("Your credit limit is now %(limit)s"))
+CREDIT_REPAID = define(
+    "finance.credit_repaid.title", _("Your credit repayment of %(amount)s is recorded")
+)
+CREDIT_REPAID_BODY = define("finance.credit_repaid.body", _("Still in use: %(used)s."))
+CREDIT_WRITTEN_OFF = define(
+    "finance.credit_written_off.title",
+    _("Your credit line is closed: %(amount)s was written off"),
+)
+BANK_TRANSFER_ARRIVED = define(
+    "finance.bank_transfer_arrived.title",
+    _("Your bank transfer %(reference)s arrived: %(amount)s"),
+)
+PAYMENT_COMPLETE = define("finance.payment_complete.body", _("The payment is complete."))
+PAYMENT_MISSING = define("finance.payment_missing.body", _("%(missing)s is still missing."))
+PAYOUT_SENT = define("finance.payout_sent.title", _("Payout of %(amount)s sent (%(reference)s)"))
+
+ADVANCE_PAID = define(
+    "finance.advance_paid.title", _("Advance of %(amount)s on PO-%(pk)06d paid out")
+)
+ADVANCE_REJECTED = define(
+    "finance.advance_rejected.title", _("Advance of %(amount)s on PO-%(pk)06d rejected")
+)
+
 # Order timeline notes.
 NOTE_PAID_FROM_PLEDGES = define(
     "finance.note.paid_from_pledges", _("Paid from the campaign's pledges.")

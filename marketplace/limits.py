@@ -46,6 +46,8 @@ INT32_MAX = 2**31 - 1
 QUANTITY = Bound(1, 10_000_000)
 # Units a factory can make, or made, in one day (calendar cells, lines, progress reports).
 DAILY_UNITS = Bound(0, 10_000_000)
+# A row's id posted back by a form (an integer column).
+ROW_ID = Bound(1, INT32_MAX)
 # Units one progress report adds (a report of nothing adds nothing: corrections lower a total).
 PROGRESS_UNITS = Bound(1, 10_000_000)
 DAILY_OUTPUT = Bound(1, 10_000_000)
@@ -83,6 +85,8 @@ TITLE = 200
 RFQ_SPEC = 10_000
 QUOTE_NOTE = 2_000
 MESSAGE = 5_000
+# A quote's inspection checklist as typed: up to 30 checks of up to 200 characters, one a line.
+INSPECTION_CHECKLIST = 30 * 201
 ORDER_NOTE = 5_000  # a note on a transition (ship, approve, ...)
 DISPUTE_REASON = 5_000
 SHORT_NOTE = 300  # progress reports, hold extensions, alarm acknowledgements

@@ -42,6 +42,13 @@ ORGANIZATION_SUSPENDED = texts.define(
 ORGANIZATION_RESTORED = texts.define(
     "marketplace.organization_restored.title", gettext_lazy("Your organization is active again")
 )
+ORGANIZATION_VERIFIED = texts.define(
+    "marketplace.organization_verified.title", gettext_lazy("Your organization is verified")
+)
+ORGANIZATION_UNVERIFIED = texts.define(
+    "marketplace.organization_unverified.title",
+    gettext_lazy("Your organization is no longer verified"),
+)
 
 # Services enqueue tasks by name: tasks import services, never the other way round.
 NOTIFICATION_EMAILS_TASK = "marketplace.tasks.notification_emails_send_task"
@@ -102,12 +109,8 @@ def organization_verification_set(
     )
     organization.verified = verified
     if changed and notify:
-        title = (
-            _("Your organization is verified")
-            if verified
-            else _("Your organization is no longer verified")
-        )
-        notification_send(organization=organization, title=title, body=reason.strip())
+        title = ORGANIZATION_VERIFIED() if verified else ORGANIZATION_UNVERIFIED()
+        notification_send(organization=organization, title=title, body=texts.words(reason.strip()))
     return changed == 1
 
 

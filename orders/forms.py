@@ -130,6 +130,7 @@ class QuoteForm(forms.Form):
         label=_("Inspection checklist"),
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
+        max_length=limits.INSPECTION_CHECKLIST,
         help_text=_("One check per line; leave empty for the category's checklist."),
     )
 
@@ -227,7 +228,10 @@ class MessageForm(forms.Form):
 
 class OrderMessageForm(forms.Form):
     body = forms.CharField(
-        label=_("Message"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Message"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.MESSAGE,
     )
     attachments = MultipleFileField(
         label=_("Photos and documents"),
@@ -266,7 +270,9 @@ class TransitionForm(forms.Form):
         max_length=limits.DISPUTE_REASON,
     )
     evidence = MultipleFileField(label=_("Evidence (photos, documents)"))
-    quantity = forms.IntegerField(label=_("Units you accept"), required=False, min_value=1)
+    quantity = forms.IntegerField(
+        label=_("Units you accept"), required=False, **limits.QUANTITY.field
+    )
 
 
 class InspectionForm(forms.Form):
@@ -306,9 +312,9 @@ class ProgressForm(forms.Form):
 
 
 class ProgressCorrectionForm(forms.Form):
-    entry = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    units = forms.IntegerField(label=_("Correct units"), min_value=0, max_value=10_000_000)
-    reason = forms.CharField(label=_("Reason for the correction"), max_length=300)
+    entry = forms.IntegerField(widget=forms.HiddenInput, **limits.ROW_ID.field)
+    units = forms.IntegerField(label=_("Correct units"), **limits.DAILY_UNITS.field)
+    reason = forms.CharField(label=_("Reason for the correction"), max_length=limits.SHORT_NOTE)
 
 
 class InspectorForm(forms.Form):

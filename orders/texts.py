@@ -7,8 +7,24 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.texts import define, define_choices
 from orders.models import OrderStatus
+from orders.transitions import TRANSITIONS, Timeout
 
 define_choices("orders.status", OrderStatus)
+# The notes of the timed steps (the timeline reads them in the reader's language).
+for _transition in TRANSITIONS.values():
+    if _transition.timeout is not None:
+        define(Timeout.note_key(_transition.action), _transition.timeout.note)
+
+OVERDUE = define("orders.overdue.title", _("Overdue: %(number)s is waiting for you (%(status)s)"))
+OVERDUE_HOLD_LAPSED = define(
+    "orders.overdue.hold_lapsed",
+    _(
+        "The capacity hold lapsed on %(date)s: the days are no longer reserved. Pay "
+        "now and production re-reserves them if they are still free."
+    ),
+)
+OVERDUE_LATE = define("orders.overdue.late", _("The promised ready date %(date)s has passed."))
+OVERDUE_IDLE = define("orders.overdue.idle", _("Nothing has happened since %(date)s."))
 
 RFQ_INVITED = define("orders.rfq_invited.title", _("New RFQ matched to you: %(title)s"))
 RFQ_INVITED_BODY = define(

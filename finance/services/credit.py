@@ -27,6 +27,7 @@ from marketplace.exceptions import ConflictError, InvalidError
 from marketplace.models import NotificationTopic, Organization, User
 from marketplace.money import Money
 from marketplace.services import notification_send
+from marketplace.texts import words
 
 OPEN_STATUSES = (CreditDraw.Status.OPEN, CreditDraw.Status.OVERDUE)
 
@@ -73,8 +74,9 @@ def credit_limit_set(
     if changed:
         notification_send(
             organization=organization,
-            title=_("Your credit limit is now %(limit)s") % {"limit": limit},
-            body=reason.strip(),
+            topic=NotificationTopic.PAYMENTS,
+            title=texts.CREDIT_LIMIT_SET(limit=limit),
+            body=words(reason.strip()),
         )
     return line
 
@@ -139,8 +141,9 @@ def credit_repay(
     line = credit_line_settled(line, amount.amount_minor)
     notification_send(
         organization=organization,
-        title=_("Your credit repayment of %(amount)s is recorded") % {"amount": amount},
-        body=_("Still in use: %(used)s.") % {"used": line.money(line.used_minor)},
+        topic=NotificationTopic.PAYMENTS,
+        title=texts.CREDIT_REPAID(amount=amount),
+        body=texts.CREDIT_REPAID_BODY(used=line.money(line.used_minor)),
     )
     return line
 
@@ -210,9 +213,9 @@ def credit_write_off(*, draw: CreditDraw, acting_user: User, reason: str = "") -
     CreditLine.objects.filter(pk=line.pk).update(limit_minor=line.used_minor)
     notification_send(
         organization=line.organization,
-        title=_("Your credit line is closed: %(amount)s was written off")
-        % {"amount": line.money(part)},
-        body=reason.strip(),
+        topic=NotificationTopic.PAYMENTS,
+        title=texts.CREDIT_WRITTEN_OFF(amount=line.money(part)),
+        body=words(reason.strip()),
     )
     draw.refresh_from_db()
     return draw

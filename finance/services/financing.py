@@ -14,9 +14,10 @@ from finance import texts
 from finance.models import AccountPurpose, Escrow, FinancingAdvance, TransactionKind
 from finance.services import ledger
 from marketplace.exceptions import ConflictError, ForbiddenError, InvalidError
-from marketplace.models import Organization, User
+from marketplace.models import NotificationTopic, Organization, User
 from marketplace.money import Money
 from marketplace.services import notification_send
+from marketplace.texts import words
 from orders.models import Order, OrderStatus
 
 
@@ -110,10 +111,14 @@ def advance_decide(
 
 
 def _advance_notify(advance: FinancingAdvance, *, reason: str) -> None:
-    values = {"pk": advance.order_id, "amount": advance.amount}
-    title = (
-        _("Advance of %(amount)s on PO-%(pk)06d paid out") % values
+    message = (
+        texts.ADVANCE_PAID
         if advance.status == FinancingAdvance.Status.APPROVED
-        else _("Advance of %(amount)s on PO-%(pk)06d rejected") % values
+        else texts.ADVANCE_REJECTED
     )
-    notification_send(organization=advance.organization, title=title, body=reason.strip())
+    notification_send(
+        organization=advance.organization,
+        topic=NotificationTopic.PAYMENTS,
+        title=message(pk=advance.order_id, amount=advance.amount),
+        body=words(reason.strip()),
+    )

@@ -38,7 +38,7 @@ from finance.services.escrow import (
     escrow_return_skipped_sample,
 )
 from marketplace.exceptions import ConflictError, ForbiddenError, InvalidError
-from marketplace.models import Organization, User
+from marketplace.models import NotificationTopic, Organization, User
 from marketplace.money import Money
 from marketplace.services import notification_send
 from marketplace.texts import choice
@@ -326,15 +326,16 @@ def bank_transfer_confirm(*, payment: Payment, received: Money, acting_user: Use
         reference=f"bank:{payment.pk}:{payment.received_minor + received.amount_minor}",
         acting_user=acting_user,
     )
-    values = {"amount": received, "reference": payment.reference}
     notification_send(
         organization=payment.organization,
-        title=_("Your bank transfer %(reference)s arrived: %(amount)s") % values,
+        topic=NotificationTopic.PAYMENTS,
+        title=texts.BANK_TRANSFER_ARRIVED(amount=received, reference=payment.reference),
         body=(
-            _("The payment is complete.")
+            texts.PAYMENT_COMPLETE()
             if payment.status == PaymentStatus.SUCCEEDED
-            else _("%(missing)s is still missing.")
-            % {"missing": payment.money_of(payment.amount_minor - payment.received_minor)}
+            else texts.PAYMENT_MISSING(
+                missing=payment.money_of(payment.amount_minor - payment.received_minor)
+            )
         ),
     )
     return payment

@@ -14,9 +14,10 @@ from finance import texts
 from finance.models import Account, AccountPurpose, Payout, TransactionKind
 from finance.services import ledger
 from marketplace.exceptions import InvalidError
-from marketplace.models import Organization, User
+from marketplace.models import NotificationTopic, Organization, User
 from marketplace.money import Money
 from marketplace.services import notification_send
+from marketplace.texts import words
 
 
 def payout_available(*, organization: Organization, currency: str) -> Money:
@@ -92,9 +93,9 @@ def payout_record(
     )
     notification_send(
         organization=organization,
-        title=_("Payout of %(amount)s sent (%(reference)s)")
-        % {"amount": amount, "reference": reference},
-        body=payout.note,
+        topic=NotificationTopic.PAYMENTS,
+        title=texts.PAYOUT_SENT(amount=amount, reference=reference),
+        body=words(payout.note),
     )
     return payout
 

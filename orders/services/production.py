@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.models import Organization, User
-from orders import notify
+from marketplace.texts import Text, choice
+from orders import notify, texts
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import Order, OrderEvent, OrderStatus, ProductionReport
 from orders.services.transition import order_party, order_transition_apply
@@ -23,6 +24,7 @@ from orders.transitions import (
     Action,
     Event,
     Party,
+    Timeout,
     next_actor,
     statuses_waiting_for,
 )
@@ -197,26 +199,21 @@ def order_auto_step(*, order_pk: int, action: Action | str) -> bool:
             party=Party.SYSTEM,
             acting_user=None,
             acting_organization=None,
-            note=transition.timeout.note_text(),
+            note=Text(Timeout.note_key(transition.action), {"days": transition.timeout.days}),
         )
     except (OrderConflictError, Order.DoesNotExist):
         return False
     return True
 
 
-def _reminder_body(order: Order, now: datetime.datetime) -> str:
+def _reminder_body(order: Order, now: datetime.datetime) -> Text:
     lapsed = order.hold_expires_at is not None and order.hold_expires_at < now
     if order.status == OrderStatus.AWAITING_PAYMENT and lapsed:
         assert order.hold_expires_at is not None
-        return _(
-            "The capacity hold lapsed on %(date)s: the days are no longer reserved. Pay "
-            "now and production re-reserves them if they are still free."
-        ) % {"date": timezone.localtime(order.hold_expires_at).date()}
+        return texts.OVERDUE_HOLD_LAPSED(date=timezone.localtime(order.hold_expires_at).date())
     if order.status == OrderStatus.IN_PRODUCTION:
-        return _("The promised ready date %(date)s has passed.") % {"date": order.ready_by}
-    return _("Nothing has happened since %(date)s.") % {
-        "date": timezone.localtime(order.status_changed_at).date()
-    }
+        return texts.OVERDUE_LATE(date=order.ready_by)
+    return texts.OVERDUE_IDLE(date=timezone.localtime(order.status_changed_at).date())
 
 
 # Statuses in which an order waiting too long for the buyer or the factory is reminded.
@@ -249,8 +246,7 @@ def orders_remind_overdue(*, now: datetime.datetime | None = None) -> int:
         notify.order_event(
             order=order,
             organization=organization,
-            title=_("Overdue: %(number)s is waiting for you (%(status)s)")
-            % {"number": order.number, "status": order.get_status_display()},
+            title=texts.OVERDUE(number=order.number, status=choice("orders.status", order.status)),
             body=_reminder_body(order, now),
         )
         Order.objects.filter(pk=order.pk).update(last_reminded_at=now)

@@ -115,6 +115,11 @@ class Timeout:
     def note_text(self) -> str:
         return str(self.note) % {"days": self.days}
 
+    @staticmethod
+    def note_key(action: str) -> str:
+        """The system-text key of the note (registered by `orders.texts`)."""
+        return f"orders.timeout.{action}"
+
 
 @dataclass(frozen=True)
 class Transition:

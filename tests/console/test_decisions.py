@@ -69,8 +69,8 @@ def test_an_advance_decision_asks_a_reason_logs_it_and_tells_the_factory(client,
         "Escrow covers it",
     )
     notice = Notification.objects.filter(recipient=deal.factory_user).latest("pk")
-    assert notice.title.startswith("Advance of CNY 3,000.00 on")
-    assert notice.body == "Escrow covers it"
+    assert notice.display_title.startswith("Advance of CNY 3,000.00 on")
+    assert notice.display_body == "Escrow covers it"
 
 
 def test_a_content_editor_cannot_decide_an_advance(client):
@@ -138,8 +138,8 @@ def test_a_write_off_asks_a_reason_logs_it_and_tells_the_buyer(
     assert f"{draw.pk},{deal.buyer.name}," in exported
     assert "CNY " in exported
     notice = Notification.objects.filter(recipient=deal.buyer_user).latest("pk")
-    assert notice.title.startswith("Your credit line is closed")
-    assert notice.body == reason
+    assert notice.display_title.startswith("Your credit line is closed")
+    assert notice.display_body == reason
 
 
 def test_an_order_cancellation_asks_a_reason_logs_it_and_tells_both_parties(client):
@@ -165,7 +165,7 @@ def test_an_order_cancellation_asks_a_reason_logs_it_and_tells_both_parties(clie
     )
     for user in (deal.buyer_user, deal.factory_user):
         notice = Notification.objects.filter(recipient=user).latest("pk")
-        assert notice.body == reason
+        assert notice.display_body == reason
 
 
 def test_a_content_editor_cannot_cancel_an_order(client):
@@ -198,8 +198,8 @@ def test_a_bank_transfer_confirmation_is_logged_with_its_reason_and_the_buyer_is
     event = _event("finance.Payment", payment.pk)
     assert (event.operator, event.reason) == (operator, "ICBC statement 30 Nov, line 12")
     notice = Notification.objects.filter(recipient=deal.buyer_user).latest("pk")
-    assert notice.title == f"Your bank transfer {payment.reference} arrived: CNY 100.00"
-    assert "still missing" in notice.body
+    assert notice.display_title == f"Your bank transfer {payment.reference} arrived: CNY 100.00"
+    assert "still missing" in notice.display_body
 
 
 def test_a_credit_repayment_asks_a_reason(client, django_capture_on_commit_callbacks):
@@ -274,8 +274,8 @@ def test_a_payout_is_logged_with_its_reason_and_the_factory_is_told(client):
     event = AuditEvent.objects.get(pgh_obj_model="finance.Payout")
     assert (event.operator, event.reason) == (operator, "Advance sent to the factory's account")
     notice = Notification.objects.filter(recipient=deal.factory_user).latest("pk")
-    assert notice.title == "Payout of CNY 3,000.00 sent (ICBC-5)"
-    assert notice.body == "Advance sent to the factory's account"
+    assert notice.display_title == "Payout of CNY 3,000.00 sent (ICBC-5)"
+    assert notice.display_body == "Advance sent to the factory's account"
 
 
 def test_marking_an_organization_verified_tells_its_members(client):
@@ -287,7 +287,10 @@ def test_marking_an_organization_verified_tells_its_members(client):
     )
     assert response.status_code == 302
     notice = Notification.objects.get(recipient=owner)
-    assert (notice.title, notice.body) == ("Your organization is verified", "Documents match")
+    assert (notice.display_title, notice.display_body) == (
+        "Your organization is verified",
+        "Documents match",
+    )
     event = _event("marketplace.Organization", buyer.pk)
     assert (event.pgh_data["verified"], event.operator, event.reason) == (
         True,

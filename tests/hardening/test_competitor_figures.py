@@ -4,6 +4,8 @@ still sees every quote counted."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -59,7 +61,7 @@ def _page_quote_cell(user, rfq_pk: int) -> str:
     html = page.content.decode()
     row = html[html.index(f"RFQ-{rfq_pk} ") :]
     row = row[: row.index("</tr>")]
-    cells = [cell.split("</td>")[0].strip() for cell in row.split("<td>")[1:]]
+    cells = [cell.split("</td>")[0].strip() for cell in re.split(r"<td[^>]*>", row)[1:]]
     # Category, quantity, ready by, quotes, status.
     return cells[3]
 

@@ -51,12 +51,12 @@ def test_quote_form_tier_quantity_of_2_63_is_a_400_on_the_page(invited_rival):
     with nothing_changes():
         response = browser(rival_user).post(
             f"/rfqs/{deal.rfq.pk}/quote/",
-            quote_body(tier_quantity=str(HUGE), tier_price="30.00"),
+            quote_body(tier_quantity_1=str(HUGE), tier_price_1="30.00"),
         )
     assert response.status_code == 400
     form = response.context["quote_form"]
-    assert list(form.errors) == ["tier_quantity"]
-    assert "less than or equal to 10000000" in form.errors["tier_quantity"][0]
+    assert list(form.errors) == ["tier_quantity_1"]
+    assert "less than or equal to 10000000" in form.errors["tier_quantity_1"][0]
     assert "less than or equal to 10000000" in response.content.decode()
 
 
@@ -81,8 +81,8 @@ def test_a_quote_at_the_bounds_is_accepted_on_the_page(invited_rival):
     response = browser(rival_user).post(
         f"/rfqs/{deal.rfq.pk}/quote/",
         quote_body(
-            tier_quantity=str(limits.QUANTITY.max),
-            tier_price="30.00",
+            tier_quantity_1=str(limits.QUANTITY.max),
+            tier_price_1="30.00",
             lead_time_days=limits.LEAD_TIME_DAYS.max,
             note="n" * limits.QUOTE_NOTE,
         ),
