@@ -17,7 +17,14 @@ from marketplace.models import Membership, Notification, Organization, User
 from orders.models import Dispute, OrderStatus
 from tests.finance.conftest import cny, order_awaiting_payment
 from tests.helpers import make_operator, make_organization, make_user
-from tests.orders.conftest import details_for, drive, drive_steps, make_deal
+from tests.orders.conftest import (
+    REPORT_ALL,
+    details_for,
+    drive,
+    drive_steps,
+    make_deal,
+    report_all,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -95,9 +102,12 @@ def _overdue_draw(deal, operator, capture) -> CreditDraw:
         acting_user=deal.buyer_user,
     )  # fmt: skip
     for action, party in (
-        ("start_production", "factory"), ("finish_production", "factory"),
-        ("record_inspection", "factory"), ("ship", "factory"), ("confirm_delivery", "buyer"),
+        ("start_production", "factory"), (REPORT_ALL, "factory"), ("finish_production", "factory"),
+        ("record_inspection", "buyer"), ("ship", "factory"), ("confirm_delivery", "buyer"),
     ):  # fmt: skip
+        if action == REPORT_ALL:
+            report_all(deal)  # finishing needs every unit reported
+            continue
         with capture(execute=True):
             deal.act(action, party, **details_for(action, deal.refresh()))
     draw = CreditDraw.objects.get()

@@ -19,7 +19,14 @@ from orders.models import OrderStatus
 from tests.conftest import browser_sign_in
 from tests.finance.conftest import WEBHOOK_SECRET, make_operator, order_awaiting_payment
 from tests.helpers import PASSWORD
-from tests.orders.conftest import Deal, details_for, make_category, make_deal
+from tests.orders.conftest import (
+    REPORT_ALL,
+    Deal,
+    details_for,
+    make_category,
+    make_deal,
+    report_all,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -61,11 +68,15 @@ def _escrow_row(page, order):
 def _deliver_and_check_the_factory_statement(deal: Deal, browser, live_server) -> None:
     for action, party in (
         ("start_production", "factory"),
+        (REPORT_ALL, "factory"),
         ("finish_production", "factory"),
-        ("record_inspection", "factory"),
+        ("record_inspection", "buyer"),
         ("ship", "factory"),
         ("confirm_delivery", "buyer"),
     ):
+        if action == REPORT_ALL:
+            report_all(deal)  # finishing needs every unit reported
+            continue
         deal.act(action, party, **details_for(action, deal.refresh()))
     order = deal.refresh()
     commission = order.total.rounded_share(COMMISSION_BPS, 10_000)
@@ -94,6 +105,7 @@ def test_a_bank_transfer_confirmed_by_an_operator_in_admin(page, browser, live_s
     operator_page.goto(f"/admin/finance/payment/?q={payment.reference}")
     operator_page.click(f"text={payment.reference}")
     operator_page.fill("input[name=received_amount]", str(order.total.as_wire()["amount"]))
+    operator_page.fill("input[name=reason]", "ICBC statement, line 7")
     operator_page.click("input[name=_save]")
     success = operator_page.wait_for_selector("ul.messagelist li.success")
     assert "was changed successfully" in success.inner_text()

@@ -13,7 +13,7 @@ from finance.services import credit, ledger, payments
 from marketplace.exceptions import DomainError
 from orders.models import OrderStatus
 from tests.finance.conftest import cny
-from tests.orders.conftest import details_for
+from tests.orders.conftest import REPORT_ALL, details_for, report_all
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +21,9 @@ COMMISSION_BPS = 300
 
 
 def _step(deal, action, party, capture):
+    if action == REPORT_ALL:
+        report_all(deal)  # finishing needs every unit reported
+        return
     with capture(execute=True):
         deal.act(action, party, **details_for(action, deal.refresh()))
 
@@ -46,8 +49,9 @@ def _with_sample(deal):
 def _deliver(deal, capture) -> None:
     for action, party in (
         ("start_production", "factory"),
+        (REPORT_ALL, "factory"),
         ("finish_production", "factory"),
-        ("record_inspection", "factory"),
+        ("record_inspection", "buyer"),
         ("ship", "factory"),
         ("confirm_delivery", "buyer"),
     ):
