@@ -71,14 +71,18 @@ def test_promise_hold_date_inputs_and_notifications_follow_the_quote_and_the_rea
         assert buyer.evaluate("document.documentElement.scrollWidth") <= width
 
         browser_sign_in(factory, deal.factory_user.email, PASSWORD)
-        # The quote form of its own (accepted) quote's RFQ is gone; the capacity tools'
-        # dates are pre-filled with ISO values whatever the language.
+        # The capacity tools' pre-filled dates reach the browser (a value the date input
+        # cannot parse, such as "2026/12/14", would show as blank).
         factory.goto("/factory/capacity/")
         dates = factory.locator("input[type=date]")
-        assert dates.count() > 0
+        prefilled = 0
         for index in range(dates.count()):
-            value = dates.nth(index).input_value()
-            assert datetime.date.fromisoformat(value), (index, value)
+            written = dates.nth(index).get_attribute("value") or ""
+            if written:
+                prefilled += 1
+                assert dates.nth(index).input_value() == written, (index, written)
+                datetime.date.fromisoformat(written)
+        assert prefilled > 0
 
         notice = Notification.objects.filter(organization=deal.factory).latest("pk")
         with translation.override("en"):
