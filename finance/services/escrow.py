@@ -399,7 +399,7 @@ def _refund_allocate(
                     credit_draw=draw,
                     amount_minor=part,
                     currency=escrow.currency,
-                    reason=reason[:255],
+                    reason=str(reason)[:255],
                     status=Refund.Status.SUCCEEDED,
                 )
             )

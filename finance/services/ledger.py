@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -240,17 +241,15 @@ def journal_post(
     memo_key, memo_plain, memo_params = texts.stored(memo)
     memo_plain = memo_plain[:255]
     created_by = acting_user.pk if acting_user is not None else None
+    parameters: list[Any] = [
+        *(kind, reference, order_pk, memo_plain, memo_key, Jsonb(memo_params)),
+        *(created_by, now, now),
+        [account.pk for account, _amount in legs],
+        [amount.amount_minor for _account, amount in legs],
+        [amount.currency for _account, amount in legs],
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(
-            _INSERT_JOURNAL,
-            [
-                *(kind, reference, order_pk, memo_plain, memo_key, Jsonb(memo_params)),
-                *(created_by, now, now),
-                [account.pk for account, _amount in legs],
-                [amount.amount_minor for _account, amount in legs],
-                [amount.currency for _account, amount in legs],
-            ],
-        )
+        cursor.execute(_INSERT_JOURNAL, parameters)
         row = cursor.fetchone()
     if row is None:
         raise DuplicateReferenceError(
