@@ -18,6 +18,7 @@ DEMO_LOGINS = [
     ("buyer@c2m.example", "buyer: Bright Threads Online Store"),
     ("factory@c2m.example", "factory: Ningbo Evergreen Garments"),
     ("service@c2m.example", "service provider: Delta Machine Service"),
+    ("inspector@c2m.example", "inspection organization: Yangtze QC Partners"),
     ("multi@c2m.example", "member of a buyer and a factory (try the switcher)"),
 ]
 
@@ -27,6 +28,7 @@ ORGANIZATIONS = [
     ("urban-nest-home", "Urban Nest Home Brand", Organization.Kind.BUYER, True),
     ("ningbo-evergreen", "Ningbo Evergreen Garments", Organization.Kind.FACTORY, True),
     ("delta-machine-service", "Delta Machine Service", Organization.Kind.SERVICE_PROVIDER, True),
+    ("yangtze-qc", "Yangtze QC Partners", Organization.Kind.INSPECTION, True),
 ]
 
 MEMBERSHIPS = [
@@ -34,6 +36,7 @@ MEMBERSHIPS = [
     ("buyer@c2m.example", "bright-threads", Membership.Role.OWNER),
     ("factory@c2m.example", "ningbo-evergreen", Membership.Role.OWNER),
     ("service@c2m.example", "delta-machine-service", Membership.Role.OWNER),
+    ("inspector@c2m.example", "yangtze-qc", Membership.Role.OWNER),
     ("multi@c2m.example", "urban-nest-home", Membership.Role.ADMIN),
     ("multi@c2m.example", "ningbo-evergreen", Membership.Role.MEMBER),
 ]
@@ -43,6 +46,7 @@ NAMES = {
     "buyer@c2m.example": "Bao Buyer",
     "factory@c2m.example": "Fang Factory",
     "service@c2m.example": "Sam Service",
+    "inspector@c2m.example": "Ivy Inspector",
     "multi@c2m.example": "Mei Multi",
 }
 

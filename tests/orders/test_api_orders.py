@@ -375,7 +375,7 @@ def test_auto_confirm_then_auto_complete_after_the_windows(deal, settings):
     assert order.status == S.DELIVERED
     event = order.events.get(action="confirm_delivery")
     assert event.actor is None
-    assert "automatically" in event.note
+    assert "automatically" in event.display_note
     Order.objects.filter(pk=order.pk).update(
         delivered_at=timezone.now() - datetime.timedelta(days=6)
     )
@@ -392,7 +392,9 @@ def test_overdue_reminder_goes_to_whoever_must_act_once_per_period(deal, setting
     before = Notification.objects.filter(organization=deal.factory).count()
     assert services.orders_remind_overdue() == 1
     assert services.orders_remind_overdue() == 0
-    reminders = Notification.objects.filter(organization=deal.factory, title__startswith="Overdue")
+    reminders = Notification.objects.filter(
+        organization=deal.factory, title_key="orders.overdue.title"
+    )
     assert reminders.count() == 1
     assert Notification.objects.filter(organization=deal.factory).count() == before + 1
 
@@ -436,5 +438,6 @@ def test_buyer_is_told_when_the_hold_lapses_before_payment(deal):
         hold_expires_at=timezone.now() - datetime.timedelta(minutes=1)
     )
     assert services.orders_remind_overdue() == 1
-    reminder = Notification.objects.filter(organization=deal.buyer, title__startswith="Overdue")
-    assert "capacity hold lapsed" in reminder.get().body
+    reminder = Notification.objects.get(organization=deal.buyer, title_key="orders.overdue.title")
+    assert reminder.display_title.startswith(f"Overdue: {order.number}")
+    assert "capacity hold lapsed" in reminder.display_body
