@@ -26,7 +26,9 @@ from tests.finance.conftest import cny, make_operator, order_awaiting_payment
 from tests.orders.conftest import make_category, make_deal
 from tests.orders.test_concurrency import run_in_threads
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Up to 50 connections at once: with the reservation races (64) on the other xdist process
+# they would pass PostgreSQL's default limit of 100, so one process runs all of them in turn.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("many_connections")]
 
 
 def _funded_order():

@@ -72,6 +72,7 @@ def _post_webhook(payload: bytes, signature: str):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.xdist_group("many_connections")  # 20 connections at once: see test_concurrency.py
 def test_twenty_parallel_deliveries_of_one_event_fund_the_escrow_once(stripe_settings):
     deal = make_deal(category=make_category())
     payment = _card_payment(deal)

@@ -4,12 +4,14 @@ picks the work up. The same with real paused processes: test_live_server_hardeni
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import time
 
 import pytest
 from django.test import Client, override_settings
 from django.utils import timezone
+from kombu import pools
 from rest_framework.test import APIClient
 
 from marketplace.celery import app
@@ -34,15 +36,19 @@ UNAVAILABLE = {"detail": "The service is briefly unavailable. Please try again i
 
 def _drop_broker_connections() -> None:
     """Celery keeps a connection pool (and a producer pool on top of it) made from the broker
-    URL it first saw; drop both so the next publish connects to the URL configured now."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    URL it first saw; drop both so the next publish connects to the URL configured now.
+
+    The pools live in kombu's process-wide registry keyed by URL, so closing one in place
+    (`force_close_all()`) would hand the same closed pool back to the next caller of that URL
+    ("Acquire on closed pool" in every later real-worker test). `pools.reset()` closes their
+    connections and forgets them, so the next publish builds fresh ones."""
+    pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 
-@pytest.fixture
-def unreachable_broker():
+@contextlib.contextmanager
+def _broker_down():
     saved = app.conf.broker_url, app.conf.broker_write_url
     app.conf.broker_url = app.conf.broker_write_url = UNREACHABLE
     _drop_broker_connections()
@@ -52,6 +58,23 @@ def unreachable_broker():
         app.conf.broker_url, app.conf.broker_write_url = saved
         # Without this, every later test that sends a task would still aim at the dead port.
         _drop_broker_connections()
+
+
+@pytest.fixture
+def unreachable_broker():
+    with _broker_down():
+        yield
+
+
+def test_the_broker_pool_serves_again_after_the_outage():
+    """The pool used before the outage must not come back closed after it."""
+    with app.connection_or_acquire() as connection:
+        connection.ensure_connection(max_retries=1)
+    with _broker_down():
+        pass
+    with app.connection_or_acquire() as connection:
+        connection.ensure_connection(max_retries=1)
+        assert connection.connected
 
 
 @pytest.mark.parametrize("authenticated", [False, True])

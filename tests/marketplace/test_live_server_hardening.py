@@ -28,6 +28,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
+import celery.exceptions
 import pytest
 from django.conf import settings
 
@@ -76,6 +77,15 @@ def _cmdline(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def _gone(pid: int) -> bool:
+    """True once `pid` has exited (a zombie not yet reaped counts): its sockets are closed."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")
 
 
 def _rss_bytes(pid: int) -> int:
@@ -198,9 +208,11 @@ class Stack:
         from celery import Celery
 
         url = f"redis://127.0.0.1:{self.redis_port}/0"
-        # Not closed afterwards: closing it also closed the broker pool the suite's own
-        # Celery app used next ("Acquire on closed pool" in the real-worker tests).
-        yield Celery(broker=url, backend=url, set_as_current=False)
+        client = Celery(broker=url, backend=url, set_as_current=False)
+        try:
+            yield client
+        finally:
+            client.close()
 
     def send_task(self, name: str, *args):
         """Send `name` to the queue the stack's workers consume (the test settings give each
@@ -305,6 +317,10 @@ def test_killed_worker_and_beat_come_back_while_web_serves_and_no_task_is_lost(s
     worker, beat = stack.process(b"\x00worker\x00"), stack.process(b"\x00beat\x00")
     os.kill(worker, signal.SIGKILL)
     os.kill(beat, signal.SIGKILL)
+    # Until the killed worker has really exited, its blocking pop on the queue is still open
+    # and Redis could hand it the task below (lost with the process): the case under test is
+    # a task sent while no worker runs.
+    stack.wait_until(lambda: _gone(worker) and _gone(beat), 30, "the killed processes to exit")
     # A task sent while no worker runs waits in Redis for the restarted one.
     with stack.celery() as client:
         # The stack runs the test settings, whose workers consume this run's own queue.
@@ -318,7 +334,13 @@ def test_killed_worker_and_beat_come_back_while_web_serves_and_no_task_is_lost(s
         stack.wait_until(
             lambda: stack.process(b"\x00beat\x00") not in (None, beat), 60, "a new beat"
         )
-        assert result.get(timeout=120) == 42
+        try:
+            answer = result.get(timeout=120)
+        except celery.exceptions.TimeoutError:
+            with client.connection_for_read() as connection:
+                waiting = connection.default_channel.client.llen(settings.CELERY_TASK_DEFAULT_QUEUE)
+            pytest.fail(f"no answer in 120 s; {waiting} message(s) still queued\n{stack.log()}")
+        assert answer == 42
     full_log = stack.log_path.read_text(errors="replace")  # log() is only its tail
     assert "worker exited with code -9; restarting in 1 s." in full_log
     assert "beat exited with code -9; restarting in 1 s." in full_log
