@@ -4,28 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Product
 from catalog.selectors import product_price_table
-
-MONEY_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "amount": {"type": "string", "example": "1234.50"},
-        "currency": {"type": "string", "example": "CNY"},
-    },
-    "required": ["amount", "currency"],
-}
-
-
-@extend_schema_field(MONEY_SCHEMA)
-class MoneyField(serializers.Field):
-    """`Money` on the wire: {"amount": "1234.50", "currency": "CNY"} (read-only)."""
-
-    def to_representation(self, value):
-        return value.as_wire()
+from marketplace.api.serializers import MoneyField
 
 
 class ProductImageOutputSerializer(serializers.Serializer):

@@ -3,65 +3,14 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marketplace import limits
-from marketplace.api.schema import money_schema
-from marketplace.api.serializers import OrganizationRefSerializer
-from marketplace.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
-
-MONEY_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "amount": {"type": "string", "example": "1234.50"},
-        "currency": {"type": "string", "example": "CNY"},
-    },
-    "required": ["amount", "currency"],
-}
-
-
-MAX_AMOUNT = limits.AMOUNT_LIMIT
-
-
-class MoneyField(serializers.Field):
-    """`Money` on the wire: {"amount": "1234.50", "currency": "CNY"} (or the amount alone)."""
-
-    def openapi_schema(self, direction: str) -> dict:
-        return money_schema(direction, bare_amount=True, limit=MAX_AMOUNT)
-
-    default_error_messages = {
-        "invalid": _('Send {"amount": "12.50", "currency": "CNY"}.'),
-        "amount": _("Enter the amount as a decimal string with at most 2 decimal places."),
-        "currency": _("Unsupported currency."),
-        "range": _("Enter an amount below 1,000,000,000."),
-    }
-
-    def to_representation(self, value):
-        return value.as_wire()
-
-    def to_internal_value(self, data) -> Money:
-        if isinstance(data, str | int | float | Decimal):
-            data = {"amount": str(data)}
-        if not isinstance(data, dict) or "amount" not in data:
-            raise serializers.ValidationError(self.error_messages["invalid"], code="invalid")
-        currency = str(data.get("currency") or DEFAULT_CURRENCY).upper()
-        if currency not in SUPPORTED_CURRENCIES:
-            self.fail("currency")
-        try:
-            amount = Decimal(str(data["amount"]))
-        except ArithmeticError:
-            self.fail("amount")
-        if amount.is_finite() and amount.copy_abs() >= MAX_AMOUNT:
-            self.fail("range")
-        try:
-            return Money.from_decimal(amount, currency)
-        except ValueError:
-            self.fail("amount")
+from marketplace.api.serializers import MoneyField, OrganizationRefSerializer
+from marketplace.money import Money
 
 
 @extend_schema_field({"type": "object", "additionalProperties": True})
@@ -92,7 +41,6 @@ class OptionOutputSerializer(serializers.Serializer):
 
     def get_price_delta(self, option) -> dict:
         currency = self.context["currency"]
-        from marketplace.money import Money
 
         return Money(option.price_delta_minor, currency).as_wire()
 

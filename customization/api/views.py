@@ -19,7 +19,6 @@ from customization.api.serializers import (
     CustomizableProductOutputSerializer,
     DesignOutputSerializer,
     JSONObjectField,
-    MoneyField,
     PledgeOutputSerializer,
     PriceOutputSerializer,
 )
@@ -28,6 +27,7 @@ from customization.services.configurator import MAX_QUANTITY
 from marketplace import limits
 from marketplace.api.base import OrganizationAPIView
 from marketplace.api.idempotency import idempotent
+from marketplace.api.serializers import MoneyField
 from marketplace.exceptions import InvalidError
 
 IMAGE_PREFIX = "images."

@@ -11,12 +11,13 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from finance import selectors
-from finance.api.serializers import AccountOutputSerializer, MoneyField, PaymentOutputSerializer
+from finance.api.serializers import AccountOutputSerializer, PaymentOutputSerializer
 from finance.models import FinancingAdvance, PaymentMethod, PaymentPurpose
 from finance.services import financing, payments
 from finance.services import stripe as stripe_services
 from marketplace.api.base import OrganizationAPIView
 from marketplace.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from marketplace.api.serializers import MoneyField
 from marketplace.exceptions import InvalidError
 from marketplace.models import Organization
 from marketplace.money import Money
@@ -28,7 +29,7 @@ class OrderPaymentsApi(OrganizationAPIView):
         purpose = serializers.ChoiceField(choices=PaymentPurpose.values)
         method = serializers.ChoiceField(choices=PaymentMethod.values)
         # Optional: the amount the client expects to pay; a mismatch is a 400, not a charge.
-        amount = MoneyField(required=False)
+        amount = MoneyField(positive=True, required=False)
 
     @extend_schema(
         responses={
@@ -122,7 +123,7 @@ class OrderAdvanceApi(OrganizationAPIView):
     allowed_organization_kinds = (Organization.Kind.FACTORY,)
 
     class InputSerializer(serializers.Serializer):
-        amount = MoneyField()
+        amount = MoneyField(positive=True)
         note = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
 
     @extend_schema(

@@ -1,44 +1,9 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from iot_gateway.models import Alarm, Device, LeadQuote, ServiceLead
-from marketplace import limits
-from marketplace.api.schema import money_schema
-from marketplace.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
-
-
-class MoneyField(serializers.Field):
-    """`{"amount": "1234.50", "currency": "CNY"}` <-> Money."""
-
-    def openapi_schema(self, direction: str) -> dict:
-        return money_schema(direction, limit=limits.LEAD_AMOUNT_LIMIT)
-
-    default_error_messages = {
-        "invalid": _('Send {"amount": "12.50", "currency": "CNY"}.'),
-        "amount": _("Enter the amount as a decimal string the currency allows."),
-        "currency": _("Unsupported currency."),
-        "range": _("Enter an amount below 100,000,000."),
-    }
-
-    def to_representation(self, value: Money) -> dict[str, str]:
-        return value.as_wire()
-
-    def to_internal_value(self, data) -> Money:
-        if not isinstance(data, dict) or "amount" not in data:
-            raise serializers.ValidationError(self.error_messages["invalid"], code="invalid")
-        currency = str(data.get("currency") or DEFAULT_CURRENCY).upper()
-        if currency not in SUPPORTED_CURRENCIES:
-            self.fail("currency")
-        try:
-            if abs(Decimal(str(data["amount"]))) >= limits.LEAD_AMOUNT_LIMIT:
-                self.fail("range")
-            return Money.from_decimal(str(data["amount"]), currency)
-        except (InvalidOperation, ValueError):
-            self.fail("amount")
+from marketplace.money import Money
 
 
 class DeviceOutputSerializer(serializers.ModelSerializer):

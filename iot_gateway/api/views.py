@@ -24,12 +24,12 @@ from iot_gateway.api.serializers import (
     DeviceOutputSerializer,
     LeadOutputSerializer,
     LeadQuoteOutputSerializer,
-    MoneyField,
 )
 from iot_gateway.models import Device
 from marketplace import limits
 from marketplace.api.base import OrganizationAPIView
 from marketplace.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from marketplace.api.serializers import MoneyField
 from marketplace.models import Membership, Organization
 
 MANAGERS = Membership.MANAGING_ROLES
@@ -289,7 +289,7 @@ class LeadQuoteApi(OrganizationAPIView):
     allowed_organization_kinds = (Organization.Kind.FACTORY, Organization.Kind.SERVICE_PROVIDER)
 
     class InputSerializer(serializers.Serializer):
-        price = MoneyField()
+        price = MoneyField(positive=True, limit=limits.LEAD_AMOUNT_LIMIT)
         days_to_service = serializers.IntegerField(**limits.DAYS_TO_SERVICE.field)
         valid_until = serializers.DateField()
         note = serializers.CharField(

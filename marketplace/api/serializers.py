@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
+
+from marketplace import limits
+from marketplace.api.schema import money_schema
+from marketplace.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
 
 
 class PlainReadMixin:
@@ -53,3 +59,57 @@ class OrganizationRefSerializer(PlainReadMixin, serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     slug = serializers.SlugField()
     name = serializers.CharField()
+
+
+class MoneyField(serializers.Field):
+    """Money on the wire in every API: `{"amount": "1234.50", "currency": "CNY"}` <-> `Money`
+    (integer minor units). A bare amount ("1234.50" or 1234.5) is read in the default
+    currency. What a client may send is bounded: below `limit` (major units, exclusive), at
+    most the currency's decimal places, a supported currency and, with `positive`, above
+    zero. Answers may be larger (an order's total) or negative (a balance)."""
+
+    default_error_messages = {
+        "invalid": _('Send {"amount": "12.50", "currency": "CNY"}.'),
+        "amount": _("Enter the amount as a decimal string with at most 2 decimal places."),
+        "currency": _("Unsupported currency."),
+        "positive": _("Enter an amount above zero."),
+        "range": _("Enter an amount below {limit}."),
+    }
+
+    def __init__(
+        self, *, positive: bool = False, limit: Decimal = limits.AMOUNT_LIMIT, **kwargs: Any
+    ) -> None:
+        self.positive = positive
+        self.limit = limit
+        super().__init__(**kwargs)
+
+    def openapi_schema(self, direction: str) -> dict[str, Any]:
+        return money_schema(direction, bare_amount=True, limit=self.limit, positive=self.positive)
+
+    def to_representation(self, value: Money) -> dict[str, str]:
+        return value.as_wire()
+
+    def to_internal_value(self, data: Any) -> Money:
+        if isinstance(data, str | int | float | Decimal):
+            data = {"amount": str(data)}
+        if not isinstance(data, dict) or "amount" not in data:
+            # Not self.fail(): it would read the message's braces as format fields.
+            raise serializers.ValidationError(self.error_messages["invalid"], code="invalid")
+        currency = str(data.get("currency") or DEFAULT_CURRENCY).upper()
+        if currency not in SUPPORTED_CURRENCIES:
+            self.fail("currency")
+        try:
+            amount = Decimal(str(data["amount"]))
+        except ArithmeticError:
+            self.fail("amount")
+        if not amount.is_finite():
+            self.fail("amount")
+        # Bounded before scaling: "1e999999" overflowed and "1e999990" took minutes of CPU.
+        if amount.copy_abs() >= self.limit:
+            self.fail("range", limit=f"{self.limit:,}")
+        if self.positive and amount <= 0:
+            self.fail("positive")
+        try:
+            return Money.from_decimal(amount, currency)
+        except ValueError:
+            self.fail("amount")

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace import limits
-from marketplace.api.schema import money_schema
-from marketplace.api.serializers import OrganizationRefSerializer, PlainReadMixin
-from marketplace.money import DEFAULT_CURRENCY, SUPPORTED_CURRENCIES, Money
+from marketplace.api.serializers import MoneyField, OrganizationRefSerializer, PlainReadMixin
+from marketplace.money import Money
 from orders.inspection import order_aql_plan, order_checklist
 from orders.selectors import (
     production_progress,
@@ -22,48 +19,6 @@ from orders.selectors import (
 )
 from orders.services import order_party
 from orders.transitions import available_actions
-
-# The largest amount taken from the wire (in major units, exclusive): marketplace.limits.
-MAX_AMOUNT = limits.AMOUNT_LIMIT
-
-
-class MoneyField(serializers.Field):
-    """`{"amount": "1234.50", "currency": "CNY"}` <-> Money (integer minor units). A bare
-    amount ("1234.50" or 1234.5) is read in the default currency."""
-
-    def openapi_schema(self, direction: str) -> dict:
-        return money_schema(direction, bare_amount=True, limit=MAX_AMOUNT)
-
-    default_error_messages = {
-        "invalid": _('Send {"amount": "12.50", "currency": "CNY"}.'),
-        "amount": _("Enter the amount as a decimal string with at most 2 decimal places."),
-        "currency": _("Unsupported currency."),
-        "range": _("Enter an amount below 1,000,000,000."),
-    }
-
-    def to_representation(self, value: Money) -> dict[str, str]:
-        return value.as_wire()
-
-    def to_internal_value(self, data) -> Money:
-        if isinstance(data, str | int | float | Decimal):
-            data = {"amount": str(data)}
-        if not isinstance(data, dict) or "amount" not in data:
-            # Not self.fail(): it would read the message's braces as format fields.
-            raise serializers.ValidationError(self.error_messages["invalid"], code="invalid")
-        currency = str(data.get("currency") or DEFAULT_CURRENCY).upper()
-        if currency not in SUPPORTED_CURRENCIES:
-            self.fail("currency")
-        try:
-            amount = Decimal(str(data["amount"]))
-        except ArithmeticError:
-            self.fail("amount")
-        # Bounded before scaling: "1e999999" overflowed and "1e999990" took minutes of CPU.
-        if amount.is_finite() and amount.copy_abs() >= MAX_AMOUNT:
-            self.fail("range")
-        try:
-            return Money.from_decimal(amount, currency)
-        except ValueError:
-            self.fail("amount")
 
 
 class TierSerializer(serializers.Serializer):

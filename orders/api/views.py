@@ -17,13 +17,13 @@ from customization.selectors import design_get
 from marketplace import limits
 from marketplace.api.idempotency import idempotent
 from marketplace.api.parsers import BoundedJSONParser
+from marketplace.api.serializers import MoneyField
 from marketplace.models import Organization
 from marketplace.storage import private_file_response
 from orders import capacity, selectors, services
 from orders.api.base import OrdersAPIView
 from orders.api.serializers import (
     EventOutputSerializer,
-    MoneyField,
     OrderMessageOutputSerializer,
     OrderOutputSerializer,
     OrderSummarySerializer,
