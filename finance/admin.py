@@ -40,6 +40,7 @@ from finance.services import credit, disputes, financing, payments, payouts
 from marketplace.console import staff
 from marketplace.console.actions import reason_action
 from marketplace.console.audit import audit_context
+from marketplace.console.bases import ReadOnlyAdmin, ServiceFormAdmin, ServiceFormMixin
 from marketplace.exceptions import DomainError
 from marketplace.models import Organization
 from marketplace.money import DEFAULT_CURRENCY, Money
@@ -78,17 +79,6 @@ def call_service(
         raise ValidationError(errors) from error
     except DomainError as error:
         raise ValidationError(str(error)) from error
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PostingInline(admin.TabularInline):
@@ -197,7 +187,7 @@ class RefundInline(admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ExportMixin, admin.ModelAdmin):
+class PaymentAdmin(ServiceFormMixin, ExportMixin, admin.ModelAdmin):
     form = PaymentConfirmForm
     list_display = (
         "reference",
@@ -244,19 +234,8 @@ class PaymentAdmin(ExportMixin, admin.ModelAdmin):
             and obj.status in (PaymentStatus.PENDING, PaymentStatus.PARTIAL)
         )
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.current_user = request.user
-        return form
-
     def has_add_permission(self, request, obj=None):
         return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        """The service saved what changed; nothing else on a payment is editable."""
 
 
 # --- credit -------------------------------------------------------------------------------
@@ -347,7 +326,7 @@ class CreditDrawInline(admin.TabularInline):
 
 
 @admin.register(CreditLine)
-class CreditLineAdmin(admin.ModelAdmin):
+class CreditLineAdmin(ServiceFormMixin, admin.ModelAdmin):
     form = CreditLineForm
     list_display = ("organization", "currency", "limit", "used", "available", "overdue")
     list_filter = ("overdue",)
@@ -374,17 +353,6 @@ class CreditLineAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj else ()
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.current_user = request.user
-        return form
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        """The services saved the line in the form's clean()."""
 
 
 def _write_off(*, request, obj, reason):
@@ -509,32 +477,13 @@ class DisputeDecisionForm(forms.ModelForm):
 
 
 @admin.register(DisputeDecision)
-class DisputeDecisionAdmin(admin.ModelAdmin):
+class DisputeDecisionAdmin(ServiceFormAdmin):
+    """`dispute_decide` saves the decision in the form's clean()."""
+
     form = DisputeDecisionForm
+    create_fields = ("dispute", "outcome", "buyer_refund", "note")
     list_display = ("dispute", "order", "outcome", "refund_minor", "release_minor", "decided_by")
     list_select_related = ("dispute", "order", "decided_by")
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.current_user = request.user
-        return form
-
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ["dispute", "outcome", "buyer_refund", "note"]
-        return [field.name for field in DisputeDecision._meta.fields]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in DisputeDecision._meta.fields] if obj else ()
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        """`dispute_decide` saved the decision in the form's clean()."""
 
 
 @admin.register(Refund)
@@ -591,35 +540,15 @@ class PayoutForm(forms.ModelForm):
 
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin):
-    """Record money sent to a factory's bank: the factory's payable goes down by it."""
+class PayoutAdmin(ServiceFormAdmin):
+    """Record money sent to a factory's bank: the factory's payable goes down by it
+    (`payout_record`, called from the form's clean())."""
 
     form = PayoutForm
+    create_fields = ("factory", "amount", "bank_reference", "note")
     list_display = ("created_at", "organization", "amount", "bank_reference", "recorded_by")
     list_select_related = ("organization", "recorded_by")
     search_fields = ("organization__name", "bank_reference")
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.current_user = request.user
-        return form
-
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ["factory", "amount", "bank_reference", "note"]
-        return [field.name for field in Payout._meta.fields]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Payout._meta.fields] if obj else ()
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        """`payout_record` saved the payout in the form's clean()."""
 
 
 @admin.register(StripeEvent)

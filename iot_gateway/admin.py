@@ -8,17 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from iot_gateway.models import Alarm, ServiceLead
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from marketplace.console.bases import ReadOnlyAdmin
 
 
 class HasLeadFilter(admin.SimpleListFilter):

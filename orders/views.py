@@ -6,6 +6,7 @@ action a 403, another organization's object a 404."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -386,21 +387,12 @@ def order_detail(request: HttpRequest, organization: Organization, pk: int) -> H
 @require_POST
 @organization_page
 def order_message(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
-    order = selectors.order_get(organization=organization, pk=pk, relations=())
     form = OrderMessageForm(request.POST, request.FILES)
-    posted = form.is_valid() and form_service_call(
-        form,
-        services.order_message_post,
-        order=order,
-        acting_organization=organization,
-        acting_user=request.user,
-        body=form.cleaned_data["body"],
-        attachments=form.cleaned_data["attachments"],
+    _order, posted = _order_form_call(
+        request, organization, pk, form, services.order_message_post, ("body", "attachments")
     )
     if posted:
         messages.success(request, _("Message sent."))
-    else:
-        _message_errors(request, form)
     return redirect(reverse("orders:order_detail", kwargs={"pk": pk}) + "#messages")
 
 
@@ -414,6 +406,37 @@ def conversations(request: HttpRequest, organization: Organization) -> HttpRespo
 
 def _back(pk: int) -> HttpResponse:
     return redirect("orders:order_detail", pk=pk)
+
+
+def _order_form_call(
+    request: HttpRequest,
+    organization: Organization,
+    pk: int,
+    form: Form,
+    service: Callable[..., Any],
+    fields: tuple[str, ...] | None = None,
+) -> tuple[Order, Any]:
+    """The order pages' action forms in one shape: the order (a 404 unless this organization
+    is a party), the form validated, then `service` called as this party with the form's
+    `fields` (all of them by default). Returns the order and the service's result, or None
+    when the form or the service refused the input (its errors are then page messages)."""
+    order = selectors.order_get(organization=organization, pk=pk, relations=())
+    result = form.is_valid() and form_service_call(
+        form,
+        service,
+        order=order,
+        acting_organization=organization,
+        acting_user=request.user,
+        **{
+            name: value
+            for name, value in form.cleaned_data.items()
+            if fields is None or name in fields
+        },
+    )
+    if not result:
+        _message_errors(request, form)
+        return order, None
+    return order, result
 
 
 def _transition_input(
@@ -544,39 +567,24 @@ def order_progress_correct(
 @organization_page
 def order_inspector(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
     """The buyer assigns the inspection organization."""
-    order = selectors.order_get(organization=organization, pk=pk, relations=())
     form = InspectorForm(request.POST, organizations=selectors.inspection_organizations())
-    done = form.is_valid() and form_service_call(
-        form,
-        services.order_inspector_assign,
-        order=order,
-        acting_organization=organization,
-        acting_user=request.user,
-        inspector=form.cleaned_data["inspector"],
+    _order, done = _order_form_call(
+        request, organization, pk, form, services.order_inspector_assign, ("inspector",)
     )
     if done:
         messages.success(
             request,
             _("%(name)s inspects this order.") % {"name": form.cleaned_data["inspector"].name},
         )
-    else:
-        _message_errors(request, form)
     return _back(pk)
 
 
 @require_POST
 @organization_page
 def order_hold_extend(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
-    order = selectors.order_get(organization=organization, pk=pk, relations=())
     form = HoldExtensionForm(request.POST)
-    done = form.is_valid() and form_service_call(
-        form,
-        services.order_hold_extend,
-        order=order,
-        acting_organization=organization,
-        acting_user=request.user,
-        days=form.cleaned_data["days"],
-        note=form.cleaned_data["note"],
+    order, done = _order_form_call(
+        request, organization, pk, form, services.order_hold_extend, ("days", "note")
     )
     if done:
         order.refresh_from_db(fields=["ready_by"])
@@ -585,26 +593,15 @@ def order_hold_extend(request: HttpRequest, organization: Organization, pk: int)
             _("Hold extended: the promised ready date is now %(date)s.")
             % {"date": order.ready_by.isoformat()},
         )
-    else:
-        _message_errors(request, form)
     return _back(pk)
 
 
 @require_POST
 @organization_page
 def order_repeat(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
-    order = selectors.order_get(organization=organization, pk=pk, relations=())
     form = RepeatForm(request.POST)
-    repeat = form.is_valid() and form_service_call(
-        form,
-        services.order_repeat,
-        order=order,
-        acting_organization=organization,
-        acting_user=request.user,
-        **form.cleaned_data,
-    )
+    _order, repeat = _order_form_call(request, organization, pk, form, services.order_repeat)
     if not repeat:
-        _message_errors(request, form)
         return _back(pk)
     messages.success(request, _("Repeat order %(number)s created.") % {"number": repeat.number})
     return redirect("orders:order_detail", pk=repeat.pk)
@@ -613,20 +610,10 @@ def order_repeat(request: HttpRequest, organization: Organization, pk: int) -> H
 @require_POST
 @organization_page
 def order_review(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
-    order = selectors.order_get(organization=organization, pk=pk, relations=())
     form = ReviewForm(request.POST)
-    review = form.is_valid() and form_service_call(
-        form,
-        services.review_create,
-        order=order,
-        acting_organization=organization,
-        acting_user=request.user,
-        **form.cleaned_data,
-    )
+    _order, review = _order_form_call(request, organization, pk, form, services.review_create)
     if review:
         messages.success(request, _("Thank you for your review."))
-    else:
-        _message_errors(request, form)
     return _back(pk)
 
 

@@ -482,15 +482,7 @@ class OrderInspectorApi(OrdersAPIView):
 
     @extend_schema(request=InputSerializer, responses={200: OrderOutputSerializer})
     def post(self, request, pk: int):
-        order = selectors.order_get(organization=self.organization, pk=pk, relations=())
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.order_inspector_assign(
-            order=order,
-            acting_organization=self.organization,
-            acting_user=request.user,
-            inspector=data.validated_data["inspector"],
-        )
+        self.order_input_call(request, pk, services.order_inspector_assign)
         return Response(_order_body(self, pk))
 
 
@@ -506,15 +498,7 @@ class OrderHoldExtensionApi(OrdersAPIView):
 
     @extend_schema(request=InputSerializer, responses={200: OrderOutputSerializer})
     def post(self, request, pk: int):
-        order = selectors.order_get(organization=self.organization, pk=pk, relations=())
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.order_hold_extend(
-            order=order,
-            acting_organization=self.organization,
-            acting_user=request.user,
-            **data.validated_data,
-        )
+        self.order_input_call(request, pk, services.order_hold_extend)
         return Response(_order_body(self, pk))
 
 
@@ -526,15 +510,7 @@ class OrderRepeatApi(OrdersAPIView):
     @extend_schema(request=InputSerializer, responses={201: OrderOutputSerializer})
     @idempotent
     def post(self, request, pk: int):
-        order = selectors.order_get(organization=self.organization, pk=pk, relations=())
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        repeat = services.order_repeat(
-            order=order,
-            acting_organization=self.organization,
-            acting_user=request.user,
-            **data.validated_data,
-        )
+        repeat = self.order_input_call(request, pk, services.order_repeat)
         return Response(_order_body(self, repeat.pk), status=status.HTTP_201_CREATED)
 
 
@@ -563,15 +539,7 @@ class OrderReviewApi(OrdersAPIView):
 
     @extend_schema(request=InputSerializer, responses={201: ReviewOutputSerializer})
     def post(self, request, pk: int):
-        order = selectors.order_get(organization=self.organization, pk=pk, relations=())
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        review = services.review_create(
-            order=order,
-            acting_organization=self.organization,
-            acting_user=request.user,
-            **data.validated_data,
-        )
+        review = self.order_input_call(request, pk, services.review_create)
         return Response(ReviewOutputSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
