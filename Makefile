@@ -111,7 +111,7 @@ fuzz: install ## Schemathesis: no 5xx, no schema mismatch (fixed seed, bounded t
 	  $(BIN)/pytest -n $(FUZZ_WORKERS) --reuse-db tests/fuzz $(PYTEST_ARGS)
 
 bench: install ## The benchmarks under bench/
-	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+	for script in bench/[a-z]*.py; do $(BIN)/python $$script || exit 1; done
 
 stop-embedded: install ## Stop the embedded Postgres and Redis started by `make run`
 	$(BIN)/python -c "from marketplace.embedded import stop_embedded_services; stop_embedded_services()"

@@ -36,8 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._support import admin, database_url, environment  # noqa: E402
+
 DATABASE = os.environ.get("BENCH_DATABASE", "c2m_bench_search")
-ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 TARGET_THROUGHPUT_RATIO = 0.25
 TARGET_P99_MS = 50.0
 TARGET_P99_LEVEL = 8
@@ -48,20 +49,16 @@ ANCHOR_PATH = "/bench/trivial/"
 
 
 def _environment() -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "marketplace.settings.base",
-        "SECRET_KEY": "bench-only-not-secret",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2"),
-        "THROTTLE_ANON": "100000000/min",
-        "THROTTLE_USER": "100000000/min",
-        "CONN_MAX_AGE": "600",
-        "LOG_LEVEL": "WARNING",
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "PYTHONPATH": f"{ROOT / 'bench'}{os.pathsep}{ROOT}",
-    }
+    return environment(
+        DATABASE,
+        redis_db=2,
+        THROTTLE_ANON="100000000/min",
+        THROTTLE_USER="100000000/min",
+        CONN_MAX_AGE="600",
+        DEBUG="false",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        PYTHONPATH=f"{ROOT / 'bench'}{os.pathsep}{ROOT}",
+    )
 
 
 # --- the served app: Django plus the anchor view ------------------------------------------
@@ -91,17 +88,9 @@ if os.environ.get("C2M_BENCH_SERVE") == "1":
 # --- database -----------------------------------------------------------------------------
 
 
-def _admin(sql: str) -> None:
-    subprocess.run(
-        ["psql", ADMIN_URL, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
-        check=True,
-        capture_output=True,
-    )
-
-
 def _create_database() -> None:
-    _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    _admin(f"CREATE DATABASE {DATABASE}")
+    admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    admin(f"CREATE DATABASE {DATABASE}")
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
         cwd=ROOT,
@@ -214,7 +203,7 @@ def _seed(factories: int) -> dict:
 
 def _admin_db(sql: str) -> None:
     subprocess.run(
-        ["psql", f"postgres://postgres@127.0.0.1:5432/{DATABASE}", "-q", "-c", sql],
+        ["psql", database_url(DATABASE), "-q", "-c", sql],
         check=True,
         capture_output=True,
     )
@@ -475,7 +464,7 @@ def main() -> int:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 server.wait(timeout=20)
         if not arguments.keep:
-            _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
     print()
     print(

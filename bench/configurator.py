@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import socket
 import statistics
 import subprocess
@@ -36,8 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._support import admin, environment  # noqa: E402
+
 DATABASE = "c2m_bench_configurator"
-ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 TARGET = 2.0
 PORTS = range(18480, 18490)
 AC_OPTIONS = {
@@ -62,26 +62,13 @@ SUIT_BODY = {
 
 
 def _environment() -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "marketplace.settings.base",
-        "SECRET_KEY": "bench-only-not-secret",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3"),
-        "THROTTLE_USER": "100000000/min",
-        "CONN_MAX_AGE": "600",
-        "LOG_LEVEL": "WARNING",
-        "EMAIL_URL": "dummymail://",
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "testserver,127.0.0.1",
-    }
-
-
-def _admin(sql: str) -> None:
-    subprocess.run(
-        ["psql", ADMIN_URL, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
-        check=True,
-        capture_output=True,
+    return environment(
+        DATABASE,
+        THROTTLE_USER="100000000/min",
+        CONN_MAX_AGE="600",
+        EMAIL_URL="dummymail://",
+        DEBUG="false",
+        ALLOWED_HOSTS="testserver,127.0.0.1",
     )
 
 
@@ -280,8 +267,8 @@ def main() -> int:
     if args.port not in PORTS:
         raise SystemExit(f"--port must be in {PORTS.start}-{PORTS.stop - 1}")
 
-    _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    _admin(f"CREATE DATABASE {DATABASE}")
+    admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    admin(f"CREATE DATABASE {DATABASE}")
     server = None
     try:
         subprocess.run(
@@ -298,7 +285,7 @@ def main() -> int:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
     anchor = statistics.median(timings["me (anchor)"])
     print(f"gunicorn, 1 sync worker, 127.0.0.1:{args.port}; {args.requests} rounds")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,28 +24,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._support import admin, environment  # noqa: E402
+
 DATABASE = os.environ.get("BENCH_DATABASE", "c2m_bench_dashboard")
-ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-
-
-def _admin(sql: str) -> None:
-    subprocess.run(
-        ["psql", ADMIN_URL, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
-        check=True,
-        capture_output=True,
-    )
 
 
 def _environment() -> None:
+    """This process runs Django itself: the bench's keys go into os.environ."""
     os.environ.update(
-        DJANGO_SETTINGS_MODULE="marketplace.settings.base",
-        SECRET_KEY="bench-only-not-secret",
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3"),
-        STAFF_MFA_REQUIRED="false",
-        DATABASE_STALL_CHECK="false",
-        LOG_LEVEL="WARNING",
-        ALLOWED_HOSTS="testserver",
+        environment(
+            DATABASE,
+            inherit=False,
+            STAFF_MFA_REQUIRED="false",
+            DATABASE_STALL_CHECK="false",
+            ALLOWED_HOSTS="testserver",
+        )
     )
 
 
@@ -69,8 +61,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     options = parser.parse_args()
 
-    _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    _admin(f"CREATE DATABASE {DATABASE}")
+    admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    admin(f"CREATE DATABASE {DATABASE}")
     _environment()
     import django
 
@@ -109,7 +101,7 @@ def main() -> None:
     finally:
         connection.close()
         if not options.keep:
-            _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -44,9 +44,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._support import admin, database_url, environment  # noqa: E402
+
 DATABASE = "c2m_bench_ingest"
-ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
+DATABASE_URL = database_url(DATABASE)
 METRICS = ("temperature", "pressure", "current", "vibration")
 STEP_MS = 5  # readings of one device are 5 ms apart (every one is new: nothing deduplicated)
 TARGETS = {1000: 0.40, 100: 0.20}
@@ -54,25 +55,13 @@ ALARM_TARGET_SECONDS = 5.0
 
 
 def _environment(redis_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "marketplace.settings.base",
-        "SECRET_KEY": "bench-only-not-secret",
-        "DATABASE_URL": DATABASE_URL,
-        "REDIS_URL": redis_url,
-        "LOG_LEVEL": "WARNING",
-        "GUNICORN_ACCESS_LOG": "",
-        "IOT_DEVICE_REQUESTS_PER_MINUTE": "10000000",
-        "IOT_ORGANIZATION_READINGS_PER_MINUTE": "2000000000",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def _admin(sql: str) -> None:
-    subprocess.run(
-        ["psql", ADMIN_URL, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
-        check=True,
-        capture_output=True,
+    return environment(
+        DATABASE,
+        redis_url=redis_url,
+        GUNICORN_ACCESS_LOG="",
+        IOT_DEVICE_REQUESTS_PER_MINUTE="10000000",
+        IOT_ORGANIZATION_READINGS_PER_MINUTE="2000000000",
+        PYTHONUNBUFFERED="1",
     )
 
 
@@ -365,8 +354,8 @@ def main() -> int:
     arguments = parser.parse_args()
 
     print(f"Scratch database {DATABASE}: migrating")
-    _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    _admin(f"CREATE DATABASE {DATABASE}")
+    admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    admin(f"CREATE DATABASE {DATABASE}")
     environment = _environment(arguments.redis_url)
     processes: list[subprocess.Popen] = []
     results: dict[int, dict] = {}
@@ -438,7 +427,7 @@ def main() -> int:
 
         connections.close_all()
         if not arguments.keep:
-            _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
     passed = True
     print()

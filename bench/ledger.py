@@ -42,90 +42,16 @@ from queue import Empty
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._support import admin, environment, seed_orders  # noqa: E402
+
 DATABASE = "c2m_bench_ledger"
-ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 TARGET_RATIO = 0.25
 AMOUNT = 10_000  # CNY 100.00 funded and released per operation
 
 
-def _environment() -> dict[str, str]:
-    return {
-        "DJANGO_SETTINGS_MODULE": "marketplace.settings.base",
-        "SECRET_KEY": "bench-only-not-secret",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3"),
-        "LOG_LEVEL": "WARNING",
-        "EMAIL_URL": "dummymail://",
-    }
-
-
-def _admin(sql: str) -> None:
-    subprocess.run(
-        ["psql", ADMIN_URL, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
-        check=True,
-        capture_output=True,
-    )
-
-
 def _seed(workers: int) -> list[int]:
     """One order per worker between one buyer and one factory, through the services."""
-    import datetime
-
-    from django.utils import timezone
-
-    from catalog.models import Category
-    from factories import services as factory_services
-    from marketplace import services as marketplace_services
-    from marketplace.models import Organization, User
-    from marketplace.money import Money
-    from orders import services
-
-    def person(email: str) -> User:
-        return User.objects.create_user(email=email, password="bench-password-2026")
-
-    buyer_user, factory_user = person("buyer@bench.example"), person("factory@bench.example")
-    buyer = marketplace_services.organization_create(
-        name="Bench Buyer", kind=Organization.Kind.BUYER, owner=buyer_user, verified=True
-    )
-    factory = marketplace_services.organization_create(
-        name="Bench Factory", kind=Organization.Kind.FACTORY, owner=factory_user, verified=True
-    )
-    category = Category.objects.create(slug="bench-shirts", name="Shirts")
-    factory_services.factory_profile_update(
-        organization=factory, categories=[category], description="Bench", region="Zhejiang"
-    )
-    today = timezone.localdate()
-    factory_services.capacity_fill_range(
-        organization=factory,
-        category=category,
-        start=today,
-        end=today + datetime.timedelta(days=29),
-        units=100_000,
-    )
-    order_pks = []
-    for index in range(workers):
-        rfq = services.rfq_create(
-            buyer=buyer,
-            acting_user=buyer_user,
-            category=category,
-            title=f"Bench shirts {index}",
-            quantity=200,
-            ready_by=today + datetime.timedelta(days=20),
-        )
-        services.rfq_match(rfq_pk=rfq.pk)
-        quote = services.quote_submit(
-            rfq=rfq,
-            factory=factory,
-            acting_user=factory_user,
-            unit_price=Money.from_decimal("38.50"),
-            lead_time_days=7,
-            valid_until=today + datetime.timedelta(days=7),
-        )
-        order = services.quote_accept(
-            quote=quote, acting_organization=buyer, acting_user=buyer_user, with_sample=False
-        )
-        order_pks.append(order.pk)
-    return order_pks
+    return [order.pk for order in seed_orders(workers, with_sample=False).orders]
 
 
 # --- the two workloads, each run in a worker process --------------------------------------
@@ -349,25 +275,25 @@ def main() -> int:
     arguments = parser.parse_args()
     if os.environ.get("C2M_BENCH_CHILD") == "1":
         return run(arguments)
-    _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    _admin(f"CREATE DATABASE {DATABASE}")
-    environment = {**os.environ, **_environment()}
+    admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    admin(f"CREATE DATABASE {DATABASE}")
+    bench_environment = environment(DATABASE, EMAIL_URL="dummymail://")
     try:
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
             cwd=ROOT,
-            env=environment,
+            env=bench_environment,
             check=True,
         )
         child = subprocess.run(
             [sys.executable, __file__, *sys.argv[1:]],
             cwd=ROOT,
-            env={**environment, "C2M_BENCH_CHILD": "1"},
+            env={**bench_environment, "C2M_BENCH_CHILD": "1"},
             check=False,
         )
         return child.returncode
     finally:
-        _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -38,30 +38,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._support import admin, environment  # noqa: E402
+
 DATABASE = "c2m_bench_massing"
-ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 LINES_PER_ORDER = 10
 SIGNATURE_POOL = 3_000
 TARGET_RATIO = 5.0
 
 
 def _environment() -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "marketplace.settings.base",
-        "SECRET_KEY": "bench-only-not-secret",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2"),
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def _admin(sql: str) -> None:
-    subprocess.run(
-        ["psql", ADMIN_URL, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
-        check=True,
-        capture_output=True,
-    )
+    return environment(DATABASE, redis_db=2)
 
 
 def _seed(order_count: int, today: datetime.date, capacity: int):
@@ -204,8 +190,8 @@ def main() -> int:
     arguments = parser.parse_args()
 
     print(f"Scratch database {DATABASE}: migrating")
-    _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    _admin(f"CREATE DATABASE {DATABASE}")
+    admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    admin(f"CREATE DATABASE {DATABASE}")
     try:
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
@@ -246,7 +232,7 @@ def main() -> int:
             from django.db import connections
 
             connections.close_all()
-            _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
     massing_time = statistics.median(samples["massing"])
     group_by_time = statistics.median(samples["group_by"])

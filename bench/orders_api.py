@@ -33,94 +33,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._support import Seeded, admin, environment, person, seed_orders  # noqa: E402
+
 DATABASE = os.environ.get("BENCH_DATABASE", "c2m_bench_orders")
-ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 TARGETS = {"order list": 2.0, "order detail": 4.0, "progress write": 2.0}
 MAX_QUERIES = {"order list": 4, "order detail": 6, "progress write": 10}
 
 
-def _environment() -> dict[str, str]:
-    return {
-        "DJANGO_SETTINGS_MODULE": "marketplace.settings.base",
-        "SECRET_KEY": "bench-only-not-secret",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3"),
-        "THROTTLE_USER": "100000000/min",
-        "CONN_MAX_AGE": "600",
-        "LOG_LEVEL": "WARNING",
-        "EMAIL_URL": "dummymail://",
-        "ALLOWED_HOSTS": "testserver,127.0.0.1",
-    }
-
-
-def _admin(sql: str) -> None:
-    subprocess.run(
-        ["psql", ADMIN_URL, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
-        check=True,
-        capture_output=True,
-    )
-
-
 def _seed(count: int):
-    import datetime
-
-    from django.utils import timezone
-
-    from catalog.models import Category
-    from factories import services as factory_services
+    """`count` orders, each taken through its sample, payment and the start of production."""
     from finance.services import payments
-    from marketplace import services as marketplace_services
-    from marketplace.models import Organization, User
-    from marketplace.money import Money
+    from marketplace.models import User
     from orders import services
 
-    def person(email: str) -> User:
-        return User.objects.create_user(email=email, password="bench-password-2026")
-
-    buyer_user, factory_user = person("buyer@bench.example"), person("factory@bench.example")
     operator = person("operator@bench.example")
     User.objects.filter(pk=operator.pk).update(is_staff=True)
     operator.is_staff = True
-    buyer = marketplace_services.organization_create(
-        name="Bench Buyer", kind=Organization.Kind.BUYER, owner=buyer_user, verified=True
-    )
-    factory = marketplace_services.organization_create(
-        name="Bench Factory", kind=Organization.Kind.FACTORY, owner=factory_user, verified=True
-    )
-    category = Category.objects.create(slug="bench-shirts", name="Shirts")
-    factory_services.factory_profile_update(
-        organization=factory, categories=[category], description="Bench", region="Zhejiang"
-    )
-    today = timezone.localdate()
-    factory_services.capacity_fill_range(
-        organization=factory,
-        category=category,
-        start=today,
-        end=today + datetime.timedelta(days=29),
-        units=100_000,
-    )
-    orders = []
-    for index in range(count):
-        rfq = services.rfq_create(
-            buyer=buyer,
-            acting_user=buyer_user,
-            category=category,
-            title=f"Bench shirts {index}",
-            quantity=200,
-            ready_by=today + datetime.timedelta(days=20),
-        )
-        services.rfq_match(rfq_pk=rfq.pk)
-        quote = services.quote_submit(
-            rfq=rfq,
-            factory=factory,
-            acting_user=factory_user,
-            unit_price=Money.from_decimal("38.50"),
-            lead_time_days=7,
-            valid_until=today + datetime.timedelta(days=7),
-        )
-        order = services.quote_accept(
-            quote=quote, acting_organization=buyer, acting_user=buyer_user
-        )
+
+    def advance(seeded: Seeded, order) -> None:
+        buyer, factory = seeded.buyer, seeded.factory
+        buyer_user, factory_user = seeded.buyer_user, seeded.factory_user
         for action, organization, user in (
             ("ship_sample", factory, factory_user),
             ("approve_sample", buyer, buyer_user),
@@ -142,8 +74,9 @@ def _seed(count: int):
             services.order_transition(
                 order=order, action=action, acting_user=user, acting_organization=organization
             )
-        orders.append(order)
-    return buyer_user, factory_user, orders[-1]
+
+    seeded = seed_orders(count, with_sample=True, each=advance)
+    return seeded.buyer_user, seeded.factory_user, seeded.orders[-1]
 
 
 def _time(call, seconds: float) -> tuple[float, int]:
@@ -255,25 +188,31 @@ def main() -> int:
     os.environ["BENCH_DATABASE"] = DATABASE
     if os.environ.get("C2M_BENCH_CHILD") == "1":
         return run(arguments)
-    _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    _admin(f"CREATE DATABASE {DATABASE}")
-    environment = {**os.environ, **_environment()}
+    admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    admin(f"CREATE DATABASE {DATABASE}")
+    bench_environment = environment(
+        DATABASE,
+        THROTTLE_USER="100000000/min",
+        CONN_MAX_AGE="600",
+        EMAIL_URL="dummymail://",
+        ALLOWED_HOSTS="testserver,127.0.0.1",
+    )
     try:
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
             cwd=ROOT,
-            env=environment,
+            env=bench_environment,
             check=True,
         )
         child = subprocess.run(
             [sys.executable, __file__, *sys.argv[1:]],
             cwd=ROOT,
-            env={**environment, "C2M_BENCH_CHILD": "1"},
+            env={**bench_environment, "C2M_BENCH_CHILD": "1"},
             check=False,
         )
         return child.returncode
     finally:
-        _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -35,31 +35,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._support import admin, environment  # noqa: E402
+
 DATABASE = "c2m_bench_reservation"
-ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 HOT_DAYS = 3
 TARGET_RATIO = 2.0
 METHODS = ("conditional_update", "select_for_update")
 
 
 def _environment() -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "marketplace.settings.base",
-        "SECRET_KEY": "bench-only-not-secret",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2"),
-        "CONN_MAX_AGE": "600",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def _admin(sql: str) -> None:
-    subprocess.run(
-        ["psql", ADMIN_URL, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
-        check=True,
-        capture_output=True,
-    )
+    return environment(DATABASE, redis_db=2, CONN_MAX_AGE="600")
 
 
 def _setup_django() -> None:
@@ -214,8 +199,8 @@ def main() -> int:
     levels = [int(level) for level in arguments.levels.split(",")]
 
     print(f"Scratch database {DATABASE}: migrating")
-    _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    _admin(f"CREATE DATABASE {DATABASE}")
+    admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    admin(f"CREATE DATABASE {DATABASE}")
     rows, consistent = [], True
     try:
         subprocess.run(
@@ -246,7 +231,7 @@ def main() -> int:
                     rows.append((scope, level, method, statistics.median(samples[method])))
     finally:
         if not arguments.keep:
-            _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
     print()
     print(
