@@ -54,6 +54,10 @@ ERRORS_AUTHENTICATED = {
     "401": "Not authenticated.",
     "403": "Not allowed for your kind of organization or your role.",
 }
+# A public operation still reads an Authorization header when one is sent.
+ERROR_BAD_TOKEN = {
+    "401": "The token sent is invalid or revoked (send none to be answered anonymously).",
+}
 ERROR_CONFLICT = {
     "409": "A conflict with the current state (a transition not allowed now, capacity gone).",
 }
@@ -93,6 +97,8 @@ class AutoSchema(SpectacularAutoSchema):
             errors.update(ERRORS_AUTHENTICATED)
             if self.method != "GET":
                 errors.update(ERROR_CONFLICT)
+        elif self.view.get_authenticators():
+            errors.update(ERROR_BAD_TOKEN)
         handler = getattr(self.view, self.method.lower(), None)
         if getattr(handler, "honours_idempotency_key", False):
             parameters = operation.setdefault("parameters", [])
