@@ -184,7 +184,7 @@ def order_list(*, organization: Organization, status: str | None = None) -> Quer
 ORDER_SUMMARY_COLUMNS = (
     *("status", "title", "quantity", "currency", "unit_price_minor", "sample_fee_minor"),
     *("with_sample", "ready_by", "created_at", "status_changed_at"),
-    *("rfq", "quote", "repeat_of", "design"),
+    *("rfq", "quote", "repeat_of", "design", "inspector"),
     *(f"{party}__{field}" for party in ("buyer", "factory") for field in ("slug", "name")),
     "category__slug",
 )
@@ -222,6 +222,14 @@ def order_get(
     if parties_only and organization.pk not in (order.buyer_id, order.factory_id):
         raise NotFoundError(_("Not found."))
     return order
+
+
+def order_money_visible(order: Order, organization: Organization) -> bool:
+    """Whether `organization` sees the order's prices: the buyer, the factory and operators
+    do; an inspector assigned to the order sees what it inspects, not what the deal is worth."""
+    return organization.pk in (order.buyer_id, order.factory_id) or (
+        organization.pk != order.inspector_id
+    )
 
 
 def order_row_get(*, organization: Organization, pk: int) -> Order:

@@ -315,11 +315,13 @@ def order_list(request: HttpRequest, organization: Organization) -> HttpResponse
     status = request.GET.get("status")
     if status not in OrderStatus.values:
         status = None
-    orders = selectors.order_list(organization=organization, status=status)
+    orders = list(selectors.order_list(organization=organization, status=status)[:200])
+    for order in orders:
+        order.money_visible = selectors.order_money_visible(order, organization)
     return render(
         request,
         "orders/order_list.html",
-        {"orders": orders[:200], "statuses": OrderStatus.choices, "status": status},
+        {"orders": orders, "statuses": OrderStatus.choices, "status": status},
     )
 
 
@@ -333,6 +335,7 @@ def _order_context(organization: Organization, order: Order) -> dict[str, Any]:
         "party": party.value,
         "is_buyer": party == Party.BUYER,
         "is_factory": party == Party.FACTORY,
+        "money_visible": selectors.order_money_visible(order, organization),
         # The buyer pays on Finance's pay page (the sample fee, a deposit, the balance).
         "can_pay": party == Party.BUYER and order.status in BEFORE_PAYMENT,
         # Buttons with a note; the actions with their own form are offered by page form.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -12,6 +14,7 @@ from marketplace.api.serializers import MoneyField, OrganizationRefSerializer, P
 from marketplace.money import Money
 from orders.inspection import order_aql_plan, order_checklist
 from orders.selectors import (
+    order_money_visible,
     production_progress,
     quote_offer,
     reported_total,
@@ -183,13 +186,21 @@ class OrderSummarySerializer(PlainReadMixin, serializers.Serializer):
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     title = serializers.CharField()
     quantity = serializers.IntegerField()
-    unit_price = MoneyField()
-    sample_fee = MoneyField()
-    total = MoneyField()
+    # Null for an inspector assigned to the order: it inspects, the deal is not its business.
+    unit_price = MoneyField(allow_null=True)
+    sample_fee = MoneyField(allow_null=True)
+    total = MoneyField(allow_null=True)
     with_sample = serializers.BooleanField()
     ready_by = serializers.DateField()
     created_at = serializers.DateTimeField()
     status_changed_at = serializers.DateTimeField()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        organization = self.context.get("organization")
+        if organization is not None and not order_money_visible(instance, organization):
+            data.update(unit_price=None, sample_fee=None, total=None)
+        return data
 
 
 class InspectionOutputSerializer(serializers.Serializer):

@@ -328,7 +328,9 @@ class OrderListApi(OrdersAPIView):
         if status_filter:
             queryset = queryset.filter(status=status_filter)
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(OrderSummarySerializer(page, many=True).data)
+        context = {"organization": self.organization}
+        body = OrderSummarySerializer(page, many=True, context=context).data
+        return self.get_paginated_response(body)
 
 
 class OrderDetailApi(OrdersAPIView):

@@ -450,6 +450,37 @@ def test_the_buyer_assigns_the_inspector_on_the_page_and_the_inspector_works_the
     assert inspection.cleared
 
 
+def test_the_assigned_inspector_sees_no_prices_in_the_api_or_on_the_pages(deal):
+    order = drive(deal, S.INSPECTION)
+    agency, inspector_user = make_organization(Organization.Kind.INSPECTION, name="Lotus QC")
+    services.order_inspector_assign(
+        order=order,
+        acting_organization=deal.buyer,
+        acting_user=deal.buyer_user,
+        inspector=agency,
+    )
+    price = str(order.unit_price.amount)  # "38.50": no thousands separator to format
+    money = ("unit_price", "sample_fee", "total")
+
+    detail = api_client(inspector_user).get(f"/api/v1/orders/{order.pk}/").json()
+    listed = api_client(inspector_user).get("/api/v1/orders/").json()["results"]
+    assert [detail[field] for field in money] == [None, None, None]
+    assert [(row["id"], [row[field] for field in money]) for row in listed] == [
+        (order.pk, [None, None, None])
+    ]
+    buyers = api_client(deal.buyer_user).get(f"/api/v1/orders/{order.pk}/").json()
+    assert buyers["total"] == order.total.as_wire()
+    assert buyers["unit_price"] == order.unit_price.as_wire()
+
+    inspector = browser(inspector_user)
+    detail_page = inspector.get(f"/orders/{order.pk}/").content.decode()
+    list_page = inspector.get("/orders/").content.decode()
+    assert order.number in list_page
+    assert price not in detail_page
+    assert "not shown to inspectors" in list_page
+    assert price in browser(deal.buyer_user).get(f"/orders/{order.pk}/").content.decode()
+
+
 def test_the_platform_assigned_as_inspector_only_inspects(deal):
     order = drive(deal, S.INSPECTION)
     platform, staff_user = make_organization(Organization.Kind.OPERATOR, name="C2M QA")
