@@ -67,7 +67,11 @@ def _seed() -> tuple[int, int]:
         name="Bench Factory", slug="bench-factory", kind="factory", verified=True
     )
     services.factory_profile_update(
-        organization=factory, categories=[category], description="bench", region="Z", city="N"
+        organization=factory,
+        categories=[category],
+        description="bench",
+        region="Zhejiang",
+        city="Ningbo",
     )
     today = timezone.localdate()
     services.capacity_fill_range(
