@@ -4,10 +4,13 @@ cross-tenant assertion every restricted endpoint's tests use."""
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.db import OperationalError, connection
 from rest_framework.test import APIClient
 
 from marketplace import services
@@ -114,3 +117,21 @@ def make_operator(
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         TOTP.activate(user, generate_totp_secret())
     return user
+
+
+def connect_before_the_race(barrier: threading.Barrier, *, patience: float = 60.0) -> None:
+    """Open this thread's database connection, then wait at `barrier` with the others, so
+    that the race itself starts with every thread connected. PostgreSQL's connection limit
+    (100 by default) is shared with the other test process and the Celery workers: while it
+    is reached, connecting is retried instead of counted as an outcome of the race."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            connection.ensure_connection()
+            break
+        except OperationalError as error:
+            if "too many clients" not in str(error) or time.monotonic() > deadline:
+                barrier.abort()
+                raise
+            time.sleep(0.2)
+    barrier.wait()

@@ -30,7 +30,7 @@ from factories import selectors, services, tasks
 from factories.models import CapacityDay, CapacityLine, Reservation
 from marketplace.models import Notification, Organization
 from tests.factories.conftest import make_category, make_factory
-from tests.helpers import make_organization
+from tests.helpers import connect_before_the_race, make_organization
 
 DAY = datetime.timedelta(days=1)
 _references = itertools.count(1)
@@ -283,7 +283,7 @@ def test_concurrent_writers_of_one_line_leave_it_equal_to_the_calendar(today):
 
         def run(seed: int, barrier=barrier, errors=errors) -> None:
             try:
-                barrier.wait()
+                connect_before_the_race(barrier)
                 step(seed)
             except (
                 services.CapacityUnavailable,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from factories import selectors, services
 from factories.models import CapacityDay, Reservation
 from tests.factories.conftest import make_category, make_factory
+from tests.helpers import connect_before_the_race
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
@@ -256,7 +257,7 @@ def _race(reserve, workers: int) -> tuple[int, int]:
 
     def run(index: int) -> None:
         try:
-            barrier.wait()
+            connect_before_the_race(barrier)
             reserve(index)
             outcome = "ok"
         except services.CapacityUnavailable:

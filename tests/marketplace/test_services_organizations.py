@@ -8,7 +8,7 @@ from django.db import connection
 
 from marketplace import services
 from marketplace.models import Membership, Organization
-from tests.helpers import make_user
+from tests.helpers import connect_before_the_race, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,7 +20,7 @@ def test_simultaneous_same_name_signups_get_distinct_slugs():
 
     def sign_up(owner):
         try:
-            barrier.wait(timeout=10)
+            connect_before_the_race(barrier)
             services.organization_create(name="Lotus Apparel", kind="buyer", owner=owner)
         except BaseException as error:
             errors.append(error)

@@ -12,6 +12,7 @@ from factories import selectors as factory_selectors
 from orders import services
 from orders.exceptions import OrderConflictError
 from orders.models import RFQ, Order, OrderEvent, OrderStatus, Quote, RFQInvitation
+from tests.helpers import connect_before_the_race
 from tests.orders.conftest import drive, make_deal, make_factory, make_quote, make_rfq
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,7 +24,7 @@ def run_in_threads(functions) -> list:
 
     def runner(index, function):
         try:
-            barrier.wait()
+            connect_before_the_race(barrier)
             results[index] = function()
         except Exception as error:
             results[index] = error
