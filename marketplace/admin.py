@@ -208,8 +208,15 @@ class OrganizationAdmin(ExportMixin, admin.ModelAdmin):
             services.organization_add(organization=obj)
 
 
+def _remove_member(*, request, obj, reason):
+    services.membership_remove(membership=obj, acting_user=request.user)
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    """Roles change on the membership's page with a reason; a member leaves through the
+    `remove` action, which asks for the reason and keeps the organization's last owner."""
+
     form = MembershipForm
     list_display = ("user", "organization", "role", "created_at")
     list_filter = ("role", "organization__kind")
@@ -217,6 +224,17 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user", "organization")
     list_select_related = ("user", "organization")
     readonly_fields = ("created_at",)
+    actions = ("remove",)
+
+    remove = reason_action(
+        name="remove",
+        description=_("Remove from the organization"),
+        permission="marketplace.delete_membership",
+        decide=_remove_member,
+    )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the `remove` action, with its reason, instead
 
     def save_model(self, request, obj, form, change):
         _save_with_reason(

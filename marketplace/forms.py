@@ -26,6 +26,10 @@ class SignupOrganizationForm(forms.Form):
         )
 
 
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
     role = forms.ChoiceField(

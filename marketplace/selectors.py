@@ -59,6 +59,14 @@ def organization_members(*, organization: Organization) -> QuerySet[Membership]:
     return Membership.objects.filter(organization=organization).select_related("user")
 
 
+def organization_member_get(*, organization: Organization, pk: int) -> Membership:
+    """One of the organization's memberships; another organization's is a 404."""
+    membership = organization_members(organization=organization).filter(pk=pk).first()
+    if membership is None:
+        raise NotFoundError(_("Not found."))
+    return membership
+
+
 def invitation_pending_by_token(*, token: str) -> Invitation | None:
     invitation = (
         Invitation.objects.select_related("organization")

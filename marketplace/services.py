@@ -1,4 +1,4 @@
-"""Writes for tenancy: sign-up, organizations, invitations, API tokens."""
+"""Writes for tenancy: sign-up, organizations, members and invitations, API tokens."""
 
 from __future__ import annotations
 
@@ -49,6 +49,19 @@ ORGANIZATION_UNVERIFIED = texts.define(
     "marketplace.organization_unverified.title",
     gettext_lazy("Your organization is no longer verified"),
 )
+
+MEMBER_ROLE_CHANGED = texts.define(
+    "marketplace.member_role_changed.title",
+    gettext_lazy("%(person)s is now %(role)s (changed by %(actor)s)"),
+)
+MEMBER_REMOVED = texts.define(
+    "marketplace.member_removed.title",
+    gettext_lazy("%(person)s no longer belongs to the organization (removed by %(actor)s)"),
+)
+MEMBER_LEFT = texts.define(
+    "marketplace.member_left.title", gettext_lazy("%(person)s left the organization")
+)
+texts.define_choices("marketplace.role", Membership.Role)
 
 # Services enqueue tasks by name: tasks import services, never the other way round.
 NOTIFICATION_EMAILS_TASK = "marketplace.tasks.notification_emails_send_task"
@@ -285,6 +298,109 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     return membership
+
+
+def _owners_locked(organization: Organization) -> list[Membership]:
+    """The organization's owners, locked in primary-key order: two changes that could each
+    leave it without an owner run one after the other, and the second sees the first."""
+    return list(
+        Membership.objects.select_for_update()
+        .filter(organization=organization, role=Membership.Role.OWNER)
+        .order_by("pk")
+    )
+
+
+def _membership_locked(membership: Membership) -> Membership:
+    locked = (
+        Membership.objects.select_for_update()
+        .select_related("user", "organization")
+        .filter(pk=membership.pk)
+        .first()
+    )
+    if locked is None:
+        raise ConflictError(_("This person is no longer a member."))
+    return locked
+
+
+def _may_manage_members(*, organization: Organization, acting_user: User) -> bool:
+    """Owners and admins manage their team; platform operators act from the admin."""
+    return acting_user.is_staff or (
+        Membership.objects.filter(
+            organization=organization, user=acting_user, role__in=Membership.MANAGING_ROLES
+        ).exists()
+    )
+
+
+def _is_owner(owners: list[Membership], user: User) -> bool:
+    return user.is_staff or any(owner.user_id == user.pk for owner in owners)
+
+
+@transaction.atomic
+def membership_role_set(*, membership: Membership, role: str, acting_user: User) -> Membership:
+    """An owner or admin changes a member's role. Only an owner gives or takes the owner
+    role, and an organization always keeps one owner. The managers are told."""
+    organization = membership.organization
+    if not _may_manage_members(organization=organization, acting_user=acting_user):
+        raise ForbiddenError(_("Only an owner or admin can do this."))
+    if role not in Membership.Role.values:
+        raise InvalidError({"role": [_("Unknown role.")]})
+    owners = _owners_locked(organization)
+    locked = _membership_locked(membership)
+    if locked.role == role:
+        return locked
+    owner_role = Membership.Role.OWNER
+    if owner_role in (role, locked.role) and not _is_owner(owners, acting_user):
+        raise ForbiddenError(_("Only an owner can give or take the owner role."))
+    if locked.role == owner_role and len(owners) == 1:
+        raise ConflictError(
+            _("An organization keeps at least one owner: make someone else owner first.")
+        )
+    locked.role = role
+    locked.save(update_fields=["role"])
+    notification_send(
+        organization=organization,
+        title=MEMBER_ROLE_CHANGED(
+            person=locked.user.email,
+            role=texts.Text(f"marketplace.role.{role}"),
+            actor=acting_user.email,
+        ),
+        url=reverse("team"),
+        roles=Membership.MANAGING_ROLES,
+    )
+    return locked
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, acting_user: User) -> None:
+    """An owner or admin removes a member, or members leave themselves. Only an owner
+    removes an owner, and the last owner stays. The person keeps the account and their
+    other organizations; here they see nothing any more. The managers are told."""
+    organization = membership.organization
+    leaving = membership.user_id == acting_user.pk
+    if not leaving and not _may_manage_members(organization=organization, acting_user=acting_user):
+        raise ForbiddenError(_("Only an owner or admin can do this."))
+    owners = _owners_locked(organization)
+    locked = _membership_locked(membership)
+    if locked.role == Membership.Role.OWNER:
+        if not leaving and not _is_owner(owners, acting_user):
+            raise ForbiddenError(_("Only an owner can remove an owner."))
+        if len(owners) == 1:
+            raise ConflictError(
+                _("An organization keeps at least one owner: make someone else owner first.")
+            )
+    person = locked.user.email
+    locked.delete()
+    title = (
+        MEMBER_LEFT(person=person)
+        if leaving
+        else MEMBER_REMOVED(person=person, actor=acting_user.email)
+    )
+    notification_send(
+        organization=organization,
+        title=title,
+        url=reverse("team"),
+        roles=Membership.MANAGING_ROLES,
+    )
 
 
 @transaction.atomic

@@ -26,7 +26,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from marketplace import health, outage, selectors, services
 from marketplace.api.errors import json_not_found, json_server_error, json_unavailable
-from marketplace.forms import ApiTokenForm, InvitationForm, NotificationPreferencesForm
+from marketplace.forms import (
+    ApiTokenForm,
+    InvitationForm,
+    MemberRoleForm,
+    NotificationPreferencesForm,
+)
 from marketplace.middleware import SESSION_ORGANIZATION_KEY
 from marketplace.models import Membership, Organization, User
 from marketplace.pages import form_service_call, organization_page
@@ -80,8 +85,18 @@ def team(request: HttpRequest, organization: Organization) -> HttpResponse:
                 request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
             )
             return redirect("team")
+    acting_role = request.membership.role  # type: ignore[attr-defined]
+    members = list(selectors.organization_members(organization=organization))
+    for membership in members:
+        # Owners change anyone; admins everyone but owners (the service holds the same rule).
+        membership.changeable = can_manage and (
+            acting_role == Membership.Role.OWNER or membership.role != Membership.Role.OWNER
+        )
+        membership.role_form = MemberRoleForm(
+            initial={"role": membership.role}, auto_id=f"id_member_{membership.pk}_%s"
+        )
     context = {
-        "members": selectors.organization_members(organization=organization),
+        "members": members,
         "pending_invitations": (
             selectors.invitations_pending(organization=organization) if can_manage else []
         ),
@@ -89,6 +104,45 @@ def team(request: HttpRequest, organization: Organization) -> HttpResponse:
         "can_manage": can_manage,
     }
     return render(request, "marketplace/team.html", context)
+
+
+@organization_page(write_roles=Membership.MANAGING_ROLES)
+@require_POST
+def team_member_role(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
+    membership = selectors.organization_member_get(organization=organization, pk=pk)
+    form = MemberRoleForm(request.POST)
+    changed = form.is_valid() and form_service_call(
+        form,
+        services.membership_role_set,
+        membership=membership,
+        role=form.cleaned_data["role"],
+        acting_user=request.user,
+    )
+    if changed:
+        messages.success(
+            request,
+            _("%(person)s is now %(role)s.")
+            % {"person": membership.user.email, "role": changed.get_role_display()},
+        )
+    else:
+        messages.error(request, _("Please correct: %(errors)s") % {"errors": form.errors.as_text()})
+    return redirect("team")
+
+
+@organization_page  # anyone may leave; removing someone else is the service's to refuse
+@require_POST
+def team_member_remove(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
+    membership = selectors.organization_member_get(organization=organization, pk=pk)
+    services.membership_remove(membership=membership, acting_user=request.user)
+    if membership.user_id == request.user.pk:
+        messages.success(request, _("You left %(name)s.") % {"name": organization.name})
+        return redirect("home")
+    messages.success(
+        request,
+        _("%(person)s no longer belongs to %(name)s.")
+        % {"person": membership.user.email, "name": organization.name},
+    )
+    return redirect("team")
 
 
 @organization_page(write_roles=Membership.MANAGING_ROLES)
