@@ -8,12 +8,9 @@ here (no add, change or delete).
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -40,45 +37,15 @@ from finance.services import credit, disputes, financing, payments, payouts
 from marketplace.console import staff
 from marketplace.console.actions import reason_action
 from marketplace.console.audit import audit_context
-from marketplace.console.bases import ReadOnlyAdmin, ServiceFormAdmin, ServiceFormMixin
-from marketplace.exceptions import DomainError
+from marketplace.console.bases import (
+    ReadOnlyAdmin,
+    ServiceFormAdmin,
+    ServiceFormMixin,
+    call_service,
+    parse_money,
+)
 from marketplace.models import Organization
 from marketplace.money import DEFAULT_CURRENCY, Money
-
-
-def parse_money(value: Decimal | None, currency: str, field: str) -> Money:
-    """A form's decimal as Money: fractional cents, zero and negatives are the field's error."""
-    try:
-        money = Money.from_decimal(value if value is not None else "", currency)
-    except ValueError as error:
-        raise ValidationError(
-            {field: [_("Use at most the currency's decimal places (no fractions of a cent).")]}
-        ) from error
-    if money.amount_minor <= 0:
-        raise ValidationError({field: [_("Enter an amount above zero.")]})
-    return money
-
-
-def call_service(
-    service, *, form: forms.BaseForm, field_map: dict[str, str] | None = None, **kwargs
-) -> Any:
-    """Run the service; its refusals become the form's errors: a field the service names
-    lands on the form's field of that name (or the one `field_map` maps it to), any other
-    on the form as a whole."""
-    try:
-        return service(**kwargs)
-    except ValidationError as error:
-        if not hasattr(error, "error_dict"):
-            raise
-        errors: dict[str, list] = {}
-        for name, problems in error.error_dict.items():
-            field = (field_map or {}).get(name, name)
-            errors.setdefault(field if field in form.fields else NON_FIELD_ERRORS, []).extend(
-                problems
-            )
-        raise ValidationError(errors) from error
-    except DomainError as error:
-        raise ValidationError(str(error)) from error
 
 
 class PostingInline(admin.TabularInline):

@@ -12,6 +12,7 @@ from marketplace.console import selectors as console_selectors
 from marketplace.console import staff
 from marketplace.console.actions import reason_action
 from marketplace.console.audit import audit_context
+from marketplace.console.bases import call_service
 from marketplace.models import (
     ApiToken,
     Invitation,
@@ -65,12 +66,30 @@ class StaffChangeForm(ReasonSaveMixin, UserChangeForm):
 
 
 class MembershipForm(ReasonSaveMixin, forms.ModelForm):
+    """A new membership is saved with the reason; a role change goes through
+    `membership_role_set` (an organization keeps one owner), called here so that its
+    refusal is shown on the form."""
+
     reason_fields = ("user", "organization", "role")
     reason = forms.CharField(label=_("Reason"), max_length=255, help_text=REASON_HELP)
+    current_user: User
 
     class Meta:
         model = Membership
         fields = ("user", "organization", "role")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and "role" in self.changed_data and not self.errors:
+            with audit_context(acting_user=self.current_user, reason=cleaned["reason"]):
+                self.instance = call_service(
+                    services.membership_role_set,
+                    form=self,
+                    membership=Membership.objects.get(pk=self.instance.pk),
+                    role=cleaned["role"],
+                    acting_user=self.current_user,
+                )
+        return cleaned
 
 
 def _save_with_reason(request, form, save) -> None:
@@ -223,7 +242,6 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "organization__name")
     autocomplete_fields = ("user", "organization")
     list_select_related = ("user", "organization")
-    readonly_fields = ("created_at",)
     actions = ("remove",)
 
     remove = reason_action(
@@ -236,7 +254,18 @@ class MembershipAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # the `remove` action, with its reason, instead
 
+    def get_readonly_fields(self, request, obj=None):
+        # A membership is one person in one organization: only its role changes.
+        return ("created_at",) if obj is None else ("user", "organization", "created_at")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.current_user = request.user
+        return form
+
     def save_model(self, request, obj, form, change):
+        if change:
+            return  # the role, the only thing that changes, was saved by the form's service
         _save_with_reason(
             request,
             form,

@@ -19,7 +19,7 @@ from finance.services import disputes as dispute_services
 from marketplace.console import staff
 from marketplace.console.actions import reason_action
 from marketplace.console.audit import audit_context
-from marketplace.exceptions import DomainError
+from marketplace.console.bases import call_service, parse_money
 from marketplace.money import Money
 from marketplace.storage import private_file_response
 from orders import services
@@ -38,17 +38,6 @@ from orders.models import (
 from orders.transitions import Action
 
 DisputeOutcome = finance_selectors.DisputeOutcome
-
-
-def parse_money(value, currency: str, field: str) -> Money:
-    """A form's decimal as Money: fractions of a cent, zero and negatives are the field's error."""
-    try:
-        money = Money.from_decimal(value, currency)
-    except ValueError as error:
-        raise ValidationError({field: [_("No fractions of a cent.")]}) from error
-    if money.amount_minor <= 0:
-        raise ValidationError({field: [_("Enter an amount above zero.")]})
-    return money
 
 
 class RFQInvitationInline(admin.TabularInline):
@@ -228,21 +217,17 @@ class DisputeDecisionForm(forms.Form):
             if cleaned.get("buyer_refund") is None:
                 raise ValidationError({"buyer_refund": [_("Enter the buyer's share.")]})
             refund = parse_money(cleaned["buyer_refund"], self.currency, "buyer_refund")
-        try:
-            with audit_context(acting_user=self.acting_user, reason=cleaned["reason"]):
-                self.decision = dispute_services.dispute_decide(
-                    dispute=self.dispute,
-                    outcome=cleaned["outcome"],
-                    refund=refund,
-                    note=cleaned["reason"],
-                    acting_user=self.acting_user,
-                )
-        except ValidationError as error:
-            if hasattr(error, "error_dict") and "refund" in error.error_dict:
-                raise ValidationError({"buyer_refund": error.error_dict["refund"]}) from error
-            raise
-        except DomainError as error:
-            raise ValidationError(str(error)) from error
+        with audit_context(acting_user=self.acting_user, reason=cleaned["reason"]):
+            self.decision = call_service(
+                dispute_services.dispute_decide,
+                form=self,
+                field_map={"refund": "buyer_refund"},
+                dispute=self.dispute,
+                outcome=cleaned["outcome"],
+                refund=refund,
+                note=cleaned["reason"],
+                acting_user=self.acting_user,
+            )
         return cleaned
 
 

@@ -1,17 +1,66 @@
-"""ModelAdmin bases the operators' admin shares.
+"""What the operators' admin shares: ModelAdmin bases and the one mapping of a service's
+refusals onto an admin form.
 
 - `ReadOnlyAdmin`: rows only services write (ledger, events, alarms): listed and read.
 - `ServiceFormAdmin`: a row an operator creates by calling a service from the form's
   `clean()` (the form gets `current_user` and records it with the reason); once made it is
   read-only, and no row is ever deleted.
+- `call_service`: a service called from a form's `clean()`; its refusals (validation or a
+  domain error) become the form's errors, so the operator sees them on the form.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext as _
+
+from marketplace.exceptions import DomainError
+from marketplace.money import Money
+
+
+def call_service(
+    service: Callable[..., Any],
+    *,
+    form: forms.BaseForm,
+    field_map: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Run the service; its refusals become the form's errors: a field the service names
+    lands on the form's field of that name (or the one `field_map` maps it to), any other
+    on the form as a whole."""
+    try:
+        return service(**kwargs)
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        errors: dict[str, list] = {}
+        for name, problems in error.error_dict.items():
+            field = (field_map or {}).get(name, name)
+            errors.setdefault(field if field in form.fields else NON_FIELD_ERRORS, []).extend(
+                problems
+            )
+        raise ValidationError(errors) from error
+    except DomainError as error:
+        raise ValidationError(str(error)) from error
+
+
+def parse_money(value: Decimal | None, currency: str, field: str) -> Money:
+    """A form's decimal as Money: fractional cents, zero and negatives are the field's error."""
+    try:
+        money = Money.from_decimal(value if value is not None else "", currency)
+    except ValueError as error:
+        raise ValidationError(
+            {field: [_("Use at most the currency's decimal places (no fractions of a cent).")]}
+        ) from error
+    if money.amount_minor <= 0:
+        raise ValidationError({field: [_("Enter an amount above zero.")]})
+    return money
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

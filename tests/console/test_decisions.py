@@ -16,7 +16,7 @@ from marketplace.console.models import AuditEvent
 from marketplace.models import Membership, Notification, Organization, User
 from orders.models import Dispute, OrderStatus
 from tests.finance.conftest import cny, order_awaiting_payment
-from tests.helpers import make_operator, make_organization, make_user
+from tests.helpers import add_member, make_operator, make_organization, make_user
 from tests.orders.conftest import (
     REPORT_ALL,
     details_for,
@@ -311,6 +311,7 @@ def test_marking_an_organization_verified_tells_its_members(client):
 
 def test_a_role_change_asks_a_reason_and_logs_it(client):
     factory, owner = make_organization(Organization.Kind.FACTORY)
+    add_member(factory, Membership.Role.OWNER)  # the organization keeps an owner
     membership = Membership.objects.get(user=owner)
     operator = make_operator()
     client.force_login(operator)

@@ -224,3 +224,31 @@ def test_two_owners_removing_each_other_at_once_leave_one_owner():
 
         assert sorted(outcomes) == ["refused", "removed"]
         assert list(roles(buyer).values()) == [Role.OWNER]
+
+
+def test_an_operator_changes_a_role_in_the_admin_through_the_same_rules(client):
+    operator = make_operator()
+    buyer, owner = make_organization(Organization.Kind.BUYER)
+    clerk = add_member(buyer, Role.MEMBER)
+    client.force_login(operator)
+
+    def change(user, role, reason="Asked by the owner"):
+        row = membership(buyer, user)
+        return client.post(
+            f"/admin/marketplace/membership/{row.pk}/change/", {"role": role, "reason": reason}
+        )
+
+    refused = change(owner, Role.MEMBER)
+    assert refused.status_code == 200  # the form again, with the service's refusal
+    assert "keeps at least one owner" in refused.content.decode()
+    assert membership(buyer, owner).role == Role.OWNER
+
+    assert change(clerk, Role.FINANCE).status_code == 302
+    assert membership(buyer, clerk).role == Role.FINANCE
+    event = AuditEvent.objects.get(
+        pgh_obj_model="marketplace.Membership",
+        pgh_obj_id=str(membership(buyer, clerk).pk),
+        pgh_label="update",
+    )
+    assert (event.operator, event.reason) == (operator, "Asked by the owner")
+    assert Notification.objects.filter(recipient=owner).count() == 1
