@@ -4,7 +4,7 @@ calendars and reservations."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
@@ -26,6 +26,8 @@ from factories.models import (
     ReservationEvent,
 )
 from marketplace.console.audit import audit_context
+from marketplace.console.bases import call_service
+from marketplace.models import User
 
 
 class AuditEvidenceInline(admin.TabularInline):
@@ -51,20 +53,49 @@ class AuditDecisionForm(forms.ModelForm):
         required=False,
     )
 
+    current_user: User
+
     class Meta:
         model = AuditSubmission
         fields = ("decision", "decision_reason")
 
     def clean(self):
+        """The decision is taken here, by the audit service, so that a refusal (a submission
+        decided meanwhile) is shown on the form."""
         cleaned = super().clean()
         decision = cleaned.get("decision")
-        if decision and not cleaned.get("decision_reason", "").strip():
+        if decision and "decision_reason" not in self.fields:
+            # Decided by someone else since this form was opened: the page now shows that.
+            raise ValidationError(_("This submission was decided meanwhile; nothing was changed."))
+        reason = (cleaned.get("decision_reason") or "").strip()
+        if decision and not reason:
             message = (
                 _("Tell the factory why it is rejected.")
                 if decision == "reject"
                 else _("Give the reason for this decision.")
             )
             self.add_error("decision_reason", message)
+        if not decision or self.errors:
+            return cleaned
+        submission = AuditSubmission.objects.get(pk=self.instance.pk)
+        with audit_context(acting_user=self.current_user, reason=reason):
+            if decision == "approve":
+                call_service(
+                    services.audit_approve,
+                    form=self,
+                    submission=submission,
+                    reviewer=self.current_user,
+                    note=reason,
+                )
+            else:
+                call_service(
+                    services.audit_reject,
+                    form=self,
+                    field_map={"reason": "decision_reason"},
+                    submission=submission,
+                    reviewer=self.current_user,
+                    reason=reason,
+                )
         return cleaned
 
 
@@ -134,11 +165,6 @@ class AuditSubmissionAdmin(admin.ModelAdmin):
             fields.append("decision_reason")
         return fields
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is not None and obj.status != AuditSubmission.Status.PENDING:
-            kwargs["fields"] = ()
-        return super().get_form(request, obj, change=change, **kwargs)
-
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None and obj.status != AuditSubmission.Status.PENDING:
@@ -146,20 +172,20 @@ class AuditSubmissionAdmin(admin.ModelAdmin):
             return (fieldsets[0], (_("Decision"), {"fields": decided}))
         return fieldsets
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None and obj.status != AuditSubmission.Status.PENDING:
+            kwargs["fields"] = ()
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.current_user = request.user
+        return form
+
     def save_model(self, request, obj, form, change):
+        """The audit service saved the decision in the form's clean()."""
         decision = form.cleaned_data.get("decision")
-        reason = form.cleaned_data.get("decision_reason", "")
-        try:
-            if decision == "approve":
-                with audit_context(acting_user=request.user, reason=reason):
-                    services.audit_approve(submission=obj, reviewer=request.user, note=reason)
-                self.message_user(request, _("Approved: the factory is now verified."))
-            elif decision == "reject":
-                with audit_context(acting_user=request.user, reason=reason):
-                    services.audit_reject(submission=obj, reviewer=request.user, reason=reason)
-                self.message_user(request, _("Rejected: the factory was told why."))
-        except (services.AuditStateError, ValidationError) as error:
-            self.message_user(request, str(error), level=messages.ERROR)
+        if decision == "approve":
+            self.message_user(request, _("Approved: the factory is now verified."))
+        elif decision == "reject":
+            self.message_user(request, _("Rejected: the factory was told why."))
 
 
 class PhotoInline(admin.TabularInline):

@@ -117,6 +117,22 @@ def test_operator_rejects_with_a_reason_and_history_is_kept(category, operator_c
     assert Organization.objects.get(pk=factory.pk).verified
 
 
+def test_a_submission_decided_meanwhile_is_refused_on_the_form(category, operator_client):
+    factory, owner = make_factory([category], verified=False)
+    submission = submit(factory, owner)
+    url = f"/admin/factories/auditsubmission/{submission.pk}/change/"
+    operator_client.get(url)  # the form is open; someone else rejects meanwhile
+    services.audit_reject(submission=submission, reviewer=owner, reason="Blurred licence")
+
+    late = admin_post(operator_client, url, decision="approve", decision_reason="Looks fine")
+
+    assert late.status_code == 200  # the form again, with the service's refusal on it
+    assert "errornote" in late.content.decode()
+    submission.refresh_from_db()
+    assert submission.status == "rejected"
+    assert Organization.objects.get(pk=factory.pk).verified is False
+
+
 def test_non_staff_cannot_reach_the_audit_admin(category, client):
     factory, owner = make_factory([category], verified=False)
     submission = submit(factory, owner)
