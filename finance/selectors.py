@@ -21,6 +21,7 @@ from finance.models import (
     FinancingAdvance,
     Payment,
     PaymentMethod,
+    PaymentPurpose,
     PaymentStatus,
     Payout,
     Posting,
@@ -28,9 +29,11 @@ from finance.models import (
     TransactionKind,
 )
 from finance.services.ledger import ledger_invariant_problems
+from finance.services.payments import payment_amount_due
+from marketplace.exceptions import DomainError
 from marketplace.models import Organization
 from marketplace.money import DEFAULT_CURRENCY, Money
-from orders.models import Dispute
+from orders.models import Dispute, Order
 
 
 def organization_accounts(*, organization: Organization) -> list[Account]:
@@ -119,6 +122,18 @@ def open_disputes() -> QuerySet[Dispute]:
 
 def order_payments(*, order_pk: int) -> QuerySet[Payment]:
     return Payment.objects.filter(order_id=order_pk).order_by("created_at", "pk")
+
+
+def payment_dues(*, order: Order) -> list[tuple[PaymentPurpose, Money]]:
+    """Each payment purpose the buyer may pay on the order now, with its amount; a purpose
+    that does not apply (already paid or being paid, no sample fee) is left out."""
+    dues = []
+    for purpose in PaymentPurpose:
+        try:
+            dues.append((purpose, payment_amount_due(order=order, purpose=purpose)))
+        except DomainError:
+            continue
+    return dues
 
 
 def order_advances(*, order_pk: int) -> QuerySet[FinancingAdvance]:

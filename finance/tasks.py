@@ -6,6 +6,9 @@ from __future__ import annotations
 from celery import shared_task
 
 from finance.services import stripe as stripe_services
+from finance.services.credit import credit_flag_overdue
+from finance.services.order_money import escrows_settle
+from finance.services.reconciliation import ledger_invariants_check
 
 
 @shared_task(acks_late=True)
@@ -15,20 +18,14 @@ def stripe_refund_send_task(refund_pk: int) -> str:
 
 @shared_task(acks_late=True)
 def credit_flag_overdue_task() -> int:
-    from finance.services.credit import credit_flag_overdue
-
     return credit_flag_overdue()
 
 
 @shared_task(acks_late=True)
 def ledger_invariants_check_task() -> int:
-    from finance.services.reconciliation import ledger_invariants_check
-
     return ledger_invariants_check()
 
 
 @shared_task(acks_late=True)
 def escrows_settle_task() -> int:
-    from finance.services.order_money import escrows_settle
-
     return escrows_settle()

@@ -16,9 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from finance import selectors
 from finance.forms import PaymentForm
-from finance.models import Payment, PaymentPurpose
+from finance.models import Payment
 from finance.services import payments, payouts
-from marketplace.exceptions import DomainError
 from marketplace.models import Organization
 from marketplace.money import DEFAULT_CURRENCY, Money
 from marketplace.pages import form_service_call, organization_page
@@ -124,16 +123,10 @@ def order_pay(request: HttpRequest, organization: Organization, pk: int) -> Http
         )
         if payment is not None:
             return redirect("finance:payment_detail", pk=payment.pk)
-    dues = []
-    for purpose in PaymentPurpose:
-        try:
-            dues.append((purpose, payments.payment_amount_due(order=order, purpose=purpose)))
-        except DomainError:
-            continue
     context = {
         "order": order,
         "form": form,
-        "dues": dues,
+        "dues": selectors.payment_dues(order=order),
         "payments": selectors.order_payments(order_pk=order.pk),
         "credit": selectors.credit_summary(organization=organization),
         "stripe_enabled": bool(settings.STRIPE_SECRET_KEY),

@@ -91,6 +91,16 @@ def rfq_invitations_visible(*, rfq: RFQ, organization: Organization) -> list[RFQ
     return [item for item in invitations if item.factory_id == organization.pk]
 
 
+def rfq_decline_open(*, rfq: RFQ, invitation: RFQInvitation | None) -> bool:
+    """Whether the factory holding `invitation` may still decline to quote: the RFQ is open
+    and the invitation not yet answered (the rule `services.rfq_decline` enforces)."""
+    return (
+        invitation is not None
+        and invitation.status == RFQInvitation.Status.INVITED
+        and rfq.status == RFQ.Status.OPEN
+    )
+
+
 def rfq_thread_factory(
     *, rfq: RFQ, organization: Organization, slug: str | None
 ) -> Organization | None:

@@ -40,7 +40,7 @@ from orders.forms import (
     TransitionForm,
 )
 from orders.inspection import checklist_for_category, order_aql_plan, order_checklist
-from orders.models import RFQ, Order, OrderStatus, Quote, RFQInvitation
+from orders.models import RFQ, Order, OrderStatus, Quote
 from orders.transitions import BEFORE_PAYMENT, TRANSITIONS, PageForm, Party, available_actions
 
 # --- RFQs ----------------------------------------------------------------------------------
@@ -189,11 +189,7 @@ def _rfq_detail_page(
         "thread": selectors.rfq_thread(rfq=rfq, organization=organization, factory=thread_factory),
         "thread_factory": thread_factory,
         "own_invitation": own_invitation,
-        "can_decline": (
-            own_invitation is not None
-            and own_invitation.status == RFQInvitation.Status.INVITED
-            and rfq.status == RFQ.Status.OPEN
-        ),
+        "can_decline": selectors.rfq_decline_open(rfq=rfq, invitation=own_invitation),
         "decline_form": DeclineForm(),
         "orders": rfq.orders.all() if rfq.status == RFQ.Status.AWARDED else [],
         # The RFQ's access is checked above: its buyer and the invited factories see it.

@@ -1,16 +1,20 @@
-"""Shared test helpers: organizations with people, API clients acting for them, and the
-cross-tenant assertion every restricted endpoint's tests use."""
+"""Shared test helpers: organizations with people, API clients acting for them, the
+cross-tenant assertion every restricted endpoint's tests use, and `nothing_changes` for
+denied calls."""
 
 from __future__ import annotations
 
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.db import OperationalError, connection
+from django.db.models import Model
 from rest_framework.test import APIClient
 
 from marketplace import services
@@ -72,6 +76,44 @@ def assert_other_organization_gets_404(
     assert "detail" in response.json()
     if unchanged is not None:
         assert unchanged() == before
+
+
+def _tracked_models(tracked: tuple[type[Model] | str, ...]) -> list[type[Model]]:
+    models: list[type[Model]] = []
+    for item in tracked:
+        if isinstance(item, str):
+            models.extend(
+                model
+                for model in apps.get_app_config(item).get_models()
+                if model._meta.managed and not model._meta.proxy
+            )
+        else:
+            models.append(item)
+    return models
+
+
+def rows_state(*tracked: type[Model] | str) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every tracked table (a model, or an app label for all of its models),
+    every column (`updated_at` included, so a save that writes the same values still
+    shows)."""
+    return {
+        model._meta.label: [
+            {field.attname: getattr(row, field.attname) for field in model._meta.concrete_fields}
+            for row in model._base_manager.order_by("pk")
+        ]
+        for model in _tracked_models(tracked)
+    }
+
+
+@contextmanager
+def nothing_changes(*tracked: type[Model] | str) -> Iterator[None]:
+    """For a denied call: no row of the tracked tables (models, or app labels for all of an
+    app's models) is added, changed or removed."""
+    if not tracked:
+        raise ValueError("Name the models or apps a denied call must leave alone.")
+    before = rows_state(*tracked)
+    yield
+    assert rows_state(*tracked) == before
 
 
 def decompression_bomb_png(side: int = 13000) -> bytes:

@@ -32,6 +32,7 @@ from django.utils import timezone
 from factories import texts
 from factories.models import CAPACITY_WINDOW_DAYS
 from marketplace.models import Organization
+from marketplace.services import notification_send
 
 logger = logging.getLogger(__name__)
 
@@ -335,8 +336,6 @@ def capacity_lines_check(*, today: datetime.date | None = None) -> DriftReport:
 
 
 def _alarm(report: DriftReport) -> None:
-    from marketplace.services import notification_send
-
     logger.error(
         "capacity read model drift: %d drifted, %d missing, %d stale lines; %d repaired",
         report.drifted,

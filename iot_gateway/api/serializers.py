@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from iot_gateway.models import Alarm, Device, LeadQuote, ServiceLead
+from iot_gateway.selectors import lead_quotes_visible
 from marketplace.money import Money
 
 
@@ -85,7 +86,5 @@ class LeadOutputSerializer(serializers.ModelSerializer):
         ]
 
     def get_quotes(self, lead: ServiceLead) -> list[dict]:
-        from iot_gateway.selectors import lead_quotes_visible
-
         quotes = lead_quotes_visible(lead=lead, organization=self.context["organization"])
         return list(LeadQuoteOutputSerializer(quotes, many=True).data)

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from factories import selectors as factory_selectors
 from orders.models import RFQ, RFQInvitation
+from orders.signals import matching_demand_collect
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +69,6 @@ def open_unmatched_demand(*, today: datetime.date, now: datetime.datetime | None
 def committed_demand(*, today: datetime.date, now: datetime.datetime) -> list[OpenDemand]:
     """Other apps' committed demand (receivers of `matching_demand_collect`) that holds no
     capacity yet and can start within the horizon (one query for the holds)."""
-    from orders.signals import matching_demand_collect
-
     demands: list[OpenDemand] = []
     for receiver, response in matching_demand_collect.send_robust(
         sender=OpenDemand, today=today, now=now
@@ -83,8 +83,6 @@ def committed_demand(*, today: datetime.date, now: datetime.datetime) -> list[Op
 
 def references_holding(*, references: list[str]) -> set[str]:
     """Those of `references` that hold or book capacity now (one query)."""
-    from factories import selectors as factory_selectors
-
     return factory_selectors.reservation_references_active(references=references)
 
 
@@ -95,8 +93,6 @@ def rfq_has_factory(*, rfq: RFQ) -> bool:
 def factory_terms(*, factory_pks: list[int]) -> dict[int, FactoryTerms]:
     """Minimum order, lead time, price level and on-time record of verified factories
     (one query)."""
-    from factories import selectors as factory_selectors
-
     profiles = (
         factory_selectors.factory_public_list(verified=True)
         .filter(organization_id__in=factory_pks)
@@ -123,6 +119,4 @@ def free_capacity(
     *, category_pks: list[int], start: datetime.date, end: datetime.date
 ) -> dict[tuple[int, int, datetime.date], int]:
     """Free units per (factory, category, day), verified factories only (one query)."""
-    from factories import selectors as factory_selectors
-
     return factory_selectors.free_capacity_matrix(category_ids=category_pks, start=start, end=end)

@@ -12,7 +12,7 @@ from factories import services
 from factories.models import CapacityDay
 from marketplace.models import Membership, Organization
 from tests.factories.conftest import make_category, make_factory
-from tests.helpers import add_member, api_client, make_organization
+from tests.helpers import add_member, api_client, make_organization, nothing_changes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
@@ -140,9 +140,10 @@ def test_units_below_held_plus_booked_are_refused(factory, category, today):
 def test_empty_and_malformed_bodies_are_400(factory):
     organization, owner = factory
     client = api_client(owner, organization)
-    assert client.put(URL, {"days": []}, format="json").status_code == 400
-    assert client.put(URL, {}, format="json").status_code == 400
-    assert client.put(URL, {"days": "x"}, format="json").status_code == 400
+    with nothing_changes("factories"):
+        assert client.put(URL, {"days": []}, format="json").status_code == 400
+        assert client.put(URL, {}, format="json").status_code == 400
+        assert client.put(URL, {"days": "x"}, format="json").status_code == 400
 
 
 def test_get_filters_and_validates(factory, category, today):

@@ -12,7 +12,7 @@ from factories.services import favourite_add
 from marketplace.models import Organization
 from orders import services as order_services
 from orders.models import RFQ, OrderStatus, RFQInvitation
-from tests.helpers import api_client, make_organization
+from tests.helpers import api_client, make_organization, nothing_changes
 from tests.orders.conftest import drive, in_days, make_category, make_deal, make_factory
 
 pytestmark = pytest.mark.django_db
@@ -182,7 +182,8 @@ def test_favourites_belong_to_the_buyer_organization(factory, buyer, django_asse
 def test_the_favourites_api(category, factory, buyer):
     organization, user = buyer
     client = api_client(user, organization)
-    assert client.post("/api/v1/favourite-factories/", {"factory": 999999}).status_code == 400
+    with nothing_changes(FavouriteFactory):
+        assert client.post("/api/v1/favourite-factories/", {"factory": 999999}).status_code == 400
     added = client.post("/api/v1/favourite-factories/", {"factory": factory.pk}, format="json")
     assert added.status_code == 201
     assert added.json()["id"] == factory.pk
@@ -194,9 +195,11 @@ def test_the_favourites_api(category, factory, buyer):
     other_buyer, other_user = make_organization(Organization.Kind.BUYER)
     other = api_client(other_user, other_buyer)
     assert other.get("/api/v1/favourite-factories/").json()["count"] == 0
-    assert other.delete(f"/api/v1/favourite-factories/{factory.pk}/").status_code == 404
+    with nothing_changes(FavouriteFactory):
+        assert other.delete(f"/api/v1/favourite-factories/{factory.pk}/").status_code == 404
     assert client.delete(f"/api/v1/favourite-factories/{factory.pk}/").status_code == 204
-    assert client.delete(f"/api/v1/favourite-factories/{factory.pk}/").status_code == 404
+    with nothing_changes(FavouriteFactory):
+        assert client.delete(f"/api/v1/favourite-factories/{factory.pk}/").status_code == 404
 
 
 def test_the_rfq_page_links_invited_factories_to_their_showcases(category, factory, buyer):

@@ -28,6 +28,7 @@ from tests.helpers import (
     api_client,
     assert_other_organization_gets_404,
     make_organization,
+    nothing_changes,
 )
 from tests.iot_gateway.conftest import metric, reading, threshold_rule
 from tests.iot_gateway.conftest import register as register_device
@@ -169,7 +170,8 @@ def test_alarm_api_list_acknowledge_and_tenancy(fleet):
         unchanged=lambda: Alarm.objects.get(pk=alarm.pk).status,
     )
     assert api_client(other_user, other).get("/api/v1/alarms/").json()["count"] == 0
-    assert api_client().post(f"/api/v1/alarms/{alarm.pk}/acknowledge/").status_code == 401
+    with nothing_changes("iot_gateway"):
+        assert api_client().post(f"/api/v1/alarms/{alarm.pk}/acknowledge/").status_code == 401
     member = add_member(fleet.owner, Membership.Role.MEMBER)
     client = api_client(member, fleet.owner)
     listed = client.get("/api/v1/alarms/?status=open").json()
@@ -179,7 +181,8 @@ def test_alarm_api_list_acknowledge_and_tenancy(fleet):
     )
     assert response.status_code == 200
     assert response.json()["status"] == "acknowledged"
-    assert client.post(f"/api/v1/alarms/{alarm.pk}/acknowledge/").status_code == 409
+    with nothing_changes("iot_gateway"):
+        assert client.post(f"/api/v1/alarms/{alarm.pk}/acknowledge/").status_code == 409
 
 
 def test_major_alarm_becomes_a_lead_routed_to_supplier_and_regional_provider(fleet):

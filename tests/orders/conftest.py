@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import datetime
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -37,6 +35,7 @@ from orders.models import (
     RFQMessage,
 )
 from orders.transitions import Action
+from tests import helpers
 from tests.helpers import make_organization, make_user
 
 _sequence = itertools.count(1)
@@ -291,24 +290,10 @@ _TRACKED = (
 )
 
 
-def orders_state() -> dict[str, list[dict[str, Any]]]:
-    """Every row of every orders table, every column (`updated_at` included, so a save
-    that writes the same values still shows)."""
-    return {
-        model.__name__: [
-            {field.attname: getattr(row, field.attname) for field in model._meta.concrete_fields}
-            for row in model.objects.order_by("pk")
-        ]
-        for model in _TRACKED
-    }
-
-
-@contextmanager
-def nothing_changes() -> Iterator[None]:
-    """For a denied call: no orders row is added, changed or removed."""
-    before = orders_state()
-    yield
-    assert orders_state() == before
+def nothing_changes() -> AbstractContextManager[None]:
+    """For a denied call: no orders row is added, changed or removed
+    (`tests.helpers.nothing_changes` over the orders tables)."""
+    return helpers.nothing_changes(*_TRACKED)
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from PIL import Image
 from marketplace.models import Notification, Organization
 from orders import services
 from orders.models import OrderMessage, OrderMessageAttachment, OrderStatus, RFQInvitation
+from tests import helpers
 from tests.helpers import decompression_bomb_png, make_organization
-from tests.orders.conftest import drive, make_deal, make_factory, make_rfq
+from tests.orders.conftest import drive, make_deal, make_factory, make_rfq, nothing_changes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
@@ -77,9 +78,12 @@ def test_order_thread_carries_images_and_pdfs_to_the_other_party():
 
     _other, stranger = make_organization(Organization.Kind.BUYER)
     assert browser(stranger).get(f"/orders/{order.pk}/files/message/{pdf.pk}/").status_code == 404
-    assert (
-        browser(stranger).post(f"/orders/{order.pk}/messages/", {"body": "hi"}).status_code == 404
-    )
+    stranger_browser = browser(stranger)
+    with helpers.nothing_changes("orders"):
+        assert (
+            stranger_browser.post(f"/orders/{order.pk}/messages/", {"body": "hi"}).status_code
+            == 404
+        )
 
     told = Notification.objects.get(organization=deal.factory, topic=Notification.Topic.MESSAGES)
     assert told.display_title == f"New message on {order.number}"
@@ -205,15 +209,18 @@ def test_factory_declines_with_a_reason_the_buyer_sees(category):
     assert told.display_title == f"Busy Mill declined to quote on {rfq.title}"
     assert told.display_body == "No free capacity before the date."
 
-    again = client.post(
-        f"/rfqs/{rfq.pk}/decline/",
-        {"reason": "Twice"},
-        follow=True,
-        HTTP_REFERER=f"http://testserver/rfqs/{rfq.pk}/",
-    )
+    with nothing_changes():
+        again = client.post(
+            f"/rfqs/{rfq.pk}/decline/",
+            {"reason": "Twice"},
+            follow=True,
+            HTTP_REFERER=f"http://testserver/rfqs/{rfq.pk}/",
+        )
     assert "You already answered this RFQ" in again.content.decode()
     _other, stranger = make_organization(Organization.Kind.FACTORY)
-    assert browser(stranger).post(f"/rfqs/{rfq.pk}/decline/", {"reason": "x"}).status_code == 404
+    stranger_browser = browser(stranger)
+    with nothing_changes():
+        assert stranger_browser.post(f"/rfqs/{rfq.pk}/decline/", {"reason": "x"}).status_code == 404
 
 
 @pytest.fixture
