@@ -16,6 +16,7 @@ from catalog.models import Category
 from customization.selectors import design_get
 from marketplace import limits
 from marketplace.api.idempotency import idempotent
+from marketplace.api.pagination import CountInPagePagination
 from marketplace.api.parsers import BoundedJSONParser
 from marketplace.api.serializers import MoneyField
 from marketplace.models import Organization
@@ -32,6 +33,7 @@ from orders.api.serializers import (
     QuoteOutputSerializer,
     RFQOutputSerializer,
     TierSerializer,
+    order_summaries_data,
     progress_entries_data,
     tiers_from,
 )
@@ -315,12 +317,11 @@ class RfqDeclineApi(OrdersAPIView):
 
 class OrderListApi(OrdersAPIView):
     queryset = Order.objects.all()
+    # The page and the count in one query; the page's rows as dicts of these values.
+    pagination_class = CountInPagePagination
+    page_values = selectors.ORDER_SUMMARY_VALUES
 
-    def narrow_queryset(self, queryset):
-        return queryset.select_related("buyer", "factory", "category").only(
-            *selectors.ORDER_SUMMARY_COLUMNS
-        )
-
+    # The answer is `OrderSummarySerializer`'s, built from plain rows (`order_summaries_data`).
     @extend_schema(responses={200: OrderSummarySerializer(many=True)})
     def get(self, request):
         queryset = self.get_queryset()
@@ -328,9 +329,7 @@ class OrderListApi(OrdersAPIView):
         if status_filter:
             queryset = queryset.filter(status=status_filter)
         page = self.paginate_queryset(queryset)
-        context = {"organization": self.organization}
-        body = OrderSummarySerializer(page, many=True, context=context).data
-        return self.get_paginated_response(body)
+        return self.get_paginated_response(order_summaries_data(page, self.organization))
 
 
 class OrderDetailApi(OrdersAPIView):

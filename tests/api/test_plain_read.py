@@ -87,3 +87,45 @@ def test_special_cases_take_drf_rules():
     assert plain["nullable"] is None
     assert plain["full_name"] == user.get_full_name()
     assert plain["dictionary"] == "value"
+
+
+def test_the_order_list_answers_what_the_summary_serializer_answers():
+    """The list builds its page from plain rows (`order_summaries_data`): the same keys,
+    order and values as `OrderSummarySerializer` over the orders, for the parties and for
+    an assigned inspector (no prices), with and without a sample fee, and the count."""
+    from marketplace.models import Organization
+    from orders.models import Order, RFQInvitation
+    from tests.helpers import api_client, make_organization
+    from tests.orders.conftest import make_quote, make_rfq
+
+    deal = make_deal(category=make_category(), units=200)
+    first = drive(deal, OrderStatus.IN_PRODUCTION)
+    rfq = make_rfq(deal.buyer, deal.buyer_user, deal.category, quantity=30)
+    RFQInvitation.objects.create(rfq=rfq, factory=deal.factory)
+    second = services.quote_accept(
+        quote=make_quote(rfq, deal.factory, deal.factory_user),
+        acting_organization=deal.buyer,
+        acting_user=deal.buyer_user,
+    )
+    Order.objects.filter(pk=second.pk).update(with_sample=False, sample_fee_minor=1234)
+    Order.objects.filter(pk=first.pk).update(sample_fee_minor=995)
+    agency, inspector_user = make_organization(Organization.Kind.INSPECTION, name="QC Probe")
+    services.order_inspector_assign(
+        order=first, acting_organization=deal.buyer, acting_user=deal.buyer_user, inspector=agency
+    )
+    assert Order.objects.get(pk=second.pk).total == Order.objects.get(pk=second.pk).goods_total
+    for user, organization in (
+        (deal.buyer_user, deal.buyer),
+        (deal.factory_user, deal.factory),
+        (inspector_user, agency),
+    ):
+        body = api_client(user).get("/api/v1/orders/?page_size=1&page=1").json()
+        orders = list(Order.objects.for_organization(organization))
+        assert body["count"] == len(orders)
+        listed = api_client(user).get("/api/v1/orders/").json()["results"]
+        expected = OrderSummarySerializer(
+            orders, many=True, context={"organization": organization}
+        ).data
+        assert listed == [dict(item) for item in expected]
+        assert [list(item) for item in listed] == [list(item) for item in expected]
+    assert [row["total"] for row in listed] == [None]  # the inspector's: first only
