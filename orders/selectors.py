@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,6 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, Extract, TruncWeek
 from django.urls import reverse
@@ -249,13 +249,6 @@ def order_row_get(*, organization: Organization, pk: int) -> Order:
     return get_for_organization_or_404(Order.objects.all(), organization, pk=pk)
 
 
-def order_with_progress(order: Order) -> Order:
-    """`order` with its progress entries and corrections loaded (one query), for
-    `production_progress`, `production_entries` and `reported_total`."""
-    prefetch_related_objects([order], "production_reports")
-    return order
-
-
 @dataclass(frozen=True)
 class ProgressPoint:
     day: datetime.date
@@ -268,12 +261,35 @@ class ProgressPoint:
 def production_progress(order: Order) -> list[ProgressPoint]:
     """Plan against actual, cumulative, for every day from the day before the first planned
     or reported day (a zero baseline) to the last one: the chart and the API share it."""
-    planned = {
-        datetime.date.fromisoformat(day): units for day, units in order.production_plan.items()
-    }
+    return progress_points(
+        order.production_plan,
+        ((report.day, report.units) for report in order.production_reports.all()),
+    )
+
+
+# A progress entry's values (`progress_report_rows`), in the order they were recorded.
+PROGRESS_REPORT_VALUES = ("pk", "day", "units", "note", "corrects_id", "reported_at")
+
+
+def progress_report_rows(order: Order) -> list[dict[str, Any]]:
+    """The order's progress entries and corrections as plain rows (`PROGRESS_REPORT_VALUES`),
+    oldest first: what the progress answer shows, read without model instances."""
+    return list(
+        ProductionReport.objects.filter(order=order)
+        .order_by("reported_at", "pk")
+        .values(*PROGRESS_REPORT_VALUES)
+    )
+
+
+def progress_points(
+    plan: dict[str, int], reported: Iterable[tuple[datetime.date, int]]
+) -> list[ProgressPoint]:
+    """`production_progress` from the plan ({"YYYY-MM-DD": units}) and the (day, units)
+    of every entry and correction."""
+    planned = {datetime.date.fromisoformat(day): units for day, units in plan.items()}
     actual: dict[datetime.date, int] = {}
-    for report in order.production_reports.all():  # entries and corrections add up
-        actual[report.day] = actual.get(report.day, 0) + report.units
+    for report_day, units in reported:  # entries and corrections add up
+        actual[report_day] = actual.get(report_day, 0) + units
     days = set(planned) | set(actual)
     if not days:
         return []

@@ -323,6 +323,26 @@ class InspectionPlanSerializer(serializers.Serializer):
     acceptance_number = serializers.IntegerField()
 
 
+def progress_rows_data(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What `ProgressEntrySerializer` answers for each entry, built straight from progress
+    rows (`selectors.progress_report_rows`, already oldest first)."""
+    date = _DATE.to_representation
+    moment = serializers.DateTimeField(
+        default_timezone=timezone.get_current_timezone()
+    ).to_representation
+    return [
+        {
+            "id": row["pk"],
+            "day": date(row["day"]),
+            "units": int(row["units"]),
+            "note": str(row["note"]),
+            "corrects": row["corrects_id"],
+            "reported_at": moment(row["reported_at"]),
+        }
+        for row in rows
+    ]
+
+
 def progress_entries_data(order) -> list[dict]:
     """Every entry then its corrections, in the order they were recorded."""
     rows = sorted(order.production_reports.all(), key=lambda item: (item.reported_at, item.pk))

@@ -34,7 +34,7 @@ from orders.api.serializers import (
     RFQOutputSerializer,
     TierSerializer,
     order_summaries_data,
-    progress_entries_data,
+    progress_rows_data,
     tiers_from,
 )
 from orders.inspection import AQL_CHOICES
@@ -405,14 +405,18 @@ PROGRESS_RESPONSE = inline_serializer(
 )
 
 
-def _progress_body(order: Order) -> dict:
-    """The series and its entries of `order` (read fresh: one query)."""
-    order = selectors.order_with_progress(order)
-    points = selectors.production_progress(order)
+def _progress_body(order: Order, rows: list[dict] | None = None) -> dict:
+    """The series and its entries of `order`: `rows` (`selectors.progress_report_rows`),
+    else read fresh, as plain rows (one query)."""
+    if rows is None:
+        rows = selectors.progress_report_rows(order)
+    points = selectors.progress_points(
+        order.production_plan, ((row["day"], row["units"]) for row in rows)
+    )
     return {
         "results": ProgressPointSerializer(points, many=True).data,
-        "entries": progress_entries_data(order),
-        "total": selectors.reported_total(order),
+        "entries": progress_rows_data(rows),
+        "total": sum(row["units"] for row in rows),
         "quantity": order.quantity,
     }
 
@@ -440,14 +444,14 @@ class OrderProgressApi(OrdersAPIView):
         order = selectors.order_row_get(organization=self.organization, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        entry = services.production_progress_record(
+        entry, rows = services.production_progress_record_entries(
             order=order,
             acting_organization=self.organization,
             acting_user=request.user,
             **data.validated_data,
         )
-        # `entry.order`: the order as the service locked and read it.
-        return Response(_progress_body(entry.order), status=status.HTTP_201_CREATED)
+        # `entry.order`, `rows`: the order and its entries as the service read them locked.
+        return Response(_progress_body(entry.order, rows), status=status.HTTP_201_CREATED)
 
 
 class OrderProgressCorrectionApi(OrdersAPIView):

@@ -129,3 +129,40 @@ def test_the_order_list_answers_what_the_summary_serializer_answers():
         assert listed == [dict(item) for item in expected]
         assert [list(item) for item in listed] == [list(item) for item in expected]
     assert [row["total"] for row in listed] == [None]  # the inspector's: first only
+
+
+def test_the_progress_answer_is_what_its_serializers_answer():
+    """The progress answer (GET, and after a write or a correction) is built from plain
+    rows: the same as `ProgressPointSerializer` over `production_progress` and
+    `ProgressEntrySerializer` over the entries oldest first, with their total."""
+    from tests.helpers import api_client
+
+    deal = make_deal(category=make_category(), units=200)
+    order = drive(deal, OrderStatus.IN_PRODUCTION)
+    factory = api_client(deal.factory_user)
+    url = f"/api/v1/orders/{order.pk}/progress/"
+    today = timezone.localdate()
+    answers = [factory.get(url)]
+    for units, note in ((40, ""), (25, "night shift")):
+        answers.append(factory.post(url, {"day": today.isoformat(), "units": units, "note": note}))
+    entry = answers[1].json()["entries"][0]["id"]
+    answers.append(
+        factory.post(f"{url}corrections/", {"entry": entry, "units": 30, "reason": "Recounted"})
+    )
+    answers.append(factory.get(url))
+    assert [answer.status_code for answer in answers] == [200, 201, 201, 201, 200]
+    order = selectors.order_get(organization=deal.factory, pk=order.pk)
+    reports = sorted(order.production_reports.all(), key=lambda item: (item.reported_at, item.pk))
+    expected = {
+        "results": list(
+            ProgressPointSerializer(selectors.production_progress(order), many=True).data
+        ),
+        "entries": list(ProgressEntrySerializer(reports, many=True).data),
+        "total": selectors.reported_total(order),
+        "quantity": order.quantity,
+    }
+    body = answers[-1].json()
+    assert body == expected
+    assert [list(item) for item in body["entries"]] == [list(item) for item in expected["entries"]]
+    assert body["total"] == 55
+    assert [item["corrects"] for item in body["entries"]] == [None, None, entry]
