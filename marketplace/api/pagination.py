@@ -66,6 +66,7 @@ class CountInPagePaginator(Paginator):
             or queryset.query.is_sliced
             or queryset.query.distinct
             or queryset.query.combinator
+            or queryset.query.group_by is not None  # an aggregate: COUNT(*) would count groups
             or queryset._iterable_class is not ModelIterable
         ):
             self.object_list = self._rows(queryset)
