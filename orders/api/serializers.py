@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -13,7 +14,9 @@ from marketplace import limits
 from marketplace.api.serializers import MoneyField, OrganizationRefSerializer, PlainReadMixin
 from marketplace.money import Money
 from orders.inspection import order_aql_plan, order_checklist
+from orders.models.orders import order_number
 from orders.selectors import (
+    money_visible_to,
     order_money_visible,
     production_progress,
     quote_offer,
@@ -203,6 +206,68 @@ class OrderSummarySerializer(PlainReadMixin, serializers.Serializer):
         return data
 
 
+_DATE = serializers.DateField()
+
+
+def _money_wire(amount_minor: int, currency: str) -> dict[str, str]:
+    return Money(amount_minor, currency).as_wire()
+
+
+def order_summaries_data(rows: list[dict[str, Any]], organization: Any) -> list[dict[str, Any]]:
+    """The order list's page: what `OrderSummarySerializer` answers (the same keys in the
+    same order, the same formats), built straight from summary rows
+    (`selectors.ORDER_SUMMARY_VALUES`) without model instances or DRF's per-field calls."""
+    # DRF's own fields, the request's time zone looked up once rather than per value.
+    date = _DATE.to_representation
+    moment = serializers.DateTimeField(
+        default_timezone=timezone.get_current_timezone()
+    ).to_representation
+    data = []
+    for row in rows:
+        shown = money_visible_to(
+            organization,
+            buyer_id=row["buyer_id"],
+            factory_id=row["factory_id"],
+            inspector_id=row["inspector_id"],
+        )
+        currency, unit_minor = row["currency"], row["unit_price_minor"]
+        sample_minor = row["sample_fee_minor"]
+        total_minor = unit_minor * row["quantity"] + (sample_minor if row["with_sample"] else 0)
+        category = row["category__slug"]
+        data.append(
+            {
+                "id": row["pk"],
+                "number": order_number(row["pk"]),
+                "status": str(row["status"]),
+                "buyer": {
+                    "id": row["buyer_id"],
+                    "slug": str(row["buyer__slug"]),
+                    "name": str(row["buyer__name"]),
+                },
+                "factory": {
+                    "id": row["factory_id"],
+                    "slug": str(row["factory__slug"]),
+                    "name": str(row["factory__name"]),
+                },
+                "rfq": row["rfq_id"],
+                "quote": row["quote_id"],
+                "repeat_of": row["repeat_of_id"],
+                "design": row["design_id"],
+                "category": None if category is None else str(category),
+                "title": str(row["title"]),
+                "quantity": int(row["quantity"]),
+                "unit_price": _money_wire(unit_minor, currency) if shown else None,
+                "sample_fee": _money_wire(sample_minor, currency) if shown else None,
+                "total": _money_wire(total_minor, currency) if shown else None,
+                "with_sample": bool(row["with_sample"]),
+                "ready_by": date(row["ready_by"]),
+                "created_at": moment(row["created_at"]),
+                "status_changed_at": moment(row["status_changed_at"]),
+            }
+        )
+    return data
+
+
 class InspectionOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     aql = serializers.CharField()
@@ -256,6 +321,26 @@ class InspectionPlanSerializer(serializers.Serializer):
     lot_size = serializers.IntegerField()
     sample_size = serializers.IntegerField()
     acceptance_number = serializers.IntegerField()
+
+
+def progress_rows_data(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What `ProgressEntrySerializer` answers for each entry, built straight from progress
+    rows (`selectors.progress_report_rows`, already oldest first)."""
+    date = _DATE.to_representation
+    moment = serializers.DateTimeField(
+        default_timezone=timezone.get_current_timezone()
+    ).to_representation
+    return [
+        {
+            "id": row["pk"],
+            "day": date(row["day"]),
+            "units": int(row["units"]),
+            "note": str(row["note"]),
+            "corrects": row["corrects_id"],
+            "reported_at": moment(row["reported_at"]),
+        }
+        for row in rows
+    ]
 
 
 def progress_entries_data(order) -> list[dict]:

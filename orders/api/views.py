@@ -16,6 +16,7 @@ from catalog.models import Category
 from customization.selectors import design_get
 from marketplace import limits
 from marketplace.api.idempotency import idempotent
+from marketplace.api.pagination import CountInPagePagination
 from marketplace.api.parsers import BoundedJSONParser
 from marketplace.api.serializers import MoneyField
 from marketplace.models import Organization
@@ -32,7 +33,8 @@ from orders.api.serializers import (
     QuoteOutputSerializer,
     RFQOutputSerializer,
     TierSerializer,
-    progress_entries_data,
+    order_summaries_data,
+    progress_rows_data,
     tiers_from,
 )
 from orders.inspection import AQL_CHOICES
@@ -315,12 +317,11 @@ class RfqDeclineApi(OrdersAPIView):
 
 class OrderListApi(OrdersAPIView):
     queryset = Order.objects.all()
+    # The page and the count in one query; the page's rows as dicts of these values.
+    pagination_class = CountInPagePagination
+    page_values = selectors.ORDER_SUMMARY_VALUES
 
-    def narrow_queryset(self, queryset):
-        return queryset.select_related("buyer", "factory", "category").only(
-            *selectors.ORDER_SUMMARY_COLUMNS
-        )
-
+    # The answer is `OrderSummarySerializer`'s, built from plain rows (`order_summaries_data`).
     @extend_schema(responses={200: OrderSummarySerializer(many=True)})
     def get(self, request):
         queryset = self.get_queryset()
@@ -328,9 +329,7 @@ class OrderListApi(OrdersAPIView):
         if status_filter:
             queryset = queryset.filter(status=status_filter)
         page = self.paginate_queryset(queryset)
-        context = {"organization": self.organization}
-        body = OrderSummarySerializer(page, many=True, context=context).data
-        return self.get_paginated_response(body)
+        return self.get_paginated_response(order_summaries_data(page, self.organization))
 
 
 class OrderDetailApi(OrdersAPIView):
@@ -406,14 +405,18 @@ PROGRESS_RESPONSE = inline_serializer(
 )
 
 
-def _progress_body(order: Order) -> dict:
-    """The series and its entries of `order` (read fresh: one query)."""
-    order = selectors.order_with_progress(order)
-    points = selectors.production_progress(order)
+def _progress_body(order: Order, rows: list[dict] | None = None) -> dict:
+    """The series and its entries of `order`: `rows` (`selectors.progress_report_rows`),
+    else read fresh, as plain rows (one query)."""
+    if rows is None:
+        rows = selectors.progress_report_rows(order)
+    points = selectors.progress_points(
+        order.production_plan, ((row["day"], row["units"]) for row in rows)
+    )
     return {
         "results": ProgressPointSerializer(points, many=True).data,
-        "entries": progress_entries_data(order),
-        "total": selectors.reported_total(order),
+        "entries": progress_rows_data(rows),
+        "total": sum(row["units"] for row in rows),
         "quantity": order.quantity,
     }
 
@@ -441,14 +444,14 @@ class OrderProgressApi(OrdersAPIView):
         order = selectors.order_row_get(organization=self.organization, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        entry = services.production_progress_record(
+        entry, rows = services.production_progress_record_entries(
             order=order,
             acting_organization=self.organization,
             acting_user=request.user,
             **data.validated_data,
         )
-        # `entry.order`: the order as the service locked and read it.
-        return Response(_progress_body(entry.order), status=status.HTTP_201_CREATED)
+        # `entry.order`, `rows`: the order and its entries as the service read them locked.
+        return Response(_progress_body(entry.order, rows), status=status.HTTP_201_CREATED)
 
 
 class OrderProgressCorrectionApi(OrdersAPIView):

@@ -16,6 +16,7 @@ from orders.services.production import (
     production_progress_correct,
     production_progress_open,
     production_progress_record,
+    production_progress_record_entries,
 )
 from orders.services.quality import inspector_assign_open, order_inspector_assign
 from orders.services.quotes import (
@@ -67,6 +68,7 @@ __all__ = [
     "production_progress_correct",
     "production_progress_open",
     "production_progress_record",
+    "production_progress_record_entries",
     "quote_accept",
     "quote_revise",
     "quote_save",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from marketplace.texts import Text, choice
 from orders import notify, texts
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import Order, OrderEvent, OrderStatus, ProductionReport
+from orders.selectors import PROGRESS_REPORT_VALUES, progress_report_rows
 from orders.services.transition import order_party, order_transition_apply
 from orders.transitions import (
     TIMED_ACTIONS,
@@ -58,7 +60,6 @@ def _over_quantity_error(order: Order, total: int, note: str) -> list[str]:
     return []
 
 
-@transaction.atomic
 def production_progress_record(
     *,
     order: Order,
@@ -71,6 +72,30 @@ def production_progress_record(
     """The factory reports `units` finished on `day` (a shift, a batch): a new entry added
     to the others, never replacing one. The total may pass the order's quantity only with
     a note."""
+    report, _entries = production_progress_record_entries(
+        order=order,
+        acting_organization=acting_organization,
+        acting_user=acting_user,
+        day=day,
+        units=units,
+        note=note,
+    )
+    return report
+
+
+@transaction.atomic
+def production_progress_record_entries(
+    *,
+    order: Order,
+    acting_organization: Organization,
+    acting_user: User,
+    day: datetime.date,
+    units: int,
+    note: str = "",
+) -> tuple[ProductionReport, list[dict[str, Any]]]:
+    """`production_progress_record`, with the order's entries and corrections after it as
+    plain rows (`selectors.progress_report_rows`, oldest first): read once, under the
+    order's lock (every progress write takes it first), for the total and the answer."""
     order = _progress_lock(order=order, acting_organization=acting_organization)
     errors: dict[str, list[str]] = {}
     started = (
@@ -84,7 +109,8 @@ def production_progress_record(
         errors["day"] = [_("Production started on %(date)s.") % {"date": started}]
     if units < 1:
         errors["units"] = [_("Report at least one unit (correct an earlier entry instead).")]
-    total = reported_units(order) + units
+    entries = progress_report_rows(order)
+    total = sum(entry["units"] for entry in entries) + units
     if not errors and (over := _over_quantity_error(order, total, note)):
         errors["note"] = over
     if errors:
@@ -102,7 +128,9 @@ def production_progress_record(
         note=note,
         data={"entry": report.pk, "day": day.isoformat(), "units": units, "total": total},
     )
-    return report
+    entries.append({field: getattr(report, field) for field in PROGRESS_REPORT_VALUES})
+    entries.sort(key=lambda entry: (entry["reported_at"], entry["pk"]))
+    return report, entries
 
 
 @transaction.atomic

@@ -87,3 +87,82 @@ def test_special_cases_take_drf_rules():
     assert plain["nullable"] is None
     assert plain["full_name"] == user.get_full_name()
     assert plain["dictionary"] == "value"
+
+
+def test_the_order_list_answers_what_the_summary_serializer_answers():
+    """The list builds its page from plain rows (`order_summaries_data`): the same keys,
+    order and values as `OrderSummarySerializer` over the orders, for the parties and for
+    an assigned inspector (no prices), with and without a sample fee, and the count."""
+    from marketplace.models import Organization
+    from orders.models import Order, RFQInvitation
+    from tests.helpers import api_client, make_organization
+    from tests.orders.conftest import make_quote, make_rfq
+
+    deal = make_deal(category=make_category(), units=200)
+    first = drive(deal, OrderStatus.IN_PRODUCTION)
+    rfq = make_rfq(deal.buyer, deal.buyer_user, deal.category, quantity=30)
+    RFQInvitation.objects.create(rfq=rfq, factory=deal.factory)
+    second = services.quote_accept(
+        quote=make_quote(rfq, deal.factory, deal.factory_user),
+        acting_organization=deal.buyer,
+        acting_user=deal.buyer_user,
+    )
+    Order.objects.filter(pk=second.pk).update(with_sample=False, sample_fee_minor=1234)
+    Order.objects.filter(pk=first.pk).update(sample_fee_minor=995)
+    agency, inspector_user = make_organization(Organization.Kind.INSPECTION, name="QC Probe")
+    services.order_inspector_assign(
+        order=first, acting_organization=deal.buyer, acting_user=deal.buyer_user, inspector=agency
+    )
+    assert Order.objects.get(pk=second.pk).total == Order.objects.get(pk=second.pk).goods_total
+    for user, organization in (
+        (deal.buyer_user, deal.buyer),
+        (deal.factory_user, deal.factory),
+        (inspector_user, agency),
+    ):
+        body = api_client(user).get("/api/v1/orders/?page_size=1&page=1").json()
+        orders = list(Order.objects.for_organization(organization))
+        assert body["count"] == len(orders)
+        listed = api_client(user).get("/api/v1/orders/").json()["results"]
+        expected = OrderSummarySerializer(
+            orders, many=True, context={"organization": organization}
+        ).data
+        assert listed == [dict(item) for item in expected]
+        assert [list(item) for item in listed] == [list(item) for item in expected]
+    assert [row["total"] for row in listed] == [None]  # the inspector's: first only
+
+
+def test_the_progress_answer_is_what_its_serializers_answer():
+    """The progress answer (GET, and after a write or a correction) is built from plain
+    rows: the same as `ProgressPointSerializer` over `production_progress` and
+    `ProgressEntrySerializer` over the entries oldest first, with their total."""
+    from tests.helpers import api_client
+
+    deal = make_deal(category=make_category(), units=200)
+    order = drive(deal, OrderStatus.IN_PRODUCTION)
+    factory = api_client(deal.factory_user)
+    url = f"/api/v1/orders/{order.pk}/progress/"
+    today = timezone.localdate()
+    answers = [factory.get(url)]
+    for units, note in ((40, ""), (25, "night shift")):
+        answers.append(factory.post(url, {"day": today.isoformat(), "units": units, "note": note}))
+    entry = answers[1].json()["entries"][0]["id"]
+    answers.append(
+        factory.post(f"{url}corrections/", {"entry": entry, "units": 30, "reason": "Recounted"})
+    )
+    answers.append(factory.get(url))
+    assert [answer.status_code for answer in answers] == [200, 201, 201, 201, 200]
+    order = selectors.order_get(organization=deal.factory, pk=order.pk)
+    reports = sorted(order.production_reports.all(), key=lambda item: (item.reported_at, item.pk))
+    expected = {
+        "results": list(
+            ProgressPointSerializer(selectors.production_progress(order), many=True).data
+        ),
+        "entries": list(ProgressEntrySerializer(reports, many=True).data),
+        "total": selectors.reported_total(order),
+        "quantity": order.quantity,
+    }
+    body = answers[-1].json()
+    assert body == expected
+    assert [list(item) for item in body["entries"]] == [list(item) for item in expected["entries"]]
+    assert body["total"] == 55
+    assert [item["corrects"] for item in body["entries"]] == [None, None, entry]
