@@ -16,7 +16,7 @@ in-process requests through the whole Django/DRF stack (token auth, tenancy, ser
 
 It prints each one's median latency as a ratio to the anchor and its SQL query count.
 Targets: detail <= 4x the anchor, list and progress write <= 2x (issue 13); queries per
-request constant (list 4, detail 6, progress write 10). `C2M_BENCH_PROFILE="order list,progress
+request constant (list 3, detail 6, progress write 9). `C2M_BENCH_PROFILE="order list,progress
 write"` prints each one's SQL and profile instead (`C2M_BENCH_SORT=tottime` to sort by own time).
 """
 
@@ -37,7 +37,7 @@ from bench._support import Seeded, admin, environment, person, seed_orders  # no
 
 DATABASE = os.environ.get("BENCH_DATABASE", "c2m_bench_orders")
 TARGETS = {"order list": 2.0, "order detail": 4.0, "progress write": 2.0}
-MAX_QUERIES = {"order list": 4, "order detail": 6, "progress write": 10}
+MAX_QUERIES = {"order list": 3, "order detail": 6, "progress write": 9}
 
 
 def _seed(count: int):
