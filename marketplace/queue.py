@@ -20,9 +20,9 @@ import logging
 from typing import Any
 
 from celery import Signature, Task
-from kombu import pools
 from django.conf import settings
 from django.db import transaction
+from kombu import pools
 
 logger = logging.getLogger(__name__)
 
