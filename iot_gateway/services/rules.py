@@ -123,17 +123,31 @@ def _apply(device: Device, rule: FaultRule, was_in_fault: bool, outcome: _Outcom
     return changes
 
 
+STATE_FIELDS = ("watermark", "condition_since", "previous_value", "previous_ts", "in_fault")
+
+
 def _locked_states(device: Device, rules: list[FaultRule]) -> dict[int, RuleState]:
-    existing = {state.rule_id for state in RuleState.objects.filter(device=device, rule__in=rules)}
-    missing = [RuleState(device=device, rule=rule) for rule in rules if rule.pk not in existing]
+    """The rules' states on the device, locked; missing ones are made first. After the
+    first evaluation every state exists: one query."""
+
+    def locked() -> dict[int, RuleState]:
+        states = (
+            RuleState.objects.select_for_update()
+            .filter(device=device, rule__in=rules)
+            .order_by("rule_id")
+        )
+        return {state.rule_id: state for state in states}
+
+    states = locked()
+    missing = [RuleState(device=device, rule=rule) for rule in rules if rule.pk not in states]
     if missing:
         RuleState.objects.bulk_create(missing, ignore_conflicts=True)
-    locked = (
-        RuleState.objects.select_for_update()
-        .filter(device=device, rule__in=rules)
-        .order_by("rule_id")
-    )
-    return {state.rule_id: state for state in locked}
+        states = locked()
+    return states
+
+
+def _snapshot(state: RuleState) -> tuple:
+    return tuple(getattr(state, name) for name in STATE_FIELDS)
 
 
 def _readings(
@@ -166,6 +180,7 @@ def rules_evaluate(*, device_pk: int) -> int:
         complete = len(readings) < READ_LIMIT
         for rule in metric_rules:
             state = states[rule.pk]
+            before = _snapshot(state)
             if state.watermark is None:
                 state.watermark = default_start
             was_in_fault = state.in_fault
@@ -176,7 +191,8 @@ def rules_evaluate(*, device_pk: int) -> int:
                 # Everything up to the device's latest reading has been seen for this metric
                 # (later readings of other metrics do not leave this rule "behind").
                 state.watermark = device.last_reading_at
-            state.save()
+            if _snapshot(state) != before:
+                state.save(update_fields=STATE_FIELDS)
     return changes
 
 
