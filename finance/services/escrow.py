@@ -3,7 +3,8 @@ minus the platform's commission (and any financing advance, repaid first), refun
 buyer on cancellation or by a dispute decision.
 
 Every change locks the order's `Escrow` row first (then ledger accounts in key order), and
-moves its counters with one `F()` UPDATE that the row's CHECK bounds: released + refunded
+moves its counters with one conditional UPDATE, in the statement of the journal that
+records the change (`ledger.RowUpdate`), that the row's CHECK bounds: released + refunded
 never exceeds funded, whatever runs in parallel. A milestone's release carries a unique
 ledger reference, so it happens once however often it is triggered.
 """
@@ -15,8 +16,7 @@ from functools import partial
 
 from celery import current_app
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from finance import texts
@@ -64,13 +64,45 @@ def escrow_get_or_create(*, order: Order) -> Escrow:
         return Escrow.objects.get(order_id=order.pk)
 
 
+# Plain SQL for the reads every fund, release and refund makes under the escrow's lock:
+# building the ORM's queries cost more than running them.
+_ESCROW_FIELDS = [field.attname for field in Escrow._meta.concrete_fields]
+_ESCROW_LOCK = "SELECT {} FROM finance_escrow WHERE order_id = %s FOR UPDATE".format(  # noqa: S608 - column names
+    ", ".join(f'"{name}"' for name in _ESCROW_FIELDS)
+)
+_ADVANCE_FIELDS = [field.attname for field in FinancingAdvance._meta.concrete_fields]
+_ADVANCE_LOCK = (  # noqa: S608 - column names from the model
+    "SELECT {} FROM finance_financingadvance WHERE order_id = %s AND status = %s"
+    " ORDER BY created_at DESC, id DESC LIMIT 1 FOR UPDATE"
+).format(", ".join(f'"{name}"' for name in _ADVANCE_FIELDS))
+
+
+def _escrow_locked(order_pk: int) -> Escrow | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_ESCROW_LOCK, [order_pk])
+        row = cursor.fetchone()
+    return Escrow.from_db(connection.alias, _ESCROW_FIELDS, row) if row else None
+
+
 def escrow_lock(*, order: Order) -> Escrow:
     """The order's escrow, locked until the caller's transaction ends."""
-    locked = Escrow.objects.select_for_update(of=("self",)).filter(order_id=order.pk).first()
+    locked = _escrow_locked(order.pk)
     if locked is not None:
         return locked
     escrow_get_or_create(order=order)
-    return Escrow.objects.select_for_update(of=("self",)).get(order_id=order.pk)
+    locked = _escrow_locked(order.pk)
+    if locked is None:
+        raise Escrow.DoesNotExist
+    return locked
+
+
+def _advance_locked(order_pk: int) -> FinancingAdvance | None:
+    """The order's approved financing advance (the latest, as the ORM's default order
+    has it), locked until the caller's transaction ends."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ADVANCE_LOCK, [order_pk, FinancingAdvance.Status.APPROVED])
+        row = cursor.fetchone()
+    return FinancingAdvance.from_db(connection.alias, _ADVANCE_FIELDS, row) if row else None
 
 
 def _escrow_key(escrow: Escrow) -> ledger.AccountKey:
@@ -130,8 +162,14 @@ def escrow_fund(
             (escrow_account, amount),
             *extra_legs,
         ],
+        # The counter moves in the journal's own statement.
+        row_update=ledger.RowUpdate(
+            update="UPDATE finance_escrow SET funded_minor = funded_minor + %s",
+            where="id = %s",
+            params=[amount.amount_minor, escrow.pk],
+            refused=Escrow.DoesNotExist(),
+        ),
     )
-    Escrow.objects.filter(pk=escrow.pk).update(funded_minor=F("funded_minor") + amount.amount_minor)
     # The row is locked by this transaction: the counter in memory stays exact.
     escrow.funded_minor += amount.amount_minor
     return entry
@@ -209,11 +247,7 @@ def escrow_release_amount(
 def _release(
     *, escrow: Escrow, gross: Money, reference: str, memo: Text | str, acting_user: User | None
 ) -> JournalTransaction:
-    advance = (
-        FinancingAdvance.objects.select_for_update()
-        .filter(order_id=escrow.order_id, status=FinancingAdvance.Status.APPROVED)
-        .first()
-    )
+    advance = _advance_locked(escrow.order_id)
     outstanding = escrow.money(advance.outstanding_minor if advance else 0)
     split = release_split(
         gross=gross, commission_bps=escrow.commission_bps, advance_outstanding=outstanding
@@ -237,8 +271,9 @@ def _release(
             (financing, split.advance_repaid),
             (payable, split.to_factory),
         ],
+        row_update=_escrow_move(escrow, released=gross.amount_minor),
     )
-    _escrow_move(escrow, released=gross.amount_minor)
+    _escrow_moved(escrow, released=gross.amount_minor)
     if advance is not None and split.advance_repaid:
         repaid = advance.repaid_minor + split.advance_repaid.amount_minor
         advance.repaid_minor = repaid
@@ -248,18 +283,22 @@ def _release(
     return entry
 
 
-def _escrow_move(escrow: Escrow, *, released: int = 0, refunded: int = 0) -> None:
-    """The conditional UPDATE that can never take more out than was funded."""
-    moved = Escrow.objects.filter(
-        pk=escrow.pk,
-        funded_minor__gte=F("released_minor") + F("refunded_minor") + released + refunded,
-    ).update(
-        released_minor=F("released_minor") + released,
-        refunded_minor=F("refunded_minor") + refunded,
+def _escrow_move(escrow: Escrow, *, released: int = 0, refunded: int = 0) -> ledger.RowUpdate:
+    """The conditional UPDATE that can never take more out than was funded, made by
+    `journal_post` in the statement of the journal that records it."""
+    return ledger.RowUpdate(
+        update=(
+            "UPDATE finance_escrow SET released_minor = released_minor + %s,"
+            " refunded_minor = refunded_minor + %s"
+        ),
+        where="funded_minor >= released_minor + refunded_minor + %s AND id = %s",
+        params=[released, refunded, released + refunded, escrow.pk],
+        refused=ConflictError(_("The escrow does not hold that much any more.")),
     )
-    if moved != 1:
-        raise ConflictError(_("The escrow does not hold that much any more."))
-    # The row is locked by this transaction: the counters in memory stay exact.
+
+
+def _escrow_moved(escrow: Escrow, *, released: int = 0, refunded: int = 0) -> None:
+    """The row is locked by this transaction: the counters in memory stay exact."""
     escrow.released_minor += released
     escrow.refunded_minor += refunded
 
@@ -302,8 +341,9 @@ def escrow_refund(
         memo=reason or texts.MEMO_REFUND(number=order.number),
         acting_user=acting_user,
         legs=legs,
+        row_update=_escrow_move(escrow, refunded=total),
     )
-    _escrow_move(escrow, refunded=total)
+    _escrow_moved(escrow, refunded=total)
     stripe_refunds = [refund.pk for refund in refunds if refund.status == Refund.Status.PENDING]
     for refund_pk in stripe_refunds:
         transaction.on_commit(

@@ -2,24 +2,27 @@
 
 Every movement of money is a `JournalTransaction` with two or more postings summing to zero
 per currency (checked here for a clear error, and again by the database at commit). The
-cached `Account.balance_minor` moves with `F()` in the same transaction, account by account
-in primary-key order so that concurrent postings never deadlock; an account that may not
-go negative moves only if it stays at or above zero (and the database's CHECK refuses it
-anyway). The platform's accounts and each factory's payable are sharded by order
+cached `Account.balance_minor` moves relative to itself (`balance = balance + delta`, what
+an `F()` update compiles to) in the same statement that writes the postings, its rows
+locked in primary-key order so that concurrent postings never deadlock; an account that
+may not go negative moves only if it stays at or above zero (and the database's CHECK
+refuses it anyway). The platform's accounts and each factory's payable are sharded by order
 (`platform_shard`, `payable_key`): their balance is the sum of their rows
 (`platform_balance`, `organization_balance`).
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
@@ -120,24 +123,49 @@ def _account_create(key: AccountKey) -> Account:
         return Account.objects.get(**key.lookup())
 
 
+_ACCOUNT_FIELDS = [field.attname for field in Account._meta.concrete_fields]
+_SELECT_ACCOUNTS = "SELECT {} FROM finance_account WHERE ".format(  # noqa: S608 - column names
+    ", ".join(f'"{name}"' for name in _ACCOUNT_FIELDS)
+)
+
+
+def _key_condition(key: AccountKey, parameters: list[Any]) -> str:
+    """The WHERE clause of one key (NULL owner or order: IS NULL, which the unique index
+    `finance_account_unique` serves)."""
+    parameters.extend((key.purpose, key.currency, key.shard))
+    condition = "(purpose = %s AND currency = %s AND shard = %s"
+    for column, value in (("organization_id", key.organization_id), ("order_id", key.order_id)):
+        if value is None:
+            condition += f" AND {column} IS NULL"
+        else:
+            condition += f" AND {column} = %s"
+            parameters.append(value)
+    return condition + ")"
+
+
 def accounts_get(*keys: AccountKey) -> list[Account]:
     """The accounts for `keys`, in that order, read with one query (created on first
-    use)."""
+    use). Plain SQL: this runs for every journal, and building the ORM's query for a few
+    five-column keys cost more than the round trip."""
     for key in keys:
         _check_owner(key)
-    condition = Q()
-    for key in keys:
-        condition |= Q(**key.lookup())
-    found = {
-        AccountKey(
-            purpose=account.purpose,
-            currency=account.currency,
-            organization_id=account.organization_id,
-            order_id=account.order_id,
-            shard=account.shard,
-        ): account
-        for account in Account.objects.filter(condition)
-    }
+    parameters: list[Any] = []
+    sql = _SELECT_ACCOUNTS + " OR ".join(_key_condition(key, parameters) for key in keys)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
+        rows = cursor.fetchall()
+    found = {}
+    for row in rows:
+        account = Account.from_db(connection.alias, _ACCOUNT_FIELDS, row)
+        found[
+            AccountKey(
+                purpose=account.purpose,
+                currency=account.currency,
+                organization_id=account.organization_id,
+                order_id=account.order_id,
+                shard=account.shard,
+            )
+        ] = account
     return [found.get(key) or _account_create(key) for key in keys]
 
 
@@ -203,8 +231,28 @@ def escrow_account(*, order_pk: int, buyer: Organization, currency: str) -> Acco
     )
 
 
-# One round trip: the transaction (refused without a savepoint when its reference exists:
-# then no posting is written either) and its postings.
+@dataclass(frozen=True)
+class RowUpdate:
+    """The UPDATE of the business row whose change a journal transaction records (an
+    escrow's counters), made by `journal_post` in the journal's own statement and only
+    when the journal is written (a repeated reference changes nothing). `where` must hold
+    for the row to change; when no row changes, `journal_post` raises `refused`."""
+
+    update: str  # UPDATE <table> SET ... (no WHERE)
+    where: str
+    params: Sequence[Any]
+    refused: Exception
+
+
+# One round trip for a whole journal transaction: the transaction (refused without a
+# savepoint when its reference exists: then no posting is written and no balance moves),
+# its postings, and the cached balances of its accounts. The accounts are locked first, in
+# primary-key order (no deadlocks between journals that share accounts), then each balance
+# moves by its net delta; an account that may not go negative moves only if it stays at or
+# above zero, judged on the row as locked (its latest version; the row's CHECK is the
+# backstop). The statement returns the transaction's id
+# and the accounts it moved: a missing one was refused; with a `RowUpdate`, also how many
+# rows that changed.
 _INSERT_JOURNAL = """
 WITH entry AS (
     INSERT INTO finance_journaltransaction
@@ -217,8 +265,29 @@ WITH entry AS (
     SELECT entry.id, leg.account_id, leg.amount_minor, leg.currency, %s
     FROM entry, unnest(%s::bigint[], %s::bigint[], %s::varchar[])
         AS leg(account_id, amount_minor, currency)
+), delta AS (
+    SELECT change.account_id, change.amount_minor
+    FROM entry, unnest(%s::bigint[], %s::bigint[]) AS change(account_id, amount_minor)
+), locked AS MATERIALIZED (
+    SELECT account.id, account.allow_negative, account.balance_minor
+    FROM finance_account account
+    WHERE account.id IN (SELECT account_id FROM delta)
+    ORDER BY account.id
+    FOR NO KEY UPDATE
+), moved AS (
+    UPDATE finance_account account
+    SET balance_minor = account.balance_minor + delta.amount_minor
+    FROM delta, locked
+    WHERE account.id = delta.account_id AND locked.id = delta.account_id
+      AND (locked.allow_negative OR locked.balance_minor + delta.amount_minor >= 0)
+    RETURNING account.id
 )
-SELECT id FROM entry"""
+"""
+_JOURNAL_RESULT = """
+SELECT (SELECT id FROM entry), ARRAY(SELECT id FROM moved), {changed}"""
+_ROW_UPDATE = """, changed AS (
+    {update} WHERE ({where}) AND EXISTS (SELECT 1 FROM entry) RETURNING 1
+)"""
 
 
 def journal_post(
@@ -229,10 +298,12 @@ def journal_post(
     order_pk: int | None = None,
     memo: Text | str = "",
     acting_user: User | None = None,
+    row_update: RowUpdate | None = None,
 ) -> JournalTransaction:
     """Record one balanced transaction. Must run inside the caller's transaction, which
     owns the business row whose change this records (and is rolled back with it when
-    this raises); zero legs are dropped."""
+    this raises; `row_update` changes that row in the same statement); zero legs are
+    dropped."""
     if not connection.in_atomic_block:
         raise RuntimeError("journal_post must run inside a transaction")
     legs = [(account, amount) for account, amount in legs if amount.amount_minor != 0]
@@ -241,22 +312,20 @@ def journal_post(
     memo_key, memo_plain, memo_params = texts.stored(memo)
     memo_plain = memo_plain[:255]
     created_by = acting_user.pk if acting_user is not None else None
-    parameters: list[Any] = [
-        *(kind, reference, order_pk, memo_plain, memo_key, Jsonb(memo_params)),
-        *(created_by, now, now),
-        [account.pk for account, _amount in legs],
-        [amount.amount_minor for _account, amount in legs],
-        [amount.currency for _account, amount in legs],
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT_JOURNAL, parameters)
-        row = cursor.fetchone()
-    if row is None:
+    entry_pk = _journal_write(
+        legs,
+        [
+            *(kind, reference, order_pk, memo_plain, memo_key, Jsonb(memo_params)),
+            *(created_by, now, now),
+        ],
+        row_update,
+    )
+    if entry_pk is None:
         raise DuplicateReferenceError(
             _("This movement was recorded already (%(reference)s).") % {"reference": reference}
         )
     entry = JournalTransaction(
-        pk=row[0],
+        pk=entry_pk,
         kind=kind,
         reference=reference,
         order_id=order_pk,
@@ -267,8 +336,70 @@ def journal_post(
         created_at=now,
     )
     entry._state.adding = False
-    _balances_move(legs)
     return entry
+
+
+def _journal_write(
+    legs: Sequence[Leg], entry_parameters: list[Any], row_update: RowUpdate | None = None
+) -> int | None:
+    """Write the transaction, its postings, its balance moves and `row_update` with one
+    statement (`_INSERT_JOURNAL`). None when the reference exists (nothing written);
+    raises `InsufficientFundsError` when an account would go below zero (or
+    `row_update.refused` when its row did not change), leaving the caller's transaction,
+    which holds this journal's rows, to be rolled back."""
+    deltas: dict[int, int] = defaultdict(int)
+    accounts: dict[int, Account] = {}
+    for account, amount in legs:
+        deltas[account.pk] += amount.amount_minor
+        accounts[account.pk] = account
+    moving = sorted(pk for pk, delta in deltas.items() if delta)
+    parameters = [
+        *entry_parameters,
+        [account.pk for account, _amount in legs],
+        [amount.amount_minor for _account, amount in legs],
+        [amount.currency for _account, amount in legs],
+        moving,
+        [deltas[pk] for pk in moving],
+    ]
+    if row_update is None:
+        sql = _INSERT_JOURNAL + _JOURNAL_RESULT.format(changed="NULL")
+    else:
+        sql = (
+            _INSERT_JOURNAL
+            + _ROW_UPDATE.format(update=row_update.update, where=row_update.where)
+            + _JOURNAL_RESULT.format(changed="(SELECT COUNT(*) FROM changed)")
+        )
+        parameters.extend(row_update.params)
+    entry_pk, moved, changed = _execute_prepared(sql, parameters)
+    if entry_pk is None:
+        return None
+    refused = sorted(set(moving) - set(moved))
+    if refused:
+        raise InsufficientFundsError(
+            _("Not enough money in %(account)s.") % {"account": accounts[refused[0]]}
+        )
+    if row_update is not None and not changed:
+        raise row_update.refused
+    return entry_pk
+
+
+def _execute_prepared(sql: str, parameters: list[Any]) -> tuple:
+    """Run the journal statement as a prepared statement on Django's connection and
+    return its one row. Django binds parameters on the client, so PostgreSQL would plan
+    this seven-part statement anew for every journal (about as long as running it); a
+    server-side cursor with `prepare=True` plans it once per connection. Errors are
+    Django's (`wrap_database_errors`), and the statement is logged like any other."""
+    connection.validate_no_broken_transaction()
+    started = time.monotonic()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, parameters, prepare=True)
+        row = cursor.fetchone()
+    if connection.queries_logged:
+        connection.queries_log.append(
+            {"sql": sql, "time": f"{time.monotonic() - started:.3f}"}  # parameters unbound
+        )
+    assert row is not None
+    return row
 
 
 def _check_balanced(legs: Sequence[Leg]) -> None:
@@ -282,29 +413,6 @@ def _check_balanced(legs: Sequence[Leg]) -> None:
     unbalanced = {currency: total for currency, total in totals.items() if total}
     if unbalanced:
         raise ValueError(f"postings do not balance: {unbalanced}")
-
-
-def _balances_move(legs: Iterable[Leg]) -> None:
-    """Move each cached balance with one UPDATE, in primary-key order. An account that may
-    not go negative moves only if it stays at or above zero (the row's CHECK is the
-    backstop): a refused move raises, and the caller's transaction, which holds this
-    journal's rows, is rolled back with it."""
-    deltas: dict[int, int] = defaultdict(int)
-    accounts: dict[int, Account] = {}
-    for account, amount in legs:
-        deltas[account.pk] += amount.amount_minor
-        accounts[account.pk] = account
-    for pk in sorted(deltas):
-        delta = deltas[pk]
-        if not delta:
-            continue
-        rows = Account.objects.filter(pk=pk)
-        if delta < 0:
-            rows = rows.filter(Q(allow_negative=True) | Q(balance_minor__gte=-delta))
-        if rows.update(balance_minor=F("balance_minor") + delta) != 1:
-            raise InsufficientFundsError(
-                _("Not enough money in %(account)s.") % {"account": accounts[pk]}
-            )
 
 
 # --- reads --------------------------------------------------------------------------------

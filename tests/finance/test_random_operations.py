@@ -313,7 +313,7 @@ OPERATIONS = [
 
 INJECTION_POINTS = [
     (ledger, "journal_post"),
-    (ledger, "_balances_move"),
+    (ledger, "_journal_write"),
     (escrow, "_escrow_move"),
     (payments, "escrow_fund"),
     (payments, "_mark_paid_when_funded"),
