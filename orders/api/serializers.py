@@ -14,7 +14,7 @@ from marketplace import limits
 from marketplace.api.serializers import MoneyField, OrganizationRefSerializer, PlainReadMixin
 from marketplace.money import Money
 from orders.inspection import order_aql_plan, order_checklist
-from orders.models.orders import order_number
+from orders.models.orders import order_number, order_total_minor
 from orders.selectors import (
     money_visible_to,
     order_money_visible,
@@ -64,12 +64,8 @@ class AttachmentOutputSerializer(serializers.Serializer):
         )
 
 
-class OrderMessageAttachmentOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    name = serializers.CharField(source="original_name")
-    content_type = serializers.CharField()
-    size = serializers.IntegerField()
-    url = serializers.SerializerMethodField()
+class OrderMessageAttachmentOutputSerializer(AttachmentOutputSerializer):
+    """An order message's file: the RFQ attachment's shape, served from the order."""
 
     def get_url(self, attachment) -> str:
         return reverse(
@@ -232,7 +228,12 @@ def order_summaries_data(rows: list[dict[str, Any]], organization: Any) -> list[
         )
         currency, unit_minor = row["currency"], row["unit_price_minor"]
         sample_minor = row["sample_fee_minor"]
-        total_minor = unit_minor * row["quantity"] + (sample_minor if row["with_sample"] else 0)
+        total_minor = order_total_minor(
+            unit_price_minor=unit_minor,
+            quantity=row["quantity"],
+            sample_fee_minor=sample_minor,
+            with_sample=row["with_sample"],
+        )
         category = row["category__slug"]
         data.append(
             {

@@ -48,6 +48,14 @@ def order_number(pk: int) -> str:
     return f"PO-{pk:06d}"
 
 
+def order_total_minor(
+    *, unit_price_minor: int, quantity: int, sample_fee_minor: int, with_sample: bool
+) -> int:
+    """What the buyer pays for an order, in minor units: the goods, and the sample if any
+    (`Order.total`; the order list computes it from a summary row)."""
+    return unit_price_minor * quantity + (sample_fee_minor if with_sample else 0)
+
+
 class Order(models.Model):
     Status = OrderStatus
 
@@ -176,8 +184,14 @@ class Order(models.Model):
 
     @property
     def total(self) -> Money:
-        return self.goods_total + (
-            self.sample_fee if self.with_sample else Money.zero(self.currency)
+        return Money(
+            order_total_minor(
+                unit_price_minor=self.unit_price_minor,
+                quantity=self.quantity,
+                sample_fee_minor=self.sample_fee_minor,
+                with_sample=self.with_sample,
+            ),
+            self.currency,
         )
 
     @property
