@@ -13,13 +13,22 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from finance.models import AccountPurpose
+from finance.services import ledger
 from finance.services.ledger import ledger_invariant_problems
 from marketplace.models import Organization, User
 from marketplace.money import Money
 from orders import services as order_services
 from orders.models import Order
 from tests.helpers import make_organization, make_user
-from tests.orders.conftest import Deal, make_category, make_deal
+from tests.orders.conftest import (
+    REPORT_ALL,
+    Deal,
+    details_for,
+    make_category,
+    make_deal,
+    report_all,
+)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -34,6 +43,23 @@ def make_operator() -> User:
     user.is_superuser = True
     user.save(update_fields=["is_staff", "is_superuser"])
     return user
+
+
+def step(deal: Deal, action: str, party: str, capture) -> None:
+    """One step of the order flow as `party`, its on-commit money effects run (`capture` is
+    pytest-django's `django_capture_on_commit_callbacks`); REPORT_ALL reports every unit."""
+    if action == REPORT_ALL:
+        report_all(deal)  # finishing needs every unit reported
+        return
+    with capture(execute=True):
+        deal.act(action, party, **details_for(action, deal.refresh()))
+
+
+def factory_payout_minor(deal: Deal) -> int:
+    """What the platform owes the deal's factory, in minor units."""
+    return ledger.organization_balance(
+        organization_id=deal.factory.pk, purpose=AccountPurpose.FACTORY_PAYOUT, currency="CNY"
+    ).amount_minor
 
 
 def order_awaiting_payment(deal: Deal, *, with_sample: bool = False) -> Order:

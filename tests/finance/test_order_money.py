@@ -14,24 +14,10 @@ from finance.services import credit, financing, ledger, payments
 from finance.services.order_money import escrows_settle
 from marketplace.exceptions import ConflictError, InvalidError
 from orders.models import OrderStatus
-from tests.finance.conftest import cny, order_awaiting_payment
-from tests.orders.conftest import REPORT_ALL, details_for, report_all
+from tests.finance.conftest import cny, factory_payout_minor, order_awaiting_payment, step
+from tests.orders.conftest import REPORT_ALL
 
 pytestmark = pytest.mark.django_db
-
-
-def _step(deal, action, party, capture):
-    if action == REPORT_ALL:
-        report_all(deal)
-        return
-    with capture(execute=True):
-        deal.act(action, party, **details_for(action, deal.refresh()))
-
-
-def _payout(deal) -> int:
-    return ledger.organization_balance(
-        organization_id=deal.factory.pk, purpose=AccountPurpose.FACTORY_PAYOUT, currency="CNY"
-    ).amount_minor
 
 
 def test_the_whole_flow_pays_price_minus_commission_minus_advance(
@@ -46,7 +32,7 @@ def test_the_whole_flow_pays_price_minus_commission_minus_advance(
         payments.bank_transfer_confirm(
             payment=payment, received=payment.amount, acting_user=operator
         )
-    _step(deal, "start_production", "factory", django_capture_on_commit_callbacks)
+    step(deal, "start_production", "factory", django_capture_on_commit_callbacks)
     with pytest.raises(InvalidError):
         financing.advance_request(
             order=deal.refresh(), organization=deal.factory, amount=order.total,
@@ -59,7 +45,7 @@ def test_the_whole_flow_pays_price_minus_commission_minus_advance(
     financing.advance_decide(advance=advance, approve=True, acting_user=operator)
     with pytest.raises(ConflictError):
         financing.advance_decide(advance=advance, approve=True, acting_user=operator)
-    assert _payout(deal) == 300000
+    assert factory_payout_minor(deal) == 300000
 
     for action, party in (
         (REPORT_ALL, "factory"),
@@ -67,11 +53,11 @@ def test_the_whole_flow_pays_price_minus_commission_minus_advance(
         ("record_inspection", "buyer"),
         ("ship", "factory"),
     ):
-        _step(deal, action, party, django_capture_on_commit_callbacks)
+        step(deal, action, party, django_capture_on_commit_callbacks)
     assert Escrow.objects.get(order=order).released_minor == (
         order.goods_total.rounded_share(30, 100).amount_minor
     )
-    _step(deal, "confirm_delivery", "buyer", django_capture_on_commit_callbacks)
+    step(deal, "confirm_delivery", "buyer", django_capture_on_commit_callbacks)
 
     commission = ledger.platform_balance(AccountPurpose.PLATFORM_FEES, "CNY").amount_minor
     assert commission == 34650  # 3 % of 11,550.00, in two releases
@@ -79,7 +65,7 @@ def test_the_whole_flow_pays_price_minus_commission_minus_advance(
     assert advance.status == FinancingAdvance.Status.REPAID
     # The factory holds price - commission in all; of it, 3,000.00 came early as the advance
     # and the releases paid price - commission - advance repaid.
-    assert _payout(deal) == order.total.amount_minor - commission
+    assert factory_payout_minor(deal) == order.total.amount_minor - commission
     assert ledger.platform_balance(AccountPurpose.FINANCING, "CNY").amount_minor == 0
     assert Escrow.objects.get(order=order).held_minor == 0
 
@@ -103,11 +89,11 @@ def test_credit_is_due_after_delivery_and_flagged_overdue_then_written_off(
         ("ship", "factory"),
         ("confirm_delivery", "buyer"),
     ):
-        _step(deal, action, party, django_capture_on_commit_callbacks)
+        step(deal, action, party, django_capture_on_commit_callbacks)
     draw = CreditDraw.objects.get()
     assert draw.due_on == timezone.localdate() + datetime.timedelta(days=30)
     # The factory was paid on delivery although the buyer has not repaid yet.
-    assert _payout(deal) == order.total.amount_minor - 34650
+    assert factory_payout_minor(deal) == order.total.amount_minor - 34650
 
     assert credit.credit_flag_overdue(today=draw.due_on) == 0
     assert credit.credit_flag_overdue(today=draw.due_on + datetime.timedelta(days=1)) == 1
@@ -129,7 +115,7 @@ def test_cancelling_refunds_what_was_paid(deal, operator, django_capture_on_comm
         acting_user=deal.buyer_user,
     )  # fmt: skip
     payments.bank_transfer_confirm(payment=deposit, received=deposit.amount, acting_user=operator)
-    _step(deal, "cancel", "buyer", django_capture_on_commit_callbacks)
+    step(deal, "cancel", "buyer", django_capture_on_commit_callbacks)
     assert deal.refresh().status == OrderStatus.CANCELLED
     state = Escrow.objects.get(order=order)
     assert state.refunded_minor == deposit.amount_minor == state.funded_minor

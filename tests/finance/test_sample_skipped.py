@@ -12,26 +12,12 @@ from finance.models import AccountPurpose, CreditLine, Escrow, Payment, PaymentS
 from finance.services import credit, ledger, payments
 from marketplace.exceptions import DomainError
 from orders.models import OrderStatus
-from tests.finance.conftest import cny
-from tests.orders.conftest import REPORT_ALL, details_for, report_all
+from tests.finance.conftest import cny, factory_payout_minor, step
+from tests.orders.conftest import REPORT_ALL
 
 pytestmark = pytest.mark.django_db
 
 COMMISSION_BPS = 300
-
-
-def _step(deal, action, party, capture):
-    if action == REPORT_ALL:
-        report_all(deal)  # finishing needs every unit reported
-        return
-    with capture(execute=True):
-        deal.act(action, party, **details_for(action, deal.refresh()))
-
-
-def _payout(deal) -> int:
-    return ledger.organization_balance(
-        organization_id=deal.factory.pk, purpose=AccountPurpose.FACTORY_PAYOUT, currency="CNY"
-    ).amount_minor
 
 
 def _with_sample(deal):
@@ -55,7 +41,7 @@ def _deliver(deal, capture) -> None:
         ("ship", "factory"),
         ("confirm_delivery", "buyer"),
     ):
-        _step(deal, action, party, capture)
+        step(deal, action, party, capture)
 
 
 def test_a_sample_fee_paid_on_credit_is_given_back_when_the_sample_is_skipped(
@@ -74,7 +60,7 @@ def test_a_sample_fee_paid_on_credit_is_given_back_when_the_sample_is_skipped(
     )  # fmt: skip
     assert CreditLine.objects.get(organization=deal.buyer).used_minor == 12000
 
-    _step(deal, "skip_sample", "buyer", django_capture_on_commit_callbacks)
+    step(deal, "skip_sample", "buyer", django_capture_on_commit_callbacks)
 
     order = deal.refresh()
     assert (order.status, order.with_sample, order.total) == (
@@ -105,7 +91,7 @@ def test_a_sample_fee_paid_on_credit_is_given_back_when_the_sample_is_skipped(
     goods = order.goods_total.amount_minor
     fees = ledger.platform_balance(AccountPurpose.PLATFORM_FEES, "CNY").amount_minor
     assert fees == round(goods * COMMISSION_BPS / 10_000)
-    assert _payout(deal) == goods - fees
+    assert factory_payout_minor(deal) == goods - fees
     assert Escrow.objects.get(order=order).held_minor == 0
 
 
@@ -117,7 +103,7 @@ def test_a_sample_transfer_that_arrives_after_the_skip_goes_back_to_the_buyer(
         order=order, organization=deal.buyer, purpose="sample", method="bank_transfer",
         acting_user=deal.buyer_user,
     )  # fmt: skip
-    _step(deal, "skip_sample", "buyer", django_capture_on_commit_callbacks)
+    step(deal, "skip_sample", "buyer", django_capture_on_commit_callbacks)
     assert not Refund.objects.exists()
 
     # The buyer had sent the money before skipping; it arrives now.
@@ -144,7 +130,9 @@ def test_a_sample_transfer_that_arrives_after_the_skip_goes_back_to_the_buyer(
     _deliver(deal, django_capture_on_commit_callbacks)
     goods = order.goods_total.amount_minor
     fees = ledger.platform_balance(AccountPurpose.PLATFORM_FEES, "CNY").amount_minor
-    assert _payout(deal) == goods - fees == goods - round(goods * COMMISSION_BPS / 10_000)
+    assert (
+        factory_payout_minor(deal) == goods - fees == goods - round(goods * COMMISSION_BPS / 10_000)
+    )
     assert Payment.objects.filter(order=order, status=PaymentStatus.SUCCEEDED).count() == 2
 
 
@@ -157,10 +145,10 @@ def test_after_a_rejected_sample_the_fee_stands_and_reaches_the_factory(
         acting_user=deal.buyer_user,
     )  # fmt: skip
     payments.bank_transfer_confirm(payment=sample, received=sample.amount, acting_user=operator)
-    _step(deal, "ship_sample", "factory", django_capture_on_commit_callbacks)
+    step(deal, "ship_sample", "factory", django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         deal.act("reject_sample", "buyer", "Collar is too wide.")
-    _step(deal, "skip_sample", "buyer", django_capture_on_commit_callbacks)
+    step(deal, "skip_sample", "buyer", django_capture_on_commit_callbacks)
     assert not Refund.objects.exists()
     order = deal.refresh()
     assert order.total == order.goods_total + cny("120.00")
@@ -171,4 +159,4 @@ def test_after_a_rejected_sample_the_fee_stands_and_reaches_the_factory(
     payments.bank_transfer_confirm(payment=full, received=full.amount, acting_user=operator)
     _deliver(deal, django_capture_on_commit_callbacks)
     fees = ledger.platform_balance(AccountPurpose.PLATFORM_FEES, "CNY").amount_minor
-    assert _payout(deal) == order.total.amount_minor - fees
+    assert factory_payout_minor(deal) == order.total.amount_minor - fees
