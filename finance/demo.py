@@ -132,15 +132,19 @@ def _pay_and_drive(order: Order, method: str, outcome: str, operator: User) -> N
     orders_demo.scenario_finish(order)
 
 
-def _pay(order: Order, method: str, operator: User) -> None:
-    buyer_user = orders_demo.parties_of(order)["buyer"][1]
-    payment = payments.payment_create(
+def _full_payment(order: Order, method: str) -> Payment:
+    """The demo buyer starts paying the order's full amount by `method`."""
+    return payments.payment_create(
         order=order,
         organization=order.buyer,
         purpose=PaymentPurpose.FULL,
         method=method,
-        acting_user=buyer_user,
+        acting_user=orders_demo.parties_of(order)["buyer"][1],
     )
+
+
+def _pay(order: Order, method: str, operator: User) -> None:
+    payment = _full_payment(order, method)
     if method == BANK:
         payments.bank_transfer_confirm(
             payment=payment, received=payment.amount, acting_user=operator
@@ -209,14 +213,7 @@ def _paid_by_card(order: Order) -> bool:
         if not available:
             print(f"{order.number}: no Stripe and no localstripe; paid by bank transfer.")
             return False
-        buyer_user = orders_demo.parties_of(order)["buyer"][1]
-        payment = payments.payment_create(
-            order=order,
-            organization=order.buyer,
-            purpose=PaymentPurpose.FULL,
-            method=CARD,
-            acting_user=buyer_user,
-        )
+        payment = _full_payment(order, CARD)
         client = stripe_services.stripe_client()
         card = client.PaymentMethod.create(
             type="card",
