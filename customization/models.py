@@ -213,7 +213,7 @@ class OrderModule(TenantModel):
     """A module line of an order made from a design: `quantity` modules for `units` of the
     order's product, to produce by the factory (`organization`) between `window_start` and
     `window_end`. Massing puts each line in one production batch of its signature (a
-    `LineRange` of its window covers it), splitting a line over several days when one
+    `LineRange` of the batch covers it), splitting a line over several days when one
     day's capacity cannot take it; the barcode traces each line back to its order."""
 
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+")
@@ -232,8 +232,11 @@ class OrderModule(TenantModel):
     class Meta:
         ordering = ["order_id", "pk"]
         indexes = [
+            # Covers massing's reads (ADR 0007): they group the open lines in this order
+            # from the index alone, without a sort or a visit to the table.
             models.Index(
                 fields=["organization", "signature", "window_start", "window_end"],
+                include=["units", "order", "id"],
                 condition=models.Q(is_open=True),
                 name="customization_module_open",
             ),
@@ -257,8 +260,15 @@ class ProductionBatch(TenantModel):
     calendar offers for the day."""
 
     # The unique constraint's index (organization, signature, day) serves every lookup.
+    # No database constraint: a run inserts thousands of batches of one factory, and the
+    # per-row checks at commit cost as much as the INSERT (ADR 0007). Batches are only
+    # inserted by massing, for the factory it holds; PROTECT still guards deletion.
     organization = models.ForeignKey(
-        "marketplace.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+        "marketplace.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     signature = models.CharField(_("signature"), max_length=32)
     day = models.DateField(_("day"))
@@ -280,15 +290,17 @@ class ProductionBatch(TenantModel):
 
 class LineRange(models.Model):
     """Module lines made in a production batch (ADR 0007): the lines of the batch's
-    factory and signature with this window whose ids lie in [first_line, last_line].
-    Massing places the lines of a window together, so one narrow row stands for many
-    lines; it never covers a line placed by another row, and a factory's lines are
-    inserted under the massing lock, so no line joins a range after it is written.
+    factory and signature whose id lies in [first_line, last_line], whose window starts
+    in [start_from, start_to] and ends in [end_from, end_to]. Massing writes one row per
+    batch for the lines it places together (all the signature's new lines whose window
+    starts in a run of days; `end_from` is the batch's day, so overdue lines never match),
+    and, where capacity binds, a row per window (both bounds equal) or per line. A row
+    never covers a line placed by another row, and a factory's lines are inserted under
+    the massing lock, so no line joins a row after it is written.
 
-    No database foreign key to the batch: a row per (batch, window) is written for about
-    every window of a run, and the constraint's per-row checks at commit cost more than
-    the run itself. Rows are only written under the massing lock from batches just read
-    or inserted, and deleting a batch deletes its rows (on_delete)."""
+    No database foreign key to the batch: the constraint's per-row checks at commit cost
+    more than the rows are worth. Rows are only written under the massing lock from
+    batches just read or inserted, and deleting a batch deletes its rows (on_delete)."""
 
     batch = models.ForeignKey(
         ProductionBatch,
@@ -297,21 +309,25 @@ class LineRange(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    window_start = models.DateField(_("earliest production day"))
-    window_end = models.DateField(_("latest production day"))
+    start_from = models.DateField(_("window starts from"))
+    start_to = models.DateField(_("window starts until"))
+    end_from = models.DateField(_("window ends from"))
+    end_to = models.DateField(_("window ends until"))
     first_line = models.BigIntegerField(_("first line"))
     last_line = models.BigIntegerField(_("last line"))
 
     class Meta:
         indexes = [
             models.Index(
-                fields=["batch", "window_start", "window_end", "first_line"],
+                fields=["batch", "start_from", "end_from", "first_line"],
                 name="customization_range_lookup",
             )
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(first_line__lte=models.F("last_line")),
+                condition=models.Q(first_line__lte=models.F("last_line"))
+                & models.Q(start_from__lte=models.F("start_to"))
+                & models.Q(end_from__lte=models.F("end_to")),
                 name="customization_range_ordered",
             )
         ]

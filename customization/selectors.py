@@ -120,10 +120,12 @@ def _covering_range(batches: QuerySet[ProductionBatch] | None = None) -> Subquer
     ranges = LineRange.objects.filter(
         batch__organization_id=OuterRef("organization_id"),
         batch__signature=OuterRef("signature"),
-        window_start=OuterRef("window_start"),
-        window_end=OuterRef("window_end"),
         first_line__lte=OuterRef("pk"),
         last_line__gte=OuterRef("pk"),
+        start_from__lte=OuterRef("window_start"),
+        start_to__gte=OuterRef("window_start"),
+        end_from__lte=OuterRef("window_end"),
+        end_to__gte=OuterRef("window_end"),
     )
     if batches is not None:
         ranges = ranges.filter(batch__in=batches)
