@@ -273,12 +273,34 @@ class ProductionBatch(TenantModel):
     signature = models.CharField(_("signature"), max_length=32)
     day = models.DateField(_("day"))
     created_at = models.DateTimeField(default=timezone.now)
+    # The lines massing opened the batch for, a range of its own (ADR 0007): the
+    # signature's lines with an id in [first_line, last_line] whose window starts in
+    # [start_from, start_to] and ends on the batch's day or later. Lines added later, or
+    # where capacity binds, are `LineRange` rows.
+    first_line = models.BigIntegerField(_("first line"), null=True, blank=True)
+    last_line = models.BigIntegerField(_("last line"), null=True, blank=True)
+    start_from = models.DateField(_("window starts from"), null=True, blank=True)
+    start_to = models.DateField(_("window starts until"), null=True, blank=True)
 
     class Meta:
         ordering = ["day", "signature", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "signature", "day"], name="customization_batch_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    first_line__isnull=True,
+                    last_line__isnull=True,
+                    start_from__isnull=True,
+                    start_to__isnull=True,
+                )
+                | models.Q(
+                    first_line__lte=models.F("last_line"),
+                    start_from__lte=models.F("start_to"),
+                    start_to__lte=models.F("day"),
+                ),
+                name="customization_batch_range",
             ),
         ]
         verbose_name = _("production batch")

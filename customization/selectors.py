@@ -6,7 +6,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import BigIntegerField, Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customization.models import (
@@ -115,8 +116,18 @@ def design_get_unchecked(*, pk: int) -> Design | None:
 # --- massing -----------------------------------------------------------------------------
 
 
-def _covering_range(batches: QuerySet[ProductionBatch] | None = None) -> Subquery:
-    """The batch of the line range covering the outer line (ADR 0007), among `batches`."""
+def _covering_batch(batches: QuerySet[ProductionBatch] | None = None) -> Coalesce:
+    """The batch, among `batches`, whose range covers the outer line (ADR 0007): the
+    range the batch was opened for, or one of its `LineRange` rows."""
+    opened = ProductionBatch.objects.filter(
+        organization_id=OuterRef("organization_id"),
+        signature=OuterRef("signature"),
+        first_line__lte=OuterRef("pk"),
+        last_line__gte=OuterRef("pk"),
+        start_from__lte=OuterRef("window_start"),
+        start_to__gte=OuterRef("window_start"),
+        day__lte=OuterRef("window_end"),
+    )
     ranges = LineRange.objects.filter(
         batch__organization_id=OuterRef("organization_id"),
         batch__signature=OuterRef("signature"),
@@ -128,8 +139,13 @@ def _covering_range(batches: QuerySet[ProductionBatch] | None = None) -> Subquer
         end_to__gte=OuterRef("window_end"),
     )
     if batches is not None:
+        opened = opened.filter(pk__in=batches)
         ranges = ranges.filter(batch__in=batches)
-    return Subquery(ranges.values("batch_id")[:1])
+    return Coalesce(
+        Subquery(opened.values("pk")[:1]),
+        Subquery(ranges.values("batch_id")[:1]),
+        output_field=BigIntegerField(),
+    )
 
 
 def open_module_lines(*, organization: Organization) -> QuerySet[OrderModule]:
@@ -138,7 +154,7 @@ def open_module_lines(*, organization: Organization) -> QuerySet[OrderModule]:
     return (
         OrderModule.objects.for_organization(organization)
         .filter(is_open=True)
-        .annotate(batch_id=_covering_range())
+        .annotate(batch_id=_covering_batch())
     )
 
 
@@ -171,7 +187,7 @@ def batch_sheets(*, organization: Organization, day: datetime.date) -> list[Batc
     for line in (
         OrderModule.objects.for_organization(organization)
         .filter(is_open=True, signature__in={batch.signature for batch in batches})
-        .annotate(batch_id=_covering_range(day_batches))
+        .annotate(batch_id=_covering_batch(day_batches))
         .filter(batch_id__isnull=False)
         .order_by("order_id", "pk")
     ):

@@ -4,9 +4,10 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     """A line range spans windows: the lines whose window starts in [start_from, start_to]
-    and ends in [end_from, end_to] (a range of one window keeps both bounds equal). The
-    open lines' index covers massing's reads, and a batch's organization has no database
-    constraint (its per-row checks at commit cost as much as inserting the batches)."""
+    and ends in [end_from, end_to] (a range of one window keeps both bounds equal); a
+    batch carries the range of the lines it was opened for. The open lines' index covers
+    massing's reads, and a batch's organization has no database constraint (its per-row
+    checks at commit cost as much as inserting the batches)."""
 
     dependencies = [
         ("customization", "0006_line_ranges"),
@@ -104,6 +105,43 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",
                 to="marketplace.organization",
+            ),
+        ),
+            migrations.AddField(
+            model_name="productionbatch",
+            name="first_line",
+            field=models.BigIntegerField(blank=True, null=True, verbose_name="first line"),
+        ),
+        migrations.AddField(
+            model_name="productionbatch",
+            name="last_line",
+            field=models.BigIntegerField(blank=True, null=True, verbose_name="last line"),
+        ),
+        migrations.AddField(
+            model_name="productionbatch",
+            name="start_from",
+            field=models.DateField(blank=True, null=True, verbose_name="window starts from"),
+        ),
+        migrations.AddField(
+            model_name="productionbatch",
+            name="start_to",
+            field=models.DateField(blank=True, null=True, verbose_name="window starts until"),
+        ),
+        migrations.AddConstraint(
+            model_name="productionbatch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    first_line__isnull=True,
+                    last_line__isnull=True,
+                    start_from__isnull=True,
+                    start_to__isnull=True,
+                )
+                | models.Q(
+                    first_line__lte=models.F("last_line"),
+                    start_from__lte=models.F("start_to"),
+                    start_to__lte=models.F("day"),
+                ),
+                name="customization_batch_range",
             ),
         ),
     ]

@@ -55,6 +55,17 @@ ADVISORY_LOCK_NAMESPACE = 7007  # one massing run per factory at a time
 # The window end bound of a range per batch: any end from the batch's day on.
 FOREVER = datetime.date.max
 
+# Every range of lines: the one a batch was opened for (its window ends on the batch's day
+# or later) and the `LineRange` rows.
+RANGES = f"""(
+    SELECT id AS batch_id, start_from, start_to, day AS end_from,
+           DATE '{FOREVER.isoformat()}' AS end_to, first_line, last_line
+    FROM customization_productionbatch WHERE first_line IS NOT NULL
+    UNION ALL
+    SELECT batch_id, start_from, start_to, end_from, end_to, first_line, last_line
+    FROM customization_linerange
+)"""  # noqa: S608 - constants only
+
 # A line `line` is made by batch `batch` when a range `r` of the batch covers it.
 COVERS = """batch.organization_id = line.organization_id AND batch.signature = line.signature
     AND line.id BETWEEN r.first_line AND r.last_line
@@ -63,13 +74,13 @@ COVERS = """batch.organization_id = line.organization_id AND batch.signature = l
 
 # Per signature, the last line id any range of the factory's batches reaches: every line
 # above it is new (ids follow commit order under the massing lock).
-TOPS_SQL = """
+TOPS_SQL = f"""
 SELECT batch.signature, max(r.last_line)
-FROM customization_linerange AS r
+FROM {RANGES} AS r
 JOIN customization_productionbatch AS batch ON batch.id = r.batch_id
 WHERE batch.organization_id = %(factory)s
 GROUP BY batch.signature
-"""
+"""  # noqa: S608 - constants only
 
 # The factory's new open lines per (signature, window start) in placing order, days as
 # numbers from today: lines, overdue lines (their window ended before today), units and
@@ -100,7 +111,7 @@ JOIN unnest(%(signatures)s::varchar[], %(tops)s::bigint[]) AS t(signature, top)
     ON t.signature = line.signature AND line.id <= t.top
 WHERE line.organization_id = %(factory)s AND line.is_open AND line.window_end >= %(today)s
   AND NOT EXISTS (
-    SELECT 1 FROM customization_linerange AS r
+    SELECT 1 FROM {RANGES} AS r
     JOIN customization_productionbatch AS batch ON batch.id = r.batch_id
     WHERE {COVERS}
 )
@@ -117,7 +128,7 @@ WITH windows AS (
     FROM customization_ordermodule AS line
     WHERE line.organization_id = %(factory)s AND line.is_open
       AND line.signature = ANY(%(signatures)s::varchar[]) AND NOT EXISTS (
-        SELECT 1 FROM customization_linerange AS r
+        SELECT 1 FROM {RANGES} AS r
         JOIN customization_productionbatch AS batch ON batch.id = r.batch_id
         WHERE {COVERS}
     )
@@ -139,7 +150,7 @@ JOIN unnest(%(signatures)s::varchar[], %(starts)s::date[], %(ends)s::date[])
     ON w.signature = line.signature AND w.window_start = line.window_start
     AND w.window_end = line.window_end
 WHERE line.organization_id = %(factory)s AND line.is_open AND NOT EXISTS (
-    SELECT 1 FROM customization_linerange AS r
+    SELECT 1 FROM {RANGES} AS r
     JOIN customization_productionbatch AS batch ON batch.id = r.batch_id
     WHERE {COVERS}
 )
@@ -150,7 +161,7 @@ ORDER BY line.signature, line.window_start, line.window_end, line.id
 BATCH_LOADS_SQL = f"""
 SELECT batch.id, batch.signature, batch.day, coalesce(sum(line.units), 0)
 FROM customization_productionbatch AS batch
-LEFT JOIN customization_linerange AS r ON r.batch_id = batch.id
+LEFT JOIN {RANGES} AS r ON r.batch_id = batch.id
 LEFT JOIN customization_ordermodule AS line ON line.is_open AND {COVERS}
 WHERE batch.organization_id = %(factory)s AND batch.day >= %(today)s
 GROUP BY batch.id
@@ -162,15 +173,23 @@ SELECT nextval((SELECT pg_get_serial_sequence('customization_productionbatch', '
 FROM generate_series(1, %(count)s)
 """
 
-# Days as numbers from today, each column as one comma-separated text: quoting arrays of
-# thousands of values (and formatting dates) costs more than the INSERT.
+# Days as numbers from today, each column as one comma-separated text (an empty value is
+# NULL: a batch opened without a range of its own): quoting arrays of thousands of values
+# (and formatting dates) costs more than the INSERT.
 INSERT_BATCHES_SQL = """
-INSERT INTO customization_productionbatch (id, organization_id, signature, day, created_at)
-SELECT new.id, %(factory)s, named.signature, %(today)s::date + new.day, now()
+INSERT INTO customization_productionbatch
+    (id, organization_id, signature, day, created_at, first_line, last_line, start_from,
+     start_to)
+SELECT new.id, %(factory)s, named.signature, %(today)s::date + new.day, now(),
+       new.first_line, CASE WHEN new.first_line IS NOT NULL THEN %(last_line)s::bigint END,
+       %(today)s::date + new.start_from,
+       %(today)s::date + new.start_to
 FROM unnest(
     string_to_array(%(ids)s, ',')::bigint[], string_to_array(%(signature_indexes)s, ',')::int[],
-    string_to_array(%(days)s, ',')::int[]
-) AS new(id, signature, day)
+    string_to_array(%(days)s, ',')::int[], string_to_array(%(first_lines)s, ',', '')::bigint[],
+    string_to_array(%(start_froms)s, ',', '')::int[],
+    string_to_array(%(start_tos)s, ',', '')::int[]
+) AS new(id, signature, day, first_line, start_from, start_to)
 JOIN unnest(%(signatures)s::varchar[]) WITH ORDINALITY AS named(signature, position)
     ON named.position = new.signature
 """
@@ -299,12 +318,15 @@ def order_modules_close(*, order_pk: int) -> int:
     return OrderModule.objects.filter(order_id=order_pk, is_open=True).update(is_open=False)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Batch:
     signature: str
     day: datetime.date
     room: int
     pk: int | None = None  # None until inserted
+    # The range a new batch is opened for: first line id, window starts from and until
+    # (days as numbers from today); its last line is the run's last.
+    opened_for: tuple[int, int, int] | None = None
 
 
 _Day = datetime.date
@@ -532,18 +554,21 @@ def _place_new_lines(
     batches (by day) and the days' capacity (`cells`). False, with nothing placed, when
     capacity binds."""
     room = cells.copy()
-    for day, batch in batches.items():
-        room[day] = batch.room
+    for day, existing in batches.items():
+        room[day] = existing.room
     groups = _place_by_start(rows, room, batches)
     if groups is None:
         return False
     for day, units, start_from, start_to in groups:
-        if day not in batches:
-            batches[day] = _Batch(signature, out.today + day * ONE_DAY, cells[day])
-            out.new_batches.append(batches[day])
-        batch = batches[day]
-        batch.room -= units
-        out.grouped.append((batch, start_from, start_to, day, lines_above + 1))
+        batch = batches.get(day)
+        if batch is None:  # a new batch carries the range it is opened for
+            batch = _Batch(signature, out.today + day * ONE_DAY, cells[day] - units)
+            batch.opened_for = (lines_above + 1, start_from, start_to)
+            batches[day] = batch
+            out.new_batches.append(batch)
+        else:
+            batch.room -= units
+            out.grouped.append((batch, start_from, start_to, day, lines_above + 1))
     for _signature, _start, lines, overdue, _units, _end, _order in rows:
         out.lines_read += lines
         out.placed += lines - overdue
@@ -779,15 +804,21 @@ def _write(cursor, factory: Organization, out: _Placement) -> None:
         signatures: dict[str, str] = {}
         for batch in out.new_batches:
             signatures.setdefault(batch.signature, str(len(signatures) + 1))
+        opened = [batch.opened_for or ("", "", "") for batch in out.new_batches]
+        first_lines, start_froms, start_tos = zip(*opened, strict=True)
         cursor.execute(
             INSERT_BATCHES_SQL,
             {
                 "factory": factory.pk,
                 "today": out.today,
+                "last_line": out.last_line,
                 "signatures": list(signatures),
                 "ids": ",".join([str(batch.pk) for batch in out.new_batches]),
                 "signature_indexes": ",".join([signatures[b.signature] for b in out.new_batches]),
                 "days": ",".join([str((batch.day - out.today).days) for batch in out.new_batches]),
+                "first_lines": ",".join(map(str, first_lines)),
+                "start_froms": ",".join(map(str, start_froms)),
+                "start_tos": ",".join(map(str, start_tos)),
             },
         )
     # Days as numbers from today.
