@@ -6,10 +6,12 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import BigIntegerField, Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db import connection
+from django.db.models import BigIntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from customization.massing_sql import BATCH_LINE_COUNTS_SQL, BATCH_LINES_SQL
 from customization.models import (
     Campaign,
     CustomizableProduct,
@@ -177,21 +179,24 @@ class BatchSheet:
 
 
 def batch_sheets(*, organization: Organization, day: datetime.date) -> list[BatchSheet]:
-    """The day's batches with their open lines (two queries whatever the number of lines);
-    a batch whose orders all left production has no sheet."""
+    """The day's batches with their open lines (three queries whatever the number of
+    lines: the lines are found from the batches' ranges, not range by line); a batch
+    whose orders all left production has no sheet."""
     batches = list(
         ProductionBatch.objects.for_organization(organization).filter(day=day).order_by("signature")
     )
+    if not batches:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(BATCH_LINES_SQL, {"batches": [batch.pk for batch in batches]})
+        batch_of: dict[int, int] = dict(cursor.fetchall())
     lines: dict[int, list[OrderModule]] = {batch.pk: [] for batch in batches}
-    day_batches = ProductionBatch.objects.filter(pk__in=list(lines))
     for line in (
         OrderModule.objects.for_organization(organization)
-        .filter(is_open=True, signature__in={batch.signature for batch in batches})
-        .annotate(batch_id=_covering_batch(day_batches))
-        .filter(batch_id__isnull=False)
+        .filter(pk__in=list(batch_of))
         .order_by("order_id", "pk")
     ):
-        lines[line.batch_id].append(line)  # type: ignore[attr-defined]
+        lines[batch_of[line.pk]].append(line)
     sheets = [
         BatchSheet(batch=batch, lines=lines[batch.pk]) for batch in batches if lines[batch.pk]
     ]
@@ -219,21 +224,26 @@ def massing_summary(
     *, organization: Organization, today: datetime.date | None = None
 ) -> MassingSummary:
     """Setups before (an order's module, however massing split it) and after batching
-    (batches with open lines), and the batches per day (four queries)."""
+    (batches with open lines), and the batches per day (three queries), for the lines
+    whose window has not ended."""
     today = today or timezone.localdate()
-    lines = open_module_lines(organization=organization).filter(window_end__gte=today)
-    batched = lines.exclude(batch_id=None)  # type: ignore[misc]
-    per_batch = batched.values_list("batch_id").annotate(count=Count("pk")).order_by()  # type: ignore[misc]
-    counts: dict[int, int] = dict(per_batch)  # type: ignore[arg-type]
+    lines = OrderModule.objects.for_organization(organization).filter(
+        is_open=True, window_end__gte=today
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(BATCH_LINE_COUNTS_SQL, {"factory": organization.pk, "today": today})
+        counts = cursor.fetchall()
     days: dict[datetime.date, dict] = {}
-    for pk, day in ProductionBatch.objects.filter(pk__in=list(counts)).values_list("pk", "day"):
+    for _pk, day, count in counts:
         entry = days.setdefault(day, {"date": day, "lines": 0, "batches": 0})
-        entry["lines"] += counts[pk]
+        entry["lines"] += count
         entry["batches"] += 1
+    batched = sum(count for _pk, _day, count in counts)
     return MassingSummary(
         lines=lines.values("order_id", "signature").distinct().count(),
-        batched_lines=sum(counts.values()),
-        waiting_lines=lines.filter(batch_id=None).count(),  # type: ignore[misc]
+        batched_lines=batched,
+        # A line is in one batch at most (ADR 0007): the others wait.
+        waiting_lines=lines.count() - batched,
         batches=len(counts),
         days=[days[day] for day in sorted(days)],
     )
