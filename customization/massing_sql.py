@@ -26,10 +26,12 @@ COVERS = """batch.organization_id = line.organization_id AND batch.signature = l
     AND line.window_start BETWEEN r.start_from AND r.start_to
     AND line.window_end BETWEEN r.end_from AND r.end_to"""
 
-# Per signature, the last line id any range of the factory's batches reaches: every line
-# above it is new (ids follow commit order under the massing lock).
+# Per signature, the last line id any range of the factory's batches reaches (every line
+# above it is new: ids follow commit order under the massing lock), and whether a range
+# of one window exists (written where capacity binds: lines below the top may wait only
+# then, the ranges of the other path cover every line they pass over).
 TOPS_SQL = f"""
-SELECT batch.signature, max(r.last_line)
+SELECT batch.signature, max(r.last_line), bool_or(r.end_to < DATE '{FOREVER.isoformat()}')
 FROM {RANGES} AS r
 JOIN customization_productionbatch AS batch ON batch.id = r.batch_id
 WHERE batch.organization_id = %(factory)s

@@ -458,8 +458,13 @@ def massing_run(*, factory: Organization, today: datetime.date | None = None) ->
         # Grouping many lines (slow path, loads): in memory rather than spilled to disk.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(TOPS_SQL, {"factory": factory.pk})
-        tops: dict[str, int] = dict(cursor.fetchall())
-        new_lines, backlog = _read_new_lines(cursor, factory, tops, today)
+        tops: dict[str, int] = {}
+        binding: list[str] = []  # signatures where capacity has bound
+        for signature, top, bound in cursor.fetchall():
+            tops[signature] = top
+            if bound:
+                binding.append(signature)
+        new_lines, backlog = _read_new_lines(cursor, factory, tops, binding, today)
         if not new_lines and not backlog:
             return MassingResult(factory.pk, 0, 0, 0, 0, 0, 0)
         cursor.execute(
@@ -520,10 +525,14 @@ def _place_new(
 
 
 def _read_new_lines(
-    cursor, factory: Organization, tops: dict[str, int], today: datetime.date
+    cursor,
+    factory: Organization,
+    tops: dict[str, int],
+    binding: list[str],
+    today: datetime.date,
 ) -> tuple[list[tuple], list[str]]:
     """The new lines per (signature, window start), and the signatures with lines left
-    waiting by an earlier run (both reads skip what no range exists for yet)."""
+    waiting by an earlier run (only where capacity has bound)."""
     arguments = {
         "factory": factory.pk,
         "today": today,
@@ -543,9 +552,12 @@ def _read_new_lines(
     new_lines = cursor.fetchall()
     cursor.execute("SET LOCAL enable_hashagg TO DEFAULT")
     cursor.execute("SET LOCAL random_page_cost TO DEFAULT")
-    if not tops:
+    if not binding:
         return new_lines, []
-    cursor.execute(BACKLOG_SQL, arguments)
+    cursor.execute(
+        BACKLOG_SQL,
+        arguments | {"signatures": binding, "tops": [tops[signature] for signature in binding]},
+    )
     return new_lines, [signature for (signature,) in cursor.fetchall()]
 
 
