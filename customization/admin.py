@@ -65,4 +65,14 @@ class ProductionBatchAdmin(admin.ModelAdmin):
     list_display = ("signature", "day", "organization", "created_at")
     list_filter = ("day",)
     list_select_related = ("organization",)
-    readonly_fields = ("organization", "signature", "day", "created_at")
+    # Massing alone writes a batch and the lines it covers (ADR 0007).
+    readonly_fields = (
+        "organization",
+        "signature",
+        "day",
+        "created_at",
+        "first_line",
+        "last_line",
+        "start_from",
+        "start_to",
+    )
