@@ -8,13 +8,14 @@ range of it) are placed by their window's start: starting days are taken in orde
 grouped while one day lies in every window of the group and has room for all of it (the
 latest such day: the greedy that stabs intervals with the fewest points); a group becomes
 one range of one batch. Reading that is one aggregate of the new lines per (signature,
-window start), writing one INSERT of the batches and one of the ranges: no state per line
-or per window. Where capacity binds (a starting day alone does not fit, or lines of the
-signature wait from an earlier run) the signature takes the slower path: its windows,
-sorted by end, go to the latest batch in the window with room, else a new one on the
-latest day with capacity, a line larger than the room left is split, its rest placed the
-same way, and units no day has room for wait for a later run. A placed line never moves,
-and new batches are never in the past. Re-running adds nothing.
+window start), from an index; writing, one INSERT of the batches, each carrying the range
+it is opened for: no state per line or per window. Where capacity binds (a starting day
+alone does not fit, or lines of the signature wait from an earlier run) the signature
+takes the slower path: its windows, sorted by end, go to the latest batch in the window
+with room, else a new one on the latest day with capacity, a line larger than the room
+left is split, its rest placed the same way, and units no day has room for wait for a
+later run. A placed line never moves, and new batches are never in the past. Re-running
+adds nothing.
 """
 
 from __future__ import annotations
