@@ -295,3 +295,62 @@ def test_factory_pages_show_setups_and_printable_sheets_with_barcodes(cabinet, b
     assert "<svg" not in client.get(f"/factory/massing/{day}/").content.decode()
     client.login(email=user.email, password=PASSWORD)
     assert client.get(f"/factory/massing/{day}/").status_code == 404
+
+
+def test_sheets_and_summary_show_each_line_in_the_batch_that_makes_it(cabinet, buyer):
+    """Lines reach a batch three ways: the range a batch is opened for, a later run's lines
+    joining it, and a range per window or line where capacity binds; the day's sheets and
+    the summary find each line in its one batch."""
+    organization, _user = buyer
+    factory, _owner = make_organization(Organization.Kind.FACTORY)
+    today = datetime.date(2026, 11, 30)
+    category = cabinet.product.category
+    publish_capacity(factory=factory, category=category, start=today, units=100, days=10)
+    first, second, third, fourth, fifth, sixth = make_orders(
+        buyer=organization, factory=factory, category=category, count=6, ready_by=today
+    )
+    day = datetime.timedelta(days=1)
+    panel, door = "p" * 32, "d" * 32
+    OrderModule.objects.bulk_create(
+        module_line(factory=factory, order=order, signature=panel, start=today, end=today + 4 * day)
+        for order in (first, second, third)
+    )
+    massing_run(factory=factory, today=today)
+    OrderModule.objects.bulk_create(
+        [
+            module_line(factory=factory, order=fourth, signature=panel, start=today + 2 * day,
+                        end=today + 6 * day, units=10, quantity=10),
+            module_line(factory=factory, order=fifth, signature=door, start=today,
+                        end=today + day, units=60, quantity=60),
+            module_line(factory=factory, order=sixth, signature=door, start=today,
+                        end=today + day, units=60, quantity=60),
+        ]
+    )  # fmt: skip
+    result = massing_run(factory=factory, today=today)
+    assert (result.lines_placed, result.lines_split, result.batches_created) == (3, 1, 2)
+    days = dict(ProductionBatch.objects.filter(organization=factory).values_list("pk", "day"))
+    made = {
+        (line.order_id, days[line.batch_id]): line.units
+        for line in open_module_lines(organization=factory)
+    }
+    # The fourth order's panel joins the batch the first three opened on day 4; the doors
+    # fill day 1 (100 units) and the rest of the sixth order's waits for day 0.
+    assert made == {
+        (first.pk, today + 4 * day): 30,
+        (second.pk, today + 4 * day): 30,
+        (third.pk, today + 4 * day): 30,
+        (fourth.pk, today + 4 * day): 10,
+        (fifth.pk, today + day): 60,
+        (sixth.pk, today + day): 40,
+        (sixth.pk, today): 20,
+    }
+    on_sheets = {
+        (line.order_id, sheet.batch.day): line.units
+        for offset in range(5)
+        for sheet in batch_sheets(organization=factory, day=today + offset * day)
+        for line in sheet.lines
+    }
+    assert on_sheets == made
+    summary = massing_summary(organization=factory, today=today)
+    assert (summary.lines, summary.batched_lines, summary.waiting_lines) == (6, 7, 0)
+    assert (summary.batches, [entry["lines"] for entry in summary.days]) == (3, [1, 2, 4])
