@@ -213,7 +213,7 @@ class OrderModule(TenantModel):
     """A module line of an order made from a design: `quantity` modules for `units` of the
     order's product, to produce by the factory (`organization`) between `window_start` and
     `window_end`. Massing puts each line in one production batch of its signature (a
-    `LineRange` of the batch covers it), splitting a line over several days when one
+    range of the batch covers it), splitting a line over several days when one
     day's capacity cannot take it; the barcode traces each line back to its order."""
 
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+")
@@ -313,12 +313,13 @@ class ProductionBatch(TenantModel):
 class LineRange(models.Model):
     """Module lines made in a production batch (ADR 0007): the lines of the batch's
     factory and signature whose id lies in [first_line, last_line], whose window starts
-    in [start_from, start_to] and ends in [end_from, end_to]. Massing writes one row per
-    batch for the lines it places together (all the signature's new lines whose window
-    starts in a run of days; `end_from` is the batch's day, so overdue lines never match),
-    and, where capacity binds, a row per window (both bounds equal) or per line. A row
-    never covers a line placed by another row, and a factory's lines are inserted under
-    the massing lock, so no line joins a row after it is written.
+    in [start_from, start_to] and ends in [end_from, end_to]. A batch carries the range it
+    was opened for; rows here are the further ones: a later run's lines joining the batch
+    (new lines whose window starts in a run of days; `end_from` is the batch's day, so
+    windows that ended never match) and, where capacity binds, a row per window (both
+    bounds equal) or per line. A range never covers a line placed by another, and a
+    factory's lines are inserted under the massing lock, so no line joins a range after
+    it is written.
 
     No database foreign key to the batch: the constraint's per-row checks at commit cost
     more than the rows are worth. Rows are only written under the massing lock from
