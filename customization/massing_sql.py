@@ -123,32 +123,36 @@ WHERE batch.organization_id = %(factory)s AND batch.day >= %(today)s
 GROUP BY batch.id
 """  # noqa: S608 - constants only; values are bound parameters
 
-# Ids for the new batches, taken first so that their ranges need no answer from the INSERT.
-BATCH_IDS_SQL = """
-SELECT nextval((SELECT pg_get_serial_sequence('customization_productionbatch', 'id'))::regclass)
-FROM generate_series(1, %(count)s)
-"""
+BATCH_SEQUENCE = "(SELECT pg_get_serial_sequence('customization_productionbatch', 'id'))::regclass"
+
+# Ids for the new batches that `LineRange` rows name, taken first so that the rows need no
+# answer from the INSERT.
+BATCH_IDS_SQL = f"""
+SELECT nextval({BATCH_SEQUENCE}) FROM generate_series(1, %(count)s)
+"""  # noqa: S608 - constants only
 
 # Days as numbers from today, each column as one comma-separated text (an empty value is
-# NULL: a batch opened without a range of its own): quoting arrays of thousands of values
-# (and formatting dates) costs more than the INSERT.
-INSERT_BATCHES_SQL = """
+# NULL: a batch opened without a range of its own, or whose id the sequence gives here):
+# quoting arrays of thousands of values (and formatting dates) costs more than the INSERT.
+INSERT_BATCHES_SQL = f"""
 INSERT INTO customization_productionbatch
     (id, organization_id, signature, day, created_at, first_line, last_line, start_from,
      start_to)
-SELECT new.id, %(factory)s, named.signature, %(today)s::date + new.day, now(),
+SELECT coalesce(new.id, nextval({BATCH_SEQUENCE})), %(factory)s, named.signature,
+       %(today)s::date + new.day, now(),
        new.first_line, CASE WHEN new.first_line IS NOT NULL THEN %(last_line)s::bigint END,
        %(today)s::date + new.start_from,
        %(today)s::date + new.start_to
 FROM unnest(
-    string_to_array(%(ids)s, ',')::bigint[], string_to_array(%(signature_indexes)s, ',')::int[],
+    string_to_array(%(ids)s, ',', '')::bigint[],
+    string_to_array(%(signature_indexes)s, ',')::int[],
     string_to_array(%(days)s, ',')::int[], string_to_array(%(first_lines)s, ',', '')::bigint[],
     string_to_array(%(start_froms)s, ',', '')::int[],
     string_to_array(%(start_tos)s, ',', '')::int[]
 ) AS new(id, signature, day, first_line, start_from, start_to)
 JOIN unnest(%(signatures)s::varchar[]) WITH ORDINALITY AS named(signature, position)
     ON named.position = new.signature
-"""
+"""  # noqa: S608 - constants only; values are bound parameters
 
 PLACE_SQL = """
 INSERT INTO customization_linerange

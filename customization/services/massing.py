@@ -653,9 +653,14 @@ def _place_detailed(cursor, factory: Organization, out: _Placement) -> None:
 
 def _write(cursor, factory: Organization, out: _Placement) -> None:
     if out.new_batches:
-        cursor.execute(BATCH_IDS_SQL, {"count": len(out.new_batches)})
-        for batch, (pk,) in zip(out.new_batches, cursor.fetchall(), strict=True):
-            batch.pk = pk
+        # Only new batches that `LineRange` rows name need their id here.
+        named = {id(batch) for batch, *_bounds in out.grouped + out.ranges}
+        named |= {id(part[2]) for part in out.parts if part[2] is not None}
+        needing = [batch for batch in out.new_batches if id(batch) in named]
+        if needing:
+            cursor.execute(BATCH_IDS_SQL, {"count": len(needing)})
+            for batch, (pk,) in zip(needing, cursor.fetchall(), strict=True):
+                batch.pk = pk
         # Each signature sent once (batches name it by its place in the list).
         signatures: dict[str, str] = {}
         for batch in out.new_batches:
@@ -669,7 +674,7 @@ def _write(cursor, factory: Organization, out: _Placement) -> None:
                 "today": out.today,
                 "last_line": out.last_line,
                 "signatures": list(signatures),
-                "ids": ",".join([str(batch.pk) for batch in out.new_batches]),
+                "ids": ",".join(["" if b.pk is None else str(b.pk) for b in out.new_batches]),
                 "signature_indexes": ",".join([signatures[b.signature] for b in out.new_batches]),
                 "days": ",".join([str((batch.day - out.today).days) for batch in out.new_batches]),
                 "first_lines": ",".join(map(str, first_lines)),
