@@ -441,11 +441,12 @@ class OrderProgressApi(OrdersAPIView):
     @extend_schema(request=InputSerializer, responses={201: PROGRESS_RESPONSE})
     def post(self, request, pk: int):
         """Add an entry: units finished on `day` (added to the total, never replacing)."""
-        order = selectors.order_row_get(organization=self.organization, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # The service's lock looks the order up among the caller's (404 for another's):
+        # the input is checked first, since it says nothing about any order.
         entry, rows = services.production_progress_record_entries(
-            order=order,
+            order_pk=pk,
             acting_organization=self.organization,
             acting_user=request.user,
             **data.validated_data,
