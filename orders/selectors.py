@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Aggregate,
     Avg,
@@ -281,14 +282,19 @@ def production_progress(order: Order) -> list[ProgressPoint]:
 PROGRESS_REPORT_VALUES = ("pk", "day", "units", "note", "corrects_id", "reported_at")
 
 
+# Written out: the ORM's values() query cost more CPU to build than to run.
+_PROGRESS_REPORT_ROWS_SQL = """
+SELECT id, day, units, note, corrects_id, reported_at FROM orders_productionreport
+WHERE order_id = %s ORDER BY reported_at, id
+"""
+
+
 def progress_report_rows(order: Order) -> list[dict[str, Any]]:
     """The order's progress entries and corrections as plain rows (`PROGRESS_REPORT_VALUES`),
     oldest first: what the progress answer shows, read without model instances."""
-    return list(
-        ProductionReport.objects.filter(order=order)
-        .order_by("reported_at", "pk")
-        .values(*PROGRESS_REPORT_VALUES)
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_PROGRESS_REPORT_ROWS_SQL, [order.pk])
+        return [dict(zip(PROGRESS_REPORT_VALUES, row, strict=True)) for row in cursor.fetchall()]
 
 
 def progress_points(
