@@ -325,9 +325,14 @@ class OrderListApi(OrdersAPIView):
     @extend_schema(responses={200: OrderSummarySerializer(many=True)})
     def get(self, request):
         queryset = self.get_queryset()
-        status_filter = request.query_params.get("status")
+        status_filter = request.query_params.get("status") or None
         if status_filter:
             queryset = queryset.filter(status=status_filter)
+        # The page itself by the selector's written-out statement (the queryset's rows);
+        # Django's paginator still takes the queryset for an empty page or "last".
+        self.page_rows = lambda offset, limit: selectors.order_summary_page(
+            organization=self.organization, status=status_filter, offset=offset, limit=limit
+        )
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(order_summaries_data(page, self.organization))
 
