@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/capacity_search.py --factories 100000
     .venv/bin/python bench/capacity_search.py --factories 5000 --seconds 4   # a quick look
+    .venv/bin/python bench/capacity_search.py --factories 100000 --keep          # seed once,
+    .venv/bin/python bench/capacity_search.py --factories 100000 --keep --reuse  # then reuse
 
 It creates a scratch database (`--database`, dropped at the end unless `--keep`), seeds
 `--factories` verified factories x 30 days x 3 categories with COPY, builds the
@@ -88,9 +90,20 @@ if os.environ.get("C2M_BENCH_SERVE") == "1":
 # --- database -----------------------------------------------------------------------------
 
 
+def _database_exists() -> bool:
+    reached = subprocess.run(
+        ["psql", database_url(DATABASE), "-q", "-c", "SELECT 1"], capture_output=True, check=False
+    )
+    return reached.returncode == 0
+
+
 def _create_database() -> None:
     admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
     admin(f"CREATE DATABASE {DATABASE}")
+    _migrate()
+
+
+def _migrate() -> None:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
         cwd=ROOT,
@@ -254,7 +267,12 @@ def _inspect(arguments) -> dict:
         counts.append(len(captured))
         with connection.cursor() as cursor:
             for query in captured.captured_queries:
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+                # django-pghistory prefixes a statement that does not start with SELECT (the
+                # head's WITH) with its context's set_config: EXPLAIN the statement itself.
+                sql = query["sql"]
+                if sql.startswith("SELECT set_config('pghistory."):
+                    sql = sql.split("; ", 1)[1]
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
                 plan = "\n".join(row[0] for row in cursor.fetchall())
                 plans.append((_query_string(params), plan))
     connection.close()
@@ -427,6 +445,11 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=max(os.cpu_count() or 2, 2))
     parser.add_argument("--database", default=DATABASE, help="the scratch database's name")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="a kept scratch database seeded the same day: migrate it, do not seed again",
+    )
     parser.add_argument("--load-only", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.load_only:
@@ -438,15 +461,22 @@ def main() -> int:
     os.environ["BENCH_DATABASE"] = DATABASE
     os.environ.update(_environment())
     levels = [int(level) for level in arguments.levels.split(",")]
-    print(f"Scratch database {DATABASE}: migrating and seeding {arguments.factories} factories")
-    _create_database()
+    reuse = arguments.reuse and _database_exists()
     server = None
+    if reuse:
+        print(f"Scratch database {DATABASE}: reused (migrated, not seeded again)")
+        _migrate()
+    else:
+        print(f"Scratch database {DATABASE}: migrating and seeding {arguments.factories} factories")
+        _create_database()
     try:
-        seeded = _seed(arguments.factories)
-        print(
-            f"  {seeded['cells']:,} calendar cells by COPY in {seeded['seconds']:.1f} s; "
-            f"{seeded['lines']:,} read-model lines rebuilt in {seeded['rebuild_seconds']:.1f} s"
-        )
+        if not reuse:
+            seeded = _seed(arguments.factories)
+            print(
+                f"  {seeded['cells']:,} calendar cells by COPY in {seeded['seconds']:.1f} s; "
+                f"{seeded['lines']:,} read-model lines rebuilt in "
+                f"{seeded['rebuild_seconds']:.1f} s"
+            )
         inspection = _inspect(arguments)
         port = _free_port()
         server = _serve(port, arguments.workers)

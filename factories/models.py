@@ -359,11 +359,15 @@ class CapacityLine(models.Model):
                 condition=Q(verified=True),
                 name="capacity_line_rank_idx",
             ),
-            # When few lines can make the quantity at all, these find them directly.
+            # When few lines can make the quantity at all, these find them directly. Merit
+            # is a key too: the ranking's band (ADR 0005) asks for a merit range with more
+            # free units the lower the merit, and checks the merit in the index, before
+            # reading a line.
             *(
                 models.Index(
                     F("category"),
                     F(f"cumulative__{days}"),
+                    F("merit"),
                     condition=Q(verified=True),
                     name=f"capacity_line_free{days}_idx",
                 )

@@ -6,6 +6,7 @@ Search is ranked by the score documented in docs/adr/0002-factory-search-score.m
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -577,13 +578,43 @@ ORDER BY l.merit DESC, l.organization_id LIMIT %(head)s
 ) walk
 WHERE (SELECT count(*) FROM pruned) >= %(head)s
 """  # noqa: S608 - constants only; values are bound parameters
-_BAND = (
+# The band, in merit slices from the walk's end down to the floor: a line of merit m can
+# score into the top only with fit >= (L - m) / 0.35, i.e. enough free units, and the lower
+# the slice the more it needs. Each slice asks the pruning index (category, free units,
+# merit) for its own minimum at the slice's top merit, so the lines read are those that
+# could still make it, not every line of the merit range (ADR 0005).
+_BAND_SLICES = 6
+_BAND_SLICE = (
     _SEARCH
-    + """  AND l.merit >= %(merit_floor)s
-  AND (l.merit < %(last_merit)s OR (l.merit = %(last_merit)s AND l.organization_id > %(last_pk)s))
+    + """  AND l.cumulative[%(pruning_index)s] >= %(band_units_{n})s
+  AND l.merit >= %(band_low_{n})s AND {upper}
 ORDER BY score DESC, l.organization_id LIMIT %(limit)s"""
 )
+_BAND_TOP = (
+    "(l.merit < %(last_merit)s OR (l.merit = %(last_merit)s AND l.organization_id > %(last_pk)s))"
+)
 _SCORE_ROUNDING = 0.0001
+
+
+def _band(filters: str, parameters: dict, *, score_to_beat: float) -> str:
+    """The band's statement: one `_BAND_SLICE` per slice, UNION ALL (each its own best
+    `limit`), adding each slice's bounds and minimum free units to `parameters`."""
+    floor, top = parameters["merit_floor"], parameters["last_merit"]
+    width = (top - floor) / _BAND_SLICES
+    # One list of bounds, so that a slice's lower bound is its neighbour's upper one.
+    bounds = [top - n * width for n in range(_BAND_SLICES)] + [floor]
+    quantity, fit_weight = parameters["quantity"], SCORE_WEIGHTS["fit"]
+    slices = []
+    for n in range(_BAND_SLICES):
+        high = bounds[n]
+        # available >= 2q * fit, and fit >= (L - rounding - m) / w for every m below `high`.
+        needed = 2 * quantity * (score_to_beat - _SCORE_ROUNDING - high) / fit_weight
+        parameters[f"band_units_{n}"] = max(quantity, math.floor(needed) - 1)
+        parameters[f"band_low_{n}"] = bounds[n + 1]
+        parameters[f"band_high_{n}"] = high
+        upper = _BAND_TOP if n == 0 else f"l.merit < %(band_high_{n})s"
+        slices.append("(" + _BAND_SLICE.format(filters=filters, n=n, upper=upper) + ")")
+    return "\nUNION ALL\n".join(slices)
 
 
 @dataclass(frozen=True)
@@ -714,7 +745,8 @@ def search_rank(
     if last.merit < merit_floor:
         return top  # nothing after the walk can score into the top
     parameters.update(merit_floor=merit_floor, last_merit=last.merit, last_pk=last.organization_id)
-    return best(top + _ranked(_BAND.format(filters=filter_sql), parameters))
+    band = _band(filter_sql, parameters, score_to_beat=top[-1].score)
+    return best(top + _ranked(band, parameters))
 
 
 def production_start(*, today: datetime.date, with_sample: bool = False) -> datetime.date:
@@ -818,16 +850,62 @@ def _search_cards(*, category: Category, organization_ids: list[int]) -> dict[in
 
 
 def _completion(
-    series: list[dict], *, quantity: int, start: datetime.date, earliest: datetime.date
+    units: list[int],
+    *,
+    today: datetime.date,
+    quantity: int,
+    start: datetime.date,
+    earliest: datetime.date,
 ) -> datetime.date | None:
+    """The day the free `units` (one a day from `today`) counted from `start` first cover
+    `quantity`, but not before `earliest` (the standard lead time); None if they never do."""
     running = 0
-    for point in series:
-        if point["date"] < start:
-            continue
-        running += point["free"]
+    for offset in range(max((start - today).days, 0), len(units)):
+        running += units[offset]
         if running >= quantity:
-            return max(point["date"], earliest)
+            return max(today + datetime.timedelta(days=offset), earliest)
     return None
+
+
+def _window_units(window_start: datetime.date, free: list[int], today: datetime.date) -> list[int]:
+    """A line's free units for the 30 days from `today` (0 outside the line's own window)."""
+    offset = (today - window_start).days
+    if offset == 0 and len(free) == CAPACITY_WINDOW_DAYS:
+        return list(free)
+    return [
+        free[offset + day] if 0 <= offset + day < len(free) else 0
+        for day in range(CAPACITY_WINDOW_DAYS)
+    ]
+
+
+def _search_ranked(
+    *,
+    category: Category,
+    quantity: int,
+    ready_by: datetime.date,
+    region: str | None,
+    certification: str | None,
+    free_sampling: bool | None,
+    with_sample: bool,
+    limit: int,
+) -> tuple[datetime.date, datetime.date, list[_Ranked]]:
+    """Today, the production start and the ranked lines of a search (`search_rank`)."""
+    today = timezone.localdate()
+    start = production_start(today=today, with_sample=with_sample)
+    if ready_by < start:
+        return today, start, []
+    ranked = search_rank(
+        category=category,
+        quantity=quantity,
+        ready_by=ready_by,
+        start=start,
+        today=today,
+        region=region,
+        certification=certification,
+        free_sampling=free_sampling,
+        limit=limit,
+    )
+    return today, start, ranked
 
 
 def factory_search(
@@ -846,19 +924,14 @@ def factory_search(
     quantity, the minimum order allows it and the standard lead time, counted from the
     production start, ends by `ready_by`. Read from the free-capacity lines, never the
     calendar: two or three queries whatever the number of factories."""
-    today = timezone.localdate()
-    start = production_start(today=today, with_sample=with_sample)
-    if ready_by < start:
-        return []
-    ranked = search_rank(
+    today, start, ranked = _search_ranked(
         category=category,
         quantity=quantity,
         ready_by=ready_by,
-        start=start,
-        today=today,
         region=region,
         certification=certification,
         free_sampling=free_sampling,
+        with_sample=with_sample,
         limit=limit,
     )
     if not ranked:
@@ -870,8 +943,13 @@ def factory_search(
         card = cards[row.organization_id]
         profile, performance = card.profile, card.performance
         series = _search_series(card.window_start, card.free, card.published, today)
-        lead_ready = start + datetime.timedelta(days=profile.standard_lead_days)
-        completion = _completion(series, quantity=quantity, start=start, earliest=lead_ready)
+        completion = _completion(
+            [point["free"] for point in series],
+            today=today,
+            quantity=quantity,
+            start=start,
+            earliest=start + datetime.timedelta(days=profile.standard_lead_days),
+        )
         if completion is None:  # capacity taken between the two reads
             continue
         results.append(
@@ -897,6 +975,124 @@ def factory_search(
             )
         )
     return results
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRow:
+    """A search result as plain values (`factory_search_rows`): for an answer built
+    without model instances, the API's."""
+
+    organization_id: int
+    slug: str
+    name: str
+    verified: bool
+    region: str
+    city: str
+    min_order_quantity: int
+    standard_lead_days: int
+    free_sampling: bool
+    price_level: int
+    on_time_rate: float | None
+    rating: float | None
+    available_units: int
+    earliest_completion: datetime.date
+    score: float
+    units: list[int]  # free units a day for the 30 days from today
+    components: list[ScoreComponent]
+
+
+_SEARCH_ROWS = """
+SELECT l.organization_id, l.window_start, l.free, o.slug, o.name, o.verified,
+       p.region, p.city, p.min_order_quantity, p.standard_lead_days, p.free_sampling,
+       p.price_level, f.on_time_rate, f.rating, f.median_quote_response_hours
+FROM factories_capacityline l
+JOIN marketplace_organization o ON o.id = l.organization_id
+JOIN factories_factoryprofile p ON p.organization_id = l.organization_id
+LEFT JOIN factories_factoryperformance f ON f.organization_id = l.organization_id
+WHERE l.category_id = %(category)s AND l.organization_id = ANY(%(organization_ids)s)
+"""
+
+
+def factory_search_rows(
+    *,
+    category: Category,
+    quantity: int,
+    ready_by: datetime.date,
+    region: str | None = None,
+    certification: str | None = None,
+    free_sampling: bool | None = None,
+    with_sample: bool = False,
+    limit: int = 50,
+) -> tuple[datetime.date, list[SearchRow]]:
+    """`factory_search` as plain rows (the same results in the same order, with the same
+    figures), and today, the first day of their `units`: the ranking, then the results'
+    details as plain values in one query (model instances and the daily series cost more
+    than the ranking at 50 results)."""
+    today, start, ranked = _search_ranked(
+        category=category,
+        quantity=quantity,
+        ready_by=ready_by,
+        region=region,
+        certification=certification,
+        free_sampling=free_sampling,
+        with_sample=with_sample,
+        limit=limit,
+    )
+    if not ranked:
+        return today, []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SEARCH_ROWS,
+            {"category": category.pk, "organization_ids": [r.organization_id for r in ranked]},
+        )
+        details = {row[0]: row[1:] for row in cursor.fetchall()}
+    texts = score_texts()
+    rows = []
+    for rank in ranked:
+        window_start, free, slug, name, verified, *profile, on_time, rating, hours = details[
+            rank.organization_id
+        ]
+        region_name, city, min_order, lead_days, sampling, price_level = profile
+        units = _window_units(window_start, free, today)
+        completion = _completion(
+            units,
+            today=today,
+            quantity=quantity,
+            start=start,
+            earliest=start + datetime.timedelta(days=lead_days),
+        )
+        if completion is None:  # capacity taken between the two reads
+            continue
+        rows.append(
+            SearchRow(
+                rank.organization_id,
+                slug,
+                name,
+                verified,
+                region_name,
+                city,
+                min_order,
+                lead_days,
+                sampling,
+                price_level,
+                on_time,
+                rating,
+                rank.available,
+                completion,
+                rank.score,
+                units,
+                score_components(
+                    quantity=quantity,
+                    available_units=rank.available,
+                    price_level=price_level,
+                    on_time_rate=on_time,
+                    rating=rating,
+                    response_hours=hours,
+                    texts=texts,
+                ),
+            )
+        )
+    return today, rows
 
 
 def operator_queues(*, today: datetime.date, expiring_within_days: int = 30) -> dict[str, int]:

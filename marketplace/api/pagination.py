@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
@@ -52,6 +53,9 @@ class CountInPagePaginator(Paginator):
 
     COUNT_FIELD = "full_count"
     values: tuple[str, ...] | None = None
+    # A hot list's own statement for a page (offset, limit) -> rows: the same rows as
+    # `values` of the queryset's page, each with the count (`COUNT_FIELD`).
+    page_rows: Callable[[int, int], list[dict[str, Any]]] | None = None
 
     def _rows(self, queryset: QuerySet, *extra: str) -> QuerySet:
         return queryset.values(*self.values, *extra) if self.values else queryset
@@ -84,7 +88,10 @@ class CountInPagePaginator(Paginator):
         )
         counted = queryset.annotate(**{self.COUNT_FIELD: Subquery(total.values(self.COUNT_FIELD))})
         bottom = (number - 1) * self.per_page
-        rows = list(self._rows(counted, self.COUNT_FIELD)[bottom : bottom + self.per_page])
+        if self.page_rows is not None and self.values:
+            rows = self.page_rows(bottom, self.per_page)
+        else:
+            rows = list(self._rows(counted, self.COUNT_FIELD)[bottom : bottom + self.per_page])
         self.object_list = self._rows(queryset)
         if not rows:
             # Past the end (or nothing at all): Django's path decides, with its own count.
@@ -100,13 +107,16 @@ class CountInPagePagination(StandardPagination):
     A view's `page_values` (field names) has the page read as dicts of them."""
 
     page_values: tuple[str, ...] | None = None
+    page_rows: Callable[[int, int], list[dict[str, Any]]] | None = None
 
     def paginate_queryset(self, queryset, request, view=None):
         self.page_values = getattr(view, "page_values", None)
+        self.page_rows = getattr(view, "page_rows", None)
         return super().paginate_queryset(queryset, request, view)
 
     def django_paginator_class(self, object_list, per_page):  # type: ignore[override]
         """DRF builds its paginator with `self.django_paginator_class(queryset, size)`."""
         paginator = CountInPagePaginator(object_list, per_page)
         paginator.values = self.page_values
+        paginator.page_rows = self.page_rows
         return paginator

@@ -325,9 +325,14 @@ class OrderListApi(OrdersAPIView):
     @extend_schema(responses={200: OrderSummarySerializer(many=True)})
     def get(self, request):
         queryset = self.get_queryset()
-        status_filter = request.query_params.get("status")
+        status_filter = request.query_params.get("status") or None
         if status_filter:
             queryset = queryset.filter(status=status_filter)
+        # The page itself by the selector's written-out statement (the queryset's rows);
+        # Django's paginator still takes the queryset for an empty page or "last".
+        self.page_rows = lambda offset, limit: selectors.order_summary_page(
+            organization=self.organization, status=status_filter, offset=offset, limit=limit
+        )
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(order_summaries_data(page, self.organization))
 
@@ -441,11 +446,12 @@ class OrderProgressApi(OrdersAPIView):
     @extend_schema(request=InputSerializer, responses={201: PROGRESS_RESPONSE})
     def post(self, request, pk: int):
         """Add an entry: units finished on `day` (added to the total, never replacing)."""
-        order = selectors.order_row_get(organization=self.organization, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # The service's lock looks the order up among the caller's (404 for another's):
+        # the input is checked first, since it says nothing about any order.
         entry, rows = services.production_progress_record_entries(
-            order=order,
+            order_pk=pk,
             acting_organization=self.organization,
             acting_user=request.user,
             **data.validated_data,

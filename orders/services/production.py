@@ -8,11 +8,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.exceptions import NotFoundError
 from marketplace.models import Organization, User
 from marketplace.texts import Text, choice
 from orders import notify, texts
@@ -38,13 +39,95 @@ def production_progress_open(*, order: Order, party: Party) -> bool:
     return party == Party.FACTORY and order.status == OrderStatus.IN_PRODUCTION
 
 
-def _progress_lock(*, order: Order, acting_organization: Organization) -> Order:
-    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+# The order locked, among the caller's orders only, with what a progress write reads of
+# it (the parties, the state, the quantity, the plan its answer charts; the other 33
+# columns, two of them JSON, cost more to load). Written out rather than built by the ORM
+# on every write: compiling the parties' OR, the lock and the columns cost more CPU than
+# running the write's other statements.
+_PROGRESS_LOCK_SQL = """
+SELECT id, buyer_id, factory_id, inspector_id, status, quantity, production_started_at,
+       production_plan
+FROM orders_order
+WHERE id = %(order)s AND %(organization)s IN (buyer_id, factory_id, inspector_id)
+FOR UPDATE
+"""
+
+
+def _progress_lock(*, order_pk: int, acting_organization: Organization) -> Order:
+    """The order locked, looked up among the caller's orders only: another organization's
+    (or a missing) order is the same NotFoundError, and no lock is taken on it. The lock
+    is also the lookup, so a progress write reads the order once."""
+    parameters = {"order": order_pk, "organization": acting_organization.pk}
+    order = next(iter(Order.objects.raw(_PROGRESS_LOCK_SQL, parameters)), None)
+    if order is None:
+        raise NotFoundError(_("Not found."))
     if order_party(order=order, organization=acting_organization) != Party.FACTORY:
         raise WrongPartyError(_("Only the factory reports production progress."))
     if order.status != OrderStatus.IN_PRODUCTION:
         raise OrderConflictError(_("Progress can be reported only while in production."))
     return order
+
+
+# The entry and its timeline event in one statement: one round trip fewer while the
+# order's lock is held. The event's data names the entry, handed on by the CTE.
+_ENTRY_WITH_EVENT_SQL = """
+WITH entry AS (
+    INSERT INTO orders_productionreport (order_id, day, units, note, reported_by_id, reported_at)
+    VALUES (%(order)s, %(day)s, %(units)s, %(entry_note)s, %(user)s, %(now)s)
+    RETURNING id
+)
+INSERT INTO orders_orderevent (
+    order_id, at, actor_id, actor_organization_id, action, from_status, to_status,
+    note, note_key, note_params, data)
+SELECT %(order)s, %(now)s, %(user)s, %(organization)s, %(action)s, %(status)s, %(status)s,
+       %(note)s, '', '{}'::jsonb,
+       jsonb_build_object('entry', entry.id, 'day', %(day)s::date::text,
+                          'units', %(units)s::integer, 'total', %(total)s::integer)
+FROM entry
+RETURNING (data ->> 'entry')::bigint
+"""
+
+
+def _progress_entry_create(
+    *,
+    order: Order,
+    acting_organization: Organization,
+    acting_user: User,
+    day: datetime.date,
+    units: int,
+    note: str,
+    total: int,
+) -> ProductionReport:
+    """A new entry of `units` on `day` and its `PROGRESS_REPORTED` event (the same columns
+    `objects.create` would write for both), in one statement."""
+    now = timezone.now()
+    parameters: dict[str, Any] = {
+        "order": order.pk,
+        "day": day,
+        "units": units,
+        "entry_note": note[:300],
+        "user": acting_user.pk,
+        "now": now,
+        "organization": acting_organization.pk,
+        "action": str(Event.PROGRESS_REPORTED),
+        "status": str(order.status),
+        "note": note,
+        "total": total,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_ENTRY_WITH_EVENT_SQL, parameters)
+        (pk,) = cursor.fetchone()
+    report = ProductionReport(
+        pk=pk,
+        order=order,
+        day=day,
+        units=units,
+        note=parameters["entry_note"],
+        reported_by=acting_user,
+        reported_at=now,
+    )
+    report._state.adding, report._state.db = False, connection.alias
+    return report
 
 
 def _over_quantity_error(order: Order, total: int, note: str) -> list[str]:
@@ -73,7 +156,7 @@ def production_progress_record(
     to the others, never replacing one. The total may pass the order's quantity only with
     a note."""
     report, _entries = production_progress_record_entries(
-        order=order,
+        order_pk=order.pk,
         acting_organization=acting_organization,
         acting_user=acting_user,
         day=day,
@@ -86,7 +169,7 @@ def production_progress_record(
 @transaction.atomic
 def production_progress_record_entries(
     *,
-    order: Order,
+    order_pk: int,
     acting_organization: Organization,
     acting_user: User,
     day: datetime.date,
@@ -95,8 +178,10 @@ def production_progress_record_entries(
 ) -> tuple[ProductionReport, list[dict[str, Any]]]:
     """`production_progress_record`, with the order's entries and corrections after it as
     plain rows (`selectors.progress_report_rows`, oldest first): read once, under the
-    order's lock (every progress write takes it first), for the total and the answer."""
-    order = _progress_lock(order=order, acting_organization=acting_organization)
+    order's lock (every progress write takes it first), for the total and the answer. The
+    order is looked up by `order_pk` among `acting_organization`'s (NotFoundError, a 404,
+    for another's) by the lock itself; the entry is `report.order`."""
+    order = _progress_lock(order_pk=order_pk, acting_organization=acting_organization)
     errors: dict[str, list[str]] = {}
     started = (
         timezone.localtime(order.production_started_at).date()
@@ -115,18 +200,14 @@ def production_progress_record_entries(
         errors["note"] = over
     if errors:
         raise ValidationError(errors)
-    report = ProductionReport.objects.create(
-        order=order, day=day, units=units, note=note[:300], reported_by=acting_user
-    )
-    OrderEvent.objects.create(
+    report = _progress_entry_create(
         order=order,
-        actor=acting_user,
-        actor_organization=acting_organization,
-        action=Event.PROGRESS_REPORTED,
-        from_status=order.status,
-        to_status=order.status,
+        acting_organization=acting_organization,
+        acting_user=acting_user,
+        day=day,
+        units=units,
         note=note,
-        data={"entry": report.pk, "day": day.isoformat(), "units": units, "total": total},
+        total=total,
     )
     entries.append({field: getattr(report, field) for field in PROGRESS_REPORT_VALUES})
     entries.sort(key=lambda entry: (entry["reported_at"], entry["pk"]))
@@ -145,7 +226,7 @@ def production_progress_correct(
 ) -> ProductionReport:
     """Correct an earlier entry to `units`: a correction entry of its own (the signed
     difference, with the reason), never an edit of the entry."""
-    order = _progress_lock(order=order, acting_organization=acting_organization)
+    order = _progress_lock(order_pk=order.pk, acting_organization=acting_organization)
     entry = (
         ProductionReport.objects.filter(order=order, pk=entry_pk, corrects__isnull=True)
         .annotate(corrected=Sum("corrections__units"))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from factories import selectors, services
@@ -191,12 +193,13 @@ def test_ranking_equals_the_calendar_computation_past_the_walk(category, today):
         )
         factories.append(factory)
     ready_by = today + days(10)
-    expected = _expected_ranking(category, 250, ready_by, today, factories)
-    assert len(expected) > 100
-    for limit in (1, 5, 50):
+    # 250 units: fits from 0.5 to 1; 200: most fits near 1, the band's slices ask more.
+    for quantity, limit in itertools.product((250, 200), (1, 5, 50)):
+        expected = _expected_ranking(category, quantity, ready_by, today, factories)
+        assert len(expected) > 100
         with CaptureQueriesContext(connection) as queries:
             results = selectors.factory_search(
-                category=category, quantity=250, ready_by=ready_by, limit=limit
+                category=category, quantity=quantity, ready_by=ready_by, limit=limit
             )
         assert len(queries) <= 3
         got = [(r.factory.pk, r.available_units) for r in results]
@@ -205,6 +208,86 @@ def test_ranking_equals_the_calendar_computation_past_the_walk(category, today):
         assert [r.score for r in results] == pytest.approx(
             [score for _pk, _available, score in expected[:limit]], abs=1.1e-4
         )
+        _assert_rows_match(results, category=category, quantity=quantity, ready_by=ready_by)
+
+
+def test_ranking_equals_the_calendar_computation_through_the_band(category, today):
+    """Merits close together and no fit above 0.77: the walk's 100 lines cannot settle the
+    top, so the band runs (a third query), slice by slice, each asking for more free units
+    the lower its merit. It must find exactly the brute-force ranking."""
+    import random
+
+    rng = random.Random(11)
+    factories = []
+    for _index in range(180):
+        factory, _owner = make_factory(
+            [category], units=rng.randint(23, 45), price_level=3, standard_lead_days=2
+        )
+        services.factory_performance_update(
+            factory=factory,
+            on_time_rate=round(rng.uniform(0.80, 0.90), 3),
+            rating=round(rng.uniform(4.0, 4.5), 1),
+            median_quote_response_hours=round(rng.uniform(2.0, 4.0), 1),
+        )
+        factories.append(factory)
+    # 13 days from today, against the pruning horizon's 14: its bound on the free units is
+    # close, so a slice asking too much would miss a winner.
+    ready_by = today + days(12)
+    for quantity, limit in itertools.product((380, 400), (1, 5, 50)):
+        expected = _expected_ranking(category, quantity, ready_by, today, factories)
+        assert len(expected) > 100
+        with CaptureQueriesContext(connection) as queries:
+            results = selectors.factory_search(
+                category=category, quantity=quantity, ready_by=ready_by, limit=limit
+            )
+        assert len(queries) == 3  # the head, the band, the results' details
+        got = [(r.factory.pk, r.available_units) for r in results]
+        assert got == [(pk, available) for pk, available, _score in expected[:limit]]
+        _assert_rows_match(results, category=category, quantity=quantity, ready_by=ready_by)
+
+
+def _assert_rows_match(results, **search) -> None:
+    """The API's plain rows are `factory_search`'s results, field for field."""
+    limit = len(results) or 1
+    today, rows = selectors.factory_search_rows(limit=limit, **search)
+    assert today == timezone.localdate()
+    assert [
+        (
+            row.organization_id,
+            row.slug,
+            row.name,
+            row.verified,
+            (row.region, row.city, row.min_order_quantity, row.standard_lead_days),
+            (row.free_sampling, row.price_level, row.on_time_rate, row.rating),
+            (row.available_units, row.earliest_completion, row.score),
+            row.units,
+            row.components,
+        )
+        for row in rows
+    ] == [
+        (
+            result.factory.pk,
+            result.factory.slug,
+            result.factory.name,
+            result.factory.verified,
+            (
+                result.profile.region,
+                result.profile.city,
+                result.profile.min_order_quantity,
+                result.profile.standard_lead_days,
+            ),
+            (
+                result.profile.free_sampling,
+                result.profile.price_level,
+                result.performance.on_time_rate if result.performance else None,
+                result.performance.rating if result.performance else None,
+            ),
+            (result.available_units, result.earliest_completion, result.score),
+            [point["free"] for point in result.series],
+            result.components,
+        )
+        for result in results
+    ]
 
 
 def test_with_sample_production_starts_after_the_sample_days(category, today, settings):
@@ -223,6 +306,9 @@ def test_with_sample_production_starts_after_the_sample_days(category, today, se
     assert body["results"] == []
     without_sample = search(category="shirts", quantity=150, ready_by=(today + days(9)).isoformat())
     assert slugs(without_sample) == [factory.slug]
+    sampled = {"category": category, "quantity": 100, "ready_by": today + days(9)}
+    results = selectors.factory_search(with_sample=True, **sampled)
+    _assert_rows_match(results, with_sample=True, **sampled)
 
 
 def test_api_search_query_count_is_at_most_three_plus_category(category, today):

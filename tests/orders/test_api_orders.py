@@ -10,7 +10,15 @@ from factories import services as factory_services
 from marketplace.models import Notification, Organization
 from marketplace.tasks import notification_emails_send_task
 from orders import services
-from orders.models import Dispute, Inspection, Order, OrderStatus, ProductionReport, Review
+from orders.models import (
+    Dispute,
+    Inspection,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    ProductionReport,
+    Review,
+)
 from tests.helpers import api_client, assert_other_organization_gets_404, make_organization
 from tests.orders.conftest import (
     details_for,
@@ -191,6 +199,15 @@ def test_production_progress_reported_and_charted(deal):
     assert by_day[today]["actual"] == 80
     assert points[-1]["planned_cumulative"] == 300
     assert points[-1]["actual_cumulative"] == 80
+    # The entry and its timeline event, as the factory's user wrote them.
+    entry = ProductionReport.objects.get(order=order)
+    assert response.json()["entries"][0]["id"] == entry.pk
+    assert (entry.units, entry.reported_by, entry.corrects) == (80, deal.factory_user, None)
+    event = OrderEvent.objects.get(order=order, action="progress_reported")
+    assert (event.actor, event.actor_organization) == (deal.factory_user, deal.factory)
+    assert (event.from_status, event.to_status, event.note) == (S.IN_PRODUCTION,) * 2 + ("",)
+    assert event.data == {"entry": entry.pk, "day": today, "units": 80, "total": 80}
+    assert event.at == entry.reported_at
     # A second report for the same day (the next shift) adds to the first.
     again = client.post(
         f"/api/v1/orders/{order.pk}/progress/", {"day": today, "units": 90}, format="json"

@@ -117,3 +117,28 @@ def test_parallel_acceptances_never_overbook_the_factory(category):
     cells = capacity_calendar(organization=factory)
     assert all(cell.held + cell.booked <= cell.units for cell in cells)
     assert sum(cell.held for cell in cells) == 900
+
+
+def test_parallel_progress_reports_never_pass_the_quantity_without_a_note():
+    """The entries are summed under the order's lock: of four reports of 200 units on a
+    300-unit order, sent at once without a note, exactly one is taken."""
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    deal = make_deal()
+    order = drive(deal, OrderStatus.IN_PRODUCTION)
+    events_before = OrderEvent.objects.filter(order=order).count()
+
+    def report():
+        return services.production_progress_record(
+            order=order,
+            acting_organization=deal.factory,
+            acting_user=deal.factory_user,
+            day=timezone.localdate(),
+            units=200,
+        )
+
+    results = run_in_threads([report] * 4)
+    assert sum(isinstance(result, ValidationError) for result in results) == 3
+    assert list(order.production_reports.values_list("units", flat=True)) == [200]
+    assert OrderEvent.objects.filter(order=order).count() == events_before + 1

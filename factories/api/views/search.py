@@ -20,7 +20,7 @@ from marketplace import limits
 
 
 class SearchResultSerializer(serializers.Serializer):
-    """One search result (the shape `_search_result_body` builds)."""
+    """One search result (the shape `_search_row_body` builds)."""
 
     factory = inline_serializer(
         "SearchFactory",
@@ -128,35 +128,35 @@ class FactorySearchApi(APIView):
     def get(self, request):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        query = dict(params.validated_data)
-        results = selectors.factory_search(**query)
-        # Built as plain dicts: 50 results x 30 days through nested serializers costs more
-        # than the query itself (see bench/capacity_search.py). The schema is OutputSerializer.
-        body = [_search_result_body(result) for result in results]
+        today, rows = selectors.factory_search_rows(**params.validated_data)
+        # Built as plain dicts from plain rows: 50 results x 30 days through nested
+        # serializers, or model instances, cost more than the queries (ADR 0005). The schema
+        # is OutputSerializer.
+        start = today.isoformat()
+        body = [_search_row_body(row, start) for row in rows]
         return Response({"count": len(body), "next": None, "previous": None, "results": body})
 
 
-def _search_result_body(result: selectors.SearchResult) -> dict:
-    profile, performance = result.profile, result.performance
+def _search_row_body(row: selectors.SearchRow, start: str) -> dict:
     return {
         "factory": {
-            "id": result.factory.pk,
-            "slug": result.factory.slug,
-            "name": result.factory.name,
-            "verified": result.factory.verified,
-            "region": profile.region,
-            "city": profile.city,
-            "min_order_quantity": profile.min_order_quantity,
-            "standard_lead_days": profile.standard_lead_days,
-            "free_sampling": profile.free_sampling,
-            "price_level": profile.price_level,
-            "on_time_rate": performance.on_time_rate if performance else None,
-            "rating": performance.rating if performance else None,
-            "url": f"/factories/{result.factory.pk}/",
+            "id": row.organization_id,
+            "slug": row.slug,
+            "name": row.name,
+            "verified": row.verified,
+            "region": row.region,
+            "city": row.city,
+            "min_order_quantity": row.min_order_quantity,
+            "standard_lead_days": row.standard_lead_days,
+            "free_sampling": row.free_sampling,
+            "price_level": row.price_level,
+            "on_time_rate": row.on_time_rate,
+            "rating": row.rating,
+            "url": f"/factories/{row.organization_id}/",
         },
-        "available_units": result.available_units,
-        "earliest_completion": result.earliest_completion.isoformat(),
-        "score": result.score,
+        "available_units": row.available_units,
+        "earliest_completion": row.earliest_completion.isoformat(),
+        "score": row.score,
         "score_components": [
             {
                 "key": part.key,
@@ -167,12 +167,9 @@ def _search_result_body(result: selectors.SearchResult) -> dict:
                 "estimated": part.estimated,
                 "detail": part.detail,
             }
-            for part in result.components
+            for part in row.components
         ],
-        "free_capacity": {
-            "start": result.series[0]["date"].isoformat() if result.series else None,
-            "units": [point["free"] for point in result.series],
-        },
+        "free_capacity": {"start": start, "units": row.units},
     }
 
 
