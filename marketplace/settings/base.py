@@ -368,6 +368,11 @@ IOT_MAX_CLOCK_SKEW = timedelta(seconds=env.int("IOT_MAX_CLOCK_SKEW_SECONDS", def
 # Signed requests: the X-Timestamp must be within this many seconds of the server clock.
 IOT_SIGNATURE_WINDOW_SECONDS = 300
 IOT_TOKEN_GRACE = timedelta(hours=env.int("IOT_TOKEN_GRACE_HOURS", default=24))
+# A device's rules are evaluated right after a batch, then at most once per this interval
+# while batches keep coming (the batches in between are evaluated together).
+IOT_EVALUATION_INTERVAL = timedelta(
+    milliseconds=env.int("IOT_EVALUATION_INTERVAL_MS", default=1000)
+)
 # Rate limits per minute: requests per device, readings per owner organization.
 IOT_DEVICE_REQUESTS_PER_MINUTE = env.int("IOT_DEVICE_REQUESTS_PER_MINUTE", default=600)
 IOT_ORGANIZATION_READINGS_PER_MINUTE = env.int(
