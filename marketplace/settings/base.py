@@ -62,7 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "pghistory.middleware.HistoryMiddleware",
+    "marketplace.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -178,6 +178,9 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "C2M Marketplace"
 STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=True)
 # The audit log (marketplace/console/models.py): one admin list over every event table.
+# Write requests that carry no user and change no audited model: no audit context (it
+# would prefix every SQL statement of theirs). Device telemetry only.
+AUDIT_CONTEXT_EXEMPT_PATHS = ["/api/v1/telemetry/"]
 PGHISTORY_ADMIN_MODEL = "console.AuditEvent"
 PGHISTORY_ADMIN_CLASS = "marketplace.console.admin.AuditEventAdmin"
 PGHISTORY_ADMIN_LIST_DISPLAY = ["pgh_created_at", "pgh_obj_model", "pgh_obj_id", "pgh_label"]
