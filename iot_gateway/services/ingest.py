@@ -47,7 +47,8 @@ MARK_SQL = (
     "WITH pending AS ("
     " INSERT INTO iot_gateway_rolluppending (device_id, metric_id, hour)"
     " SELECT %(device)s, metric_id, hour"
-    " FROM unnest(%(metrics)s::integer[], %(hours)s::timestamptz[]) AS h(metric_id, hour)"
+    " FROM unnest(string_to_array(%(metrics)s, ',')::integer[],"
+    " string_to_array(%(hours)s, ',')::timestamptz[]) AS h(metric_id, hour)"
     " ON CONFLICT DO NOTHING"
     ") UPDATE iot_gateway_device SET last_seen_at = %(now)s,"
     " last_reading_at = GREATEST(last_reading_at, %(latest)s) WHERE id = %(device)s"
@@ -206,8 +207,9 @@ def _store(device: Device, batch: Batch, now: datetime.datetime) -> int:
     pairs = sorted(batch.hours)
     marks: dict[str, Any] = {
         "device": device.pk,
-        "metrics": [metric_id for metric_id, _hour in pairs],
-        "hours": [f"{hour}:00:00+00:00" for _metric_id, hour in pairs],
+        # Lists as text: psycopg's list adaptation cost more CPU than the statement.
+        "metrics": ",".join(str(metric_id) for metric_id, _hour in pairs),
+        "hours": ",".join(f"{hour}:00:00+00" for _metric_id, hour in pairs),
         "now": now,
         "latest": batch.last,
     }
