@@ -12,6 +12,7 @@ import datetime
 import functools
 import logging
 import math
+import time
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,12 @@ EVALUATION_QUEUED_TTL = 30
 # Set when a device's evaluation starts, for IOT_EVALUATION_INTERVAL: a batch committed
 # meanwhile queues the next evaluation for when it expires, not at once.
 EVALUATION_RECENT_KEY = "iot:evaluated:{pk}"
+# Per process: device pk -> monotonic time before which its queued evaluation cannot start
+# (it was queued for the end of an interval), so a batch committed earlier is read by it
+# and needs no Redis round trip. The margin covers the clocks of the web and worker hosts.
+_covered_until: dict[int, float] = {}
+COVERED_MARGIN = 0.2
+COVERED_MEMORY = 100_000
 
 COPY_SQL = "COPY iot_gateway_reading (device_id, metric_id, ts, value) FROM STDIN"
 # After the COPY: mark the hours that got readings for the rollups and record that the
@@ -127,6 +134,33 @@ class Batch:
         return {start + datetime.timedelta(days=n) for n in range((end - start).days + 1)}
 
 
+def _bad_moment(
+    index: int, moment: datetime.datetime, oldest: datetime.datetime
+) -> domain.InvalidError:
+    if moment < oldest:
+        return _bad(
+            index,
+            _("ts is too old (more than %(days)d days ago).")
+            % {"days": settings.IOT_MAX_READING_AGE.days},
+        )
+    return _bad(index, _("ts is in the future."))
+
+
+def _is_utc_isoformat(raw: str) -> bool:
+    """`raw` (which parsed) is what `isoformat()` writes for a UTC moment, with or without
+    microseconds: PostgreSQL reads it alike, so it needs no second formatting."""
+    size = len(raw)
+    return (
+        ((size == 32 and raw[19] == ".") or size == 25)
+        and raw[10] == "T"
+        and raw[13] == ":"
+        and raw[16] == ":"
+        and raw[4] == "-"
+        and raw[7] == "-"
+        and raw.endswith("+00:00")
+    )
+
+
 def readings_validate(readings: Any, *, device_pk: int, now: datetime.datetime) -> Batch:
     """The batch in one pass, or InvalidError naming the first bad reading."""
     if not isinstance(readings, list) or not readings:
@@ -150,8 +184,7 @@ def readings_validate(readings: Any, *, device_pk: int, now: datetime.datetime) 
     append = lines.append
     hours: set[tuple[int, str]] = set()
     mark = hours.add
-    first: datetime.datetime | None = None
-    last: datetime.datetime | None = None
+    first, last = latest, oldest  # every accepted reading lies between them
     for index, reading in enumerate(readings):
         if type(reading) is not dict:
             raise _bad(index, _("each reading is an object with metric, ts and value."))
@@ -178,20 +211,14 @@ def readings_validate(readings: Any, *, device_pk: int, now: datetime.datetime) 
             moment = _parse_ts(raw, index)  # names the reason
         if moment.tzinfo is None:
             raise _bad(index, _("ts must carry a UTC offset."))
-        if moment < oldest:
-            raise _bad(
-                index,
-                _("ts is too old (more than %(days)d days ago).")
-                % {"days": settings.IOT_MAX_READING_AGE.days},
-            )
-        if moment > latest:
-            raise _bad(index, _("ts is in the future."))
-        if first is None or moment < first:
+        if moment < oldest or moment > latest:
+            raise _bad_moment(index, moment, oldest)
+        if moment < first:
             first = moment
-        if last is None or moment > last:
+        if moment > last:
             last = moment
         # In UTC, so that its first 13 characters ("2026-05-04T13") name the rollup hour.
-        text = moment.astimezone(utc).isoformat()
+        text = raw if _is_utc_isoformat(raw) else moment.astimezone(utc).isoformat()
         mark((metric_id, text[:13]))
         append(f"{device_pk}\t{metric_id}\t{text}\t{value!r}\n")
     assert first is not None  # the list is not empty
@@ -262,6 +289,8 @@ def evaluation_schedule(device_pk: int) -> None:
     device posting many batches a second is evaluated once per interval, not per batch.
     Neither Redis nor the broker being down fails the request: the catch-up sweep finds
     the device behind."""
+    if time.monotonic() < _covered_until.get(device_pk, 0.0):
+        return  # the queued evaluation cannot have started yet: it will read this batch
     queued_key = cache.make_key(EVALUATION_QUEUED_KEY.format(pk=device_pk))
     recent_key = cache.make_key(EVALUATION_RECENT_KEY.format(pk=device_pk))
     try:
@@ -272,6 +301,12 @@ def evaluation_schedule(device_pk: int) -> None:
     except Exception:
         logger.warning("Cache unavailable: evaluation of device %s left to the sweep", device_pk)
         return
+    if wait_ms > 0:
+        # Whoever queued the evaluation (this batch or an earlier one, while the interval
+        # ran) queued it for the interval's end: until then, later batches need no check.
+        if len(_covered_until) > COVERED_MEMORY:
+            _covered_until.clear()
+        _covered_until[device_pk] = time.monotonic() + wait_ms / 1000 - COVERED_MARGIN
     if queued:
         options = {"countdown": wait_ms / 1000} if wait_ms > 0 else {}
         enqueue_on_commit(
@@ -283,9 +318,10 @@ def evaluation_schedule(device_pk: int) -> None:
 
 def evaluation_started(device_pk: int) -> None:
     """The evaluation task began: a batch committed from now on queues the next one, for
-    the end of the interval."""
+    the end of the interval. One transaction, so that a batch never finds the new
+    interval running while the old evaluation still looks queued."""
     interval_ms = int(settings.IOT_EVALUATION_INTERVAL.total_seconds() * 1000)
-    pipe = _redis().pipeline(transaction=False)
+    pipe = _redis().pipeline(transaction=True)
     pipe.delete(cache.make_key(EVALUATION_QUEUED_KEY.format(pk=device_pk)))
     if interval_ms > 0:
         pipe.set(cache.make_key(EVALUATION_RECENT_KEY.format(pk=device_pk)), 1, px=interval_ms)

@@ -107,6 +107,29 @@ def test_a_batch_is_stored_without_the_audit_context_statements(fleet):
     assert injected.call_count == 0
 
 
+def test_timestamps_in_every_accepted_form_are_stored_as_the_same_instants(fleet):
+    moment = (timezone.now() - datetime.timedelta(minutes=30)).replace(microsecond=250000)
+    forms = [
+        moment.isoformat(),  # 2026-05-04T13:20:00.250000+00:00
+        moment.replace(microsecond=0).isoformat(),  # without a fraction
+        moment.isoformat().replace("+00:00", "Z"),
+        moment.isoformat(sep=" "),
+        moment.astimezone(datetime.timezone(datetime.timedelta(hours=-3))).isoformat(),
+    ]
+    readings = [
+        {"metric": "vibration", "ts": form, "value": float(index)}
+        for index, form in enumerate(forms)
+    ]
+    response = device_client(fleet.token).post(
+        "/api/v1/telemetry/", {"readings": readings}, format="json"
+    )
+    # The second form is another instant; the other four are one reading, stored once.
+    assert response.json() == {"accepted": 5, "stored": 2}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ts, value FROM iot_gateway_reading ORDER BY ts")
+        assert cursor.fetchall() == [(moment.replace(microsecond=0), 1.0), (moment, 0.0)]
+
+
 def test_an_empty_json_body_is_a_400_naming_readings(fleet):
     response = device_client(fleet.token).post(
         "/api/v1/telemetry/", data=b"", content_type="application/json"
