@@ -178,9 +178,19 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "C2M Marketplace"
 STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=True)
 # The audit log (marketplace/console/models.py): one admin list over every event table.
+# The busiest endpoint (device telemetry) skips the middleware that concerns browsers and
+# people under WSGI (marketplace/wsgi.py): only LEAN_MIDDLEWARE runs for LEAN_PATHS.
+LEAN_PATHS = ["/api/v1/telemetry/"]
+LEAN_MIDDLEWARE = [
+    "marketplace.middleware.ApiErrorFormatMiddleware",
+    "marketplace.middleware.DatabaseStallMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
 # Write requests that carry no user and change no audited model: no audit context (it
-# would prefix every SQL statement of theirs). Device telemetry only.
-AUDIT_CONTEXT_EXEMPT_PATHS = ["/api/v1/telemetry/"]
+# would prefix every SQL statement of theirs), whichever handler serves them.
+AUDIT_CONTEXT_EXEMPT_PATHS = LEAN_PATHS
 PGHISTORY_ADMIN_MODEL = "console.AuditEvent"
 PGHISTORY_ADMIN_CLASS = "marketplace.console.admin.AuditEventAdmin"
 PGHISTORY_ADMIN_LIST_DISPLAY = ["pgh_created_at", "pgh_obj_model", "pgh_obj_id", "pgh_label"]
