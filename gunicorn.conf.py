@@ -30,10 +30,19 @@ os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT_MS", "15000")
 
 def post_worker_init(worker):
     """Each web process watches PostgreSQL from its start, not from its first request: a
-    process that has served nothing yet must know of a stall too."""
+    process that has served nothing yet must know of a stall too.
+
+    The objects loaded so far (Django, the apps, the URL configuration) live as long as the
+    process: `gc.freeze()` keeps the collector from walking them again each time a request's
+    garbage (a batch of telemetry allocates thousands of objects) triggers a full pass."""
+    import gc
+
     from django.conf import settings
+    from django.urls import get_resolver
 
     from marketplace import health
 
     if settings.DATABASE_STALL_CHECK:
         health.start_database_monitor()
+    get_resolver().url_patterns  # noqa: B018 - imported now, not by the first request
+    gc.freeze()

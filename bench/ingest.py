@@ -320,6 +320,31 @@ def _wait_http(port: int, process: subprocess.Popen) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and its children (Linux /proc), 0 when unreadable."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(_cpu_seconds(int(child)) for child in children)
+
+
+def _wait_settled(process: subprocess.Popen) -> None:
+    """Until gunicorn's workers have all loaded the application: one answering does not
+    mean the other is not still importing Django, on the cores the first phase measures."""
+    deadline = time.monotonic() + 60
+    used = _cpu_seconds(process.pid)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = _cpu_seconds(process.pid)
+        if now - used < 0.05:
+            return
+        used = now
+
+
 def _run_client(mode: str, plan_path: Path, port: int, batch: int, seconds: float, batches=None):
     command = [
         sys.executable, __file__, "client", "--mode", mode, "--plan", str(plan_path),
@@ -411,6 +436,7 @@ def main() -> int:
         )
         processes.append(web)
         _wait_http(arguments.port, web)
+        _wait_settled(web)
         for batch in (1000, 100):
             _truncate()
             print(f"{batch} readings a request: HTTP for {arguments.seconds:g}s …", flush=True)

@@ -9,8 +9,10 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
+from pghistory.middleware import HistoryMiddleware
 
 from marketplace import outage
 from marketplace.selectors import OrganizationChoiceError, membership_resolve, memberships_for_user
@@ -46,6 +48,22 @@ class CurrentOrganizationMiddleware:
             lambda: request.membership.organization if request.membership else None  # type: ignore[attr-defined]
         )
         return self.get_response(request)
+
+
+class AuditContextMiddleware(HistoryMiddleware):
+    """pghistory's: the signed-in user and the URL on the audit events of every write
+    request, except on AUDIT_CONTEXT_EXEMPT_PATHS. Those carry no user and change no
+    audited model (device telemetry); there the context would only prefix each of their
+    SQL statements with two `set_config` calls, a sixth of the CPU of a batch of 100."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        super().__init__(get_response)
+        self.exempt_paths = frozenset(settings.AUDIT_CONTEXT_EXEMPT_PATHS)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info in self.exempt_paths:
+            return self.get_response(request)
+        return super().__call__(request)
 
 
 class ApiErrorFormatMiddleware:

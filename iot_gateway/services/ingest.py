@@ -1,6 +1,10 @@
-"""Telemetry ingestion: validate a whole batch, then COPY it in and let PostgreSQL drop
-duplicates. Built for volume: one COPY and one statement per request, never one INSERT
-or one task per reading (docs/adr/0008-telemetry-scaling.md)."""
+"""Telemetry ingestion: validate a whole batch, then COPY it straight into the partitioned
+table. Built for volume: one COPY and one statement per request, never one INSERT or one
+task per reading (docs/adr/0008-telemetry-scaling.md).
+
+Duplicates are rare (a device resending a batch it got no answer for), so the common path
+does not pay for finding them: the primary key refuses the COPY of a batch holding a stored
+reading, and only then is the batch staged and moved with `ON CONFLICT DO NOTHING`."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import datetime
 import functools
 import logging
 import math
+import time
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -32,17 +37,42 @@ RULES_EVALUATE_TASK = "iot_gateway.tasks.rules_evaluate_task"
 RULES_CATCH_UP_TASK = "iot_gateway.tasks.rules_catch_up_task"
 EVALUATION_QUEUED_KEY = "iot:evaluate:{pk}"
 EVALUATION_QUEUED_TTL = 30
+# Set when a device's evaluation starts, for IOT_EVALUATION_INTERVAL: a batch committed
+# meanwhile queues the next evaluation for when it expires, not at once.
+EVALUATION_RECENT_KEY = "iot:evaluated:{pk}"
+# Per process: device pk -> monotonic time before which its queued evaluation cannot start
+# (it was queued for the end of an interval), so a batch committed earlier is read by it
+# and needs no Redis round trip. The margin covers the clocks of the web and worker hosts.
+_covered_until: dict[int, float] = {}
+COVERED_MARGIN = 0.2
+COVERED_MEMORY = 100_000
+
+COPY_SQL = "COPY iot_gateway_reading (device_id, metric_id, ts, value) FROM STDIN"
+# After the COPY: mark the hours that got readings for the rollups and record that the
+# device was seen (the hours come from the validated batch: every row of it is new).
+MARK_SQL = (
+    "WITH pending AS ("
+    " INSERT INTO iot_gateway_rolluppending (device_id, metric_id, hour)"
+    " SELECT %(device)s, metric_id, hour"
+    " FROM unnest(string_to_array(%(metrics)s, ',')::integer[],"
+    " string_to_array(%(hours)s, ',')::timestamptz[]) AS h(metric_id, hour)"
+    " ON CONFLICT DO NOTHING"
+    ") UPDATE iot_gateway_device SET last_seen_at = %(now)s,"
+    " last_reading_at = GREATEST(last_reading_at, %(latest)s) WHERE id = %(device)s"
+)
+UNIQUE_VIOLATION = "23505"
 
 STAGE_DDL = (
-    "CREATE TEMP TABLE IF NOT EXISTS iot_stage "
-    "(metric_id integer, ts timestamptz, value double precision) ON COMMIT DELETE ROWS"
+    "CREATE TEMP TABLE IF NOT EXISTS iot_reading_stage (device_id bigint, metric_id integer,"
+    " ts timestamptz, value double precision) ON COMMIT DELETE ROWS"
 )
-# One statement after the COPY: move the new rows, mark their hours for the rollups and
-# record that the device was seen. `moved` holds only rows that were not there already.
+STAGE_COPY_SQL = "COPY iot_reading_stage (device_id, metric_id, ts, value) FROM STDIN"
+# The batch held a stored reading: move only the new rows. `moved` holds only rows that
+# were not there already, and only their hours are marked.
 MOVE_SQL = (
     "WITH moved AS ("
     " INSERT INTO iot_gateway_reading (device_id, metric_id, ts, value)"
-    " SELECT %(device)s, metric_id, ts, value FROM iot_stage ON CONFLICT DO NOTHING"
+    " SELECT device_id, metric_id, ts, value FROM iot_reading_stage ON CONFLICT DO NOTHING"
     " RETURNING metric_id, ts"
     "), pending AS ("
     " INSERT INTO iot_gateway_rolluppending (device_id, metric_id, hour)"
@@ -88,12 +118,14 @@ def _parse_ts(raw: Any, index: int) -> datetime.datetime:
 
 @dataclass(frozen=True)
 class Batch:
-    """A validated batch: the COPY text of its (metric_id, ts, value) rows and its span."""
+    """A validated batch: the COPY text of its (device_id, metric_id, ts, value) rows, its
+    span, and the (metric_id, UTC hour) pairs it has readings in."""
 
     payload: str
     count: int
     first: datetime.datetime
     last: datetime.datetime
+    hours: frozenset[tuple[int, str]]
 
     def days(self) -> set[datetime.date]:
         """The UTC days the batch touches (all of them between its first and last)."""
@@ -102,7 +134,34 @@ class Batch:
         return {start + datetime.timedelta(days=n) for n in range((end - start).days + 1)}
 
 
-def readings_validate(readings: Any, *, now: datetime.datetime) -> Batch:
+def _bad_moment(
+    index: int, moment: datetime.datetime, oldest: datetime.datetime
+) -> domain.InvalidError:
+    if moment < oldest:
+        return _bad(
+            index,
+            _("ts is too old (more than %(days)d days ago).")
+            % {"days": settings.IOT_MAX_READING_AGE.days},
+        )
+    return _bad(index, _("ts is in the future."))
+
+
+def _is_utc_isoformat(raw: str) -> bool:
+    """`raw` (which parsed) is what `isoformat()` writes for a UTC moment, with or without
+    microseconds: PostgreSQL reads it alike, so it needs no second formatting."""
+    size = len(raw)
+    return (
+        ((size == 32 and raw[19] == ".") or size == 25)
+        and raw[10] == "T"
+        and raw[13] == ":"
+        and raw[16] == ":"
+        and raw[4] == "-"
+        and raw[7] == "-"
+        and raw.endswith("+00:00")
+    )
+
+
+def readings_validate(readings: Any, *, device_pk: int, now: datetime.datetime) -> Batch:
     """The batch in one pass, or InvalidError naming the first bad reading."""
     if not isinstance(readings, list) or not readings:
         raise domain.InvalidError({"readings": [_("Send a non-empty list of readings.")]})
@@ -120,10 +179,12 @@ def readings_validate(readings: Any, *, now: datetime.datetime) -> Batch:
     latest = now + settings.IOT_MAX_CLOCK_SKEW
     fromisoformat = datetime.datetime.fromisoformat
     isfinite = math.isfinite
+    utc = datetime.UTC
     lines: list[str] = []
     append = lines.append
-    first: datetime.datetime | None = None
-    last: datetime.datetime | None = None
+    hours: set[tuple[int, str]] = set()
+    mark = hours.add
+    first, last = latest, oldest  # every accepted reading lies between them
     for index, reading in enumerate(readings):
         if type(reading) is not dict:
             raise _bad(index, _("each reading is an object with metric, ts and value."))
@@ -150,40 +211,65 @@ def readings_validate(readings: Any, *, now: datetime.datetime) -> Batch:
             moment = _parse_ts(raw, index)  # names the reason
         if moment.tzinfo is None:
             raise _bad(index, _("ts must carry a UTC offset."))
-        if moment < oldest:
-            raise _bad(
-                index,
-                _("ts is too old (more than %(days)d days ago).")
-                % {"days": settings.IOT_MAX_READING_AGE.days},
-            )
-        if moment > latest:
-            raise _bad(index, _("ts is in the future."))
-        if first is None or moment < first:
+        if moment < oldest or moment > latest:
+            raise _bad_moment(index, moment, oldest)
+        if moment < first:
             first = moment
-        if last is None or moment > last:
+        if moment > last:
             last = moment
-        append(f"{metric_id}\t{moment.isoformat()}\t{value!r}\n")
+        # In UTC, so that its first 13 characters ("2026-05-04T13") name the rollup hour.
+        text = raw if _is_utc_isoformat(raw) else moment.astimezone(utc).isoformat()
+        mark((metric_id, text[:13]))
+        append(f"{device_pk}\t{metric_id}\t{text}\t{value!r}\n")
     assert first is not None  # the list is not empty
     assert last is not None
-    return Batch(payload="".join(lines), count=len(lines), first=first, last=last)
+    return Batch(
+        payload="".join(lines), count=len(lines), first=first, last=last, hours=frozenset(hours)
+    )
 
 
 def _store(device: Device, batch: Batch, now: datetime.datetime) -> int:
+    """The batch's readings stored; returns how many were new. A COPY straight into the
+    table, or, when the batch holds a reading stored already, a staged move of the new ones."""
+    pairs = sorted(batch.hours)
+    marks: dict[str, Any] = {
+        "device": device.pk,
+        # Lists as text: psycopg's list adaptation cost more CPU than the statement.
+        "metrics": ",".join(str(metric_id) for metric_id, _hour in pairs),
+        "hours": ",".join(f"{hour}:00:00+00" for _metric_id, hour in pairs),
+        "now": now,
+        "latest": batch.last,
+    }
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            with connection.wrap_database_errors, cursor.cursor.copy(COPY_SQL) as copy:
+                copy.write(batch.payload)
+            cursor.execute(MARK_SQL, marks)
+            transaction.on_commit(functools.partial(evaluation_schedule, device.pk))
+    except IntegrityError as error:
+        if getattr(error.__cause__, "sqlstate", None) != UNIQUE_VIOLATION:
+            raise
+    else:
+        return batch.count
+    return _store_staged(device, batch, now)
+
+
+def _store_staged(device: Device, batch: Batch, now: datetime.datetime) -> int:
     # The stage empties itself at commit; inside a caller's transaction (several batches
     # in one, as the demo seed does) it is emptied after use, or the next batch would
-    # move this one's rows again under its own device. The CREATE runs once per database
-    # session: only after it committed is the table there for the next request.
+    # move this one's rows again. The CREATE runs once per database session: only after
+    # it committed is the table there for the next request.
     nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         session = connection.connection
         if nested or session not in _staged:
             cursor.execute(STAGE_DDL)
-        with cursor.cursor.copy("COPY iot_stage (metric_id, ts, value) FROM STDIN") as copy:
+        with cursor.cursor.copy(STAGE_COPY_SQL) as copy:
             copy.write(batch.payload)
         cursor.execute(MOVE_SQL, {"device": device.pk, "now": now, "latest": batch.last})
         stored = cursor.fetchone()[0]
         if nested:
-            cursor.execute("DELETE FROM iot_stage")
+            cursor.execute("DELETE FROM iot_reading_stage")
         if stored:
             transaction.on_commit(functools.partial(evaluation_schedule, device.pk))
     if not nested:
@@ -191,32 +277,62 @@ def _store(device: Device, batch: Batch, now: datetime.datetime) -> int:
     return stored
 
 
+def _redis() -> Any:
+    return cache._cache.get_client(None, write=True)  # type: ignore[attr-defined]
+
+
 def evaluation_schedule(device_pk: int) -> None:
     """After a batch commits: queue the device's rule evaluation unless one is queued
     already (the one task reads everything past the watermarks; the key is dropped when it
-    starts, and expires in case it is lost). Neither Redis nor the broker being down fails
-    the request: the catch-up sweep finds the device behind."""
+    starts, and expires in case it is lost). Right away, or, when the device's last
+    evaluation started less than IOT_EVALUATION_INTERVAL ago, when that interval ends: a
+    device posting many batches a second is evaluated once per interval, not per batch.
+    Neither Redis nor the broker being down fails the request: the catch-up sweep finds
+    the device behind."""
+    if time.monotonic() < _covered_until.get(device_pk, 0.0):
+        return  # the queued evaluation cannot have started yet: it will read this batch
+    queued_key = cache.make_key(EVALUATION_QUEUED_KEY.format(pk=device_pk))
+    recent_key = cache.make_key(EVALUATION_RECENT_KEY.format(pk=device_pk))
     try:
-        queued = cache.add(EVALUATION_QUEUED_KEY.format(pk=device_pk), 1, EVALUATION_QUEUED_TTL)
+        pipe = _redis().pipeline(transaction=False)
+        pipe.set(queued_key, 1, nx=True, ex=EVALUATION_QUEUED_TTL)
+        pipe.pttl(recent_key)  # negative when there is none
+        queued, wait_ms = pipe.execute()
     except Exception:
         logger.warning("Cache unavailable: evaluation of device %s left to the sweep", device_pk)
         return
+    if wait_ms > 0:
+        # Whoever queued the evaluation (this batch or an earlier one, while the interval
+        # ran) queued it for the interval's end: until then, later batches need no check.
+        if len(_covered_until) > COVERED_MEMORY:
+            _covered_until.clear()
+        _covered_until[device_pk] = time.monotonic() + wait_ms / 1000 - COVERED_MARGIN
     if queued:
+        options = {"countdown": wait_ms / 1000} if wait_ms > 0 else {}
         enqueue_on_commit(
-            celery_app.signature(RULES_EVALUATE_TASK), device_pk, swept_by=RULES_CATCH_UP_TASK
+            celery_app.signature(RULES_EVALUATE_TASK, **options),
+            device_pk,
+            swept_by=RULES_CATCH_UP_TASK,
         )
 
 
 def evaluation_started(device_pk: int) -> None:
-    """The evaluation task began: a batch committed from now on queues the next one."""
-    cache.delete(EVALUATION_QUEUED_KEY.format(pk=device_pk))
+    """The evaluation task began: a batch committed from now on queues the next one, for
+    the end of the interval. One transaction, so that a batch never finds the new
+    interval running while the old evaluation still looks queued."""
+    interval_ms = int(settings.IOT_EVALUATION_INTERVAL.total_seconds() * 1000)
+    pipe = _redis().pipeline(transaction=True)
+    pipe.delete(cache.make_key(EVALUATION_QUEUED_KEY.format(pk=device_pk)))
+    if interval_ms > 0:
+        pipe.set(cache.make_key(EVALUATION_RECENT_KEY.format(pk=device_pk)), 1, px=interval_ms)
+    pipe.execute()
 
 
 def telemetry_ingest(*, device: Device, readings: Any) -> IngestResult:
     """Store a device's batch all-or-nothing; a replayed reading (same device, metric and
     ts) is stored once. Rule evaluation is scheduled after commit when anything is new."""
     now = timezone.now()
-    batch = readings_validate(readings, now=now)
+    batch = readings_validate(readings, device_pk=device.pk, now=now)
     days = batch.days()
     partitions.partitions_ensure(days)
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -76,32 +77,42 @@ def _invalid_text(field: str | None) -> exceptions.ValidationError:
     return exceptions.ValidationError({field: [message]})
 
 
+def json_body_parse(read: Callable[[int], bytes], encoding: str) -> Any:
+    """The body read through `read(size)` (a stream's, or a request's), parsed with the
+    bounds above. Also the parser of views that skip DRF's request handling."""
+    limit = settings.API_JSON_MAX_BYTES
+    raw = read(limit + 1)
+    if len(raw) > limit:
+        raise exceptions.ParseError(
+            _("The JSON body is larger than %(kb)d KB.") % {"kb": limit // 1024}
+        )
+    try:
+        text = raw.decode(encoding)
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError as error:
+        raise exceptions.ParseError(
+            _("The JSON body is nested more than %(depth)d levels deep.")
+            % {"depth": JSON_MAX_DEPTH}
+        ) from error
+    except ValueError as error:
+        raise exceptions.ParseError(_("The body is not valid JSON.")) from error
+    # Text decoded strictly holds no surrogate: one can only come from a `\uD800`-style
+    # escape, so the string walk runs only for a body that has one.
+    if isinstance(data, dict | list):
+        _check(data, strings=_SURROGATE_ESCAPE.search(text) is not None)
+    elif isinstance(data, str) and _has_lone_surrogate(data):
+        raise _invalid_text(None)
+    return data
+
+
 class BoundedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None) -> Any:
-        limit = settings.API_JSON_MAX_BYTES
-        raw = stream.read(limit + 1) if stream is not None else b""
-        if len(raw) > limit:
-            raise exceptions.ParseError(
-                _("The JSON body is larger than %(kb)d KB.") % {"kb": limit // 1024}
-            )
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
-        try:
-            text = raw.decode(encoding)
-            data = json.loads(text, parse_constant=_refuse_constant)
-        except RecursionError as error:
-            raise exceptions.ParseError(
-                _("The JSON body is nested more than %(depth)d levels deep.")
-                % {"depth": JSON_MAX_DEPTH}
-            ) from error
-        except ValueError as error:
-            raise exceptions.ParseError(_("The body is not valid JSON.")) from error
-        # Text decoded strictly holds no surrogate: one can only come from a `\uD800`-style
-        # escape, so the string walk runs only for a body that has one.
-        if isinstance(data, dict | list):
-            _check(data, strings=_SURROGATE_ESCAPE.search(text) is not None)
-        elif isinstance(data, str) and _has_lone_surrogate(data):
-            raise _invalid_text(None)
-        return data
+        return json_body_parse(stream.read if stream is not None else _nothing, encoding)
+
+
+def _nothing(size: int) -> bytes:
+    return b""
 
 
 def _refuse_constant(name: str) -> None:

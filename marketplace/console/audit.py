@@ -1,8 +1,8 @@
 """Who and why, attached to the audit log's events.
 
-`pghistory.middleware.HistoryMiddleware` puts the signed-in user and the URL on every write
-request; an admin entry point adds the operator's reason around the one service it calls,
-so the triggers' event rows carry it."""
+`marketplace.middleware.AuditContextMiddleware` (pghistory's) puts the signed-in user and
+the URL on every write request; an admin entry point adds the operator's reason around the
+one service it calls, so the triggers' event rows carry it."""
 
 from __future__ import annotations
 

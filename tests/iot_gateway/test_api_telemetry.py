@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import time
+from unittest import mock
 
+import pghistory.runtime
 import pytest
 from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
 from iot_gateway import services
-from iot_gateway.models import Device, DeviceCredential
+from iot_gateway.models import Device, DeviceCredential, RollupPending
 from tests.helpers import api_client
 from tests.iot_gateway.conftest import device_client, reading, register, signed_post, stored_count
 
@@ -56,6 +59,101 @@ def test_batches_of_two_devices_in_one_transaction_keep_their_own_readings(fleet
     with connection.cursor() as cursor:
         cursor.execute("SELECT device_id, value FROM iot_gateway_reading ORDER BY device_id", [])
         assert cursor.fetchall() == [(fleet.device.pk, 7.5), (other.pk, 3.2)]
+
+
+def test_a_batch_with_some_stored_readings_stores_and_marks_only_the_new_ones(fleet):
+    client = device_client(fleet.token)
+    now = (timezone.now() - datetime.timedelta(hours=2)).replace(minute=30)
+    older = [reading("current", 4.0, seconds_ago=3600, now=now)]
+    assert client.post("/api/v1/telemetry/", {"readings": older}, format="json").json() == {
+        "accepted": 1,
+        "stored": 1,
+    }
+    RollupPending.objects.all().delete()
+    newer = reading("current", 4.5, seconds_ago=0, now=now)
+    response = client.post("/api/v1/telemetry/", {"readings": [*older, newer]}, format="json")
+    assert response.json() == {"accepted": 2, "stored": 1}
+    assert stored_count(fleet.device) == 2
+    assert list(RollupPending.objects.values_list("hour", flat=True)) == [
+        now.replace(minute=0, second=0, microsecond=0)
+    ]
+
+
+def test_rollup_hours_of_a_batch_sent_with_an_offset_are_utc_hours(fleet):
+    india = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
+    # 10:10 at +05:30 is 04:40 UTC: the hour to refresh starts at 04:00 UTC.
+    moment = (timezone.now() - datetime.timedelta(hours=1)).astimezone(india)
+    moment = moment.replace(minute=10, second=0, microsecond=0)
+    body = {"readings": [{"metric": "pressure", "ts": moment.isoformat(), "value": 6.0}]}
+    response = device_client(fleet.token).post("/api/v1/telemetry/", body, format="json")
+    assert response.json() == {"accepted": 1, "stored": 1}
+    utc = moment.astimezone(datetime.UTC)
+    assert list(RollupPending.objects.values_list("device_id", "hour")) == [
+        (fleet.device.pk, utc.replace(minute=0))
+    ]
+    fleet.device.refresh_from_db()
+    assert fleet.device.last_reading_at == utc
+
+
+def test_a_batch_is_stored_without_the_audit_context_statements(fleet):
+    body = {"readings": [reading("temperature", 50)]}
+    inject = mock.patch(
+        "pghistory.runtime._inject_history_context",
+        side_effect=pghistory.runtime._inject_history_context,
+    )
+    with inject as injected:
+        response = device_client(fleet.token).post("/api/v1/telemetry/", body, format="json")
+    assert response.status_code == 202
+    assert injected.call_count == 0
+
+
+def test_timestamps_in_every_accepted_form_are_stored_as_the_same_instants(fleet):
+    moment = (timezone.now() - datetime.timedelta(minutes=30)).replace(microsecond=250000)
+    forms = [
+        moment.isoformat(),  # 2026-05-04T13:20:00.250000+00:00
+        moment.replace(microsecond=0).isoformat(),  # without a fraction
+        moment.isoformat().replace("+00:00", "Z"),
+        moment.isoformat(sep=" "),
+        moment.astimezone(datetime.timezone(datetime.timedelta(hours=-3))).isoformat(),
+    ]
+    readings = [
+        {"metric": "vibration", "ts": form, "value": float(index)}
+        for index, form in enumerate(forms)
+    ]
+    response = device_client(fleet.token).post(
+        "/api/v1/telemetry/", {"readings": readings}, format="json"
+    )
+    # The second form is another instant; the other four are one reading, stored once.
+    assert response.json() == {"accepted": 5, "stored": 2}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ts, value FROM iot_gateway_reading ORDER BY ts")
+        assert cursor.fetchall() == [(moment.replace(microsecond=0), 1.0), (moment, 0.0)]
+
+
+def test_an_empty_json_body_is_a_400_naming_readings(fleet):
+    response = device_client(fleet.token).post(
+        "/api/v1/telemetry/", data=b"", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"readings": ["Send a non-empty list of readings."]}}
+
+
+def test_a_form_encoded_body_is_a_400_in_the_api_format(fleet):
+    response = device_client(fleet.token).post("/api/v1/telemetry/", {"readings": "1"})
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"readings": ["Send a non-empty list of readings."]}}
+    assert stored_count() == 0
+
+
+def test_invalid_json_is_a_400_and_a_missing_token_is_asked_for(fleet):
+    bad = device_client(fleet.token).post(
+        "/api/v1/telemetry/", data=b"{", content_type="application/json"
+    )
+    assert bad.status_code == 400
+    assert bad.json() == {"detail": "The body is not valid JSON."}
+    anonymous = api_client().post("/api/v1/telemetry/", data=b"{", content_type="application/json")
+    assert anonymous.status_code == 401
+    assert anonymous["WWW-Authenticate"] == "Device"
 
 
 @pytest.mark.parametrize(
