@@ -81,3 +81,19 @@ def test_an_unknown_host_is_refused(fleet):
     )
     assert status.startswith("400")
     assert stored_count() == 0
+
+
+def test_the_lean_lane_keeps_the_sites_order_of_middleware(settings):
+    # LEAN_MIDDLEWARE is a choice among MIDDLEWARE, not a second list: each of its entries
+    # is in MIDDLEWARE, in the same order, so a reordering of the site's list shows here.
+    positions = [settings.MIDDLEWARE.index(name) for name in settings.LEAN_MIDDLEWARE]
+    assert positions == sorted(positions)
+
+
+def test_the_lean_lane_answers_with_the_security_headers(fleet):
+    body = json.dumps({"readings": [reading("temperature", 61.5)]}).encode()
+    _status, headers, _content = post(
+        "/api/v1/telemetry/", body, HTTP_AUTHORIZATION=f"Device {fleet.token}"
+    )
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
