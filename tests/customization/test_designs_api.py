@@ -209,9 +209,22 @@ def test_demo_seed_configures_the_three_products_and_saves_designs(db):
     customization_demo.seed()  # idempotent
     names = sorted(Design.objects.values_list("name", flat=True))
     assert names == [
+        "Navy groomsman suit",
+        "Navy showroom staff suit",
         "Navy suit, peak lapel",
+        "Navy suit, peak lapel, pleated trousers",
         "Oak wardrobe 80 x 200",
         "Office AC, Wi-Fi and heating",
     ]
     suit = Design.objects.get(name="Navy suit, peak lapel")
     assert suit.modules.count() == 8
+    # The other suits are cut from the same jacket pattern pieces (front, back, sleeve,
+    # collar: their bodies are of the same grade), so that massing batches them together.
+    jacket = set(
+        suit.modules.filter(attributes__has_key="lapel").values_list("signature", flat=True)
+    )
+    assert len(jacket) == 4
+    for name in names:
+        if name.startswith("Navy") and name != suit.name:
+            design = Design.objects.get(name=name)
+            assert jacket <= set(design.modules.values_list("signature", flat=True)), name
