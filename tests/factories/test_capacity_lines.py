@@ -375,6 +375,33 @@ def test_lines_from_yesterday_still_answer_until_the_roll_moves_them(category):
 
 
 @pytest.mark.django_db
+def test_drift_check_repairs_arrays_and_terms_of_one_line_in_one_write(category, today):
+    factory, _owner = make_factory([category], units=10, standard_lead_days=3)
+    line = _line(factory, category)
+    expected = (line.free, line.merit, line.min_order_quantity, line.verified)
+    CapacityLine.objects.filter(pk=line.pk).update(
+        free=[0] * len(line.free), merit=0.0, min_order_quantity=9999, verified=False
+    )
+    written = _line_versions_written()
+    report = services.capacity_lines_check()
+    assert (report.drifted, report.repaired) == (1, 1)
+    line = _line(factory, category)
+    assert (line.free, line.merit, line.min_order_quantity, line.verified) == expected
+    assert _line_versions_written() == written + 1  # one new version of the row, not two
+    assert services.capacity_lines_check().clean
+
+
+def _line_versions_written() -> int:
+    """Rows of the read model updated so far in this transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = %s",
+            [CapacityLine._meta.db_table],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
 def test_drift_check_repairs_a_write_behind_its_back_and_tells_operators(category, today):
     factory, _owner = make_factory([category], units=10)
     operator, _staff = make_organization(Organization.Kind.OPERATOR)
