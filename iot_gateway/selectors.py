@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 import hmac
+import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Aggregate, Count, FloatField, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncWeek
@@ -42,21 +44,46 @@ _CREDENTIAL_FIELDS = ["id", "key_hash", "expires_at", "revoked_at"]
 _DEVICE_FIELDS = ["id", "organization_id", "serial_number", "status", "require_signature"]
 
 
-def device_credential_by_token(*, token: str) -> DeviceCredential | None:
+# Per process: token hash -> (monotonic time read, the lookup's row), for
+# IOT_CREDENTIAL_CACHE_SECONDS. Only credentials found valid are kept; every batch stored
+# with one checks again, in its own statement, that it still is (ingest.CredentialRefused).
+_credential_rows: dict[str, tuple[float, tuple]] = {}
+CREDENTIAL_MEMORY = 10_000
+
+
+def device_credential_by_token(*, token: str, fresh: bool = False) -> DeviceCredential | None:
     """The credential (with its device, other fields loaded on access) a token belongs to,
-    if it is valid now."""
-    with connection.cursor() as cursor:
-        cursor.execute(CREDENTIAL_SQL, [DeviceCredential.hash_token(token)])
-        row = cursor.fetchone()
+    if it was valid when read: now, or (unless `fresh`) up to IOT_CREDENTIAL_CACHE_SECONDS
+    ago in this process. Telemetry is stored only after a check in the writing statement
+    itself (`telemetry_ingest(credential=...)`)."""
+    key_hash = DeviceCredential.hash_token(token)
+    cached = None if fresh else _credential_rows.get(key_hash)
+    if cached is not None and time.monotonic() - cached[0] < settings.IOT_CREDENTIAL_CACHE_SECONDS:
+        row = cached[1]
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(CREDENTIAL_SQL, [key_hash])
+            row = cursor.fetchone()
     if row is None:
+        _credential_rows.pop(key_hash, None)
         return None
     credential = DeviceCredential.from_db(connection.alias, _CREDENTIAL_FIELDS, row[:4])
     credential.device = Device.from_db(connection.alias, _DEVICE_FIELDS, row[4:])
-    if not credential.is_valid_at(timezone.now()):
+    if not credential.is_valid_at(timezone.now()) or (
+        credential.device.status != Device.Status.ACTIVE
+    ):
+        _credential_rows.pop(key_hash, None)
         return None
-    if credential.device.status != Device.Status.ACTIVE:
-        return None
+    if cached is None or cached[1] is not row:
+        if len(_credential_rows) >= CREDENTIAL_MEMORY:
+            _credential_rows.clear()
+        _credential_rows[key_hash] = (time.monotonic(), row)
     return credential
+
+
+def device_credential_forget(*, token: str) -> None:
+    """This process reads the token's credential from the database next time."""
+    _credential_rows.pop(DeviceCredential.hash_token(token), None)
 
 
 def signature_valid(

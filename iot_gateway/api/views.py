@@ -29,7 +29,6 @@ from iot_gateway.api.serializers import (
     LeadOutputSerializer,
     LeadQuoteOutputSerializer,
 )
-from iot_gateway.models import Device
 from marketplace import limits
 from marketplace.api.base import OrganizationAPIView
 from marketplace.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
@@ -156,7 +155,7 @@ class TelemetryApi(APIView):
         body: Any = {}  # what DRF makes of an empty body
         if request.META.get("CONTENT_LENGTH", "0") not in ("", "0"):
             body = json_body_parse(request.read, request.encoding or settings.DEFAULT_CHARSET)
-        result = self._ingest(authenticated[1], body)
+        result = self._ingest(request, authenticated[0], body)
         return json.dumps(result, separators=(",", ":")).encode()
 
     def _refuse(self, request, exc: Exception, *args, **kwargs):
@@ -196,9 +195,22 @@ class TelemetryApi(APIView):
         },
     )
     def post(self, request):
-        return Response(self._ingest(request.auth, request.data), status=status.HTTP_202_ACCEPTED)
+        return Response(
+            self._ingest(request, request.user, request.data), status=status.HTTP_202_ACCEPTED
+        )
 
-    def _ingest(self, device: Device, body) -> dict[str, int]:
+    def _ingest(self, request, principal: DevicePrincipal, body) -> dict[str, int]:
+        try:
+            return self._ingest_as(principal, body)
+        except services.CredentialRefusedError:
+            fresh = DeviceTokenAuthentication().reauthenticate(request, principal)
+        try:
+            return self._ingest_as(fresh, body)
+        except services.CredentialRefusedError:
+            raise AuthenticationFailed(_("Invalid or revoked device token.")) from None
+
+    def _ingest_as(self, principal: DevicePrincipal, body) -> dict[str, int]:
+        device = principal.device
         if not isinstance(body, dict):
             raise ValidationError({"readings": [_("Send an object with a list of readings.")]})
         claimed = body.get("device")
@@ -210,7 +222,12 @@ class TelemetryApi(APIView):
         telemetry_budget_take(
             device_pk=device.pk, organization_pk=device.organization_id, readings=count
         )
-        result = services.telemetry_ingest(device=device, readings=readings)
+        result = services.telemetry_ingest(
+            device=device,
+            readings=readings,
+            credential=principal.credential.pk,
+            signed=principal.signed,
+        )
         return {"accepted": result.accepted, "stored": result.stored}
 
 

@@ -8,6 +8,7 @@ from iot_gateway.services.devices import (
     device_token_rotate,
 )
 from iot_gateway.services.ingest import (
+    CredentialRefusedError,
     IngestResult,
     evaluation_started,
     telemetry_ingest,
@@ -26,6 +27,7 @@ from iot_gateway.services.rollups import rollups_expire, rollups_refresh
 from iot_gateway.services.rules import devices_behind, heartbeats_sweep, rules_evaluate
 
 __all__ = [
+    "CredentialRefusedError",
     "IngestResult",
     "IssuedCredential",
     "alarm_acknowledge",

@@ -49,17 +49,32 @@ COVERED_MEMORY = 100_000
 
 COPY_SQL = "COPY iot_gateway_reading (device_id, metric_id, ts, value) FROM STDIN"
 # After the COPY: mark the hours that got readings for the rollups and record that the
-# device was seen (the hours come from the validated batch: every row of it is new).
+# device was seen (the hours come from the validated batch: every row of it is new), if the
+# caller's credential is still good: `valid` is one row when it is (CREDENTIAL_VALID), or
+# always (ALWAYS_VALID, for callers without one). No row returned: nothing may be stored.
 MARK_SQL = (
-    "WITH pending AS ("
+    "WITH valid AS ({valid}), pending AS ("
     " INSERT INTO iot_gateway_rolluppending (device_id, metric_id, hour)"
     " SELECT %(device)s, metric_id, hour"
     " FROM unnest(string_to_array(%(metrics)s, ',')::integer[],"
     " string_to_array(%(hours)s, ',')::timestamptz[]) AS h(metric_id, hour)"
+    " WHERE EXISTS (SELECT FROM valid)"
     " ON CONFLICT DO NOTHING"
     ") UPDATE iot_gateway_device SET last_seen_at = %(now)s,"
-    " last_reading_at = GREATEST(last_reading_at, %(latest)s) WHERE id = %(device)s"
+    " last_reading_at = GREATEST(last_reading_at, %(latest)s)"
+    " WHERE id = %(device)s AND EXISTS (SELECT FROM valid) RETURNING id"
 )
+# The token's credential, read when the request was authenticated (perhaps from the
+# process's memory: selectors.device_credential_by_token), is still valid as the batch is
+# stored: not revoked or expired, its device active, and signed if the device must sign.
+CREDENTIAL_VALID = (
+    "SELECT FROM iot_gateway_devicecredential c"
+    " JOIN iot_gateway_device d ON d.id = c.device_id"
+    " WHERE c.id = %(credential)s AND d.id = %(device)s AND c.revoked_at IS NULL"
+    " AND (c.expires_at IS NULL OR c.expires_at > %(now)s) AND d.status = %(active)s"
+    " AND (%(signed)s OR NOT d.require_signature)"
+)
+ALWAYS_VALID = "SELECT"
 UNIQUE_VIOLATION = "23505"
 
 STAGE_DDL = (
@@ -70,9 +85,10 @@ STAGE_COPY_SQL = "COPY iot_reading_stage (device_id, metric_id, ts, value) FROM 
 # The batch held a stored reading: move only the new rows. `moved` holds only rows that
 # were not there already, and only their hours are marked.
 MOVE_SQL = (
-    "WITH moved AS ("
+    "WITH valid AS ({valid}), moved AS ("
     " INSERT INTO iot_gateway_reading (device_id, metric_id, ts, value)"
-    " SELECT device_id, metric_id, ts, value FROM iot_reading_stage ON CONFLICT DO NOTHING"
+    " SELECT device_id, metric_id, ts, value FROM iot_reading_stage"
+    " WHERE EXISTS (SELECT FROM valid) ON CONFLICT DO NOTHING"
     " RETURNING metric_id, ts"
     "), pending AS ("
     " INSERT INTO iot_gateway_rolluppending (device_id, metric_id, hour)"
@@ -80,12 +96,40 @@ MOVE_SQL = (
     " ON CONFLICT DO NOTHING"
     "), seen AS ("
     " UPDATE iot_gateway_device SET last_seen_at = %(now)s,"
-    " last_reading_at = GREATEST(last_reading_at, %(latest)s) WHERE id = %(device)s"
-    ") SELECT count(*) FROM moved"
+    " last_reading_at = GREATEST(last_reading_at, %(latest)s)"
+    " WHERE id = %(device)s AND EXISTS (SELECT FROM valid)"
+    ") SELECT count(*), EXISTS (SELECT FROM valid) FROM moved"
 )
 # Database connections (psycopg's, which a pool hands from request to request) whose
 # session holds the committed staging table: they skip the CREATE.
 _staged: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+class CredentialRefusedError(Exception):
+    """The credential the batch came with was no longer valid when it was to be stored
+    (revoked, expired, its device revoked, or the device must now sign): nothing stored."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """What the storing statement checks: the caller's credential still valid, or nothing
+    (`credential` None: the demo, the simulator's direct calls, tests)."""
+
+    credential: int | None = None
+    signed: bool = False
+
+    def sql(self) -> str:
+        return ALWAYS_VALID if self.credential is None else CREDENTIAL_VALID
+
+    def parameters(self, now: datetime.datetime) -> dict[str, Any]:
+        if self.credential is None:
+            return {}
+        return {
+            "credential": self.credential,
+            "signed": self.signed,
+            "active": Device.Status.ACTIVE.value,
+            "now": now,
+        }
 
 
 @dataclass(frozen=True)
@@ -228,7 +272,7 @@ def readings_validate(readings: Any, *, device_pk: int, now: datetime.datetime) 
     )
 
 
-def _store(device: Device, batch: Batch, now: datetime.datetime) -> int:
+def _store(device: Device, batch: Batch, now: datetime.datetime, check: Check) -> int:
     """The batch's readings stored; returns how many were new. A COPY straight into the
     table, or, when the batch holds a reading stored already, a staged move of the new ones."""
     pairs = sorted(batch.hours)
@@ -239,22 +283,25 @@ def _store(device: Device, batch: Batch, now: datetime.datetime) -> int:
         "hours": ",".join(f"{hour}:00:00+00" for _metric_id, hour in pairs),
         "now": now,
         "latest": batch.last,
+        **check.parameters(now),
     }
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             with connection.wrap_database_errors, cursor.cursor.copy(COPY_SQL) as copy:
                 copy.write(batch.payload)
-            cursor.execute(MARK_SQL, marks)
+            cursor.execute(MARK_SQL.format(valid=check.sql()), marks)
+            if cursor.fetchone() is None:
+                raise CredentialRefusedError  # rolls the COPY back
             transaction.on_commit(functools.partial(evaluation_schedule, device.pk))
     except IntegrityError as error:
         if getattr(error.__cause__, "sqlstate", None) != UNIQUE_VIOLATION:
             raise
     else:
         return batch.count
-    return _store_staged(device, batch, now)
+    return _store_staged(device, batch, now, check)
 
 
-def _store_staged(device: Device, batch: Batch, now: datetime.datetime) -> int:
+def _store_staged(device: Device, batch: Batch, now: datetime.datetime, check: Check) -> int:
     # The stage empties itself at commit; inside a caller's transaction (several batches
     # in one, as the demo seed does) it is emptied after use, or the next batch would
     # move this one's rows again. The CREATE runs once per database session: only after
@@ -266,8 +313,13 @@ def _store_staged(device: Device, batch: Batch, now: datetime.datetime) -> int:
             cursor.execute(STAGE_DDL)
         with cursor.cursor.copy(STAGE_COPY_SQL) as copy:
             copy.write(batch.payload)
-        cursor.execute(MOVE_SQL, {"device": device.pk, "now": now, "latest": batch.last})
-        stored = cursor.fetchone()[0]
+        cursor.execute(
+            MOVE_SQL.format(valid=check.sql()),
+            {"device": device.pk, "now": now, "latest": batch.last, **check.parameters(now)},
+        )
+        stored, valid = cursor.fetchone()
+        if not valid:
+            raise CredentialRefusedError  # rolls the stage back
         if nested:
             cursor.execute("DELETE FROM iot_reading_stage")
         if stored:
@@ -328,24 +380,34 @@ def evaluation_started(device_pk: int) -> None:
     pipe.execute()
 
 
-def telemetry_ingest(*, device: Device, readings: Any) -> IngestResult:
+def telemetry_ingest(
+    *,
+    device: Device,
+    readings: Any,
+    credential: int | None = None,
+    signed: bool = False,
+) -> IngestResult:
     """Store a device's batch all-or-nothing; a replayed reading (same device, metric and
-    ts) is stored once. Rule evaluation is scheduled after commit when anything is new."""
+    ts) is stored once. Rule evaluation is scheduled after commit when anything is new.
+    With `credential` (the pk the request authenticated with; `signed`: the request was
+    signed), the storing statement checks that it is still valid and raises
+    CredentialRefusedError, storing nothing, when it is not."""
     now = timezone.now()
     batch = readings_validate(readings, device_pk=device.pk, now=now)
+    check = Check(credential=credential, signed=signed)
     days = batch.days()
     partitions.partitions_ensure(days)
     try:
-        stored = _store(device, batch, now)
+        stored = _store(device, batch, now, check)
     except IntegrityError:
         # A partition this process knew of was dropped (or rolled back): make it again.
         partitions.partitions_forget()
         partitions.partitions_ensure(days)
-        stored = _store(device, batch, now)
+        stored = _store(device, batch, now, check)
     except ProgrammingError:
         # The session lost its staging table (the connection was reset): make it again.
         if connection.in_atomic_block:
             raise
         _staged.discard(connection.connection)
-        stored = _store(device, batch, now)
+        stored = _store(device, batch, now, check)
     return IngestResult(accepted=batch.count, stored=stored)

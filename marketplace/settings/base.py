@@ -380,6 +380,10 @@ IOT_MAX_READING_AGE = timedelta(days=env.int("IOT_MAX_READING_AGE_DAYS", default
 IOT_MAX_CLOCK_SKEW = timedelta(seconds=env.int("IOT_MAX_CLOCK_SKEW_SECONDS", default=300))
 # Signed requests: the X-Timestamp must be within this many seconds of the server clock.
 IOT_SIGNATURE_WINDOW_SECONDS = 300
+# A web process remembers which device a token belongs to for this long; whether the token
+# is still valid (revoked, expired, device revoked, signing required) is checked again by
+# the statement that stores each batch (docs/adr/0008).
+IOT_CREDENTIAL_CACHE_SECONDS = env.int("IOT_CREDENTIAL_CACHE_SECONDS", default=60)
 IOT_TOKEN_GRACE = timedelta(hours=env.int("IOT_TOKEN_GRACE_HOURS", default=24))
 # A device's rules are evaluated right after a batch, then at most once per this interval
 # while batches keep coming (the batches in between are evaluated together).

@@ -10,6 +10,7 @@ import pghistory.runtime
 import pytest
 from django.db import connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from iot_gateway import services
@@ -241,6 +242,65 @@ def test_revoked_token_is_401(fleet):
     )
     assert response.status_code == 401
     assert stored_count() == 0
+
+
+def test_a_token_the_process_remembers_is_refused_once_revoked(fleet):
+    client = device_client(fleet.token)
+    first = [reading("temperature", 1, seconds_ago=5)]
+    assert client.post("/api/v1/telemetry/", {"readings": first}, format="json").status_code == 202
+    with CaptureQueriesContext(connection) as queries:
+        again = client.post(
+            "/api/v1/telemetry/", {"readings": [reading("temperature", 2)]}, format="json"
+        )
+    assert again.status_code == 202
+    assert not [q for q in queries if q["sql"].startswith("SELECT c.id, c.key_hash")]
+    services.device_revoke(device=fleet.device, acting_user=fleet.owner_user)
+    new = client.post(
+        "/api/v1/telemetry/", {"readings": [reading("temperature", 3)]}, format="json"
+    )
+    # A batch holding a stored reading takes the staged path: refused there too.
+    replay = client.post(
+        "/api/v1/telemetry/",
+        {"readings": [*first, reading("temperature", 4, seconds_ago=1)]},
+        format="json",
+    )
+    assert (new.status_code, replay.status_code) == (401, 401)
+    assert new.json()["detail"] == "Invalid or revoked device token."
+    assert stored_count() == 2
+
+
+def test_a_remembered_token_that_now_belongs_to_another_credential_is_read_again(fleet):
+    """The process remembered a credential that is gone (the database was reset and the
+    demo seeded the same token again): the batch is stored for the token's device now."""
+    client = device_client(fleet.token)
+    body = {"readings": [reading("temperature", 1, seconds_ago=5)]}
+    assert client.post("/api/v1/telemetry/", body, format="json").status_code == 202
+    other, _issued = register(fleet.owner, fleet.owner_user, fleet.supplier, name="Press 2")
+    old = DeviceCredential.objects.get(key_hash=DeviceCredential.hash_token(fleet.token))
+    old.delete()
+    DeviceCredential.objects.create(device=other, prefix=old.prefix, key_hash=old.key_hash)
+    again = client.post(
+        "/api/v1/telemetry/", {"readings": [reading("temperature", 2)]}, format="json"
+    )
+    assert again.status_code == 202
+    assert (stored_count(fleet.device), stored_count(other)) == (1, 1)
+
+
+def test_a_device_that_must_now_sign_is_refused_unsigned_though_remembered(fleet):
+    client = device_client(fleet.token)
+    body = {"readings": [reading("temperature", 1, seconds_ago=5)]}
+    assert client.post("/api/v1/telemetry/", body, format="json").status_code == 202
+    Device.objects.filter(pk=fleet.device.pk).update(require_signature=True)  # in the admin
+    unsigned = client.post(
+        "/api/v1/telemetry/", {"readings": [reading("temperature", 2)]}, format="json"
+    )
+    assert unsigned.status_code == 401
+    assert unsigned.json()["detail"] == "This device must sign its requests."
+    signed = signed_post(
+        client, fleet.signing_secret, {"readings": [reading("temperature", 3, seconds_ago=1)]}
+    )
+    assert signed.status_code == 202
+    assert stored_count() == 2
 
 
 def test_rotation_keeps_the_old_token_for_the_grace_period_only(fleet, time_machine):
