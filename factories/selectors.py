@@ -1144,13 +1144,14 @@ def template_pieces(template: str) -> tuple[list[str], list[str]]:
 
 
 def _python_round_sql(value: str, *, scale: int = 10000) -> str:
-    """SQL of Python's `round(value, 4)` (`scale` 10 ** 4) for a float8 column `value`, as
-    the integer number of 1/`scale`: the exact binary value rounded half to even.
-    `round(value * scale)` is that unless the product, itself rounded, lies within a rounding
-    error of a half: there the product is split exactly (Veltkamp: `value = high + low`, 26
-    bits each, and the odd part of `scale` (625, or 5) has at most 10 bits, so both partial
-    products are exact floats) and the sign of the exact product minus the half above its
-    floor decides, a tie going to the even neighbour."""
+    """SQL (float8) of a float8 column `value` in whole 1/`scale`s as Python rounds it
+    (`round(value, 4)` for 10 ** 4, `f"{value:.1f}"` for 10): the exact binary value rounded
+    half to even. `round(value * scale)` is that unless the product, itself rounded, lies
+    within a rounding error of a half: there the product is split exactly (Veltkamp:
+    `value = high + low`, 26 bits each, and the odd part of `scale` (625, or 5) has at most
+    10 bits, so both partial products are exact floats) and the sign of the exact product
+    minus the half above its floor decides, a tie going to the even neighbour. For the
+    figures' ranges (0..1, 0..5 stars, hours far below 10 ** 14)."""
     x, k = value, f"{scale}::float8"
     high = f"({x} * 134217729::float8 - ({x} * 134217729::float8 - {x}))"
     whole = f"floor({x} * {k})"

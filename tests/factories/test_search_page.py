@@ -24,6 +24,9 @@ from marketplace.models import Organization
 from tests.api.test_schema_conformance import assert_matches_schema
 from tests.factories.conftest import make_category, make_factory
 
+# Dates from today: the windows cross the end of February and the new year under `--today`.
+pytestmark = pytest.mark.date_sensitive
+
 DAY = datetime.timedelta(days=1)
 
 # Figures at the edges of Python's rounding: exact binary halves (4.25, 2.25, 0.125), decimal
