@@ -6,10 +6,16 @@ Search is ranked by the score documented in docs/adr/0002-factory-search-score.m
 from __future__ import annotations
 
 import datetime
+import itertools
+import json
 import math
+import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import F, Prefetch, QuerySet, Sum
@@ -1093,6 +1099,354 @@ def factory_search_rows(
             )
         )
     return today, rows
+
+
+# --- the API's page, built by the database --------------------------------------------------
+#
+# `factory_search_page` answers what `factory_search_rows` and the API view's dicts answered,
+# as JSON text PostgreSQL builds (ADR 0005, "The API's page from the database"): the 30-day
+# units from today (`_window_units`), the completion day (`_completion`), the factory's
+# fields and the score components (`score_components`) with Python's rounding and number
+# formatting, their labels and sentences (`score_texts`, the request's language) bound as
+# parameters. A test holds the two paths equal, field by field, over many searches.
+
+_TEMPLATE_FIELD = re.compile(r"%(?:\((?P<name>[^)]*)\)[dis]|(?P<percent>%))")
+
+
+def template_pieces(template: str) -> tuple[list[str], list[str]]:
+    """A %-template with named fields ("%(free)d units free for %(quantity)d ordered") as
+    its literal pieces and the names between them: `pieces[0] + str(value of names[0]) +
+    pieces[1] + ... + pieces[-1]` is `template % values` for integer and text values. `%%`
+    is a literal percent; a translation may put the fields in any order. Other uses of `%`
+    (widths, flags, positional fields) are refused: SQL could not format them the same."""
+    pieces: list[str] = []
+    names: list[str] = []
+    literal: list[str] = []
+    position = 0
+    for match in _TEMPLATE_FIELD.finditer(template):
+        between = template[position : match.start()]
+        if "%" in between:
+            raise ValueError(f"unsupported % field in {template!r}")
+        literal.append(between)
+        if match["percent"]:
+            literal.append("%")
+        else:
+            pieces.append("".join(literal))
+            literal = []
+            names.append(match["name"])
+        position = match.end()
+    rest = template[position:]
+    if "%" in rest:
+        raise ValueError(f"unsupported % field in {template!r}")
+    literal.append(rest)
+    pieces.append("".join(literal))
+    return pieces, names
+
+
+def _python_round_sql(value: str, *, scale: int = 10000) -> str:
+    """SQL (float8) of a float8 column `value` in whole 1/`scale`s as Python rounds it
+    (`round(value, 4)` for 10 ** 4, `f"{value:.1f}"` for 10): the exact binary value rounded
+    half to even. `round(value * scale)` is that unless the product, itself rounded, lies
+    within a rounding error of a half: there the product is split exactly (Veltkamp:
+    `value = high + low`, 26 bits each, and the odd part of `scale` (625, or 5) has at most
+    10 bits, so both partial products are exact floats) and the sign of the exact product
+    minus the half above its floor decides, a tie going to the even neighbour. For the
+    figures' ranges (0..1, 0..5 stars, hours far below 10 ** 14)."""
+    x, k = value, f"{scale}::float8"
+    high = f"({x} * 134217729::float8 - ({x} * 134217729::float8 - {x}))"
+    whole = f"floor({x} * {k})"
+    above = f"(({high} * {k} - ({whole} + 0.5::float8)) + ({x} - {high}) * {k})"
+    exact = f"""CASE WHEN {above} > 0 THEN {whole} + 1 WHEN {above} < 0 THEN {whole}
+                WHEN {whole} = 2 * floor({whole} / 2) THEN {whole} ELSE {whole} + 1 END"""
+    return f"""(CASE WHEN abs({x} * {k} - round({x} * {k})) < 0.4999::float8
+             THEN round({x} * {k}) ELSE {exact} END)"""
+
+
+def _rounded_sql(value: str) -> str:
+    """`round(value, 4)` as text: the float nearest the decimal, in float8's shortest form
+    (the form json and Python's repr print)."""
+    return f"({_python_round_sql(value)} / 10000::float8)::text"
+
+
+def _one_decimal_sql(value: str) -> str:
+    """`f"{value:.1f}"` for a float8 column `value` >= 0 (Python rounds the exact binary value
+    half to even: 4.25 -> "4.2")."""
+    tenths = f"{_python_round_sql(value, scale=10)}::bigint"
+    return f"(({tenths} / 10)::text || '.' || mod({tenths}, 10)::text)"
+
+
+# The line's prefix sums in today's days: `sums[k + 1]` is the free units of the k days from
+# today (0 outside the line's window; the line's own `cumulative` when it starts today).
+_SUMS_FROM_TODAY = f"""CASE WHEN l.window_start = %(today)s::date THEN l.cumulative
+  ELSE ARRAY(SELECT l.cumulative[LEAST(GREATEST(%(today)s::date - l.window_start + k, 0),
+                                       {CAPACITY_WINDOW_DAYS}) + 1]
+             FROM generate_series(0, {CAPACITY_WINDOW_DAYS}) k ORDER BY k) END"""  # noqa: S608
+
+# The results' lines, factories and figures, `score_components`' values before rounding;
+# then each result as JSON text (`{result}`, built by `_result_sql`), in rank order. It
+# starts with SELECT, which pghistory's request context never prefixes with its
+# `set_config` calls (a prepared statement is one command).
+_PAGE = f"""
+SELECT count(*), coalesce('[' || string_agg({{result}}, ',' ORDER BY c.rank) || ']', '[]')
+FROM (
+  SELECT r.rank, r.organization_id, r.available, r.score, o.slug, o.name, o.verified,
+         p.region, p.city, p.min_order_quantity, p.standard_lead_days, p.free_sampling,
+         p.price_level, f.on_time_rate, f.rating, f.median_quote_response_hours AS hours,
+         CASE WHEN l.window_start = %(today)s::date
+                   AND cardinality(l.free) = {CAPACITY_WINDOW_DAYS} THEN l.free
+              ELSE ARRAY(SELECT coalesce(l.free[%(today)s::date - l.window_start + d + 1], 0)
+                         FROM generate_series(0, {CAPACITY_WINDOW_DAYS - 1}) d ORDER BY d)
+         END AS units,
+         -- `_completion`: the free units from the production start (`first_offset` days
+         -- from today) first cover the quantity on the day after the `covered` days whose
+         -- sums fall short (the sums never decrease: width_bucket's binary search).
+         CASE WHEN covered.days < {CAPACITY_WINDOW_DAYS} - %(first_offset)s
+              THEN GREATEST(%(today)s::date + (%(first_offset)s + covered.days),
+                            %(start)s::date + p.standard_lead_days) END AS completion,
+         s.stars, s.hours_used, s.fit_value, s.price_value, s.on_time_value,
+         s.rating_value, s.response_value,
+         {SCORE_WEIGHTS["fit"]!r}::float8 * s.fit_value AS fit_points,
+         {SCORE_WEIGHTS["price"]!r}::float8 * s.price_value AS price_points,
+         {SCORE_WEIGHTS["on_time"]!r}::float8 * s.on_time_value AS on_time_points,
+         {SCORE_WEIGHTS["rating"]!r}::float8 * s.rating_value AS rating_points,
+         {SCORE_WEIGHTS["response"]!r}::float8 * s.response_value AS response_points
+  FROM unnest(%(organization_ids)s::int[], %(available)s::int[], %(scores)s::float8[])
+       WITH ORDINALITY AS r(organization_id, available, score, rank)
+  JOIN factories_capacityline l
+    ON l.category_id = %(category)s AND l.organization_id = r.organization_id
+  JOIN marketplace_organization o ON o.id = r.organization_id
+  JOIN factories_factoryprofile p ON p.organization_id = r.organization_id
+  LEFT JOIN factories_factoryperformance f ON f.organization_id = r.organization_id
+  CROSS JOIN LATERAL (SELECT {_SUMS_FROM_TODAY} AS sums) line
+  CROSS JOIN LATERAL (
+    SELECT width_bucket(%(quantity)s::int + line.sums[%(first_offset)s + 1] - 1,
+                        line.sums[%(first_offset)s + 2 : {CAPACITY_WINDOW_DAYS + 1}]) AS days
+  ) covered
+  CROSS JOIN LATERAL (
+    SELECT LEAST(r.available::float8 / (2 * %(quantity)s::bigint)::float8, 1::float8)
+             AS fit_value,
+           (5::float8 - p.price_level) / 4::float8 AS price_value,
+           coalesce(f.on_time_rate, {PRIOR_ON_TIME_RATE!r}::float8) AS on_time_value,
+           coalesce(f.rating, {PRIOR_RATING!r}::float8) AS stars,
+           coalesce(f.rating, {PRIOR_RATING!r}::float8) / 5::float8 AS rating_value,
+           h.hours_used, 1::float8 / (1::float8 + h.hours_used / 24::float8) AS response_value
+    FROM (SELECT CASE WHEN f.median_quote_response_hours IS NULL
+                      THEN {PRIOR_RESPONSE_HOURS!r}::float8
+                      WHEN 0::float8 > f.median_quote_response_hours THEN 0::float8
+                      ELSE f.median_quote_response_hours END AS hours_used) h
+  ) s
+  OFFSET 0  -- a fence: each figure is computed once per result, not inlined where used
+) c
+WHERE c.completion IS NOT NULL
+"""  # noqa: S608 - constants only; values and texts are bound parameters
+
+
+def _json_string(text: str) -> str:
+    """`text` escaped for the inside of a JSON string (json's rules: what json.loads reads)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+class _Concatenation:
+    """A text expression: constant pieces of the statement (consecutive ones merged into one
+    SQL literal) and SQL expressions of type text (never NULL), joined by `||`."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.literal: list[str] = []
+
+    def text(self, literal: str) -> _Concatenation:
+        self.literal.append(literal)
+        return self
+
+    def sql(self, expression: str) -> _Concatenation:
+        self._flush()
+        self.parts.append(expression)
+        return self
+
+    def _flush(self) -> None:
+        if self.literal:
+            literal = "".join(self.literal).replace("'", "''").replace("%", "%%")
+            self.parts.append(f"'{literal}'")
+            self.literal = []
+
+    def render(self) -> str:
+        """The parts joined as a balanced tree of `||`: a left-deep chain copies the text
+        built so far at every step."""
+        self._flush()
+
+        def tree(parts: list[str]) -> str:
+            if len(parts) == 1:
+                return parts[0]
+            middle = len(parts) // 2
+            return f"({tree(parts[:middle])} || {tree(parts[middle:])})"
+
+        return tree(self.parts)
+
+
+# Each sentence of `score_texts()` with the field that varies by result (the SQL of its
+# text) and the fields that do not (their parameter): `_sentence_pieces` splits a
+# translation at the former, so SQL joins the pieces with the result's figure.
+_SENTENCES = {
+    "fit": ("fit_detail", "free", "c.available::text", {"quantity"}),
+    "on_time": (
+        "on_time_detail",
+        "percent",
+        "round(100::float8 * c.on_time_value)::bigint::text",
+        set(),
+    ),
+    "rating": ("rating_detail", "rating", _one_decimal_sql("c.stars"), set()),
+    "response": ("response_detail", "hours", _one_decimal_sql("c.hours_used"), set()),
+}
+_ESTIMATED = {"on_time": "c.on_time_rate", "rating": "c.rating", "response": "c.hours"}
+
+
+def _sentence_pieces(template: str, field: str, constants: dict[str, str]) -> list[str]:
+    """`template` (a sentence of `score_texts()`) with `constants` filled in, cut where
+    `field` goes, each piece escaped for a JSON string: `field`'s text joins them."""
+    pieces, names = template_pieces(template)
+    cut = [""]
+    for piece, name in itertools.zip_longest(pieces, names):
+        cut[-1] += piece
+        if name == field:
+            cut.append("")
+        elif name is not None:
+            cut[-1] += constants[name]  # an unknown field: KeyError, as `%` raises
+    return [_json_string(piece) for piece in cut]
+
+
+def _result_sql() -> str:
+    """One result (`c`, a row of `found`) as JSON text: `_search_row_body`'s shape. The
+    request's texts are parameters: `label_<key>` (JSON strings), `<key>_detail` (pieces),
+    `price_labels` (by level) and `estimated`."""
+    out = _Concatenation()
+    out.text('{"factory":{"id":').sql("c.organization_id::text")
+    for name in ("slug", "name"):
+        out.text(f',"{name}":').sql(f"to_json(c.{name})::text")
+    out.text(',"verified":').sql("c.verified::text")
+    for name in ("region", "city"):
+        out.text(f',"{name}":').sql(f"to_json(c.{name})::text")
+    for name in ("min_order_quantity", "standard_lead_days", "free_sampling", "price_level"):
+        out.text(f',"{name}":').sql(f"c.{name}::text")
+    for name in ("on_time_rate", "rating"):
+        out.text(f',"{name}":').sql(f"coalesce(c.{name}::text, 'null')")
+    out.text(',"url":"/factories/').sql("c.organization_id::text").text('/"}')
+    out.text(',"available_units":').sql("c.available::text")
+    out.text(',"earliest_completion":"').sql("to_char(c.completion, 'YYYY-MM-DD')").text('"')
+    out.text(',"score":').sql("c.score::text")
+    out.text(',"score_components":[')
+    for index, (key, weight) in enumerate(SCORE_WEIGHTS.items()):
+        out.text(f'{"," if index else ""}{{"key":"{key}","label":').sql(f"%(label_{key})s::text")
+        out.text(f',"weight":{weight!r},"value":').sql(_rounded_sql(f"c.{key}_value"))
+        out.text(',"points":').sql(_rounded_sql(f"c.{key}_points"))
+        if key in _ESTIMATED:
+            out.text(',"estimated":').sql(f"({_ESTIMATED[key]} IS NULL)::text")
+        else:
+            out.text(',"estimated":false')
+        out.text(',"detail":"')
+        if key == "price":
+            out.sql("coalesce((%(price_labels)s::text[])[c.price_level], c.price_level::text)")
+        else:
+            _detail, _field, field_sql, _constants = _SENTENCES[key]
+            out.sql(f"array_to_string(%({key}_detail)s::text[], {field_sql})")
+        if key in _ESTIMATED:
+            out.sql(f"CASE WHEN {_ESTIMATED[key]} IS NULL THEN %(estimated)s::text ELSE '' END")
+        out.text('"}')
+    out.text('],"free_capacity":{"start":"').sql("%(today)s::date::text").text('","units":[')
+    out.sql("array_to_string(c.units, ',')").text("]}}")
+    return out.render()
+
+
+_PAGE_SQL = _PAGE.format(result=_result_sql())
+
+
+def _page_texts(quantity: int) -> dict[str, Any]:
+    """The parameters of `_PAGE_SQL` that come from `score_texts()` (the active language)."""
+    texts = score_texts()
+    levels = FactoryProfile.PriceLevel.values
+    parameters: dict[str, Any] = {
+        "estimated": _json_string(texts["estimated"]),
+        "price_labels": [
+            _json_string(texts[f"price_{level}"]) if f"price_{level}" in texts else None
+            for level in range(1, max(levels) + 1)
+        ],
+    }
+    for key in SCORE_WEIGHTS:
+        parameters[f"label_{key}"] = json.dumps(texts[key], ensure_ascii=False)
+    constants = {"quantity": str(quantity)}
+    for key, (detail, varying, _sql, fixed) in _SENTENCES.items():
+        parameters[f"{key}_detail"] = _sentence_pieces(
+            texts[detail], varying, {name: constants[name] for name in fixed}
+        )
+    return parameters
+
+
+def _fetch_prepared(sql: str, parameters: dict) -> tuple:
+    """Run `sql` as a prepared statement on Django's connection and transaction (parsed and
+    planned once per connection, not for every search: both cost more than running it) and
+    return its one row. Errors are Django's (`wrap_database_errors`) and the statement is in
+    Django's query log, as `finance.services.ledger._execute_prepared` does. Django binds
+    parameters on the client and turns psycopg's preparing off for its connections
+    (`prepare_threshold` None, where `prepare=True` is ignored), so this turns it on for
+    this statement only."""
+    connection.validate_no_broken_transaction()
+    connection.ensure_connection()
+    raw = connection.connection
+    threshold = raw.prepare_threshold
+    started = time.monotonic()
+    try:
+        raw.prepare_threshold = 2**31 - 1  # no other statement is counted into preparing
+        with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+            cursor.execute(sql, parameters, prepare=True)
+            row = cursor.fetchone()
+    finally:
+        raw.prepare_threshold = threshold
+    if connection.queries_logged:
+        connection.queries_log.append(
+            {"sql": sql, "time": f"{time.monotonic() - started:.3f}"}  # parameters unbound
+        )
+    assert row is not None
+    return row
+
+
+def factory_search_page(
+    *,
+    category: Category,
+    quantity: int,
+    ready_by: datetime.date,
+    region: str | None = None,
+    certification: str | None = None,
+    free_sampling: bool | None = None,
+    with_sample: bool = False,
+    limit: int = 50,
+) -> tuple[int, str]:
+    """The API's page of `factory_search_rows`: the number of results and their JSON array
+    (the shape `SearchResultSerializer` documents), built by PostgreSQL in one prepared
+    statement after the ranking, in the active language."""
+    today, start, ranked = _search_ranked(
+        category=category,
+        quantity=quantity,
+        ready_by=ready_by,
+        region=region,
+        certification=certification,
+        free_sampling=free_sampling,
+        with_sample=with_sample,
+        limit=limit,
+    )
+    if not ranked:
+        return 0, "[]"
+    parameters = {
+        "organization_ids": [rank.organization_id for rank in ranked],
+        "available": [rank.available for rank in ranked],
+        "scores": [rank.score for rank in ranked],
+        "category": category.pk,
+        "today": today,
+        "start": start,
+        "first_offset": max((start - today).days, 0),
+        "quantity": quantity,
+        **_page_texts(quantity),
+    }
+    count, results = _fetch_prepared(_PAGE_SQL, parameters)
+    return count, results
 
 
 def operator_queues(*, today: datetime.date, expiring_within_days: int = 30) -> dict[str, int]:
