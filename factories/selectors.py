@@ -640,8 +640,10 @@ def _pruning_index(lead_budget: int) -> int:
 
 
 def _ranked(sql: str, parameters: dict) -> list[_Ranked]:
+    # As a SELECT: django-pghistory puts its context's set_config in front of every other
+    # statement (the head starts with WITH, the band with a parenthesis), on reads too.
     with connection.cursor() as cursor:
-        cursor.execute(sql, parameters)
+        cursor.execute(f"SELECT * FROM ({sql}) ranked", parameters)  # noqa: S608 - constants
         return [
             _Ranked(pk, merit, available, score / 10000)
             for pk, merit, available, score in cursor.fetchall()
