@@ -1402,10 +1402,9 @@ def _fetch_prepared(sql: str, parameters: dict) -> tuple:
             row = cursor.fetchone()
     finally:
         raw.prepare_threshold = threshold
-    if connection.queries_logged:
-        connection.queries_log.append(
-            {"sql": sql, "time": f"{time.monotonic() - started:.3f}"}  # parameters unbound
-        )
+    if connection.queries_logged:  # with its values, as Django logs a statement
+        logged = psycopg.ClientCursor(raw).mogrify(sql, parameters)
+        connection.queries_log.append({"sql": logged, "time": f"{time.monotonic() - started:.3f}"})
     assert row is not None
     return row
 
