@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.urls import reverse
@@ -16,6 +17,7 @@ from marketplace.money import Money
 from orders.inspection import order_aql_plan, order_checklist
 from orders.models.orders import order_number, order_total_minor
 from orders.selectors import (
+    ProgressPoint,
     money_visible_to,
     order_money_visible,
     production_progress,
@@ -326,21 +328,39 @@ class InspectionPlanSerializer(serializers.Serializer):
 
 def progress_rows_data(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What `ProgressEntrySerializer` answers for each entry, built straight from progress
-    rows (`selectors.progress_report_rows`, already oldest first)."""
-    date = _DATE.to_representation
-    moment = serializers.DateTimeField(
-        default_timezone=timezone.get_current_timezone()
-    ).to_representation
+    rows (`selectors.progress_report_rows`, already oldest first). The values DRF's fields
+    give (ISO 8601 dates; each moment in the current time zone, "Z" for UTC), without its
+    per-value calls: the answer holds every entry, so this runs for each one on each write."""
+    zone = timezone.get_current_timezone()
+    data = []
+    for row in rows:
+        moment = row["reported_at"].astimezone(zone).isoformat()  # aware: read from the table
+        if moment.endswith("+00:00"):
+            moment = moment[:-6] + "Z"
+        data.append(
+            {
+                "id": row["pk"],
+                "day": row["day"].isoformat(),
+                "units": int(row["units"]),
+                "note": str(row["note"]),
+                "corrects": row["corrects_id"],
+                "reported_at": moment,
+            }
+        )
+    return data
+
+
+def progress_points_data(points: Iterable[ProgressPoint]) -> list[dict[str, Any]]:
+    """What `ProgressPointSerializer` answers for each point of the series, as plain dicts."""
     return [
         {
-            "id": row["pk"],
-            "day": date(row["day"]),
-            "units": int(row["units"]),
-            "note": str(row["note"]),
-            "corrects": row["corrects_id"],
-            "reported_at": moment(row["reported_at"]),
+            "day": point.day.isoformat(),
+            "planned": int(point.planned),
+            "actual": int(point.actual),
+            "planned_cumulative": int(point.planned_cumulative),
+            "actual_cumulative": int(point.actual_cumulative),
         }
-        for row in rows
+        for point in points
     ]
 
 

@@ -34,6 +34,7 @@ from orders.api.serializers import (
     RFQOutputSerializer,
     TierSerializer,
     order_summaries_data,
+    progress_points_data,
     progress_rows_data,
     tiers_from,
 )
@@ -419,7 +420,7 @@ def _progress_body(order: Order, rows: list[dict] | None = None) -> dict:
         order.production_plan, ((row["day"], row["units"]) for row in rows)
     )
     return {
-        "results": ProgressPointSerializer(points, many=True).data,
+        "results": progress_points_data(points),
         "entries": progress_rows_data(rows),
         "total": sum(row["units"] for row in rows),
         "quantity": order.quantity,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from marketplace.texts import Text, choice
 from orders import notify, texts
 from orders.exceptions import OrderConflictError, WrongPartyError
 from orders.models import Order, OrderEvent, OrderStatus, ProductionReport
-from orders.selectors import PROGRESS_REPORT_VALUES, progress_report_rows
+from orders.selectors import PROGRESS_REPORT_VALUES
 from orders.services.transition import order_party, order_transition_apply
 from orders.transitions import (
     TIMED_ACTIONS,
@@ -68,66 +69,105 @@ def _progress_lock(*, order_pk: int, acting_organization: Organization) -> Order
     return order
 
 
-# The entry and its timeline event in one statement: one round trip fewer while the
-# order's lock is held. The event's data names the entry, handed on by the CTE.
-_ENTRY_WITH_EVENT_SQL = """
-WITH entry AS (
+# The whole write in one message to the server, so one round trip and no BEGIN or COMMIT of
+# its own: PostgreSQL runs a message's statements as one transaction (outside a Django
+# atomic block; inside one, as part of it). The first statement locks the order, looked up
+# among the caller's orders (another organization's is neither read nor locked). The second
+# starts after the lock is granted and, in READ COMMITTED, takes a fresh snapshot: it sees
+# every entry committed by the writer it waited for (one statement, a CTE with FOR UPDATE,
+# would not). It reads the order and its entries, adds the entry and its timeline event
+# only if the write passes every check the service makes (the party, the state, the day,
+# the units, the quantity or a note: `_progress_errors`, with the same values), and answers
+# the order, the new entry's id (null if refused) and the entries before it, as one JSON
+# value: the only result kept (pghistory's cursor wrapper skips to the last one).
+_PROGRESS_WRITE_SQL = """
+SELECT 1 FROM orders_order
+WHERE id = %(order)s AND %(organization)s IN (buyer_id, factory_id, inspector_id)
+FOR UPDATE;
+WITH o AS (
+    SELECT id, buyer_id, factory_id, inspector_id, status, quantity, production_started_at,
+           production_plan
+    FROM orders_order
+    WHERE id = %(order)s AND %(organization)s IN (buyer_id, factory_id, inspector_id)
+), prior AS (
+    SELECT id, day, units, note, corrects_id, reported_at FROM orders_productionreport
+    WHERE order_id = (SELECT id FROM o)
+), entry AS (
     INSERT INTO orders_productionreport (order_id, day, units, note, reported_by_id, reported_at)
-    VALUES (%(order)s, %(day)s, %(units)s, %(entry_note)s, %(user)s, %(now)s)
+    SELECT o.id, %(day)s, %(units)s, %(entry_note)s, %(user)s, %(now)s
+    FROM o
+    WHERE %(valid)s AND o.factory_id = %(organization)s AND o.status = %(status)s
+      AND (o.production_started_at IS NULL OR o.production_started_at < %(day_end)s)
+      AND (%(noted)s OR (SELECT coalesce(sum(units), 0) FROM prior) + %(units)s <= o.quantity)
     RETURNING id
+), event AS (
+    INSERT INTO orders_orderevent (
+        order_id, at, actor_id, actor_organization_id, action, from_status, to_status,
+        note, note_key, note_params, data)
+    SELECT o.id, %(now)s, %(user)s, %(organization)s, %(action)s, o.status, o.status,
+           %(note)s, '', '{}'::jsonb,
+           jsonb_build_object('entry', entry.id, 'day', %(day)s::date::text,
+                              'units', %(units)s::integer,
+                              'total', (SELECT coalesce(sum(units), 0) FROM prior)
+                                       + %(units)s::integer)
+    FROM entry, o
 )
-INSERT INTO orders_orderevent (
-    order_id, at, actor_id, actor_organization_id, action, from_status, to_status,
-    note, note_key, note_params, data)
-SELECT %(order)s, %(now)s, %(user)s, %(organization)s, %(action)s, %(status)s, %(status)s,
-       %(note)s, '', '{}'::jsonb,
-       jsonb_build_object('entry', entry.id, 'day', %(day)s::date::text,
-                          'units', %(units)s::integer, 'total', %(total)s::integer)
-FROM entry
-RETURNING (data ->> 'entry')::bigint
+SELECT json_build_array(
+    o.id, o.buyer_id, o.factory_id, o.inspector_id, o.status, o.quantity,
+    o.production_started_at, o.production_plan, (SELECT id FROM entry),
+    (SELECT json_agg(json_build_array(id, day, units, note, corrects_id, reported_at)
+                     ORDER BY reported_at, id)
+     FROM prior))::text
+FROM o
 """
 
+# The order's columns the write reads, in the order `_PROGRESS_WRITE_SQL` answers them.
+_PROGRESS_ORDER_FIELDS = (
+    "id",
+    "buyer_id",
+    "factory_id",
+    "inspector_id",
+    "status",
+    "quantity",
+    "production_started_at",
+    "production_plan",
+)
 
-def _progress_entry_create(
+
+def _progress_order(values: list[Any]) -> Order:
+    """An order of the write's columns (the others deferred, as `objects.raw` leaves them)."""
+    row = dict(zip(_PROGRESS_ORDER_FIELDS, values, strict=True))
+    if row["production_started_at"] is not None:
+        row["production_started_at"] = datetime.datetime.fromisoformat(row["production_started_at"])
+    fields = [f.attname for f in Order._meta.concrete_fields if f.attname in row]
+    return Order.from_db(connection.alias, fields, [row[name] for name in fields])
+
+
+def _progress_errors(
     *,
     order: Order,
-    acting_organization: Organization,
-    acting_user: User,
     day: datetime.date,
     units: int,
     note: str,
+    today: datetime.date,
+    day_end: datetime.datetime | None,
     total: int,
-) -> ProductionReport:
-    """A new entry of `units` on `day` and its `PROGRESS_REPORTED` event (the same columns
-    `objects.create` would write for both), in one statement."""
-    now = timezone.now()
-    parameters: dict[str, Any] = {
-        "order": order.pk,
-        "day": day,
-        "units": units,
-        "entry_note": note[:300],
-        "user": acting_user.pk,
-        "now": now,
-        "organization": acting_organization.pk,
-        "action": str(Event.PROGRESS_REPORTED),
-        "status": str(order.status),
-        "note": note,
-        "total": total,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_ENTRY_WITH_EVENT_SQL, parameters)
-        (pk,) = cursor.fetchone()
-    report = ProductionReport(
-        pk=pk,
-        order=order,
-        day=day,
-        units=units,
-        note=parameters["entry_note"],
-        reported_by=acting_user,
-        reported_at=now,
-    )
-    report._state.adding, report._state.db = False, connection.alias
-    return report
+) -> dict[str, list[str]]:
+    """The field errors of a report of `units` on `day` making `total`, by field. The same
+    checks `_PROGRESS_WRITE_SQL` makes before adding the entry, with the same values."""
+    errors: dict[str, list[str]] = {}
+    started_at = order.production_started_at
+    if day > today:
+        errors["day"] = [_("You cannot report a day in the future.")]
+    elif started_at is not None and day_end is not None and started_at >= day_end:
+        # Production started after `day` ended (local time): the day is before the start.
+        started = timezone.localtime(started_at).date()
+        errors["day"] = [_("Production started on %(date)s.") % {"date": started}]
+    if units < 1:
+        errors["units"] = [_("Report at least one unit (correct an earlier entry instead).")]
+    if not errors and (over := _over_quantity_error(order, total, note)):
+        errors["note"] = over
+    return errors
 
 
 def _over_quantity_error(order: Order, total: int, note: str) -> list[str]:
@@ -166,7 +206,6 @@ def production_progress_record(
     return report
 
 
-@transaction.atomic
 def production_progress_record_entries(
     *,
     order_pk: int,
@@ -180,35 +219,73 @@ def production_progress_record_entries(
     plain rows (`selectors.progress_report_rows`, oldest first): read once, under the
     order's lock (every progress write takes it first), for the total and the answer. The
     order is looked up by `order_pk` among `acting_organization`'s (NotFoundError, a 404,
-    for another's) by the lock itself; the entry is `report.order`."""
-    order = _progress_lock(order_pk=order_pk, acting_organization=acting_organization)
-    errors: dict[str, list[str]] = {}
-    started = (
-        timezone.localtime(order.production_started_at).date()
-        if order.production_started_at
-        else None
-    )
-    if day > timezone.localdate():
-        errors["day"] = [_("You cannot report a day in the future.")]
-    elif started and day < started:
-        errors["day"] = [_("Production started on %(date)s.") % {"date": started}]
-    if units < 1:
-        errors["units"] = [_("Report at least one unit (correct an earlier entry instead).")]
-    entries = progress_report_rows(order)
-    total = sum(entry["units"] for entry in entries) + units
-    if not errors and (over := _over_quantity_error(order, total, note)):
-        errors["note"] = over
-    if errors:
+    for another's) by the lock itself; the entry is `report.order`.
+
+    One round trip (`_PROGRESS_WRITE_SQL`): the entry is added only if every check passes;
+    when it is not, the errors are told from what the statement read under the lock."""
+    today = timezone.localdate()
+    day_end = None
+    if day <= today:  # the instant `day` ends here, to compare the start of production with
+        next_day = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time())
+        day_end = timezone.make_aware(next_day)
+    now = timezone.now()
+    parameters: dict[str, Any] = {
+        "order": order_pk,
+        "organization": acting_organization.pk,
+        "user": acting_user.pk,
+        "now": now,
+        "day": day,
+        "units": units,
+        "entry_note": note[:300],
+        "note": note,
+        "valid": units >= 1 and day <= today,
+        "day_end": day_end,
+        "noted": bool(note.strip()),
+        "status": str(OrderStatus.IN_PRODUCTION),
+        "action": str(Event.PROGRESS_REPORTED),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_PROGRESS_WRITE_SQL, parameters)
+        while cursor.nextset():  # the last result (pghistory's wrapper may be there already)
+            pass
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFoundError(_("Not found."))
+    *order_values, entry_pk, prior = json.loads(row[0])
+    order = _progress_order(order_values)
+    if order_party(order=order, organization=acting_organization) != Party.FACTORY:
+        raise WrongPartyError(_("Only the factory reports production progress."))
+    if order.status != OrderStatus.IN_PRODUCTION:
+        raise OrderConflictError(_("Progress can be reported only while in production."))
+    entries = [
+        {
+            "pk": pk,
+            "day": datetime.date.fromisoformat(entry_day),
+            "units": entry_units,
+            "note": entry_note,
+            "corrects_id": corrects_id,
+            "reported_at": datetime.datetime.fromisoformat(reported_at),
+        }
+        for pk, entry_day, entry_units, entry_note, corrects_id, reported_at in prior or ()
+    ]
+    if entry_pk is None:
+        total = sum(entry["units"] for entry in entries) + units
+        errors = _progress_errors(
+            order=order, day=day, units=units, note=note, today=today, day_end=day_end, total=total
+        )
+        if not errors:  # the statement and `_progress_errors` disagree: a bug, not input
+            raise RuntimeError("The progress write refused an entry that passes every check.")
         raise ValidationError(errors)
-    report = _progress_entry_create(
+    report = ProductionReport(
+        pk=entry_pk,
         order=order,
-        acting_organization=acting_organization,
-        acting_user=acting_user,
         day=day,
         units=units,
-        note=note,
-        total=total,
+        note=parameters["entry_note"],
+        reported_by=acting_user,
+        reported_at=now,
     )
+    report._state.adding, report._state.db = False, connection.alias
     entries.append({field: getattr(report, field) for field in PROGRESS_REPORT_VALUES})
     entries.sort(key=lambda entry: (entry["reported_at"], entry["pk"]))
     return report, entries

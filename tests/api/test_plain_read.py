@@ -131,38 +131,58 @@ def test_the_order_list_answers_what_the_summary_serializer_answers():
     assert [row["total"] for row in listed] == [None]  # the inspector's: first only
 
 
-def test_the_progress_answer_is_what_its_serializers_answer():
-    """The progress answer (GET, and after a write or a correction) is built from plain
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/New_York"])
+def test_the_progress_answer_is_what_its_serializers_answer(zone, settings):
+    """The progress answer (GET, and after each write and a correction) is built from plain
     rows: the same as `ProgressPointSerializer` over `production_progress` and
-    `ProgressEntrySerializer` over the entries oldest first, with their total."""
+    `ProgressEntrySerializer` over the entries oldest first, with their total, in the
+    server's time zone ("Z" for UTC) and with a moment on a whole second."""
+    from unittest import mock
+
     from tests.helpers import api_client
 
+    settings.TIME_ZONE = zone
     deal = make_deal(category=make_category(), units=200)
     order = drive(deal, OrderStatus.IN_PRODUCTION)
     factory = api_client(deal.factory_user)
     url = f"/api/v1/orders/{order.pk}/progress/"
     today = timezone.localdate()
-    answers = [factory.get(url)]
+
+    def expected():
+        current = selectors.order_get(organization=deal.factory, pk=order.pk)
+        reports = sorted(
+            current.production_reports.all(), key=lambda item: (item.reported_at, item.pk)
+        )
+        return {
+            "results": list(
+                ProgressPointSerializer(selectors.production_progress(current), many=True).data
+            ),
+            "entries": list(ProgressEntrySerializer(reports, many=True).data),
+            "total": selectors.reported_total(current),
+            "quantity": current.quantity,
+        }
+
+    answers = [(factory.get(url), expected())]
+    whole_second = timezone.now().replace(microsecond=0)
     for units, note in ((40, ""), (25, "night shift")):
-        answers.append(factory.post(url, {"day": today.isoformat(), "units": units, "note": note}))
-    entry = answers[1].json()["entries"][0]["id"]
-    answers.append(
-        factory.post(f"{url}corrections/", {"entry": entry, "units": 30, "reason": "Recounted"})
-    )
-    answers.append(factory.get(url))
-    assert [answer.status_code for answer in answers] == [200, 201, 201, 201, 200]
-    order = selectors.order_get(organization=deal.factory, pk=order.pk)
-    reports = sorted(order.production_reports.all(), key=lambda item: (item.reported_at, item.pk))
-    expected = {
-        "results": list(
-            ProgressPointSerializer(selectors.production_progress(order), many=True).data
-        ),
-        "entries": list(ProgressEntrySerializer(reports, many=True).data),
-        "total": selectors.reported_total(order),
-        "quantity": order.quantity,
-    }
-    body = answers[-1].json()
-    assert body == expected
-    assert [list(item) for item in body["entries"]] == [list(item) for item in expected["entries"]]
+        with mock.patch("django.utils.timezone.now", return_value=whole_second):
+            answer = factory.post(url, {"day": today.isoformat(), "units": units, "note": note})
+        answers.append((answer, expected()))
+        whole_second = timezone.now()  # the second one's moment has its microseconds
+    entry = answers[1][0].json()["entries"][0]["id"]
+    correction = factory.post(f"{url}corrections/", {"entry": entry, "units": 30, "reason": "Re"})
+    answers.append((correction, expected()))
+    answers.append((factory.get(url), expected()))
+    assert [answer.status_code for answer, _ in answers] == [200, 201, 201, 201, 200]
+    for answer, wanted in answers:
+        body = answer.json()
+        assert body == wanted
+        assert list(body) == list(wanted)
+        assert [list(item) for item in body["entries"]] == [list(i) for i in wanted["entries"]]
+        assert [list(item) for item in body["results"]] == [list(i) for i in wanted["results"]]
+    body = answers[-1][0].json()
     assert body["total"] == 55
     assert [item["corrects"] for item in body["entries"]] == [None, None, entry]
+    moment = body["entries"][0]["reported_at"]
+    assert "." not in moment
+    assert moment.endswith("Z" if zone == "UTC" else ":00")

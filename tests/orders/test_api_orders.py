@@ -235,6 +235,25 @@ def test_production_progress_reported_and_charted(deal):
     assert sum(ProductionReport.objects.filter(order=order).values_list("units", flat=True)) == 170
 
 
+def test_progress_before_production_started_is_a_400_on_the_day(deal):
+    """A day before the (local) day production started is refused; the start day is not,
+    to the midnight: production started at 00:00 here on the day before yesterday."""
+    order = drive(deal, S.IN_PRODUCTION)
+    start = in_days(-2)
+    started_at = timezone.make_aware(datetime.datetime.combine(start, datetime.time()))
+    Order.objects.filter(pk=order.pk).update(production_started_at=started_at)
+    client = api_client(deal.factory_user)
+    url = f"/api/v1/orders/{order.pk}/progress/"
+    with nothing_changes():
+        before = client.post(url, {"day": in_days(-3).isoformat(), "units": 5}, format="json")
+    assert before.status_code == 400, before.content
+    assert list(before.json()["errors"]) == ["day"]
+    assert start.isoformat() in before.json()["errors"]["day"][0]
+    on_the_day = client.post(url, {"day": start.isoformat(), "units": 5}, format="json")
+    assert on_the_day.status_code == 201, on_the_day.content
+    assert on_the_day.json()["total"] == 5
+
+
 def test_progress_outside_production_is_409(deal):
     order = drive(deal, S.PAID)
     response = api_client(deal.factory_user).post(

@@ -142,3 +142,74 @@ def test_parallel_progress_reports_never_pass_the_quantity_without_a_note():
     assert sum(isinstance(result, ValidationError) for result in results) == 3
     assert list(order.production_reports.values_list("units", flat=True)) == [200]
     assert OrderEvent.objects.filter(order=order).count() == events_before + 1
+
+
+def test_a_progress_write_that_waited_for_the_lock_counts_the_entry_committed_meanwhile():
+    """The write locks the order, then reads its entries in a statement of its own: one
+    that waited for another writer's lock sees the entry committed meanwhile (a single
+    statement would read from its snapshot taken before the wait, and pass the quantity)."""
+    import time
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from orders.models import ProductionReport
+
+    deal = make_deal()
+    order = drive(deal, OrderStatus.IN_PRODUCTION)  # 300 units
+    today = timezone.localdate()
+    locked, release = threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+
+    def holder():
+        try:
+            with transaction.atomic():
+                Order.objects.select_for_update().get(pk=order.pk)
+                ProductionReport.objects.create(
+                    order=order, day=today, units=200, reported_by=deal.factory_user
+                )
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    def reporter():
+        try:
+            locked.wait(30)
+            results["report"] = services.production_progress_record(
+                order=order,
+                acting_organization=deal.factory,
+                acting_user=deal.factory_user,
+                day=today,
+                units=200,
+            )
+        except Exception as error:
+            results["report"] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=reporter)]
+    for thread in threads:
+        thread.start()
+    try:
+        assert locked.wait(30)
+        deadline = time.monotonic() + 30
+        with connection.cursor() as cursor:  # until the reporter waits for the lock
+            while time.monotonic() < deadline:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.02)
+            else:
+                pytest.fail("the reporter never waited for the order's lock")
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    report = results["report"]
+    assert isinstance(report, ValidationError), report
+    assert "note" in report.message_dict
+    assert list(order.production_reports.values_list("units", flat=True)) == [200]
