@@ -10,12 +10,10 @@ import itertools
 import json
 import math
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import psycopg
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import F, Prefetch, QuerySet, Sum
@@ -43,6 +41,7 @@ from factories.models import (
 )
 from marketplace.exceptions import NotFoundError
 from marketplace.models import Organization, User
+from marketplace.prepared import fetchone_prepared
 from marketplace.tenancy import TenantModel, get_for_organization_or_404
 
 # The search score (ADR 0002). Weights sum to 1; unknown figures take a neutral prior so a
@@ -1382,33 +1381,6 @@ def _page_texts(quantity: int) -> dict[str, Any]:
     return parameters
 
 
-def _fetch_prepared(sql: str, parameters: dict) -> tuple:
-    """Run `sql` as a prepared statement on Django's connection and transaction (parsed and
-    planned once per connection, not for every search: both cost more than running it) and
-    return its one row. Errors are Django's (`wrap_database_errors`) and the statement is in
-    Django's query log, as `finance.services.ledger._execute_prepared` does. Django binds
-    parameters on the client and turns psycopg's preparing off for its connections
-    (`prepare_threshold` None, where `prepare=True` is ignored), so this turns it on for
-    this statement only."""
-    connection.validate_no_broken_transaction()
-    connection.ensure_connection()
-    raw = connection.connection
-    threshold = raw.prepare_threshold
-    started = time.monotonic()
-    try:
-        raw.prepare_threshold = 2**31 - 1  # no other statement is counted into preparing
-        with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
-            cursor.execute(sql, parameters, prepare=True)
-            row = cursor.fetchone()
-    finally:
-        raw.prepare_threshold = threshold
-    if connection.queries_logged:  # with its values, as Django logs a statement
-        logged = psycopg.ClientCursor(raw).mogrify(sql, parameters)
-        connection.queries_log.append({"sql": logged, "time": f"{time.monotonic() - started:.3f}"})
-    assert row is not None
-    return row
-
-
 def factory_search_page(
     *,
     category: Category,
@@ -1446,7 +1418,7 @@ def factory_search_page(
         "quantity": quantity,
         **_page_texts(quantity),
     }
-    count, results = _fetch_prepared(_PAGE_SQL, parameters)
+    count, results = fetchone_prepared(_PAGE_SQL, parameters)
     return count, results
 
 

@@ -13,13 +13,11 @@ refuses it anyway). The platform's accounts and each factory's payable are shard
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
@@ -39,6 +37,7 @@ from marketplace import texts
 from marketplace.exceptions import ConflictError
 from marketplace.models import Organization, User
 from marketplace.money import Money
+from marketplace.prepared import fetchone_prepared
 from marketplace.texts import Text
 
 Leg = tuple[Account, Money]
@@ -370,7 +369,7 @@ def _journal_write(
             + _JOURNAL_RESULT.format(changed="(SELECT COUNT(*) FROM changed)")
         )
         parameters.extend(row_update.params)
-    entry_pk, moved, changed = _execute_prepared(sql, parameters)
+    entry_pk, moved, changed = fetchone_prepared(sql, parameters)
     if entry_pk is None:
         return None
     refused = sorted(set(moving) - set(moved))
@@ -381,25 +380,6 @@ def _journal_write(
     if row_update is not None and not changed:
         raise row_update.refused
     return entry_pk
-
-
-def _execute_prepared(sql: str, parameters: list[Any]) -> tuple:
-    """Run the journal statement as a prepared statement on Django's connection and
-    return its one row. Django binds parameters on the client, so PostgreSQL would plan
-    this seven-part statement anew for every journal (about as long as running it); a
-    server-side cursor with `prepare=True` plans it once per connection. Errors are
-    Django's (`wrap_database_errors`), and the statement is logged like any other."""
-    connection.validate_no_broken_transaction()
-    started = time.monotonic()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, parameters, prepare=True)
-        row = cursor.fetchone()
-    if connection.queries_logged:
-        connection.queries_log.append(
-            {"sql": sql, "time": f"{time.monotonic() - started:.3f}"}  # parameters unbound
-        )
-    assert row is not None
-    return row
 
 
 def _check_balanced(legs: Sequence[Leg]) -> None:

@@ -1,0 +1,41 @@
+"""Statements PostgreSQL parses and plans once per connection (server-side prepared)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import psycopg
+from django.db import connection
+
+
+def fetchone_prepared(sql: str, parameters: dict[str, Any] | list[Any]) -> tuple:
+    """Run `sql` as a prepared statement on Django's connection, in Django's transaction,
+    and return its one row.
+
+    Django binds parameters on the client, so PostgreSQL parses and plans a statement
+    anew each time it runs; for a long statement that costs as much as running it. Django
+    also sets psycopg's `prepare_threshold` to None on its connections, under which
+    `execute(prepare=True)` prepares nothing, so it is raised for this statement only (no
+    other statement is counted into preparing). Errors are Django's
+    (`wrap_database_errors`), and the statement is logged as Django logs one, with its
+    values. PostgreSQL uses the generic plan once it is no dearer than the custom ones (a
+    statement whose plan depends on its values stays on custom plans)."""
+    connection.validate_no_broken_transaction()
+    connection.ensure_connection()
+    raw = connection.connection
+    threshold = raw.prepare_threshold
+    started = time.monotonic()
+    try:
+        raw.prepare_threshold = 2**31 - 1
+        with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+            cursor.execute(sql, parameters, prepare=True)
+            row = cursor.fetchone()
+    finally:
+        raw.prepare_threshold = threshold
+    if connection.queries_logged:
+        logged = psycopg.ClientCursor(raw).mogrify(sql, parameters)
+        connection.queries_log.append({"sql": logged, "time": f"{time.monotonic() - started:.3f}"})
+    if row is None:
+        raise RuntimeError("a prepared statement meant to return one row returned none")
+    return row

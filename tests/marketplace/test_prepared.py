@@ -1,0 +1,43 @@
+"""`marketplace.prepared`: a statement prepared once per connection, inside Django's
+transaction, logged with its values."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from marketplace.prepared import fetchone_prepared
+
+pytestmark = pytest.mark.django_db
+
+SQL = "SELECT %(base)s::integer + 1, current_setting('application_name') IS NOT NULL"
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_the_statement_is_prepared_once_and_answers_with_its_values():
+    before = len(_prepared_statements())
+    assert fetchone_prepared(SQL, {"base": 1}) == (2, True)
+    assert fetchone_prepared(SQL, {"base": 41}) == (42, True)
+    prepared = _prepared_statements()
+    assert len(prepared) == before + 1
+    assert "::integer + 1" in prepared[-1]
+    assert connection.connection.prepare_threshold is None  # Django's, left as it was
+
+
+def test_it_is_logged_with_its_values():
+    with CaptureQueriesContext(connection) as queries:
+        fetchone_prepared(SQL, {"base": 7})
+    assert queries[-1]["sql"].startswith("SELECT 7::integer + 1")
+
+
+def test_it_runs_in_the_callers_transaction():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE prepared_probe (n integer) ON COMMIT DROP")
+        cursor.execute("INSERT INTO prepared_probe VALUES (5)")
+    assert fetchone_prepared("SELECT count(*) FROM prepared_probe", []) == (1,)
