@@ -57,9 +57,15 @@ class Money:
         return Decimal(self.amount_minor).scaleb(-_exponent(self.currency))
 
     def as_wire(self) -> dict[str, str]:
+        # In integers: the same text as `str(self.amount)` at the currency's exponent
+        # ("1234.50", "-0.05", "123"), without Decimal arithmetic (a page of orders formats
+        # 150 amounts).
         exponent = _exponent(self.currency)
-        quantum = Decimal(1).scaleb(-exponent)
-        return {"amount": str(self.amount.quantize(quantum)), "currency": self.currency}
+        if exponent == 0:
+            return {"amount": str(self.amount_minor), "currency": self.currency}
+        whole, fraction = divmod(abs(self.amount_minor), 10**exponent)
+        sign = "-" if self.amount_minor < 0 else ""
+        return {"amount": f"{sign}{whole}.{fraction:0{exponent}d}", "currency": self.currency}
 
     def _check(self, other: object) -> Money:
         if not isinstance(other, Money):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -207,6 +208,13 @@ class OrderSummarySerializer(PlainReadMixin, serializers.Serializer):
 _DATE = serializers.DateField()
 
 
+def _moment_text(moment: datetime.datetime, zone: datetime.tzinfo) -> str:
+    """What DRF's DateTimeField gives for an aware moment (read from the database): ISO
+    8601 in `zone` (the request's time zone), "Z" for UTC; without its per-value calls."""
+    text = moment.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 def _money_wire(amount_minor: int, currency: str) -> dict[str, str]:
     return Money(amount_minor, currency).as_wire()
 
@@ -215,11 +223,9 @@ def order_summaries_data(rows: list[dict[str, Any]], organization: Any) -> list[
     """The order list's page: what `OrderSummarySerializer` answers (the same keys in the
     same order, the same formats), built straight from summary rows
     (`selectors.ORDER_SUMMARY_VALUES`) without model instances or DRF's per-field calls."""
-    # DRF's own fields, the request's time zone looked up once rather than per value.
+    # The request's time zone looked up once rather than per value.
     date = _DATE.to_representation
-    moment = serializers.DateTimeField(
-        default_timezone=timezone.get_current_timezone()
-    ).to_representation
+    zone = timezone.get_current_timezone()
     data = []
     for row in rows:
         shown = money_visible_to(
@@ -264,8 +270,8 @@ def order_summaries_data(rows: list[dict[str, Any]], organization: Any) -> list[
                 "total": _money_wire(total_minor, currency) if shown else None,
                 "with_sample": bool(row["with_sample"]),
                 "ready_by": date(row["ready_by"]),
-                "created_at": moment(row["created_at"]),
-                "status_changed_at": moment(row["status_changed_at"]),
+                "created_at": _moment_text(row["created_at"], zone),
+                "status_changed_at": _moment_text(row["status_changed_at"], zone),
             }
         )
     return data
@@ -334,9 +340,6 @@ def progress_rows_data(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     zone = timezone.get_current_timezone()
     data = []
     for row in rows:
-        moment = row["reported_at"].astimezone(zone).isoformat()  # aware: read from the table
-        if moment.endswith("+00:00"):
-            moment = moment[:-6] + "Z"
         data.append(
             {
                 "id": row["pk"],
@@ -344,7 +347,7 @@ def progress_rows_data(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "units": int(row["units"]),
                 "note": str(row["note"]),
                 "corrects": row["corrects_id"],
-                "reported_at": moment,
+                "reported_at": _moment_text(row["reported_at"], zone),
             }
         )
     return data

@@ -89,10 +89,13 @@ def test_special_cases_take_drf_rules():
     assert plain["dictionary"] == "value"
 
 
-def test_the_order_list_answers_what_the_summary_serializer_answers():
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/New_York"])
+def test_the_order_list_answers_what_the_summary_serializer_answers(zone, settings):
     """The list builds its page from plain rows (`order_summaries_data`): the same keys,
     order and values as `OrderSummarySerializer` over the orders, for the parties and for
-    an assigned inspector (no prices), with and without a sample fee, and the count."""
+    an assigned inspector (no prices), with and without a sample fee, and the count; its
+    moments in the server's time zone ("Z" for UTC)."""
+    settings.TIME_ZONE = zone
     from marketplace.models import Organization
     from orders.models import Order, RFQInvitation
     from tests.helpers import api_client, make_organization

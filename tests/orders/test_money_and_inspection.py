@@ -1,8 +1,10 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from marketplace.money import CurrencyMismatchError, Money
+from marketplace.money import CURRENCY_EXPONENTS, CurrencyMismatchError, Money
 from orders.inspection import aql_plan
 
 
@@ -11,7 +13,21 @@ def test_money_parses_and_prints_the_wire_format():
     assert money.amount_minor == 123450
     assert money.as_wire() == {"amount": "1234.50", "currency": "CNY"}
     assert Money.from_decimal("1500", "JPY").as_wire() == {"amount": "1500", "currency": "JPY"}
+    assert Money(-5, "CNY").as_wire() == {"amount": "-0.05", "currency": "CNY"}
+    assert Money(0, "USD").as_wire() == {"amount": "0.00", "currency": "USD"}
     assert Money(5, "CNY").amount == Decimal("0.05")
+
+
+@given(
+    amount_minor=st.integers(min_value=-(10**20), max_value=10**20),
+    currency=st.sampled_from(["CNY", "USD", "JPY", "KRW", "XYZ"]),
+)
+def test_the_wire_amount_is_the_decimal_amount_at_the_currencys_places(amount_minor, currency):
+    money = Money(amount_minor, currency)
+    wire = money.as_wire()
+    places = Decimal(1).scaleb(-CURRENCY_EXPONENTS.get(currency, 2))
+    assert wire == {"amount": str(money.amount.quantize(places)), "currency": currency}
+    assert Money.from_decimal(wire["amount"], currency) == money
 
 
 @pytest.mark.parametrize("amount", ["1.234", "abc", "NaN", "Infinity"])
