@@ -874,17 +874,6 @@ def _completion(
     return None
 
 
-def _window_units(window_start: datetime.date, free: list[int], today: datetime.date) -> list[int]:
-    """A line's free units for the 30 days from `today` (0 outside the line's own window)."""
-    offset = (today - window_start).days
-    if offset == 0 and len(free) == CAPACITY_WINDOW_DAYS:
-        return list(free)
-    return [
-        free[offset + day] if 0 <= offset + day < len(free) else 0
-        for day in range(CAPACITY_WINDOW_DAYS)
-    ]
-
-
 def _search_ranked(
     *,
     category: Category,
@@ -984,132 +973,14 @@ def factory_search(
     return results
 
 
-@dataclass(frozen=True, slots=True)
-class SearchRow:
-    """A search result as plain values (`factory_search_rows`): for an answer built
-    without model instances, the API's."""
-
-    organization_id: int
-    slug: str
-    name: str
-    verified: bool
-    region: str
-    city: str
-    min_order_quantity: int
-    standard_lead_days: int
-    free_sampling: bool
-    price_level: int
-    on_time_rate: float | None
-    rating: float | None
-    available_units: int
-    earliest_completion: datetime.date
-    score: float
-    units: list[int]  # free units a day for the 30 days from today
-    components: list[ScoreComponent]
-
-
-_SEARCH_ROWS = """
-SELECT l.organization_id, l.window_start, l.free, o.slug, o.name, o.verified,
-       p.region, p.city, p.min_order_quantity, p.standard_lead_days, p.free_sampling,
-       p.price_level, f.on_time_rate, f.rating, f.median_quote_response_hours
-FROM factories_capacityline l
-JOIN marketplace_organization o ON o.id = l.organization_id
-JOIN factories_factoryprofile p ON p.organization_id = l.organization_id
-LEFT JOIN factories_factoryperformance f ON f.organization_id = l.organization_id
-WHERE l.category_id = %(category)s AND l.organization_id = ANY(%(organization_ids)s)
-"""
-
-
-def factory_search_rows(
-    *,
-    category: Category,
-    quantity: int,
-    ready_by: datetime.date,
-    region: str | None = None,
-    certification: str | None = None,
-    free_sampling: bool | None = None,
-    with_sample: bool = False,
-    limit: int = 50,
-) -> tuple[datetime.date, list[SearchRow]]:
-    """`factory_search` as plain rows (the same results in the same order, with the same
-    figures), and today, the first day of their `units`: the ranking, then the results'
-    details as plain values in one query (model instances and the daily series cost more
-    than the ranking at 50 results)."""
-    today, start, ranked = _search_ranked(
-        category=category,
-        quantity=quantity,
-        ready_by=ready_by,
-        region=region,
-        certification=certification,
-        free_sampling=free_sampling,
-        with_sample=with_sample,
-        limit=limit,
-    )
-    if not ranked:
-        return today, []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _SEARCH_ROWS,
-            {"category": category.pk, "organization_ids": [r.organization_id for r in ranked]},
-        )
-        details = {row[0]: row[1:] for row in cursor.fetchall()}
-    texts = score_texts()
-    rows = []
-    for rank in ranked:
-        window_start, free, slug, name, verified, *profile, on_time, rating, hours = details[
-            rank.organization_id
-        ]
-        region_name, city, min_order, lead_days, sampling, price_level = profile
-        units = _window_units(window_start, free, today)
-        completion = _completion(
-            units,
-            today=today,
-            quantity=quantity,
-            start=start,
-            earliest=start + datetime.timedelta(days=lead_days),
-        )
-        if completion is None:  # capacity taken between the two reads
-            continue
-        rows.append(
-            SearchRow(
-                rank.organization_id,
-                slug,
-                name,
-                verified,
-                region_name,
-                city,
-                min_order,
-                lead_days,
-                sampling,
-                price_level,
-                on_time,
-                rating,
-                rank.available,
-                completion,
-                rank.score,
-                units,
-                score_components(
-                    quantity=quantity,
-                    available_units=rank.available,
-                    price_level=price_level,
-                    on_time_rate=on_time,
-                    rating=rating,
-                    response_hours=hours,
-                    texts=texts,
-                ),
-            )
-        )
-    return today, rows
-
-
 # --- the API's page, built by the database --------------------------------------------------
 #
-# `factory_search_page` answers what `factory_search_rows` and the API view's dicts answered,
-# as JSON text PostgreSQL builds (ADR 0005, "The API's page from the database"): the 30-day
-# units from today (`_window_units`), the completion day (`_completion`), the factory's
-# fields and the score components (`score_components`) with Python's rounding and number
-# formatting, their labels and sentences (`score_texts`, the request's language) bound as
-# parameters. A test holds the two paths equal, field by field, over many searches.
+# `factory_search_page` answers what `factory_search` finds, as the API's JSON text built by
+# PostgreSQL (ADR 0005, "The API's page from the database"): the 30-day units from today,
+# the completion day (`_completion`), the factory's fields and the score components
+# (`score_components`) with Python's rounding and number formatting, their labels and
+# sentences (`score_texts`, the request's language) bound as parameters. A test holds the
+# page equal to one built from `factory_search`, field by field, over many searches.
 
 _TEMPLATE_FIELD = re.compile(r"%(?:\((?P<name>[^)]*)\)[dis]|(?P<percent>%))")
 
@@ -1316,7 +1187,7 @@ def _sentence_pieces(template: str, field: str, constants: dict[str, str]) -> li
 
 
 def _result_sql() -> str:
-    """One result (`c`, a row of `found`) as JSON text: `_search_row_body`'s shape. The
+    """One result (`c`, a row of `found`) as JSON text: `SearchResultSerializer`'s shape. The
     request's texts are parameters: `label_<key>` (JSON strings), `<key>_detail` (pieces),
     `price_labels` (by level) and `estimated`."""
     out = _Concatenation()
@@ -1392,7 +1263,7 @@ def factory_search_page(
     with_sample: bool = False,
     limit: int = 50,
 ) -> tuple[int, str]:
-    """The API's page of `factory_search_rows`: the number of results and their JSON array
+    """The API's page of `factory_search`: the number of results and their JSON array
     (the shape `SearchResultSerializer` documents), built by PostgreSQL in one prepared
     statement after the ranking, in the active language."""
     today, start, ranked = _search_ranked(

@@ -8,7 +8,6 @@ import itertools
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from factories import selectors, services
@@ -208,7 +207,6 @@ def test_ranking_equals_the_calendar_computation_past_the_walk(category, today):
         assert [r.score for r in results] == pytest.approx(
             [score for _pk, _available, score in expected[:limit]], abs=1.1e-4
         )
-        _assert_rows_match(results, category=category, quantity=quantity, ready_by=ready_by)
 
 
 def test_ranking_equals_the_calendar_computation_through_the_band(category, today):
@@ -243,51 +241,6 @@ def test_ranking_equals_the_calendar_computation_through_the_band(category, toda
         assert len(queries) == 3  # the head, the band, the results' details
         got = [(r.factory.pk, r.available_units) for r in results]
         assert got == [(pk, available) for pk, available, _score in expected[:limit]]
-        _assert_rows_match(results, category=category, quantity=quantity, ready_by=ready_by)
-
-
-def _assert_rows_match(results, **search) -> None:
-    """The API's plain rows are `factory_search`'s results, field for field."""
-    limit = len(results) or 1
-    today, rows = selectors.factory_search_rows(limit=limit, **search)
-    assert today == timezone.localdate()
-    assert [
-        (
-            row.organization_id,
-            row.slug,
-            row.name,
-            row.verified,
-            (row.region, row.city, row.min_order_quantity, row.standard_lead_days),
-            (row.free_sampling, row.price_level, row.on_time_rate, row.rating),
-            (row.available_units, row.earliest_completion, row.score),
-            row.units,
-            row.components,
-        )
-        for row in rows
-    ] == [
-        (
-            result.factory.pk,
-            result.factory.slug,
-            result.factory.name,
-            result.factory.verified,
-            (
-                result.profile.region,
-                result.profile.city,
-                result.profile.min_order_quantity,
-                result.profile.standard_lead_days,
-            ),
-            (
-                result.profile.free_sampling,
-                result.profile.price_level,
-                result.performance.on_time_rate if result.performance else None,
-                result.performance.rating if result.performance else None,
-            ),
-            (result.available_units, result.earliest_completion, result.score),
-            [point["free"] for point in result.series],
-            result.components,
-        )
-        for result in results
-    ]
 
 
 def test_with_sample_production_starts_after_the_sample_days(category, today, settings):
@@ -306,9 +259,6 @@ def test_with_sample_production_starts_after_the_sample_days(category, today, se
     assert body["results"] == []
     without_sample = search(category="shirts", quantity=150, ready_by=(today + days(9)).isoformat())
     assert slugs(without_sample) == [factory.slug]
-    sampled = {"category": category, "quantity": 100, "ready_by": today + days(9)}
-    results = selectors.factory_search(with_sample=True, **sampled)
-    _assert_rows_match(results, with_sample=True, **sampled)
 
 
 def test_api_search_query_count_is_at_most_three_plus_category(category, today):

@@ -1,5 +1,5 @@
 """The search API's page, built by PostgreSQL (`selectors.factory_search_page`), equals the
-page built in Python from `factory_search_rows` (`_search_row_body`): every field of every
+page built in Python from `factory_search` (the search the pages run): every field of every
 result, over many searches, languages and factories' figures, and the rounding and number
 formatting it copies from Python, value by value (docs/adr/0005)."""
 
@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from factories import selectors
-from factories.api.views.search import _search_row_body
 from factories.models import CapacityLine, FactoryPerformance
 from marketplace.models import Organization
 from tests.api.test_schema_conformance import assert_matches_schema
@@ -37,11 +36,48 @@ HOURS = [2.25, 0.05, 0.25, 1.45, 24.0, 0.0, 0.15, 72.5, 1000.05, 9.95, 3.3333]
 
 
 def python_page(lang: str, **search) -> dict:
-    """The page as the API built it before: plain rows, dicts, DRF's JSON (parsed)."""
+    """The page built in Python: `factory_search`'s results as the API's documented dicts."""
     with translation.override(lang):
-        today, rows = selectors.factory_search_rows(**search)
-        results = [_search_row_body(row, today.isoformat()) for row in rows]
+        start = timezone.localdate().isoformat()
+        results = [_result_body(result, start) for result in selectors.factory_search(**search)]
     return {"count": len(results), "next": None, "previous": None, "results": results}
+
+
+def _result_body(result: selectors.SearchResult, start: str) -> dict:
+    profile, performance = result.profile, result.performance
+    return {
+        "factory": {
+            "id": result.factory.pk,
+            "slug": result.factory.slug,
+            "name": result.factory.name,
+            "verified": result.factory.verified,
+            "region": profile.region,
+            "city": profile.city,
+            "min_order_quantity": profile.min_order_quantity,
+            "standard_lead_days": profile.standard_lead_days,
+            "free_sampling": profile.free_sampling,
+            "price_level": profile.price_level,
+            "on_time_rate": performance.on_time_rate if performance else None,
+            "rating": performance.rating if performance else None,
+            "url": f"/factories/{result.factory.pk}/",
+        },
+        "available_units": result.available_units,
+        "earliest_completion": result.earliest_completion.isoformat(),
+        "score": result.score,
+        "score_components": [
+            {
+                "key": part.key,
+                "label": part.label,
+                "weight": part.weight,
+                "value": part.value,
+                "points": part.points,
+                "estimated": part.estimated,
+                "detail": part.detail,
+            }
+            for part in result.components
+        ],
+        "free_capacity": {"start": start, "units": [point["free"] for point in result.series]},
+    }
 
 
 def api_page(lang: str, **params) -> dict:

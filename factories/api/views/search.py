@@ -22,7 +22,7 @@ from marketplace.api.renderers import JSONRenderer, PreRendered
 
 
 class SearchResultSerializer(serializers.Serializer):
-    """One search result (the shape `_search_row_body` builds)."""
+    """One search result (the shape `selectors.factory_search_page` builds)."""
 
     factory = inline_serializer(
         "SearchFactory",
@@ -137,52 +137,14 @@ class FactorySearchApi(APIView):
         params.is_valid(raise_exception=True)
         # The page is JSON PostgreSQL builds (ADR 0005): turning 50 results x 30 days and
         # their score components into dicts and JSON cost more than the queries. The schema
-        # is PageSerializer; `_search_row_body` is the same page built in Python, and a test
-        # holds the two equal.
+        # is PageSerializer; a test holds it equal to the page built in Python from
+        # `factory_search`, the search the pages run.
         count, results = selectors.factory_search_page(**params.validated_data)
         body = b'{"count":%d,"next":null,"previous":null,"results":%b}' % (
             count,
             results.encode(),
         )
         return Response(PreRendered(body))
-
-
-def _search_row_body(row: selectors.SearchRow, start: str) -> dict:
-    """One result of the page built in Python from `factory_search_rows` (`start`: today,
-    ISO): the reference `factory_search_page` is tested against."""
-    return {
-        "factory": {
-            "id": row.organization_id,
-            "slug": row.slug,
-            "name": row.name,
-            "verified": row.verified,
-            "region": row.region,
-            "city": row.city,
-            "min_order_quantity": row.min_order_quantity,
-            "standard_lead_days": row.standard_lead_days,
-            "free_sampling": row.free_sampling,
-            "price_level": row.price_level,
-            "on_time_rate": row.on_time_rate,
-            "rating": row.rating,
-            "url": f"/factories/{row.organization_id}/",
-        },
-        "available_units": row.available_units,
-        "earliest_completion": row.earliest_completion.isoformat(),
-        "score": row.score,
-        "score_components": [
-            {
-                "key": part.key,
-                "label": part.label,
-                "weight": part.weight,
-                "value": part.value,
-                "points": part.points,
-                "estimated": part.estimated,
-                "detail": part.detail,
-            }
-            for part in row.components
-        ],
-        "free_capacity": {"start": start, "units": row.units},
-    }
 
 
 class FactoryFiltersApi(APIView):
