@@ -6,6 +6,7 @@ Search is ranked by the score documented in docs/adr/0002-factory-search-score.m
 from __future__ import annotations
 
 import datetime
+import functools
 import itertools
 import json
 import math
@@ -17,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import F, Prefetch, QuerySet, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.models import Category
@@ -41,7 +42,7 @@ from factories.models import (
 )
 from marketplace.exceptions import NotFoundError
 from marketplace.models import Organization, User
-from marketplace.prepared import fetchone_prepared
+from marketplace.prepared import fetchall_prepared, fetchone_prepared
 from marketplace.tenancy import TenantModel, get_for_organization_or_404
 
 # The search score (ADR 0002). Weights sum to 1; unknown figures take a neutral prior so a
@@ -640,13 +641,26 @@ def _pruning_index(lead_budget: int) -> int:
 
 def _ranked(sql: str, parameters: dict) -> list[_Ranked]:
     # As a SELECT: django-pghistory puts its context's set_config in front of every other
-    # statement (the head starts with WITH, the band with a parenthesis), on reads too.
+    # statement (the band starts with a parenthesis), on reads too.
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM ({sql}) ranked", parameters)  # noqa: S608 - constants
         return [
             _Ranked(pk, merit, available, score / 10000)
             for pk, merit, available, score in cursor.fetchall()
         ]
+
+
+def _ranked_prepared(sql: str, parameters: dict) -> list[_Ranked]:
+    """The head's lines, from a statement prepared and planned once per connection and
+    filter set (`fetchall_prepared`: its generic plan, which does not depend on the values).
+    The band is not prepared: which index serves a slice best depends on its bounds."""
+    # The pruning index's subscript is written into the statement: the expression indexes
+    # match only a constant subscript, and a prepared statement's values are not constants.
+    sql = sql.replace("%(pruning_index)s", str(int(parameters["pruning_index"])))
+    return [
+        _Ranked(pk, merit, available, score / 10000)
+        for pk, merit, available, score in fetchall_prepared(sql, parameters)
+    ]
 
 
 def _like_pattern(key: str) -> str:
@@ -739,7 +753,7 @@ def search_rank(
     if certification:
         filters.append(_certification_filter(certification, parameters, today=today))
     filter_sql = "\n  ".join(filters)
-    head = _ranked(_HEAD.format(filters=filter_sql), parameters)
+    head = _ranked_prepared(_HEAD.format(filters=filter_sql), parameters)
 
     def best(rows: list[_Ranked]) -> list[_Ranked]:
         return sorted(rows, key=lambda row: (-row.score, row.organization_id))[:limit]
@@ -1233,6 +1247,18 @@ _PAGE_SQL = _PAGE.format(result=_result_sql())
 
 def _page_texts(quantity: int) -> dict[str, Any]:
     """The parameters of `_PAGE_SQL` that come from `score_texts()` (the active language)."""
+    texts, parameters = _page_language_texts(translation.get_language())
+    constants = {"quantity": str(quantity)}
+    for key, (detail, varying, _sql, fixed) in _SENTENCES.items():
+        if fixed:
+            parameters[f"{key}_detail"] = _sentence_pieces(
+                texts[detail], varying, {name: constants[name] for name in fixed}
+            )
+    return parameters
+
+
+@functools.lru_cache(maxsize=16)
+def _page_language_texts_cached(language: str | None) -> tuple[dict[str, str], dict[str, Any]]:
     texts = score_texts()
     levels = FactoryProfile.PriceLevel.values
     parameters: dict[str, Any] = {
@@ -1244,12 +1270,18 @@ def _page_texts(quantity: int) -> dict[str, Any]:
     }
     for key in SCORE_WEIGHTS:
         parameters[f"label_{key}"] = json.dumps(texts[key], ensure_ascii=False)
-    constants = {"quantity": str(quantity)}
     for key, (detail, varying, _sql, fixed) in _SENTENCES.items():
-        parameters[f"{key}_detail"] = _sentence_pieces(
-            texts[detail], varying, {name: constants[name] for name in fixed}
-        )
-    return parameters
+        if not fixed:
+            parameters[f"{key}_detail"] = _sentence_pieces(texts[detail], varying, {})
+    return texts, parameters
+
+
+def _page_language_texts(language: str | None) -> tuple[dict[str, str], dict[str, Any]]:
+    """`score_texts()` in `language` (the active one) and the page's parameters that do not
+    depend on the search, worked out once per process and language: translations change
+    only with a deployment. A copy of the parameters, for the caller to add to."""
+    texts, parameters = _page_language_texts_cached(language)
+    return texts, dict(parameters)
 
 
 def factory_search_page(

@@ -10,8 +10,16 @@ from django.db import connection
 
 
 def fetchone_prepared(sql: str, parameters: dict[str, Any] | list[Any]) -> tuple:
+    """Run `sql` as a prepared statement (`fetchall_prepared`) and return its one row."""
+    rows = fetchall_prepared(sql, parameters)
+    if not rows:
+        raise RuntimeError("a prepared statement meant to return one row returned none")
+    return rows[0]
+
+
+def fetchall_prepared(sql: str, parameters: dict[str, Any] | list[Any]) -> list[tuple]:
     """Run `sql` as a prepared statement on Django's connection, in Django's transaction,
-    and return its one row.
+    and return its rows.
 
     Django binds parameters on the client, so PostgreSQL parses and plans a statement
     anew each time it runs; for a long statement that costs as much as running it. Django
@@ -19,8 +27,10 @@ def fetchone_prepared(sql: str, parameters: dict[str, Any] | list[Any]) -> tuple
     `execute(prepare=True)` prepares nothing, so it is raised for this statement only (no
     other statement is counted into preparing). Errors are Django's
     (`wrap_database_errors`), and the statement is logged as Django logs one, with its
-    values. PostgreSQL uses the generic plan once it is no dearer than the custom ones (a
-    statement whose plan depends on its values stays on custom plans)."""
+    values. It runs on its generic plan from the first execution (every connection sets
+    plan_cache_mode=force_generic_plan): prepare only a statement whose best plan does not
+    depend on its values, and write a value the plan does depend on (an index expression's
+    constant, say) into the statement's text."""
     connection.validate_no_broken_transaction()
     connection.ensure_connection()
     raw = connection.connection
@@ -30,12 +40,10 @@ def fetchone_prepared(sql: str, parameters: dict[str, Any] | list[Any]) -> tuple
         raw.prepare_threshold = 2**31 - 1
         with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
             cursor.execute(sql, parameters, prepare=True)
-            row = cursor.fetchone()
+            rows = cursor.fetchall()
     finally:
         raw.prepare_threshold = threshold
     if connection.queries_logged:
         logged = psycopg.ClientCursor(raw).mogrify(sql, parameters)
         connection.queries_log.append({"sql": logged, "time": f"{time.monotonic() - started:.3f}"})
-    if row is None:
-        raise RuntimeError("a prepared statement meant to return one row returned none")
-    return row
+    return rows

@@ -104,10 +104,13 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
 DATABASE_STATEMENT_TIMEOUT_MS = env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=0)
+# Statements the code prepares (marketplace.prepared) run on their generic plan, planned once
+# per connection: only a statement whose best plan does not depend on its values is
+# prepared. Django's own statements are not prepared, so this setting does not touch them.
+_SESSION_OPTIONS = ["-c plan_cache_mode=force_generic_plan"]
 if DATABASE_STATEMENT_TIMEOUT_MS:
-    DATABASES["default"]["OPTIONS"]["options"] = (
-        f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}"
-    )
+    _SESSION_OPTIONS.append(f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}")
+DATABASES["default"]["OPTIONS"]["options"] = " ".join(_SESSION_OPTIONS)
 # A bounded pool (Django's psycopg pool) per process: a burst queues for a connection for
 # up to DATABASE_POOL_TIMEOUT seconds (then 503) instead of opening one per request until
 # PostgreSQL refuses ("too many clients"). 0 keeps one persistent connection per thread.

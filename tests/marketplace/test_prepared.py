@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from marketplace.prepared import fetchone_prepared
+from marketplace.prepared import fetchall_prepared, fetchone_prepared
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,20 @@ def test_the_statement_is_prepared_once_and_answers_with_its_values():
     assert len(prepared) == before + 1
     assert "::integer + 1" in prepared[-1]
     assert connection.connection.prepare_threshold is None  # Django's, left as it was
+
+
+def test_it_runs_on_its_generic_plan_from_the_first_execution():
+    # A statement whose custom plan looks cheaper (a constant to fold) would otherwise be
+    # planned anew at every execution (plan_cache_mode=auto).
+    sql = "SELECT n FROM generate_series(1, 3) n WHERE n >= %(low)s::integer ORDER BY n"
+    assert fetchall_prepared(sql, {"low": 2}) == [(2,), (3,)]
+    assert fetchall_prepared(sql, {"low": 3}) == [(3,)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE '%%generate_series(1, 3)%%'"
+        )
+        assert cursor.fetchall() == [(2, 0)]
 
 
 def test_it_is_logged_with_its_values():
