@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, models
@@ -623,8 +623,9 @@ def _band(filters: str, parameters: dict, *, score_to_beat: float) -> str:
     return "\nUNION ALL\n".join(slices)
 
 
-@dataclass(frozen=True)
-class _Ranked:
+class _Ranked(NamedTuple):
+    """A ranked line (a tuple: a search makes a hundred or more of them)."""
+
     organization_id: int
     merit: float
     available: int

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import time
 from typing import Any
 
 import psycopg
 from django.db import connection
+
+_PLACEHOLDER = re.compile(r"%\((?P<name>[^)]+)\)s|%(?P<other>.?)", re.DOTALL)
+
+
+@functools.lru_cache(maxsize=128)
+def _positional(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`sql`, written with named placeholders (`%(name)s`, psycopg's), in PostgreSQL's own
+    `$1`..`$n` (one number a name) with `%%` as `%`, and the names in their numbers' order.
+    psycopg parses a statement at every execution when it is longer than 4,096 characters
+    (the search's page is five times that); this is worked out once per statement text."""
+    names: dict[str, int] = {}
+
+    def number(match: re.Match) -> str:
+        if match["name"] is not None:
+            return f"${names.setdefault(match['name'], len(names) + 1)}"
+        if match["other"] == "%":
+            return "%"
+        raise ValueError(f"only %(name)s placeholders and %% are allowed: {match[0]!r}")
+
+    return _PLACEHOLDER.sub(number, sql), tuple(names)
 
 
 def fetchone_prepared(sql: str, parameters: dict[str, Any] | list[Any]) -> tuple:
@@ -38,9 +60,16 @@ def fetchall_prepared(sql: str, parameters: dict[str, Any] | list[Any]) -> list[
     started = time.monotonic()
     try:
         raw.prepare_threshold = 2**31 - 1
-        with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
-            cursor.execute(sql, parameters, prepare=True)
-            rows = cursor.fetchall()
+        with connection.wrap_database_errors:
+            if isinstance(parameters, dict):
+                text, names = _positional(sql)
+                with psycopg.RawCursor(raw) as cursor:
+                    cursor.execute(text, [parameters[name] for name in names], prepare=True)
+                    rows = cursor.fetchall()
+            else:
+                with psycopg.Cursor(raw) as cursor:
+                    cursor.execute(sql, parameters, prepare=True)
+                    rows = cursor.fetchall()
     finally:
         raw.prepare_threshold = threshold
     if connection.queries_logged:

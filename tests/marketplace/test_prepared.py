@@ -44,6 +44,19 @@ def test_it_runs_on_its_generic_plan_from_the_first_execution():
         assert cursor.fetchall() == [(2, 0)]
 
 
+def test_named_values_may_repeat_and_percent_is_written_twice_in_a_long_statement():
+    # Longer than psycopg's 4,096-character limit for remembering a statement's parsing.
+    padding = "/* " + "x" * 5000 + " */"
+    sql = f"SELECT %(a)s::int * 100 + %(b)s::int * 10 + %(a)s::int, '100%%' {padding}"
+    assert fetchone_prepared(sql, {"b": 2, "a": 1}) == (121, "100%")
+    assert fetchone_prepared(sql, {"a": 3, "b": 0, "unused": "x"}) == (303, "100%")
+
+
+def test_a_lone_percent_is_refused():
+    with pytest.raises(ValueError, match="placeholders"):
+        fetchone_prepared("SELECT 7 % %(n)s::int", {"n": 4})
+
+
 def test_it_is_logged_with_its_values():
     with CaptureQueriesContext(connection) as queries:
         fetchone_prepared(SQL, {"base": 7})
