@@ -246,7 +246,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
     "DEFAULT_METADATA_CLASS": "marketplace.api.metadata.ApiMetadata",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "marketplace.api.throttling.AnonRateThrottle",
         "marketplace.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
