@@ -11,7 +11,8 @@ PostgreSQL together, one at a time) and of one trivial request, and their ratio,
 median of the turns. It is the figure to compare two versions of the code on a machine
 whose speed drifts: run it at each version, taking turns (docs/adr/0005, "Fourth pass").
 With `--reuse` it uses a scratch database `capacity_search.py --keep` left (100,000
-factories take minutes to seed).
+factories take minutes to seed). It checks no target of its own: `capacity_search.py`
+checks issue 13's, under load.
 """
 
 from __future__ import annotations
