@@ -669,17 +669,27 @@ def _like_pattern(key: str) -> str:
     return f"%{escaped}%"
 
 
-# A lenient match compares text in lower case without spaces and punctuation (the same
-# rule as `factories.certifications.normalize`, its pattern bound as `noise`).
-_PLACE_TEXT_FILTER = """AND l.organization_id IN (SELECT p.organization_id
+def normalized_sql(text_sql: str) -> str:
+    """`factories.certifications.normalize` of the SQL text expression `text_sql`: lower case
+    without spaces and punctuation, the pattern written into the statement. Migration 0013
+    indexes the place and certificate keys (`PLACE_KEY_SQL`, `CERTIFICATION_KEY_SQL`) by
+    their trigrams, and PostgreSQL uses such an index only for the very same expression."""
+    pattern = schemes.NOISE_PATTERN.replace("'", "''").replace("%", "%%")
+    return f"regexp_replace(lower({text_sql}), '{pattern}', '', 'g')"
+
+
+PLACE_KEY_SQL = normalized_sql("p.region || ' ' || p.city")
+CERTIFICATION_KEY_SQL = normalized_sql("c.name")
+# A lenient match compares the keys with the text's own (`normalize`), by LIKE: the trigram
+# indexes find the few rows that contain it instead of every profile's being normalized.
+_PLACE_TEXT_FILTER = f"""AND l.organization_id IN (SELECT p.organization_id
     FROM factories_factoryprofile p
-    WHERE regexp_replace(lower(p.region || ' ' || p.city), %(noise)s, '', 'g')
-          LIKE %(place_pattern)s)"""
-_CERTIFICATION_FILTER = """AND l.organization_id IN (SELECT c.organization_id
+    WHERE {PLACE_KEY_SQL} LIKE %(place_pattern)s)"""  # noqa: S608 - constants only
+_CERTIFICATION_FILTER = f"""AND l.organization_id IN (SELECT c.organization_id
     FROM factories_certification c
     WHERE c.expires_on >= %(today)s
       AND (c.scheme = %(certification_scheme)s
-           OR regexp_replace(lower(c.name), %(noise)s, '', 'g') LIKE %(certification_pattern)s))"""
+           OR {CERTIFICATION_KEY_SQL} LIKE %(certification_pattern)s))"""  # noqa: S608
 
 
 def _place_filters(region: str | None, parameters: dict) -> list[str]:
@@ -693,7 +703,7 @@ def _place_filters(region: str | None, parameters: dict) -> list[str]:
         key = schemes.normalize(region)
         if not key:
             return []
-        parameters.update(noise=schemes.NOISE_PATTERN, place_pattern=_like_pattern(key))
+        parameters["place_pattern"] = _like_pattern(key)
         return [_PLACE_TEXT_FILTER]
     parameters["region"] = place.province.name
     filters = ["AND l.region = %(region)s"]
@@ -714,7 +724,6 @@ def _certification_filter(certification: str, parameters: dict, *, today: dateti
     key = schemes.normalize(certification) or certification.strip().lower()
     parameters.update(
         today=today,
-        noise=schemes.NOISE_PATTERN,
         certification_scheme=scheme.code if scheme else None,
         certification_pattern=_like_pattern(key),
     )
