@@ -40,8 +40,9 @@ def test_signed_in_callers_are_held_to_the_user_rate_only(rates):
 
 
 def _throttle_keys() -> list[str]:
+    """This cache's throttle keys (other test processes share the Redis database)."""
     client = cache._cache.get_client(None)
-    return sorted(key.decode() for key in client.scan_iter(match="*throttle*"))
+    return sorted(key.decode() for key in client.scan_iter(match=cache.make_key("throttle_*")))
 
 
 def test_an_anonymous_request_is_counted_once(rates):
