@@ -40,18 +40,32 @@ def production_progress_open(*, order: Order, party: Party) -> bool:
     return party == Party.FACTORY and order.status == OrderStatus.IN_PRODUCTION
 
 
-# The order locked, among the caller's orders only, with what a progress write reads of
-# it (the parties, the state, the quantity, the plan its answer charts; the other 33
-# columns, two of them JSON, cost more to load). Written out rather than built by the ORM
-# on every write: compiling the parties' OR, the lock and the columns cost more CPU than
+# What a progress write reads of the order (the parties, the state, the quantity, the plan
+# its answer charts; the other 33 columns, two of them JSON, cost more to load), in the
+# order `_PROGRESS_WRITE_SQL` answers them.
+_PROGRESS_ORDER_FIELDS = (
+    "id",
+    "buyer_id",
+    "factory_id",
+    "inspector_id",
+    "status",
+    "quantity",
+    "production_started_at",
+    "production_plan",
+)
+_PROGRESS_ORDER_COLUMNS = ", ".join(_PROGRESS_ORDER_FIELDS)
+# The order, looked up among the caller's orders only.
+_CALLERS_ORDER = "id = %(order)s AND %(organization)s IN (buyer_id, factory_id, inspector_id)"
+
+# The order locked, among the caller's orders only. Written out rather than built by the
+# ORM on every write: compiling the parties' OR, the lock and the columns cost more CPU than
 # running the write's other statements.
-_PROGRESS_LOCK_SQL = """
-SELECT id, buyer_id, factory_id, inspector_id, status, quantity, production_started_at,
-       production_plan
+_PROGRESS_LOCK_SQL = f"""
+SELECT {_PROGRESS_ORDER_COLUMNS}
 FROM orders_order
-WHERE id = %(order)s AND %(organization)s IN (buyer_id, factory_id, inspector_id)
+WHERE {_CALLERS_ORDER}
 FOR UPDATE
-"""
+"""  # noqa: S608 - constants only
 
 
 def _progress_lock(*, order_pk: int, acting_organization: Organization) -> Order:
@@ -62,11 +76,16 @@ def _progress_lock(*, order_pk: int, acting_organization: Organization) -> Order
     order = next(iter(Order.objects.raw(_PROGRESS_LOCK_SQL, parameters)), None)
     if order is None:
         raise NotFoundError(_("Not found."))
+    _progress_check(order=order, acting_organization=acting_organization)
+    return order
+
+
+def _progress_check(*, order: Order, acting_organization: Organization) -> None:
+    """Only the factory reports progress, and only while the order is in production."""
     if order_party(order=order, organization=acting_organization) != Party.FACTORY:
         raise WrongPartyError(_("Only the factory reports production progress."))
     if order.status != OrderStatus.IN_PRODUCTION:
         raise OrderConflictError(_("Progress can be reported only while in production."))
-    return order
 
 
 # The whole write in one message to the server, so one round trip and no BEGIN or COMMIT of
@@ -80,15 +99,14 @@ def _progress_lock(*, order_pk: int, acting_organization: Organization) -> Order
 # the units, the quantity or a note: `_progress_errors`, with the same values), and answers
 # the order, the new entry's id (null if refused) and the entries before it, as one JSON
 # value: the only result kept (pghistory's cursor wrapper skips to the last one).
-_PROGRESS_WRITE_SQL = """
+_PROGRESS_WRITE_SQL = f"""
 SELECT 1 FROM orders_order
-WHERE id = %(order)s AND %(organization)s IN (buyer_id, factory_id, inspector_id)
+WHERE {_CALLERS_ORDER}
 FOR UPDATE;
 WITH o AS (
-    SELECT id, buyer_id, factory_id, inspector_id, status, quantity, production_started_at,
-           production_plan
+    SELECT {_PROGRESS_ORDER_COLUMNS}
     FROM orders_order
-    WHERE id = %(order)s AND %(organization)s IN (buyer_id, factory_id, inspector_id)
+    WHERE {_CALLERS_ORDER}
 ), prior AS (
     SELECT id, day, units, note, corrects_id, reported_at FROM orders_productionreport
     WHERE order_id = (SELECT id FROM o)
@@ -105,7 +123,7 @@ WITH o AS (
         order_id, at, actor_id, actor_organization_id, action, from_status, to_status,
         note, note_key, note_params, data)
     SELECT o.id, %(now)s, %(user)s, %(organization)s, %(action)s, o.status, o.status,
-           %(note)s, '', '{}'::jsonb,
+           %(note)s, '', '{{}}'::jsonb,
            jsonb_build_object('entry', entry.id, 'day', %(day)s::date::text,
                               'units', %(units)s::integer,
                               'total', (SELECT coalesce(sum(units), 0) FROM prior)
@@ -113,25 +131,12 @@ WITH o AS (
     FROM entry, o
 )
 SELECT json_build_array(
-    o.id, o.buyer_id, o.factory_id, o.inspector_id, o.status, o.quantity,
-    o.production_started_at, o.production_plan, (SELECT id FROM entry),
+    {", ".join("o." + name for name in _PROGRESS_ORDER_FIELDS)}, (SELECT id FROM entry),
     (SELECT json_agg(json_build_array(id, day, units, note, corrects_id, reported_at)
                      ORDER BY reported_at, id)
      FROM prior))::text
 FROM o
-"""
-
-# The order's columns the write reads, in the order `_PROGRESS_WRITE_SQL` answers them.
-_PROGRESS_ORDER_FIELDS = (
-    "id",
-    "buyer_id",
-    "factory_id",
-    "inspector_id",
-    "status",
-    "quantity",
-    "production_started_at",
-    "production_plan",
-)
+"""  # noqa: S608 - constants only
 
 
 def _progress_order(values: list[Any]) -> Order:
@@ -253,10 +258,7 @@ def production_progress_record_entries(
         raise NotFoundError(_("Not found."))
     *order_values, entry_pk, prior = json.loads(row[0])
     order = _progress_order(order_values)
-    if order_party(order=order, organization=acting_organization) != Party.FACTORY:
-        raise WrongPartyError(_("Only the factory reports production progress."))
-    if order.status != OrderStatus.IN_PRODUCTION:
-        raise OrderConflictError(_("Progress can be reported only while in production."))
+    _progress_check(order=order, acting_organization=acting_organization)
     entries = [
         {
             "pk": pk,
