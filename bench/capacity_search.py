@@ -394,20 +394,23 @@ def _load(port: int, path: str, concurrency: int, seconds: float, queries: list[
     for thread in threads:
         thread.join(timeout=seconds + 60)
     elapsed = time.perf_counter() - started
-    latencies.sort()
-
-    def percentile(fraction: float) -> float:
-        return latencies[min(int(len(latencies) * fraction), len(latencies) - 1)] * 1000
-
+    latencies_ms = sorted(round(latency * 1000, 3) for latency in latencies)
     return {
         "requests": len(latencies),
         "failures": len(failures),
         "failure_kinds": sorted(set(failures))[:5],
         "throughput": len(latencies) / elapsed,
-        "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
-        "p99_ms": percentile(0.99) if latencies else float("nan"),
-        "latencies_ms": [round(latency * 1000, 3) for latency in latencies],
+        **_percentiles(latencies_ms),
+        "latencies_ms": latencies_ms,
     }
+
+
+def _percentiles(latencies_ms: list[float]) -> dict:
+    """p50 and p99 of sorted latencies (NaN when there are none)."""
+    if not latencies_ms:
+        return {"p50_ms": float("nan"), "p99_ms": float("nan")}
+    p99 = latencies_ms[min(int(len(latencies_ms) * 0.99), len(latencies_ms) - 1)]
+    return {"p50_ms": statistics.median(latencies_ms), "p99_ms": p99}
 
 
 def _pooled(results: list[dict]) -> dict:
@@ -417,18 +420,11 @@ def _pooled(results: list[dict]) -> dict:
     seconds = sum(
         result["requests"] / result["throughput"] for result in results if result["throughput"]
     )
-
-    def percentile(fraction: float) -> float:
-        if not latencies:
-            return float("nan")
-        return latencies[min(int(len(latencies) * fraction), len(latencies) - 1)]
-
     return {
         "requests": len(latencies),
         "failures": sum(result["failures"] for result in results),
         "throughput": len(latencies) / seconds if seconds else 0.0,
-        "p50_ms": statistics.median(latencies) if latencies else float("nan"),
-        "p99_ms": percentile(0.99),
+        **_percentiles(latencies),
     }
 
 

@@ -645,10 +645,12 @@ def _ranked(sql: str, parameters: dict) -> list[_Ranked]:
     # statement (the band starts with a parenthesis), on reads too.
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM ({sql}) ranked", parameters)  # noqa: S608 - constants
-        return [
-            _Ranked(pk, merit, available, score / 10000)
-            for pk, merit, available, score in cursor.fetchall()
-        ]
+        return _ranked_rows(cursor.fetchall())
+
+
+def _ranked_rows(rows: list[tuple]) -> list[_Ranked]:
+    """Ranked lines from rows of (organization, merit, available, score in 1/10,000ths)."""
+    return [_Ranked(pk, merit, available, score / 10000) for pk, merit, available, score in rows]
 
 
 def _ranked_prepared(sql: str, parameters: dict) -> list[_Ranked]:
@@ -658,10 +660,7 @@ def _ranked_prepared(sql: str, parameters: dict) -> list[_Ranked]:
     # The pruning index's subscript is written into the statement: the expression indexes
     # match only a constant subscript, and a prepared statement's values are not constants.
     sql = sql.replace("%(pruning_index)s", str(int(parameters["pruning_index"])))
-    return [
-        _Ranked(pk, merit, available, score / 10000)
-        for pk, merit, available, score in fetchall_prepared(sql, parameters)
-    ]
+    return _ranked_rows(fetchall_prepared(sql, parameters))
 
 
 def _like_pattern(key: str) -> str:
@@ -1257,7 +1256,8 @@ _PAGE_SQL = _PAGE.format(result=_result_sql())
 
 def _page_texts(quantity: int) -> dict[str, Any]:
     """The parameters of `_PAGE_SQL` that come from `score_texts()` (the active language)."""
-    texts, parameters = _page_language_texts(translation.get_language())
+    texts, fixed_parameters = _page_language_texts(translation.get_language())
+    parameters = dict(fixed_parameters)  # the cached ones stay as they are
     constants = {"quantity": str(quantity)}
     for key, (detail, varying, _sql, fixed) in _SENTENCES.items():
         if fixed:
@@ -1268,7 +1268,10 @@ def _page_texts(quantity: int) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=16)
-def _page_language_texts_cached(language: str | None) -> tuple[dict[str, str], dict[str, Any]]:
+def _page_language_texts(language: str | None) -> tuple[dict[str, str], dict[str, Any]]:
+    """`score_texts()` in `language` (the active one) and the page's parameters that do not
+    depend on the search, worked out once per process and language: translations change
+    only with a deployment."""
     texts = score_texts()
     levels = FactoryProfile.PriceLevel.values
     parameters: dict[str, Any] = {
@@ -1284,14 +1287,6 @@ def _page_language_texts_cached(language: str | None) -> tuple[dict[str, str], d
         if not fixed:
             parameters[f"{key}_detail"] = _sentence_pieces(texts[detail], varying, {})
     return texts, parameters
-
-
-def _page_language_texts(language: str | None) -> tuple[dict[str, str], dict[str, Any]]:
-    """`score_texts()` in `language` (the active one) and the page's parameters that do not
-    depend on the search, worked out once per process and language: translations change
-    only with a deployment. A copy of the parameters, for the caller to add to."""
-    texts, parameters = _page_language_texts_cached(language)
-    return texts, dict(parameters)
 
 
 def factory_search_page(

@@ -58,18 +58,18 @@ def fetchall_prepared(sql: str, parameters: dict[str, Any] | list[Any]) -> list[
     raw = connection.connection
     threshold = raw.prepare_threshold
     started = time.monotonic()
+    if isinstance(parameters, dict):  # named: sent as $1..$n, converted once (`_positional`)
+        text, names = _positional(sql)
+        cursor_class: type[psycopg.Cursor] = psycopg.RawCursor
+        query: str = text
+        values: list[Any] = [parameters[name] for name in names]
+    else:
+        cursor_class, query, values = psycopg.Cursor, sql, parameters
     try:
         raw.prepare_threshold = 2**31 - 1
-        with connection.wrap_database_errors:
-            if isinstance(parameters, dict):
-                text, names = _positional(sql)
-                with psycopg.RawCursor(raw) as cursor:
-                    cursor.execute(text, [parameters[name] for name in names], prepare=True)
-                    rows = cursor.fetchall()
-            else:
-                with psycopg.Cursor(raw) as cursor:
-                    cursor.execute(sql, parameters, prepare=True)
-                    rows = cursor.fetchall()
+        with connection.wrap_database_errors, cursor_class(raw) as cursor:
+            cursor.execute(query, values, prepare=True)
+            rows = cursor.fetchall()
     finally:
         raw.prepare_threshold = threshold
     if connection.queries_logged:
