@@ -205,9 +205,6 @@ class OrderSummarySerializer(PlainReadMixin, serializers.Serializer):
         return data
 
 
-_DATE = serializers.DateField()
-
-
 def _moment_text(moment: datetime.datetime, zone: datetime.tzinfo) -> str:
     """What DRF's DateTimeField gives for an aware moment (read from the database): ISO
     8601 in `zone` (the request's time zone), "Z" for UTC; without its per-value calls."""
@@ -224,7 +221,6 @@ def order_summaries_data(rows: list[dict[str, Any]], organization: Any) -> list[
     same order, the same formats), built straight from summary rows
     (`selectors.ORDER_SUMMARY_VALUES`) without model instances or DRF's per-field calls."""
     # The request's time zone looked up once rather than per value.
-    date = _DATE.to_representation
     zone = timezone.get_current_timezone()
     data = []
     for row in rows:
@@ -269,7 +265,7 @@ def order_summaries_data(rows: list[dict[str, Any]], organization: Any) -> list[
                 "sample_fee": _money_wire(sample_minor, currency) if shown else None,
                 "total": _money_wire(total_minor, currency) if shown else None,
                 "with_sample": bool(row["with_sample"]),
-                "ready_by": date(row["ready_by"]),
+                "ready_by": row["ready_by"].isoformat(),
                 "created_at": _moment_text(row["created_at"], zone),
                 "status_changed_at": _moment_text(row["status_changed_at"], zone),
             }
