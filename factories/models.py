@@ -308,7 +308,7 @@ class CapacityDay(TenantModel):
 
 # Search thresholds the free-capacity read model is indexed at (days from the line's first
 # day): a search by day D prunes with the first of these that covers D (docs/adr/0005).
-CAPACITY_LINE_INDEXED_HORIZONS = (7, 14, 21, CAPACITY_WINDOW_DAYS)
+CAPACITY_LINE_INDEXED_HORIZONS = (7, 10, 14, 21, CAPACITY_WINDOW_DAYS)
 
 
 class CapacityLine(models.Model):
@@ -370,6 +370,20 @@ class CapacityLine(models.Model):
                     F("merit"),
                     condition=Q(verified=True),
                     name=f"capacity_line_free{days}_idx",
+                )
+                for days in CAPACITY_LINE_INDEXED_HORIZONS
+            ),
+            # The band reads a merit range at a time and wants only the lines with enough
+            # free units in it: merit leads, so the scan stays inside the range, and the
+            # free units are checked in the index before a line is read (ADR 0005, "Fifth
+            # pass"). One plan fits every slice, so the band is prepared once.
+            *(
+                models.Index(
+                    F("category"),
+                    F("merit"),
+                    F(f"cumulative__{days}"),
+                    condition=Q(verified=True),
+                    name=f"capacity_line_band{days}_idx",
                 )
                 for days in CAPACITY_LINE_INDEXED_HORIZONS
             ),

@@ -9,7 +9,6 @@ import datetime
 import functools
 import itertools
 import json
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -586,41 +585,61 @@ WHERE (SELECT count(*) FROM pruned) >= %(head)s
 """  # noqa: S608 - constants only; values are bound parameters
 # The band, in merit slices from the walk's end down to the floor: a line of merit m can
 # score into the top only with fit >= (L - m) / 0.35, i.e. enough free units, and the lower
-# the slice the more it needs. Each slice asks the pruning index (category, free units,
-# merit) for its own minimum at the slice's top merit, so the lines read are those that
-# could still make it, not every line of the merit range (ADR 0005).
+# the slice the more it needs. Each slice reads its merit range through the band index
+# (category, merit, free units), which checks the slice's minimum free units before a line
+# is read. The slices run best first and each takes its minimum from the top so far: the
+# head's best `limit` scores and every slice before it, so a slice that raised the bar
+# spares the ones below (ADR 0005, "Fifth pass"). The statement is prepared: one plan fits
+# every slice (the band index), whatever the bounds.
 _BAND_SLICES = 6
+_SCORE_ROUNDING = 0.0001
 _BAND_SLICE = (
-    _SEARCH
-    + """  AND l.cumulative[%(pruning_index)s] >= %(band_units_{n})s
-  AND l.merit >= %(band_low_{n})s AND {upper}
-ORDER BY score DESC, l.organization_id LIMIT %(limit)s"""
+    _SEARCH  # noqa: S608 - constants only
+    + f"""  AND l.cumulative[%(pruning_index)s] >= (SELECT units FROM units_{{n}})
+  AND {_AVAILABLE} >= (SELECT units FROM units_{{n}})
+  AND (SELECT units FROM units_{{n}}) <= 2 * %(quantity)s::bigint
+  AND l.merit >= %(band_low_{{n}})s::float8 AND {{upper}}
+ORDER BY score DESC, l.organization_id LIMIT %(limit)s"""  # noqa: S608 - constants only
 )
 _BAND_TOP = (
-    "(l.merit < %(last_merit)s OR (l.merit = %(last_merit)s AND l.organization_id > %(last_pk)s))"
+    "(l.merit < %(last_merit)s::float8"
+    " OR (l.merit = %(last_merit)s::float8 AND l.organization_id > %(last_pk)s))"
 )
-_SCORE_ROUNDING = 0.0001
+# A slice's minimum free units: available >= 2q * fit, and fit >= (L - rounding - m) / w for
+# every merit m below the slice's top, L the `limit`-th best score so far (in 1/10,000ths).
+_BAND_UNITS = f"""units_{{n}} AS MATERIALIZED (
+  SELECT GREATEST(%(quantity)s::bigint, floor(2 * %(quantity)s::float8
+           * (bar.score / 10000::float8 - {_SCORE_ROUNDING!r}::float8
+              - %(band_high_{{n}})s::float8) / {SCORE_WEIGHTS["fit"]!r}::float8)::bigint - 1)
+         AS units
+  FROM (SELECT so_far.score FROM ({{so_far}}) so_far(score)
+        ORDER BY so_far.score DESC OFFSET %(limit)s - 1 LIMIT 1) bar
+)"""  # noqa: S608 - constants only
 
 
-def _band(filters: str, parameters: dict, *, score_to_beat: float) -> str:
-    """The band's statement: one `_BAND_SLICE` per slice, UNION ALL (each its own best
-    `limit`), adding each slice's bounds and minimum free units to `parameters`."""
+def _band(filters: str, parameters: dict) -> str:
+    """The band's statement: one `_BAND_SLICE` per slice, best merit first, each with its
+    minimum free units (`_BAND_UNITS`) from the top so far; adds the slices' bounds to
+    `parameters` (which hold the head's best scores as `top_scores`)."""
     floor, top = parameters["merit_floor"], parameters["last_merit"]
     width = (top - floor) / _BAND_SLICES
     # One list of bounds, so that a slice's lower bound is its neighbour's upper one.
     bounds = [top - n * width for n in range(_BAND_SLICES)] + [floor]
-    quantity, fit_weight = parameters["quantity"], SCORE_WEIGHTS["fit"]
-    slices = []
+    so_far = ["SELECT unnest(%(top_scores)s::float8[])"]
+    parts = []
     for n in range(_BAND_SLICES):
-        high = bounds[n]
-        # available >= 2q * fit, and fit >= (L - rounding - m) / w for every m below `high`.
-        needed = 2 * quantity * (score_to_beat - _SCORE_ROUNDING - high) / fit_weight
-        parameters[f"band_units_{n}"] = max(quantity, math.floor(needed) - 1)
         parameters[f"band_low_{n}"] = bounds[n + 1]
-        parameters[f"band_high_{n}"] = high
-        upper = _BAND_TOP if n == 0 else f"l.merit < %(band_high_{n})s"
-        slices.append("(" + _BAND_SLICE.format(filters=filters, n=n, upper=upper) + ")")
-    return "\nUNION ALL\n".join(slices)
+        parameters[f"band_high_{n}"] = bounds[n]
+        upper = _BAND_TOP if n == 0 else f"l.merit < %(band_high_{n})s::float8"
+        units = _BAND_UNITS.format(n=n, so_far=" UNION ALL ".join(so_far))
+        band_slice = _BAND_SLICE.format(filters=filters, n=n, upper=upper)
+        parts += [units, f"slice_{n} AS MATERIALIZED ({band_slice})"]
+        so_far.append(f"SELECT score FROM slice_{n}")  # noqa: S608 - constants only
+    slices = " UNION ALL ".join(
+        f"SELECT * FROM slice_{n}"  # noqa: S608 - constants only
+        for n in range(_BAND_SLICES)
+    )
+    return "WITH " + ",\n".join(parts) + "\n" + slices
 
 
 class _Ranked(NamedTuple):
@@ -640,23 +659,15 @@ def _pruning_index(lead_budget: int) -> int:
     return horizon + 1
 
 
-def _ranked(sql: str, parameters: dict) -> list[_Ranked]:
-    # As a SELECT: django-pghistory puts its context's set_config in front of every other
-    # statement (the band starts with a parenthesis), on reads too.
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM ({sql}) ranked", parameters)  # noqa: S608 - constants
-        return _ranked_rows(cursor.fetchall())
-
-
 def _ranked_rows(rows: list[tuple]) -> list[_Ranked]:
     """Ranked lines from rows of (organization, merit, available, score in 1/10,000ths)."""
     return [_Ranked(pk, merit, available, score / 10000) for pk, merit, available, score in rows]
 
 
 def _ranked_prepared(sql: str, parameters: dict) -> list[_Ranked]:
-    """The head's lines, from a statement prepared and planned once per connection and
-    filter set (`fetchall_prepared`: its generic plan, which does not depend on the values).
-    The band is not prepared: which index serves a slice best depends on its bounds."""
+    """The head's or the band's lines, from a statement prepared and planned once per
+    connection and filter set (`fetchall_prepared`: its generic plan, which does not depend
+    on the values)."""
     # The pruning index's subscript is written into the statement: the expression indexes
     # match only a constant subscript, and a prepared statement's values are not constants.
     sql = sql.replace("%(pruning_index)s", str(int(parameters["pruning_index"])))
@@ -774,9 +785,13 @@ def search_rank(
     last = max(head, key=lambda row: (-row.merit, row.organization_id))  # the walk's end
     if last.merit < merit_floor:
         return top  # nothing after the walk can score into the top
-    parameters.update(merit_floor=merit_floor, last_merit=last.merit, last_pk=last.organization_id)
-    band = _band(filter_sql, parameters, score_to_beat=top[-1].score)
-    return best(top + _ranked(band, parameters))
+    parameters.update(
+        merit_floor=merit_floor,
+        last_merit=last.merit,
+        last_pk=last.organization_id,
+        top_scores=[round(row.score * 10000) for row in top],
+    )
+    return best(top + _ranked_prepared(_band(filter_sql, parameters), parameters))
 
 
 def production_start(*, today: datetime.date, with_sample: bool = False) -> datetime.date:

@@ -243,6 +243,54 @@ def test_ranking_equals_the_calendar_computation_through_the_band(category, toda
         assert got == [(pk, available) for pk, available, _score in expected[:limit]]
 
 
+def test_the_band_raises_its_bar_slice_by_slice_and_still_finds_every_winner(category, today):
+    """The head's 100 best merits fit only 0.5, so its top sets a low bar. The band's first
+    slice holds lines of better score that raise it; lower slices then ask for more free
+    units: a line that beats only the head's bar is left, and a line far below in merit
+    that beats the raised bar by a few units is still found (a bar raised too far, or a
+    slice asking its lowest merit's units, misses it). Checked against the brute-force
+    ranking."""
+    quantity, ready_by = 100, today + days(9)  # ten days: `units` a day gives 10 x units
+
+    def factories_with(count: int, *, on_time_rate: float, units: int) -> list:
+        made = []
+        for _index in range(count):
+            factory, _owner = make_factory(
+                [category], units=units, price_level=3, standard_lead_days=2
+            )
+            services.factory_performance_update(
+                factory=factory,
+                on_time_rate=on_time_rate,
+                rating=4.0,
+                median_quote_response_hours=4.0,
+            )
+            made.append(factory)
+        return made
+
+    head = factories_with(100, on_time_rate=1.0, units=10)  # merit m, fit 0.5
+    raising = factories_with(5, on_time_rate=0.9, units=16)  # m - 0.025, fit 0.8
+    far_winner = factories_with(1, on_time_rate=0.7, units=19)  # m - 0.075, fit 0.95
+    beaten = factories_with(3, on_time_rate=0.6, units=17)  # m - 0.1, fit 0.85
+    factories = head + raising + far_winner + beaten
+    expected = _expected_ranking(category, quantity, ready_by, today, factories)
+    for limit in (1, 5, 6):
+        with CaptureQueriesContext(connection) as queries:
+            results = selectors.factory_search(
+                category=category, quantity=quantity, ready_by=ready_by, limit=limit
+            )
+        assert len(queries) == 3  # the head, the band, the results' details
+        got = [(r.factory.pk, r.available_units) for r in results]
+        assert got == [(pk, available) for pk, available, _score in expected[:limit]]
+    top = [
+        r.factory.pk
+        for r in selectors.factory_search(
+            category=category, quantity=quantity, ready_by=ready_by, limit=6
+        )
+    ]
+    assert top[0] == far_winner[0].pk
+    assert set(top[1:]) == {factory.pk for factory in raising}
+
+
 def test_with_sample_production_starts_after_the_sample_days(category, today, settings):
     settings.ORDERS_SAMPLE_LEAD_DAYS = 3
     factory, _owner = make_factory([category], units=20, standard_lead_days=1)
