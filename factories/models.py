@@ -359,10 +359,9 @@ class CapacityLine(models.Model):
                 condition=Q(verified=True),
                 name="capacity_line_rank_idx",
             ),
-            # When few lines can make the quantity at all, these find them directly. Merit
-            # is a key too: the ranking's band (ADR 0005) asks for a merit range with more
-            # free units the lower the merit, and checks the merit in the index, before
-            # reading a line.
+            # When few lines can make the quantity at all, these find them directly: the
+            # head's pruning read walks one in free-units order. (Their merit key served
+            # the band before it had the indexes below, migration 0012.)
             *(
                 models.Index(
                     F("category"),
