@@ -234,13 +234,20 @@ def test_ranking_equals_the_calendar_computation_through_the_band(category, toda
     for quantity, limit in itertools.product((380, 400), (1, 5, 50)):
         expected = _expected_ranking(category, quantity, ready_by, today, factories)
         assert len(expected) > 100
-        with CaptureQueriesContext(connection) as queries:
-            results = selectors.factory_search(
-                category=category, quantity=quantity, ready_by=ready_by, limit=limit
-            )
-        assert len(queries) == 3  # the head, the band, the results' details
-        got = [(r.factory.pk, r.available_units) for r in results]
-        assert got == [(pk, available) for pk, available, _score in expected[:limit]]
+        _assert_found_through_the_band(category, quantity, ready_by, limit, expected)
+
+
+def _assert_found_through_the_band(category, quantity, ready_by, limit, expected) -> list[int]:
+    """`factory_search` finds the `expected` ranking's top `limit` in three queries (the
+    head, the band, the results' details); returns the factories found, best first."""
+    with CaptureQueriesContext(connection) as queries:
+        results = selectors.factory_search(
+            category=category, quantity=quantity, ready_by=ready_by, limit=limit
+        )
+    assert len(queries) == 3
+    got = [(r.factory.pk, r.available_units) for r in results]
+    assert got == [(pk, available) for pk, available, _score in expected[:limit]]
+    return [pk for pk, _available in got]
 
 
 def test_the_band_raises_its_bar_slice_by_slice_and_still_finds_every_winner(category, today):
@@ -273,20 +280,9 @@ def test_the_band_raises_its_bar_slice_by_slice_and_still_finds_every_winner(cat
     beaten = factories_with(3, on_time_rate=0.6, units=17)  # m - 0.1, fit 0.85
     factories = head + raising + far_winner + beaten
     expected = _expected_ranking(category, quantity, ready_by, today, factories)
-    for limit in (1, 5, 6):
-        with CaptureQueriesContext(connection) as queries:
-            results = selectors.factory_search(
-                category=category, quantity=quantity, ready_by=ready_by, limit=limit
-            )
-        assert len(queries) == 3  # the head, the band, the results' details
-        got = [(r.factory.pk, r.available_units) for r in results]
-        assert got == [(pk, available) for pk, available, _score in expected[:limit]]
-    top = [
-        r.factory.pk
-        for r in selectors.factory_search(
-            category=category, quantity=quantity, ready_by=ready_by, limit=6
-        )
-    ]
+    for limit in (1, 5):
+        _assert_found_through_the_band(category, quantity, ready_by, limit, expected)
+    top = _assert_found_through_the_band(category, quantity, ready_by, 6, expected)
     assert top[0] == far_winner[0].pk
     assert set(top[1:]) == {factory.pk for factory in raising}
 
