@@ -659,19 +659,17 @@ def _pruning_index(lead_budget: int) -> int:
     return horizon + 1
 
 
-def _ranked_rows(rows: list[tuple]) -> list[_Ranked]:
-    """Ranked lines from rows of (organization, merit, available, score in 1/10,000ths)."""
-    return [_Ranked(pk, merit, available, score / 10000) for pk, merit, available, score in rows]
-
-
 def _ranked_prepared(sql: str, parameters: dict) -> list[_Ranked]:
     """The head's or the band's lines, from a statement prepared and planned once per
     connection and filter set (`fetchall_prepared`: its generic plan, which does not depend
-    on the values)."""
+    on the values). Its rows are (organization, merit, available, score in 1/10,000ths)."""
     # The pruning index's subscript is written into the statement: the expression indexes
     # match only a constant subscript, and a prepared statement's values are not constants.
     sql = sql.replace("%(pruning_index)s", str(int(parameters["pruning_index"])))
-    return _ranked_rows(fetchall_prepared(sql, parameters))
+    return [
+        _Ranked(pk, merit, available, score / 10000)
+        for pk, merit, available, score in fetchall_prepared(sql, parameters)
+    ]
 
 
 def _like_pattern(key: str) -> str:
