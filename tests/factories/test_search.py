@@ -134,8 +134,8 @@ def test_search_selector_reads_the_read_model_in_two_queries(category, today):
         )
     assert len(results) == 5
     sql = [query["sql"] for query in queries.captured_queries]
-    # The ranking walk saw every candidate, then one query for the results' details; the
-    # calendar itself is never read.
+    # The ranking, then one query for the results' details; the calendar itself is never
+    # read.
     assert len(sql) == 2, sql
     assert not any("factories_capacityday" in statement for statement in sql)
 
@@ -200,7 +200,7 @@ def test_ranking_equals_the_calendar_computation_past_the_walk(category, today):
             results = selectors.factory_search(
                 category=category, quantity=quantity, ready_by=ready_by, limit=limit
             )
-        assert len(queries) <= 3
+        assert len(queries) == 2  # the ranking (head and band), the results' details
         got = [(r.factory.pk, r.available_units) for r in results]
         assert got == [(pk, available) for pk, available, _score in expected[:limit]]
         # The database rounds the decimal form, Python the binary one: last digit may differ.
@@ -211,8 +211,8 @@ def test_ranking_equals_the_calendar_computation_past_the_walk(category, today):
 
 def test_ranking_equals_the_calendar_computation_through_the_band(category, today):
     """Merits close together and no fit above 0.77: the walk's 100 lines cannot settle the
-    top, so the band runs (a third query), slice by slice, each asking for more free units
-    the lower its merit. It must find exactly the brute-force ranking."""
+    top, so the band runs (in the ranking's statement), slice by slice, each asking for more
+    free units the lower its merit. It must find exactly the brute-force ranking."""
     import random
 
     rng = random.Random(11)
@@ -238,13 +238,14 @@ def test_ranking_equals_the_calendar_computation_through_the_band(category, toda
 
 
 def _assert_found_through_the_band(category, quantity, ready_by, limit, expected) -> list[int]:
-    """`factory_search` finds the `expected` ranking's top `limit` in three queries (the
-    head, the band, the results' details); returns the factories found, best first."""
+    """`factory_search` finds the `expected` ranking's top `limit` in two queries (the
+    ranking, head and band in one statement, and the results' details); returns the
+    factories found, best first."""
     with CaptureQueriesContext(connection) as queries:
         results = selectors.factory_search(
             category=category, quantity=quantity, ready_by=ready_by, limit=limit
         )
-    assert len(queries) == 3
+    assert len(queries) == 2
     got = [(r.factory.pk, r.available_units) for r in results]
     assert got == [(pk, available) for pk, available, _score in expected[:limit]]
     return [pk for pk, _available in got]
@@ -305,7 +306,7 @@ def test_with_sample_production_starts_after_the_sample_days(category, today, se
     assert slugs(without_sample) == [factory.slug]
 
 
-def test_api_search_query_count_is_at_most_three_plus_category(category, today):
+def test_api_search_is_one_query_plus_the_category(category, today):
     for _index in range(6):
         make_factory([category], units=20)
     client = APIClient()
@@ -315,7 +316,8 @@ def test_api_search_query_count_is_at_most_three_plus_category(category, today):
     assert response.status_code == 200
     assert len(response.json()["results"]) == 6
     sql = [query["sql"] for query in queries.captured_queries]
-    assert len(sql) <= 4, sql  # the category slug lookup + at most three search queries
+    # The category slug lookup (Redis holds the map after the first search), the page.
+    assert len(sql) <= 2, sql
 
 
 @pytest.mark.parametrize(

@@ -261,9 +261,11 @@ def test_a_translation_may_reorder_the_fields_and_escape_percent(factories, toda
 
 
 @pytest.mark.django_db
-def test_a_result_whose_capacity_went_is_dropped_as_before(factories, today, monkeypatch):
-    """A line the ranking read and that no longer covers the quantity (taken between the
-    two reads) has no completion day: left out of both pages and their counts."""
+def test_a_result_whose_capacity_went_between_the_reads_is_dropped(factories, today, monkeypatch):
+    """`factory_search` reads twice, the ranking and then the results' details: a line it
+    ranked that no longer covers the quantity at the second read has no completion day and
+    is left out of the results. The API's page ranks and builds the results in one
+    statement, one snapshot: the line is not ranked at all, and both pages agree."""
     category, _made = factories
     ready_by = today + 20 * DAY
     ranking = selectors._search_ranked(
@@ -278,16 +280,34 @@ def test_a_result_whose_capacity_went_is_dropped_as_before(factories, today, mon
     )
     gone = ranking[2][0].organization_id
     CapacityLine.objects.filter(organization_id=gone).update(free=[0] * 30, cumulative=[0] * 31)
-    monkeypatch.setattr(selectors, "_search_ranked", lambda **kwargs: ranking)
+    with monkeypatch.context() as patched:
+        patched.setattr(selectors, "_search_ranked", lambda **kwargs: ranking)
+        stale = python_page("en", category=category, quantity=100, ready_by=ready_by)
+    assert gone not in [result["factory"]["id"] for result in stale["results"]]
+    assert stale["count"] == len(ranking[2]) - 1
     expected = python_page("en", category=category, quantity=100, ready_by=ready_by)
     got = api_page("en", category=category.slug, quantity=100, ready_by=ready_by.isoformat())
     assert gone not in [result["factory"]["id"] for result in got["results"]]
-    assert got["count"] == len(ranking[2]) - 1
     assert_same_page(got, expected)
 
 
 @pytest.mark.django_db
-def test_the_page_is_one_statement_after_the_ranking(factories, today):
+def test_line_separators_in_the_page_are_escaped_as_drf_escapes_them(factories, today):
+    """The page's bytes pass through the renderer unchanged but for U+2028 and U+2029,
+    which DRF writes as escapes so that the body stays a strict JavaScript subset."""
+    category, _made = factories
+    response = APIClient().get(
+        "/api/v1/factories/search/",
+        {"category": category.slug, "quantity": 100, "ready_by": (today + 20 * DAY).isoformat()},
+    )
+    assert response.status_code == 200
+    assert "\u2028".encode() not in response.content
+    assert b'\\u2028 line"' in response.content
+    assert response.json()["results"][0]["factory"]["name"].endswith("\u2028 line")
+
+
+@pytest.mark.django_db
+def test_the_page_is_one_statement_ranking_included(factories, today):
     category, _made = factories
     with CaptureQueriesContext(connection) as queries:
         count, results = selectors.factory_search_page(
@@ -296,8 +316,8 @@ def test_the_page_is_one_statement_after_the_ranking(factories, today):
     assert count > 0
     assert results.startswith("[{")
     statements = [query["sql"] for query in queries.captured_queries]
-    assert len(statements) == 2, statements  # the head, the page
-    assert statements[-1].lstrip().startswith("SELECT")  # no pghistory prefix (one command)
+    assert len(statements) == 1, statements  # head, band and page
+    assert statements[0].lstrip().startswith("WITH head AS MATERIALIZED")
 
 
 def _sql_values(expression: str, values: list[float]) -> list[str]:
