@@ -18,6 +18,7 @@ from catalog.api.serializers import (
 )
 from catalog.selectors import category_by_slug, category_list, product_get, product_search
 from catalog.selectors import solution_list as solution_queryset
+from marketplace.api.serializers import query_validated
 
 MAX_QUERY_LENGTH = 200
 
@@ -64,9 +65,7 @@ class ProductListApi(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        filters = self.FilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        values = filters.validated_data
+        values = query_validated(self.FilterSerializer, self.request.query_params)
         category = None
         if values.get("category"):
             category = category_by_slug(slug=values["category"])

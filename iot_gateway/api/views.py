@@ -33,7 +33,7 @@ from marketplace import limits
 from marketplace.api.base import OrganizationAPIView
 from marketplace.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from marketplace.api.parsers import json_body_parse
-from marketplace.api.serializers import MoneyField
+from marketplace.api.serializers import MoneyField, query_validated
 from marketplace.models import Membership, Organization
 
 MANAGERS = Membership.MANAGING_ROLES
@@ -278,9 +278,7 @@ class DeviceTelemetryApi(OrganizationAPIView):
     )
     def get(self, request, pk: int):
         device = selectors.device_get(organization=self.organization, pk=pk)
-        query = self.QuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = query_validated(self.QuerySerializer, request.query_params)
         points = selectors.telemetry_series(
             device=device,
             metric=params["metric"],

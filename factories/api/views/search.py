@@ -19,6 +19,7 @@ from factories import certifications as certification_schemes
 from factories import regions, selectors
 from marketplace import limits
 from marketplace.api.renderers import JSONRenderer, PreRendered
+from marketplace.api.serializers import query_validated
 
 
 class SearchResultSerializer(serializers.Serializer):
@@ -133,13 +134,12 @@ class FactorySearchApi(APIView):
 
     @extend_schema(parameters=[InputSerializer], responses={200: PageSerializer})
     def get(self, request):
-        params = self.InputSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = query_validated(self.InputSerializer, request.query_params)
         # The page is JSON PostgreSQL builds (ADR 0005): turning 50 results x 30 days and
         # their score components into dicts and JSON cost more than the queries. The schema
         # is PageSerializer; a test holds it equal to the page built in Python from
         # `factory_search`, the search the pages run.
-        count, results = selectors.factory_search_page(**params.validated_data)
+        count, results = selectors.factory_search_page(**params)
         body = b'{"count":%d,"next":null,"previous":null,"results":%b}' % (
             count,
             results.encode(),
