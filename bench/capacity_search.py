@@ -11,7 +11,9 @@ free-capacity read model with the production rebuild service, serves the real ap
 gunicorn on a free 127.0.0.1 port and loads it from a separate process (threads +
 http.client, loopback only) at 8 and 64 concurrent requests. At each level the trivial
 view and the search take turns (`--rounds`, 3 by default); the throughput ratio is the
-median of the rounds' ratios, p50 and p99 are over every request of the level.
+median of the rounds' ratios, p50 and p99 are over every request of the level. It serves
+with sync workers (`--workers`, one per core); `--threads 8` serves as `gunicorn.conf.py`
+serves the product instead: gthread workers, a pool of as many connections.
 
 The anchor is a trivial JSON view with no database access served by the same gunicorn in
 the same run: the cost of the framework alone. Targets (issue 13): search throughput >= 25%
@@ -322,8 +324,12 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _serve(port: int, workers: int) -> subprocess.Popen:
+def _serve(port: int, workers: int, threads: int) -> subprocess.Popen:
     environment = {**_environment(), "C2M_BENCH_SERVE": "1"}
+    threading = []
+    if threads > 1:  # as gunicorn.conf.py serves: gthread, one pooled connection a thread
+        threading = ["--worker-class", "gthread", "--threads", str(threads)]
+        environment.update(DATABASE_POOL_MAX_SIZE=str(threads), CONN_MAX_AGE="0")
     process = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -332,6 +338,7 @@ def _serve(port: int, workers: int) -> subprocess.Popen:
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
+            *threading,
             "--backlog",
             "256",
             "--log-level",
@@ -472,6 +479,13 @@ def main() -> int:
     )
     parser.add_argument("--levels", default="8,64")
     parser.add_argument("--workers", type=int, default=max(os.cpu_count() or 2, 2))
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="per worker: 1 serves with sync workers, more with gthread workers and a pool of"
+        " as many connections, as gunicorn.conf.py serves (8 threads by default)",
+    )
     parser.add_argument("--database", default=DATABASE, help="the scratch database's name")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument(
@@ -508,7 +522,7 @@ def main() -> int:
             )
         inspection = _inspect(arguments)
         port = _free_port()
-        server = _serve(port, arguments.workers)
+        server = _serve(port, arguments.workers, arguments.threads)
         queries = [_query_string(params) for params in _queries(arguments)]
         # The trivial view and the search take turns, `--rounds` times per level: a shared
         # machine's speed drifts by tens of percent within minutes, and a ratio of two
@@ -537,7 +551,13 @@ def main() -> int:
 
     print()
     print(
-        f"{arguments.factories:,} factories; gunicorn {arguments.workers} sync workers on "
+        f"{arguments.factories:,} factories; gunicorn {arguments.workers} "
+        + (
+            f"gthread workers x {arguments.threads} threads"
+            if arguments.threads > 1
+            else "sync workers"
+        )
+        + " on "
         f"127.0.0.1; load from a separate process; per level, {arguments.rounds} rounds of "
         f"{arguments.seconds / arguments.rounds:.0f} s per endpoint, taking turns"
     )

@@ -67,7 +67,11 @@ def query_validated(serializer_class: type[serializers.Serializer], data: Mappin
     serializer of query parameters keeps nothing of a request on itself (no instance, no
     context, no partial update), so one instance validates every request of its thread
     with its fields built once."""
-    instances = _query_serializers.__dict__
+    instances: dict[type[serializers.Serializer], serializers.Serializer] | None = getattr(
+        _query_serializers, "instances", None
+    )
+    if instances is None:
+        instances = _query_serializers.instances = {}
     serializer = instances.get(serializer_class)
     if serializer is None:
         serializer = instances[serializer_class] = serializer_class()
