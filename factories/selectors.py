@@ -685,12 +685,15 @@ def _pruning_index(lead_budget: int) -> int:
     return horizon + 1
 
 
-def _prepared_search(sql: str, parameters: dict) -> str:
-    """`sql`, a statement of the ranking's, ready to prepare (`fetchall_prepared`, on its
-    generic plan, which does not depend on the values): the pruning index's subscript is
-    written into it, as the expression indexes match only a constant subscript, and a
-    prepared statement's values are not constants."""
-    return sql.replace("%(pruning_index)s", str(int(parameters["pruning_index"])))
+@functools.lru_cache(maxsize=64)
+def _statement(filters: str, pruning_index: int, tail: str) -> str:
+    """The ranking's CTEs for `filters` (`_ranking`) followed by `tail` (`_RANKED_ROWS` or
+    the page), ready to prepare (`fetchall_prepared`, on its generic plan, which does not
+    depend on the values): the pruning index's subscript is written into it, as the
+    expression indexes match only a constant subscript, and a prepared statement's values
+    are not constants. Built once per process and filter set: the same text object every
+    search, so it is not formatted, searched and hashed again on the hot path."""
+    return (_ranking(filters) + tail).replace("%(pruning_index)s", str(pruning_index))
 
 
 def _like_pattern(key: str) -> str:
@@ -760,10 +763,14 @@ def _certification_filter(certification: str, parameters: dict, *, today: dateti
 
 
 class _Search(NamedTuple):
-    """A search's ranking statement (`_ranking`) and its parameters."""
+    """A search's filters (the SQL `_ranking` takes) and the parameters of its statement."""
 
-    ranking: str
+    filters: str
     parameters: dict
+
+    def statement(self, tail: str) -> str:
+        """The ranking followed by `tail` (`_statement`)."""
+        return _statement(self.filters, self.parameters["pruning_index"], tail)
 
 
 def _search(
@@ -798,7 +805,7 @@ def _search(
         parameters["free_sampling"] = free_sampling
     if certification:
         filters.append(_certification_filter(certification, parameters, today=today))
-    return _Search(_ranking("\n  ".join(filters)), parameters)
+    return _Search("\n  ".join(filters), parameters)
 
 
 def search_rank(
@@ -826,11 +833,10 @@ def search_rank(
         free_sampling=free_sampling,
         limit=limit,
     )
-    sql = search.ranking + _RANKED_ROWS
     return [
         _Ranked(pk, merit, available, score / 10000)
         for pk, merit, available, score in fetchall_prepared(
-            _prepared_search(sql, search.parameters), search.parameters
+            search.statement(_RANKED_ROWS), search.parameters
         )
     ]
 
@@ -1379,8 +1385,7 @@ def factory_search_page(
         "first_offset": max((start - today).days, 0),
         **_page_texts(quantity),
     }
-    sql = _prepared_search(search.ranking + _PAGE_SQL, parameters)
-    count, results = fetchone_prepared(sql, parameters)
+    count, results = fetchone_prepared(search.statement(_PAGE_SQL), parameters)
     return count, results
 
 
