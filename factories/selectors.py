@@ -595,14 +595,15 @@ WHERE (SELECT count(*) FROM pruned) >= %(head)s
 _BAND_SLICES = 6
 _SLICES = range(_BAND_SLICES)
 _SCORE_ROUNDING = 0.0001
-# The head's best `limit` lines, and the walk's end (its lowest merit, then highest pk).
+# The head's best `limit` lines.
 _TOP = """top AS MATERIALIZED (
   SELECT * FROM head ORDER BY score DESC, organization_id LIMIT %(limit)s
 )"""
 # The band's merit bounds `b`, best first, `b[n + 1]` and `b[n + 2]` those of slice n (the
 # last is the floor: top[-1]'s score - fit weight - rounding, below which no line can score
-# into the top), when the band has to run: the head is a full walk and its end lies above
-# the floor. No row otherwise, and then every slice is empty without reading a line.
+# into the top), and the walk's end (its lowest merit, then highest pk), when the band has
+# to run: the head is a full walk and its end lies above the floor. No row otherwise, and
+# then every slice is empty without reading a line.
 _BOUNDS = f"""bounds AS MATERIALIZED (
   SELECT walk_end.merit AS last_merit, walk_end.organization_id AS last_pk,
          ARRAY[{", ".join(f"walk_end.merit - {n}::float8 * width.merit" for n in _SLICES)},
@@ -644,7 +645,7 @@ _RANKED = f"""ranked AS MATERIALIZED (
   SELECT r.organization_id, r.merit, r.available, r.score,
          row_number() OVER (ORDER BY r.score DESC, r.organization_id) AS rank
   FROM (SELECT * FROM top
-        {" ".join(f"UNION ALL SELECT * FROM slice_{n}" for n in range(_BAND_SLICES))}) r
+        {" ".join(f"UNION ALL SELECT * FROM slice_{n}" for n in _SLICES)}) r
   ORDER BY r.score DESC, r.organization_id LIMIT %(limit)s
 )"""  # noqa: S608 - constants only
 
