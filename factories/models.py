@@ -318,9 +318,9 @@ class CapacityLine(models.Model):
     `cumulative[i]` the free units of days `window_start .. window_start + i - 1`
     (`cumulative[0] == 0`), so any span's free units are one subtraction. Written only by
     `factories.services.capacity_lines` in the transaction that changed the calendar; the
-    factory's search terms (`verified` .. `merit`) are kept by database triggers on the
-    organization, profile and performance rows. `merit` is the part of the ADR 0002 score
-    that does not depend on the search: the ranking walks it best first.
+    factory's search terms and card (`verified` .. `response_hours`) are kept by database
+    triggers on the organization, profile and performance rows. `merit` is the part of the
+    ADR 0002 score that does not depend on the search: the ranking walks it best first.
     """
 
     # The unique constraint and the ranking index serve every lookup: no extra FK indexes.
@@ -340,6 +340,14 @@ class CapacityLine(models.Model):
     free_sampling = models.BooleanField(default=False)
     region = models.CharField(max_length=80, blank=True)
     merit = models.FloatField(default=0.0)
+    # What a search result shows of the factory, kept with the terms: the result's
+    # `factory` object as JSON text and the figures its score components are worked out
+    # from, so a search's page reads no other table (ADR 0005, "Seventh pass").
+    card = models.TextField(blank=True, default="")
+    price_level = models.PositiveSmallIntegerField(default=0)
+    on_time_rate = models.FloatField(null=True, blank=True)
+    rating = models.FloatField(null=True, blank=True)
+    response_hours = models.FloatField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("free capacity line")

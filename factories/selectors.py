@@ -10,7 +10,7 @@ import functools
 import itertools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -1140,15 +1140,15 @@ _SUMS_FROM_TODAY = f"""CASE WHEN l.window_start = %(today)s::date THEN l.cumulat
                                        {CAPACITY_WINDOW_DAYS}) + 1]
              FROM generate_series(0, {CAPACITY_WINDOW_DAYS}) k ORDER BY k) END"""  # noqa: S608
 
-# After the ranking (`_ranking`, in the same statement): the results' lines, factories and
-# figures, `score_components`' values before rounding; then each result as JSON text
+# After the ranking (`_ranking`, in the same statement): the results' lines, which carry
+# their factory's card and figures (migration 0015: no other table is read), and
+# `score_components`' values before rounding; then each result as JSON text
 # (`{result}`, built by `_result_sql`), in rank order.
 _PAGE = f"""
 SELECT count(*), coalesce('[' || string_agg({{result}}, ',' ORDER BY c.rank) || ']', '[]')
 FROM (
-  SELECT r.rank, r.organization_id, r.available, r.score, o.slug, o.name, o.verified,
-         p.region, p.city, p.min_order_quantity, p.standard_lead_days, p.free_sampling,
-         p.price_level, f.on_time_rate, f.rating, f.median_quote_response_hours AS hours,
+  SELECT r.rank, r.available, r.score, l.card, l.price_level, l.on_time_rate, l.rating,
+         l.response_hours AS hours,
          CASE WHEN l.window_start = %(today)s::date
                    AND cardinality(l.free) = {CAPACITY_WINDOW_DAYS} THEN l.free
               ELSE ARRAY(SELECT coalesce(l.free[%(today)s::date - l.window_start + d + 1], 0)
@@ -1159,7 +1159,7 @@ FROM (
          -- sums fall short (the sums never decrease: width_bucket's binary search).
          CASE WHEN covered.days < {CAPACITY_WINDOW_DAYS} - %(first_offset)s
               THEN GREATEST(%(today)s::date + (%(first_offset)s + covered.days),
-                            %(start)s::date + p.standard_lead_days) END AS completion,
+                            %(start)s::date + l.standard_lead_days) END AS completion,
          s.stars, s.hours_used, s.fit_value, s.price_value, s.on_time_value,
          s.rating_value, s.response_value,
          {SCORE_WEIGHTS["fit"]!r}::float8 * s.fit_value AS fit_points,
@@ -1172,9 +1172,6 @@ FROM (
         FROM ranked) r
   JOIN factories_capacityline l
     ON l.category_id = %(category)s AND l.organization_id = r.organization_id
-  JOIN marketplace_organization o ON o.id = r.organization_id
-  JOIN factories_factoryprofile p ON p.organization_id = r.organization_id
-  LEFT JOIN factories_factoryperformance f ON f.organization_id = r.organization_id
   CROSS JOIN LATERAL (SELECT {_SUMS_FROM_TODAY} AS sums) line
   CROSS JOIN LATERAL (
     SELECT width_bucket(%(quantity)s::int + line.sums[%(first_offset)s + 1] - 1,
@@ -1183,15 +1180,15 @@ FROM (
   CROSS JOIN LATERAL (
     SELECT LEAST(r.available::float8 / (2 * %(quantity)s::bigint)::float8, 1::float8)
              AS fit_value,
-           (5::float8 - p.price_level) / 4::float8 AS price_value,
-           coalesce(f.on_time_rate, {PRIOR_ON_TIME_RATE!r}::float8) AS on_time_value,
-           coalesce(f.rating, {PRIOR_RATING!r}::float8) AS stars,
-           coalesce(f.rating, {PRIOR_RATING!r}::float8) / 5::float8 AS rating_value,
+           (5::float8 - l.price_level) / 4::float8 AS price_value,
+           coalesce(l.on_time_rate, {PRIOR_ON_TIME_RATE!r}::float8) AS on_time_value,
+           coalesce(l.rating, {PRIOR_RATING!r}::float8) AS stars,
+           coalesce(l.rating, {PRIOR_RATING!r}::float8) / 5::float8 AS rating_value,
            h.hours_used, 1::float8 / (1::float8 + h.hours_used / 24::float8) AS response_value
-    FROM (SELECT CASE WHEN f.median_quote_response_hours IS NULL
+    FROM (SELECT CASE WHEN l.response_hours IS NULL
                       THEN {PRIOR_RESPONSE_HOURS!r}::float8
-                      WHEN 0::float8 > f.median_quote_response_hours THEN 0::float8
-                      ELSE f.median_quote_response_hours END AS hours_used) h
+                      WHEN 0::float8 > l.response_hours THEN 0::float8
+                      ELSE l.response_hours END AS hours_used) h
   ) s
   OFFSET 0  -- a fence: each figure is computed once per result, not inlined where used
 ) c
@@ -1277,17 +1274,7 @@ def _result_sql() -> str:
     request's texts are parameters: `label_<key>` (JSON strings), `<key>_detail` (pieces),
     `price_labels` (by level) and `estimated`."""
     out = _Concatenation()
-    out.text('{"factory":{"id":').sql("c.organization_id::text")
-    for name in ("slug", "name"):
-        out.text(f',"{name}":').sql(f"to_json(c.{name})::text")
-    out.text(',"verified":').sql("c.verified::text")
-    for name in ("region", "city"):
-        out.text(f',"{name}":').sql(f"to_json(c.{name})::text")
-    for name in ("min_order_quantity", "standard_lead_days", "free_sampling", "price_level"):
-        out.text(f',"{name}":').sql(f"c.{name}::text")
-    for name in ("on_time_rate", "rating"):
-        out.text(f',"{name}":').sql(f"coalesce(c.{name}::text, 'null')")
-    out.text(',"url":"/factories/').sql("c.organization_id::text").text('/"}')
+    out.text('{"factory":').sql("c.card")  # kept on the line (migration 0015)
     out.text(',"available_units":').sql("c.available::text")
     out.text(',"earliest_completion":"').sql("to_char(c.completion, 'YYYY-MM-DD')").text('"')
     out.text(',"score":').sql("c.score::text")
@@ -1318,16 +1305,41 @@ _PAGE_SQL = _PAGE.format(result=_result_sql())
 
 
 def _page_texts(quantity: int) -> dict[str, Any]:
-    """The parameters of `_PAGE_SQL` that come from `score_texts()` (the active language)."""
-    texts, fixed_parameters = _page_language_texts(translation.get_language())
+    """The parameters of `_PAGE_SQL` that come from `score_texts()` (the active language);
+    shared, not to be changed."""
+    return _page_quantity_texts(translation.get_language(), quantity)
+
+
+@functools.lru_cache(maxsize=1024)
+def _page_quantity_texts(language: str | None, quantity: int) -> dict[str, Any]:
+    """`_page_texts` for a language and a quantity, worked out once per process."""
+    texts, fixed_parameters = _page_language_texts(language)
     parameters = dict(fixed_parameters)  # the cached ones stay as they are
     constants = {"quantity": str(quantity)}
     for key, (detail, varying, _sql, fixed) in _SENTENCES.items():
         if fixed:
-            parameters[f"{key}_detail"] = _sentence_pieces(
-                texts[detail], varying, {name: constants[name] for name in fixed}
+            parameters[f"{key}_detail"] = _text_array(
+                _sentence_pieces(texts[detail], varying, {name: constants[name] for name in fixed})
             )
     return parameters
+
+
+def _page_texts_cache_clear() -> None:
+    """Forget the page's texts (when the translations change: in tests)."""
+    _page_language_texts.cache_clear()
+    _page_quantity_texts.cache_clear()
+
+
+def _text_array(items: Sequence[str | None]) -> str:
+    """`items` as a PostgreSQL text[] literal: sent as one string, the statement casts it
+    (psycopg would otherwise dump the list anew at every search)."""
+
+    def element(item: str | None) -> str:
+        if item is None:
+            return "NULL"
+        return '"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    return "{" + ",".join(element(item) for item in items) + "}"
 
 
 @functools.lru_cache(maxsize=16)
@@ -1339,16 +1351,18 @@ def _page_language_texts(language: str | None) -> tuple[dict[str, str], dict[str
     levels = FactoryProfile.PriceLevel.values
     parameters: dict[str, Any] = {
         "estimated": _json_string(texts["estimated"]),
-        "price_labels": [
-            _json_string(texts[f"price_{level}"]) if f"price_{level}" in texts else None
-            for level in range(1, max(levels) + 1)
-        ],
+        "price_labels": _text_array(
+            [
+                _json_string(texts[f"price_{level}"]) if f"price_{level}" in texts else None
+                for level in range(1, max(levels) + 1)
+            ]
+        ),
     }
     for key in SCORE_WEIGHTS:
         parameters[f"label_{key}"] = json.dumps(texts[key], ensure_ascii=False)
     for key, (detail, varying, _sql, fixed) in _SENTENCES.items():
         if not fixed:
-            parameters[f"{key}_detail"] = _sentence_pieces(texts[detail], varying, {})
+            parameters[f"{key}_detail"] = _text_array(_sentence_pieces(texts[detail], varying, {}))
     return texts, parameters
 
 

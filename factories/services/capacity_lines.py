@@ -38,14 +38,33 @@ logger = logging.getLogger(__name__)
 
 REBUILD_BATCH = 2000
 
-# What a line's search terms should be: the factory's organization, profile and
-# performance. Also the body of the database triggers (migration 0006).
+# What a line's search terms and card should be: the factory's organization, profile and
+# performance. Also the body of the database triggers (migrations 0006 and 0015).
+_TERMS = (
+    "verified",
+    "min_order_quantity",
+    "standard_lead_days",
+    "free_sampling",
+    "region",
+    "merit",
+    "card",
+    "price_level",
+    "on_time_rate",
+    "rating",
+    "response_hours",
+)
 _TERMS_SELECT = """
     SELECT o.id AS organization_id,
            (o.verified AND o.kind = 'factory') AS verified,
            p.min_order_quantity, p.standard_lead_days, p.free_sampling, p.region,
            factories_capacity_merit(p.price_level, f.on_time_rate, f.rating,
-                                    f.median_quote_response_hours) AS merit
+                                    f.median_quote_response_hours) AS merit,
+           factories_capacity_line_card(o.id, o.slug, o.name, o.verified, p.region, p.city,
+                                        p.min_order_quantity, p.standard_lead_days,
+                                        p.free_sampling, p.price_level, f.on_time_rate,
+                                        f.rating) AS card,
+           p.price_level, f.on_time_rate, f.rating,
+           f.median_quote_response_hours AS response_hours
     FROM marketplace_organization o
     JOIN factories_factoryprofile p ON p.organization_id = o.id
     LEFT JOIN factories_factoryperformance f ON f.organization_id = o.id
@@ -96,14 +115,13 @@ WHERE l.id = fresh.line_id
 # change either lands before this read or waits and then updates the new line too.
 _CREATE = f"""
 INSERT INTO factories_capacityline
-    (organization_id, category_id, window_start, free, cumulative, published, verified,
-     min_order_quantity, standard_lead_days, free_sampling, region, merit)
+    (organization_id, category_id, window_start, free, cumulative, published,
+     {", ".join(_TERMS)})
 SELECT terms.organization_id, wanted.category_id, %(start)s,
        array_fill(0, ARRAY[{CAPACITY_WINDOW_DAYS}]),
        array_fill(0, ARRAY[{CAPACITY_WINDOW_DAYS + 1}]),
        array_fill(false, ARRAY[{CAPACITY_WINDOW_DAYS}]),
-       terms.verified, terms.min_order_quantity, terms.standard_lead_days,
-       terms.free_sampling, terms.region, terms.merit
+       {", ".join(f"terms.{name}" for name in _TERMS)}
 FROM unnest(%(category_ids)s::bigint[]) AS wanted(category_id)
 CROSS JOIN LATERAL (
     {_TERMS_SELECT}
@@ -203,15 +221,18 @@ WHERE fresh.free IS DISTINCT FROM l.free
    OR fresh.cumulative IS DISTINCT FROM l.cumulative
    OR fresh.published IS DISTINCT FROM l.published
    OR COALESCE(terms.verified, false) IS DISTINCT FROM l.verified
-   OR (terms.organization_id IS NOT NULL AND (
-          terms.min_order_quantity IS DISTINCT FROM l.min_order_quantity
-       OR terms.standard_lead_days IS DISTINCT FROM l.standard_lead_days
-       OR terms.free_sampling IS DISTINCT FROM l.free_sampling
-       OR terms.region IS DISTINCT FROM l.region
-       OR terms.merit IS DISTINCT FROM l.merit))
+   OR (terms.organization_id IS NOT NULL
+       AND ({", ".join(f"terms.{name}" for name in _TERMS[1:])})
+           IS DISTINCT FROM ({", ".join(f"l.{name}" for name in _TERMS[1:])}))
 ORDER BY l.id
 """
 
+
+# A factory with no profile keeps its lines' other terms (they are not verified).
+_KEPT_TERMS = ",\n    ".join(
+    f"{name} = CASE WHEN terms.organization_id IS NULL THEN l.{name} ELSE terms.{name} END"
+    for name in _TERMS[1:]
+)
 
 # The rebuild's write: a line's arrays from the calendar and its terms from the factory in
 # one UPDATE, so a rebuilt line leaves one dead version behind, not two (each is a whole
@@ -222,11 +243,7 @@ UPDATE factories_capacityline l
 SET window_start = %(start)s, free = fresh.free, cumulative = fresh.cumulative,
     published = fresh.published,
     verified = COALESCE(terms.verified, false),
-    min_order_quantity = COALESCE(terms.min_order_quantity, l.min_order_quantity),
-    standard_lead_days = COALESCE(terms.standard_lead_days, l.standard_lead_days),
-    free_sampling = COALESCE(terms.free_sampling, l.free_sampling),
-    region = COALESCE(terms.region, l.region),
-    merit = COALESCE(terms.merit, l.merit)
+    {_KEPT_TERMS}
 FROM ({_arrays_select(start="%(start)s::date", where="l.id = ANY(%(ids)s::bigint[])")}) fresh
 LEFT JOIN ({_TERMS_SELECT}) terms ON terms.organization_id = fresh.organization_id
 WHERE l.id = fresh.line_id

@@ -339,6 +339,40 @@ def test_factory_terms_follow_profile_performance_and_verification(category):
 
 
 @pytest.mark.django_db
+def test_search_results_show_the_factory_as_it_is_now(category, client):
+    """The search page reads its results' factory card from the lines (migration 0015):
+    a new name, slug or city, a new price level and new figures show at once."""
+    factory, _owner = make_factory([category], units=10)
+    ready_by = (timezone.localdate() + 10 * DAY).isoformat()
+
+    def shown() -> dict:
+        response = client.get(
+            "/api/v1/factories/search/",
+            {"category": category.slug, "quantity": 30, "ready_by": ready_by},
+        )
+        assert response.status_code == 200
+        (result,) = response.json()["results"]
+        return result
+
+    before = shown()["factory"]
+    profile = services.factory_profile_update(organization=factory, city="Hangzhou")
+    assert shown()["factory"]["city"] == profile.city != before["city"]
+    services.factory_profile_update(organization=factory, price_level=2)
+    services.factory_performance_update(
+        factory=factory, on_time_rate=0.875, rating=4.25, median_quote_response_hours=6
+    )
+    result = shown()
+    card = result["factory"]
+    assert (card["price_level"], card["on_time_rate"], card["rating"]) == (2, 0.875, 4.25)
+    on_time = next(c for c in result["score_components"] if c["key"] == "on_time")
+    assert (on_time["value"], on_time["estimated"]) == (0.875, False)
+    Organization.objects.filter(pk=factory.pk).update(name='Ningbo "Knit" Works', slug="nb-knit")
+    card = shown()["factory"]
+    assert (card["name"], card["slug"]) == ('Ningbo "Knit" Works', "nb-knit")
+    assert services.capacity_lines_drift() == ([], 0, 0)
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("price_level", "on_time_rate", "rating", "response_hours"),
     [(1, None, None, None), (3, 0.5, 2.5, 0.0), (5, 1.0, 5.0, 240.0), (2, 0.0, 0.0, -1.0)],
@@ -378,15 +412,16 @@ def test_lines_from_yesterday_still_answer_until_the_roll_moves_them(category):
 def test_drift_check_repairs_arrays_and_terms_of_one_line_in_one_write(category, today):
     factory, _owner = make_factory([category], units=10, standard_lead_days=3)
     line = _line(factory, category)
-    expected = (line.free, line.merit, line.min_order_quantity, line.verified)
+    expected = (line.free, line.merit, line.min_order_quantity, line.verified, line.card)
+    assert line.card.startswith(f'{{"id":{factory.pk},')
     CapacityLine.objects.filter(pk=line.pk).update(
-        free=[0] * len(line.free), merit=0.0, min_order_quantity=9999, verified=False
+        free=[0] * len(line.free), merit=0.0, min_order_quantity=9999, verified=False, card=""
     )
     written = _line_versions_written()
     report = services.capacity_lines_check()
     assert (report.drifted, report.repaired) == (1, 1)
     line = _line(factory, category)
-    assert (line.free, line.merit, line.min_order_quantity, line.verified) == expected
+    assert (line.free, line.merit, line.min_order_quantity, line.verified, line.card) == expected
     assert _line_versions_written() == written + 1  # one new version of the row, not two
     assert services.capacity_lines_check().clean
 

@@ -248,7 +248,7 @@ def test_a_translation_may_reorder_the_fields_and_escape_percent(factories, toda
     }
     monkeypatch.setattr(selectors, "score_texts", lambda: reordered)
     # The page's texts are worked out once per process and language: start from the new ones.
-    selectors._page_language_texts.cache_clear()
+    selectors._page_texts_cache_clear()
     try:
         ready_by = today + 20 * DAY
         expected = python_page("en", category=category, quantity=100, ready_by=ready_by)
@@ -257,7 +257,7 @@ def test_a_translation_may_reorder_the_fields_and_escape_percent(factories, toda
         assert_same_page(got, expected)
         assert got["results"][0]["score_components"][0]["detail"].startswith("100 ordered; ")
     finally:
-        selectors._page_language_texts.cache_clear()
+        selectors._page_texts_cache_clear()
 
 
 @pytest.mark.django_db
