@@ -344,6 +344,7 @@ class CapacityLine(models.Model):
     # `factory` object as JSON text and the figures its score components are worked out
     # from, so a search's page reads no other table (ADR 0005, "Seventh pass").
     card = models.TextField(blank=True, default="")
+    figures = ArrayField(models.TextField(), size=7, blank=True, default=list)
     price_level = models.PositiveSmallIntegerField(default=0)
     on_time_rate = models.FloatField(null=True, blank=True)
     rating = models.FloatField(null=True, blank=True)

@@ -545,7 +545,8 @@ _SCORE = f"""round((l.merit + %(fit_weight)s::float8
     * LEAST({_AVAILABLE}::float8 / (2 * %(quantity)s), 1.0::float8)) * 10000)"""
 _TERMS = """l.min_order_quantity <= %(quantity)s AND l.standard_lead_days <= %(lead_budget)s"""
 _SEARCH = f"""
-SELECT l.organization_id, l.merit, {_AVAILABLE} AS available, {_SCORE} AS score
+SELECT l.organization_id, l.merit, {_AVAILABLE} AS available, {_SCORE} AS score,
+       l.ctid AS line
 FROM factories_capacityline l
 WHERE l.category_id = %(category)s AND l.verified AND {_TERMS}
   AND l.cumulative[%(pruning_index)s] >= %(quantity)s
@@ -564,14 +565,14 @@ WHERE l.category_id = %(category)s AND l.verified AND {_TERMS}
 _HEAD = f"""
 WITH pruned AS MATERIALIZED (
   SELECT l.organization_id, l.merit, l.min_order_quantity, l.standard_lead_days, l.region,
-         l.free_sampling, {_AVAILABLE} AS available, {_SCORE} AS score
+         l.free_sampling, {_AVAILABLE} AS available, {_SCORE} AS score, l.ctid AS line
   FROM factories_capacityline l
   WHERE l.category_id = %(category)s AND l.verified
     AND l.cumulative[%(pruning_index)s] >= %(quantity)s
   ORDER BY l.cumulative[%(pruning_index)s] DESC
   LIMIT %(head)s
 )
-SELECT l.organization_id, l.merit, l.available, l.score
+SELECT l.organization_id, l.merit, l.available, l.score, l.line
 FROM pruned l
 WHERE (SELECT count(*) FROM pruned) < %(head)s
   AND {_TERMS} AND l.available >= %(quantity)s
@@ -642,7 +643,7 @@ _BAND_UNITS = f"""units_{{n}} AS MATERIALIZED (
 )"""  # noqa: S608 - constants only
 # The top `limit` of the head's and the band's lines, ranked.
 _RANKED = f"""ranked AS MATERIALIZED (
-  SELECT r.organization_id, r.merit, r.available, r.score,
+  SELECT r.organization_id, r.merit, r.available, r.score, r.line,
          row_number() OVER (ORDER BY r.score DESC, r.organization_id) AS rank
   FROM (SELECT * FROM top
         {" ".join(f"UNION ALL SELECT * FROM slice_{n}" for n in _SLICES)}) r
@@ -1101,36 +1102,17 @@ def template_pieces(template: str) -> tuple[list[str], list[str]]:
     return pieces, names
 
 
-def _python_round_sql(value: str, *, scale: int = 10000) -> str:
-    """SQL (float8) of a float8 column `value` in whole 1/`scale`s as Python rounds it
-    (`round(value, 4)` for 10 ** 4, `f"{value:.1f}"` for 10): the exact binary value rounded
-    half to even. `round(value * scale)` is that unless the product, itself rounded, lies
-    within a rounding error of a half: there the product is split exactly (Veltkamp:
-    `value = high + low`, 26 bits each, and the odd part of `scale` (625, or 5) has at most
-    10 bits, so both partial products are exact floats) and the sign of the exact product
-    minus the half above its floor decides, a tie going to the even neighbour. For the
-    figures' ranges (0..1, 0..5 stars, hours far below 10 ** 14)."""
-    x, k = value, f"{scale}::float8"
-    high = f"({x} * 134217729::float8 - ({x} * 134217729::float8 - {x}))"
-    whole = f"floor({x} * {k})"
-    above = f"(({high} * {k} - ({whole} + 0.5::float8)) + ({x} - {high}) * {k})"
-    exact = f"""CASE WHEN {above} > 0 THEN {whole} + 1 WHEN {above} < 0 THEN {whole}
-                WHEN {whole} = 2 * floor({whole} / 2) THEN {whole} ELSE {whole} + 1 END"""
-    return f"""(CASE WHEN abs({x} * {k} - round({x} * {k})) < 0.4999::float8
-             THEN round({x} * {k}) ELSE {exact} END)"""
-
-
 def _rounded_sql(value: str) -> str:
     """`round(value, 4)` as text: the float nearest the decimal, in float8's shortest form
-    (the form json and Python's repr print)."""
-    return f"({_python_round_sql(value)} / 10000::float8)::text"
+    (the form json and Python's repr print). `factories_python_round` (migration 0015)
+    rounds the exact binary value half to even, as Python does."""
+    return f"(factories_python_round({value}, 10000::float8) / 10000::float8)::text"
 
 
 def _one_decimal_sql(value: str) -> str:
-    """`f"{value:.1f}"` for a float8 column `value` >= 0 (Python rounds the exact binary value
-    half to even: 4.25 -> "4.2")."""
-    tenths = f"{_python_round_sql(value, scale=10)}::bigint"
-    return f"(({tenths} / 10)::text || '.' || mod({tenths}, 10)::text)"
+    """`f"{value:.1f}"` for a float8 `value` >= 0 (Python rounds the exact binary value half
+    to even: 4.25 -> "4.2"): `factories_one_decimal`, migration 0015."""
+    return f"factories_one_decimal({value})"
 
 
 # The line's prefix sums in today's days: `sums[k + 1]` is the free units of the k days from
@@ -1147,8 +1129,8 @@ _SUMS_FROM_TODAY = f"""CASE WHEN l.window_start = %(today)s::date THEN l.cumulat
 _PAGE = f"""
 SELECT count(*), coalesce('[' || string_agg({{result}}, ',' ORDER BY c.rank) || ']', '[]')
 FROM (
-  SELECT r.rank, r.available, r.score, l.card, l.price_level, l.on_time_rate, l.rating,
-         l.response_hours AS hours,
+  SELECT r.rank, r.available, r.score, l.card, l.figures, l.price_level, l.on_time_rate,
+         l.rating, l.response_hours AS hours,
          CASE WHEN l.window_start = %(today)s::date
                    AND cardinality(l.free) = {CAPACITY_WINDOW_DAYS} THEN l.free
               ELSE ARRAY(SELECT coalesce(l.free[%(today)s::date - l.window_start + d + 1], 0)
@@ -1160,18 +1142,13 @@ FROM (
          CASE WHEN covered.days < {CAPACITY_WINDOW_DAYS} - %(first_offset)s
               THEN GREATEST(%(today)s::date + (%(first_offset)s + covered.days),
                             %(start)s::date + l.standard_lead_days) END AS completion,
-         s.stars, s.hours_used, s.fit_value, s.price_value, s.on_time_value,
-         s.rating_value, s.response_value,
-         {SCORE_WEIGHTS["fit"]!r}::float8 * s.fit_value AS fit_points,
-         {SCORE_WEIGHTS["price"]!r}::float8 * s.price_value AS price_points,
-         {SCORE_WEIGHTS["on_time"]!r}::float8 * s.on_time_value AS on_time_points,
-         {SCORE_WEIGHTS["rating"]!r}::float8 * s.rating_value AS rating_points,
-         {SCORE_WEIGHTS["response"]!r}::float8 * s.response_value AS response_points
-  FROM (SELECT ranked.rank, ranked.organization_id, ranked.available,
+         s.fit_value, {SCORE_WEIGHTS["fit"]!r}::float8 * s.fit_value AS fit_points
+  FROM (SELECT ranked.rank, ranked.line, ranked.available,
                ranked.score / 10000::float8 AS score
         FROM ranked) r
-  JOIN factories_capacityline l
-    ON l.category_id = %(category)s AND l.organization_id = r.organization_id
+  -- The ranked line's own row version, read by its address: the ranking read it in this
+  -- statement's snapshot, which keeps that version where it was (one page, no index).
+  JOIN factories_capacityline l ON l.ctid = r.line
   CROSS JOIN LATERAL (SELECT {_SUMS_FROM_TODAY} AS sums) line
   CROSS JOIN LATERAL (
     SELECT width_bucket(%(quantity)s::int + line.sums[%(first_offset)s + 1] - 1,
@@ -1179,16 +1156,7 @@ FROM (
   ) covered
   CROSS JOIN LATERAL (
     SELECT LEAST(r.available::float8 / (2 * %(quantity)s::bigint)::float8, 1::float8)
-             AS fit_value,
-           (5::float8 - l.price_level) / 4::float8 AS price_value,
-           coalesce(l.on_time_rate, {PRIOR_ON_TIME_RATE!r}::float8) AS on_time_value,
-           coalesce(l.rating, {PRIOR_RATING!r}::float8) AS stars,
-           coalesce(l.rating, {PRIOR_RATING!r}::float8) / 5::float8 AS rating_value,
-           h.hours_used, 1::float8 / (1::float8 + h.hours_used / 24::float8) AS response_value
-    FROM (SELECT CASE WHEN l.response_hours IS NULL
-                      THEN {PRIOR_RESPONSE_HOURS!r}::float8
-                      WHEN 0::float8 > l.response_hours THEN 0::float8
-                      ELSE l.response_hours END AS hours_used) h
+             AS fit_value
   ) s
   OFFSET 0  -- a fence: each figure is computed once per result, not inlined where used
 ) c
@@ -1241,17 +1209,15 @@ class _Concatenation:
 # Each sentence of `score_texts()` with the field that varies by result (the SQL of its
 # text) and the fields that do not (their parameter): `_sentence_pieces` splits a
 # translation at the former, so SQL joins the pieces with the result's figure.
+# The line's `figures` (migration 0015) hold the other components' members and figures.
 _SENTENCES = {
     "fit": ("fit_detail", "free", "c.available::text", {"quantity"}),
-    "on_time": (
-        "on_time_detail",
-        "percent",
-        "round(100::float8 * c.on_time_value)::bigint::text",
-        set(),
-    ),
-    "rating": ("rating_detail", "rating", _one_decimal_sql("c.stars"), set()),
-    "response": ("response_detail", "hours", _one_decimal_sql("c.hours_used"), set()),
+    "on_time": ("on_time_detail", "percent", "c.figures[5]", set()),
+    "rating": ("rating_detail", "rating", "c.figures[6]", set()),
+    "response": ("response_detail", "hours", "c.figures[7]", set()),
 }
+# `figures[n]`: the component's `"value":..,"points":..,"estimated":..` members.
+_FIGURES = {"price": 1, "on_time": 2, "rating": 3, "response": 4}
 _ESTIMATED = {"on_time": "c.on_time_rate", "rating": "c.rating", "response": "c.hours"}
 
 
@@ -1281,11 +1247,12 @@ def _result_sql() -> str:
     out.text(',"score_components":[')
     for index, (key, weight) in enumerate(SCORE_WEIGHTS.items()):
         out.text(f'{"," if index else ""}{{"key":"{key}","label":').sql(f"%(label_{key})s::text")
-        out.text(f',"weight":{weight!r},"value":').sql(_rounded_sql(f"c.{key}_value"))
-        out.text(',"points":').sql(_rounded_sql(f"c.{key}_points"))
-        if key in _ESTIMATED:
-            out.text(',"estimated":').sql(f"({_ESTIMATED[key]} IS NULL)::text")
+        out.text(f',"weight":{weight!r},')
+        if key in _FIGURES:
+            out.sql(f"c.figures[{_FIGURES[key]}]")
         else:
+            out.text('"value":').sql(_rounded_sql(f"c.{key}_value"))
+            out.text(',"points":').sql(_rounded_sql(f"c.{key}_points"))
             out.text(',"estimated":false')
         out.text(',"detail":"')
         if key == "price":

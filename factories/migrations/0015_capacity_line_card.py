@@ -1,11 +1,12 @@
 """The search result's factory card on the free-capacity line (docs/adr/0005, "Seventh
-pass"): the `factory` object as JSON text and the figures the score components are worked
-out from, kept by the same triggers as the search terms, so a search's page reads no table
+pass"): the `factory` object as JSON text, the score components' figures that do not depend
+on the search, and the values they are worked out from, kept by the same triggers as the search terms, so a search's page reads no table
 but the lines. The organization trigger now also fires on a name or slug change, the profile
 trigger on a city change."""
 
 import importlib
 
+import django.contrib.postgres.fields
 from django.db import migrations, models
 
 # The result's `factory` object (factories.api.views.search.SearchResultSerializer) as JSON
@@ -32,6 +33,80 @@ CREATE OR REPLACE FUNCTION factories_capacity_line_card(
 $$;
 """
 
+# `round(x * k)` as Python rounds the exact binary value of x * k: `round(value, 4)` for
+# k = 10 ** 4, `f"{value:.1f}"` for 10, half to even. `round(x * k)` is that unless the
+# product, itself rounded, lies within a rounding error of a half: there x is split exactly
+# (Veltkamp: x = high + low, 26 bits each, and the odd part of k (625, or 5) has at most 10
+# bits, so both partial products are exact floats) and the sign of the exact product minus
+# the half above its floor decides, a tie going to the even neighbour. For the figures'
+# ranges (0..1, 0..5 stars, hours far below 10 ** 14). tests/factories/test_search_page.py
+# holds it to Python's round and format at the halves and the floats either side of them.
+ROUND_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION factories_python_round(x double precision, k double precision)
+RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN abs(x * k - round(x * k)) < 0.4999::float8 THEN round(x * k)
+        WHEN ((x * 134217729::float8 - (x * 134217729::float8 - x)) * k
+              - (floor(x * k) + 0.5::float8))
+             + (x - (x * 134217729::float8 - (x * 134217729::float8 - x))) * k > 0
+            THEN floor(x * k) + 1
+        WHEN ((x * 134217729::float8 - (x * 134217729::float8 - x)) * k
+              - (floor(x * k) + 0.5::float8))
+             + (x - (x * 134217729::float8 - (x * 134217729::float8 - x))) * k < 0
+            THEN floor(x * k)
+        WHEN floor(x * k) = 2 * floor(floor(x * k) / 2) THEN floor(x * k)
+        ELSE floor(x * k) + 1
+    END
+$$;
+
+CREATE OR REPLACE FUNCTION factories_score_figures(
+    value double precision, weight double precision, estimated boolean
+) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT '"value":' || (factories_python_round(value, 10000::float8) / 10000::float8)::text
+        || ',"points":'
+        || (factories_python_round(weight * value, 10000::float8) / 10000::float8)::text
+        || ',"estimated":' || estimated::text
+$$;
+
+CREATE OR REPLACE FUNCTION factories_one_decimal(value double precision)
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT (factories_python_round(value, 10::float8)::bigint / 10)::text || '.'
+        || mod(factories_python_round(value, 10::float8)::bigint, 10)::text
+$$;
+"""
+
+# The score components that do not depend on the search (factories.selectors.
+# score_components: price, on time, rating, response; same weights and priors as
+# `factories_capacity_merit`), as the search page writes them: 1-4 each component's
+# `"value":..,"points":..,"estimated":..` JSON members, 5-7 the figures its sentence shows
+# (on-time percent, stars and response hours to one decimal).
+FIGURES_FUNCTION = """
+CREATE OR REPLACE FUNCTION factories_capacity_line_figures(
+    price_level bigint, on_time_rate double precision, rating double precision,
+    response_hours double precision
+) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT ARRAY[
+        factories_score_figures(s.price_value, 0.1::float8, false),
+        factories_score_figures(s.on_time_value, 0.25::float8, on_time_rate IS NULL),
+        factories_score_figures(s.rating_value, 0.15::float8, rating IS NULL),
+        factories_score_figures(s.response_value, 0.15::float8, response_hours IS NULL),
+        round(100::float8 * s.on_time_value)::bigint::text,
+        factories_one_decimal(s.stars),
+        factories_one_decimal(s.hours_used)]
+    FROM (
+        SELECT (5::float8 - price_level) / 4::float8 AS price_value,
+               coalesce(on_time_rate, 0.7::float8) AS on_time_value,
+               coalesce(rating, 3.0::float8) AS stars,
+               coalesce(rating, 3.0::float8) / 5::float8 AS rating_value,
+               h.hours_used,
+               1::float8 / (1::float8 + h.hours_used / 24::float8) AS response_value
+        FROM (SELECT CASE WHEN response_hours IS NULL THEN 24.0::float8
+                          WHEN 0::float8 > response_hours THEN 0::float8
+                          ELSE response_hours END AS hours_used) h
+    ) s
+$$;
+"""
+
 # Locks the profile, then the factory's lines in (category) order, the same order the
 # calendar writers use, then copies the terms and the card onto every line of the factory.
 TERMS_SYNC_FUNCTION = """
@@ -51,6 +126,8 @@ BEGIN
                                         p.min_order_quantity, p.standard_lead_days,
                                         p.free_sampling, p.price_level, f.on_time_rate,
                                         f.rating) AS card,
+           factories_capacity_line_figures(p.price_level, f.on_time_rate, f.rating,
+                                           f.median_quote_response_hours) AS figures,
            p.price_level, f.on_time_rate, f.rating,
            f.median_quote_response_hours AS response_hours
     INTO terms
@@ -67,15 +144,16 @@ BEGIN
     SET verified = terms.verified, min_order_quantity = terms.min_order_quantity,
         standard_lead_days = terms.standard_lead_days, free_sampling = terms.free_sampling,
         region = terms.region, merit = terms.merit, card = terms.card,
-        price_level = terms.price_level, on_time_rate = terms.on_time_rate,
-        rating = terms.rating, response_hours = terms.response_hours
+        figures = terms.figures, price_level = terms.price_level,
+        on_time_rate = terms.on_time_rate, rating = terms.rating,
+        response_hours = terms.response_hours
     WHERE organization_id = factory
       AND (verified, min_order_quantity, standard_lead_days, free_sampling, region, merit,
-           card, price_level, on_time_rate, rating, response_hours)
+           card, figures, price_level, on_time_rate, rating, response_hours)
           IS DISTINCT FROM (terms.verified, terms.min_order_quantity,
                             terms.standard_lead_days, terms.free_sampling, terms.region,
-                            terms.merit, terms.card, terms.price_level, terms.on_time_rate,
-                            terms.rating, terms.response_hours);
+                            terms.merit, terms.card, terms.figures, terms.price_level,
+                            terms.on_time_rate, terms.rating, terms.response_hours);
 END
 $$;
 
@@ -108,6 +186,8 @@ SET card = factories_capacity_line_card(o.id, o.slug, o.name, o.verified, p.regi
                                         p.min_order_quantity, p.standard_lead_days,
                                         p.free_sampling, p.price_level, f.on_time_rate,
                                         f.rating),
+    figures = factories_capacity_line_figures(p.price_level, f.on_time_rate, f.rating,
+                                              f.median_quote_response_hours),
     price_level = p.price_level, on_time_rate = f.on_time_rate, rating = f.rating,
     response_hours = f.median_quote_response_hours
 FROM marketplace_organization o
@@ -131,6 +211,12 @@ DROP TRIGGER IF EXISTS factories_capacity_line_terms_performance_update
         + earlier.TERMS_SYNC_FUNCTION
         + "DROP FUNCTION IF EXISTS factories_capacity_line_card(bigint, text, text, boolean,"
         " text, text, bigint, bigint, boolean, bigint, double precision, double precision);"
+        " DROP FUNCTION IF EXISTS factories_capacity_line_figures(bigint, double precision,"
+        " double precision, double precision);"
+        " DROP FUNCTION IF EXISTS factories_score_figures(double precision, double precision,"
+        " boolean);"
+        " DROP FUNCTION IF EXISTS factories_one_decimal(double precision);"
+        " DROP FUNCTION IF EXISTS factories_python_round(double precision, double precision);"
     )
 
 
@@ -145,6 +231,13 @@ class Migration(migrations.Migration):
             model_name="capacityline",
             name="card",
             field=models.TextField(blank=True, default=""),
+        ),
+        migrations.AddField(
+            model_name="capacityline",
+            name="figures",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.TextField(), blank=True, default=list, size=7
+            ),
         ),
         migrations.AddField(
             model_name="capacityline",
@@ -167,7 +260,12 @@ class Migration(migrations.Migration):
             field=models.FloatField(blank=True, null=True),
         ),
         migrations.RunSQL(
-            DROP_CHANGED_TRIGGERS + CARD_FUNCTION + TERMS_SYNC_FUNCTION + BACKFILL_SQL,
+            DROP_CHANGED_TRIGGERS
+            + CARD_FUNCTION
+            + ROUND_FUNCTIONS
+            + FIGURES_FUNCTION
+            + TERMS_SYNC_FUNCTION
+            + BACKFILL_SQL,
             _before(),
         ),
     ]

@@ -48,6 +48,7 @@ _TERMS = (
     "region",
     "merit",
     "card",
+    "figures",
     "price_level",
     "on_time_rate",
     "rating",
@@ -63,6 +64,8 @@ _TERMS_SELECT = """
                                         p.min_order_quantity, p.standard_lead_days,
                                         p.free_sampling, p.price_level, f.on_time_rate,
                                         f.rating) AS card,
+           factories_capacity_line_figures(p.price_level, f.on_time_rate, f.rating,
+                                           f.median_quote_response_hours) AS figures,
            p.price_level, f.on_time_rate, f.rating,
            f.median_quote_response_hours AS response_hours
     FROM marketplace_organization o
