@@ -590,9 +590,10 @@ WHERE (SELECT count(*) FROM pruned) >= %(head)s
 # (category, merit, free units), which checks the slice's minimum free units before a line
 # is read. The slices run best first and each takes its minimum from the top so far: the
 # head's best `limit` scores and every slice before it, so a slice that raised the bar
-# spares the ones below (ADR 0005, "Fifth pass"). The band runs only when the walk has not
-# settled the top (`bounds` has its row); one plan fits every slice (the band index),
-# whatever the bounds.
+# spares the ones below (ADR 0005, "Fifth pass"); a slice that needs more free units than
+# any line has (`ceiling`) reads nothing. The band runs only when the walk has not settled
+# the top (`bounds` has its row); one plan fits every slice (the band index), whatever the
+# bounds.
 _BAND_SLICES = 6
 _SLICES = range(_BAND_SLICES)
 _SCORE_ROUNDING = 0.0001
@@ -600,11 +601,21 @@ _SCORE_ROUNDING = 0.0001
 _TOP = """top AS MATERIALIZED (
   SELECT * FROM head ORDER BY score DESC, organization_id LIMIT %(limit)s
 )"""
+# The most free units any verified line of the category has up to the pruning horizon: no
+# line's free units in the search's window exceed it, so no line's fit exceeds
+# min(ceiling / 2q, 1). One read of the pruning index's far end.
+_CEILING = """ceiling AS MATERIALIZED (
+  SELECT l.cumulative[%(pruning_index)s] AS units
+  FROM factories_capacityline l
+  WHERE l.category_id = %(category)s AND l.verified
+  ORDER BY l.cumulative[%(pruning_index)s] DESC LIMIT 1
+)"""  # noqa: S608 - constants only
 # The band's merit bounds `b`, best first, `b[n + 1]` and `b[n + 2]` those of slice n (the
-# last is the floor: top[-1]'s score - fit weight - rounding, below which no line can score
-# into the top), and the walk's end (its lowest merit, then highest pk), when the band has
-# to run: the head is a full walk and its end lies above the floor. No row otherwise, and
-# then every slice is empty without reading a line.
+# last is the floor: top[-1]'s score - the highest fit any line can have (`ceiling`) x the
+# fit weight - rounding, below which no line can score into the top), and the walk's end
+# (its lowest merit, then highest pk), when the band has to run: the head is a full walk
+# and its end lies above the floor. No row otherwise, and then every slice is empty
+# without reading a line.
 _BOUNDS = f"""bounds AS MATERIALIZED (
   SELECT walk_end.merit AS last_merit, walk_end.organization_id AS last_pk,
          ARRAY[{", ".join(f"walk_end.merit - {n}::float8 * width.merit" for n in _SLICES)},
@@ -612,6 +623,8 @@ _BOUNDS = f"""bounds AS MATERIALIZED (
   FROM (SELECT h.merit, h.organization_id FROM head h
         ORDER BY h.merit, h.organization_id DESC LIMIT 1) walk_end
   CROSS JOIN (SELECT min(t.score) / 10000::float8 - {SCORE_WEIGHTS["fit"]!r}::float8
+                     * LEAST((SELECT c.units FROM ceiling c)::float8
+                             / (2 * %(quantity)s::bigint)::float8, 1::float8)
                      - {_SCORE_ROUNDING!r}::float8 AS floor
               FROM top t) bar
   CROSS JOIN LATERAL (SELECT (walk_end.merit - bar.floor) / {_BAND_SLICES}::float8 AS merit) width
@@ -622,6 +635,7 @@ _BAND_SLICE = (
     + f"""  AND l.cumulative[%(pruning_index)s] >= (SELECT units FROM units_{{n}})
   AND {_AVAILABLE} >= (SELECT units FROM units_{{n}})
   AND (SELECT units FROM units_{{n}}) <= 2 * %(quantity)s::bigint
+  AND (SELECT units FROM units_{{n}}) <= (SELECT c.units FROM ceiling c)
   AND l.merit >= (SELECT b[{{low}}] FROM bounds) AND {{upper}}
 ORDER BY score DESC, l.organization_id LIMIT %(limit)s"""  # noqa: S608 - constants only
 )
@@ -660,7 +674,12 @@ def _ranking(filters: str) -> str:
     band's bounds and its slices (one `_BAND_UNITS` and `_BAND_SLICE` each), best merit
     first, each taking its minimum free units from the top so far."""
     so_far = ["SELECT t.score FROM top t"]
-    parts = ["head AS MATERIALIZED (" + _HEAD.format(filters=filters) + ")", _TOP, _BOUNDS]
+    parts = [
+        "head AS MATERIALIZED (" + _HEAD.format(filters=filters) + ")",
+        _TOP,
+        _CEILING,
+        _BOUNDS,
+    ]
     for n in _SLICES:
         upper = _BAND_TOP if n == 0 else f"l.merit < (SELECT b[{n + 1}] FROM bounds)"  # noqa: S608
         units = _BAND_UNITS.format(n=n, high=n + 1, so_far=" UNION ALL ".join(so_far))
