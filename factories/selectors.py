@@ -609,7 +609,7 @@ _CEILING = """ceiling AS MATERIALIZED (
   FROM factories_capacityline l
   WHERE l.category_id = %(category)s AND l.verified
   ORDER BY l.cumulative[%(pruning_index)s] DESC LIMIT 1
-)"""  # noqa: S608 - constants only
+)"""
 # The band's merit bounds `b`, best first, `b[n + 1]` and `b[n + 2]` those of slice n (the
 # last is the floor: top[-1]'s score - the highest fit any line can have (`ceiling`) x the
 # fit weight - rounding, below which no line can score into the top), and the walk's end
