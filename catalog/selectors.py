@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import functools
-from functools import partial
+import time
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.core.cache import cache
@@ -25,6 +25,13 @@ from marketplace.money import Money
 # change (catalog.apps connects the signals), so hot paths spend no SQL query on it.
 CATEGORY_MAP_CACHE_KEY = "catalog:category-map:v1"
 CATEGORY_MAP_TTL_SECONDS = 60 * 60
+# Each process also keeps the map it last read for a few seconds: reading it from Redis (a
+# round trip, and unpickling every category) cost a public search more CPU than validating
+# the rest of its input. The process that changes a category drops its copy when the change
+# commits; the others see the change within CATEGORY_MAP_LOCAL_SECONDS, and a slug their copy
+# does not know is looked up again at once (a category created meanwhile is found).
+CATEGORY_MAP_LOCAL_SECONDS = 10.0
+_local_map: tuple[float, dict[str, Category]] | None = None
 # A product whose name shares at least this much of its trigrams with a query word is a
 # match even without a full-text hit (typos, partial words, Chinese without spaces).
 TRIGRAM_THRESHOLD = 0.3
@@ -38,16 +45,33 @@ def category_leaves() -> QuerySet[Category]:
     return Category.objects.filter(children__isnull=True).order_by("name")
 
 
-def _category_map() -> dict[str, Category]:
+def _category_map(*, again: bool = False) -> dict[str, Category]:
+    """The slug -> category map: this process's copy while it is fresh (unless `again`),
+    else Redis's, else the database's."""
+    global _local_map
+    now = time.monotonic()
+    held = _local_map
+    if held is not None and held[0] > now and not again:
+        return held[1]
     categories = cache.get(CATEGORY_MAP_CACHE_KEY)
     if categories is None:
         categories = {category.slug: category for category in Category.objects.all()}
         cache.set(CATEGORY_MAP_CACHE_KEY, categories, CATEGORY_MAP_TTL_SECONDS)
+    _local_map = (now + CATEGORY_MAP_LOCAL_SECONDS, categories)
     return categories
 
 
+def category_map_forget_local() -> None:
+    """Drop this process's copy of the map (the next lookup reads Redis)."""
+    global _local_map
+    _local_map = None
+
+
 def category_by_slug(*, slug: str) -> Category | None:
-    return _category_map().get(slug)
+    found = _category_map().get(slug)
+    if found is None:  # created since this process's copy was read?
+        found = _category_map(again=True).get(slug)
+    return found
 
 
 def category_with_descendants(*, category: Category) -> list[int]:
@@ -66,7 +90,12 @@ def category_with_descendants(*, category: Category) -> list[int]:
 def category_cache_invalidate(**_signal_arguments) -> None:
     """Drop the cached map once the change is committed: dropped before, a request reading
     in between would cache the old tree again for an hour."""
-    transaction.on_commit(partial(cache.delete, CATEGORY_MAP_CACHE_KEY))
+    transaction.on_commit(_category_cache_drop)
+
+
+def _category_cache_drop() -> None:
+    category_map_forget_local()
+    cache.delete(CATEGORY_MAP_CACHE_KEY)
 
 
 # --- products ----------------------------------------------------------------------------

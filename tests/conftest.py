@@ -25,6 +25,7 @@ from django.db import connection
 from django.utils import timezone, translation
 from redis import Redis
 
+from catalog.selectors import category_map_forget_local
 from marketplace.health import HEARTBEAT_KEY_PREFIX
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
@@ -118,8 +119,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # Throttle counters and rate limits live in Redis; tests must not share them.
+    # Throttle counters and rate limits live in Redis; tests must not share them, nor the
+    # category map a process keeps (its rows are rolled back with each test).
     cache.clear()
+    category_map_forget_local()
 
 
 @pytest.fixture(autouse=True)

@@ -56,3 +56,29 @@ def test_a_rolled_back_change_keeps_the_cached_map():
         delete_then_fail()
     assert cache.get(CATEGORY_MAP_CACHE_KEY) is not None
     assert category_by_slug(slug="shirts").name == "Shirts"
+
+
+def test_each_process_keeps_its_copy_a_few_seconds_and_finds_new_slugs_at_once(monkeypatch):
+    """Another process's change reaches this one as the dropped Redis key (its commit's
+    `category_cache_invalidate`): a slug this process's copy does not know is looked up
+    again at once; a changed category shows once the copy is older than
+    CATEGORY_MAP_LOCAL_SECONDS."""
+    from catalog import selectors
+
+    shirts = Category.objects.create(slug="shirts", name="Shirts")
+    assert category_by_slug(slug="shirts") == shirts
+    # Elsewhere: a rename and a new category, written without this process's signals.
+    Category.objects.filter(pk=shirts.pk).update(name="Dress shirts")
+    Category.objects.bulk_create([Category(slug="jeans", name="Jeans")])
+    cache.delete(CATEGORY_MAP_CACHE_KEY)
+    assert category_by_slug(slug="jeans").name == "Jeans"
+    assert category_by_slug(slug="shirts").name == "Dress shirts"  # read again with jeans
+
+    Category.objects.filter(pk=shirts.pk).update(name="Oxford shirts")
+    cache.delete(CATEGORY_MAP_CACHE_KEY)
+    with CaptureQueriesContext(connection) as captured:
+        assert category_by_slug(slug="shirts").name == "Dress shirts"  # this copy, for now
+    assert len(captured) == 0
+    later = selectors.time.monotonic() + selectors.CATEGORY_MAP_LOCAL_SECONDS + 1
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: later)
+    assert category_by_slug(slug="shirts").name == "Oxford shirts"
