@@ -594,7 +594,7 @@ WHERE (SELECT count(*) FROM pruned) >= %(head)s
 # any line has (`ceiling`) reads nothing. The band runs only when the walk has not settled
 # the top (`bounds` has its row); one plan fits every slice (the band index), whatever the
 # bounds.
-_BAND_SLICES = 6
+_BAND_SLICES = 3
 _SLICES = range(_BAND_SLICES)
 _SCORE_ROUNDING = 0.0001
 # The head's best `limit` lines.
