@@ -8,6 +8,8 @@ import itertools
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from factories import selectors, services
@@ -397,3 +399,71 @@ def test_a_search_nobody_can_satisfy_reads_only_the_pruning_index(category, toda
         )
         == []
     )
+
+
+@pytest.fixture
+def band_market(category, today):
+    """180 factories whose merits lie close together and whose fits are mediocre (the walk
+    cannot settle the top, so the band runs), and 24 of lower merit with room for large
+    orders (they win by fit, and set the ceiling). Each publishes `units` a day for
+    `published` days from today, nothing held: its free units are known without the
+    calendar. Set up once per test; hypothesis varies the searches."""
+    import random
+
+    rng = random.Random(23)
+    made = []
+    for index in range(204):
+        strong = index < 180
+        units, published = rng.randint(23, 45), rng.choice([12, 16, 21, 30])
+        if not strong:
+            units, published = rng.randint(50, 90), rng.choice([14, 30])
+        factory, _owner = make_factory(
+            [category], units=units, days=published, price_level=3, standard_lead_days=2
+        )
+        figures = {
+            "on_time_rate": round(rng.uniform(0.80, 0.90) if strong else rng.uniform(0.5, 0.7), 3),
+            "rating": round(rng.uniform(4.0, 4.5) if strong else rng.uniform(3.0, 3.6), 1),
+            "median_quote_response_hours": round(rng.uniform(2.0, 4.0), 1),
+        }
+        services.factory_performance_update(factory=factory, **figures)
+        merit = selectors.merit(
+            price_level=3,
+            on_time_rate=figures["on_time_rate"],
+            rating=figures["rating"],
+            response_hours=figures["median_quote_response_hours"],
+        )
+        made.append((factory.pk, units, published, merit))
+    return category, made
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    quantity=st.integers(200, 1200),
+    window=st.integers(8, 29),
+    limit=st.sampled_from([1, 5, 20, 50]),
+)
+def test_no_factory_that_scores_into_the_top_is_missed(band_market, today, quantity, window, limit):
+    """Whatever the search, the ranking (head, ceiling, band) returns as many results as
+    the brute force finds, up to `limit`, and no factory it leaves out scores above one it
+    returns (beyond the last digit, which the database rounds from the decimal form)."""
+    category, made = band_market
+    ready_by = today + days(window)
+    scores = {}
+    for pk, units, published, merit in made:
+        available = units * min(published, window + 1)
+        if available >= quantity:
+            scores[pk] = round(merit + 0.35 * min(available / (2 * quantity), 1), 4)
+    found = selectors.factory_search(
+        category=category, quantity=quantity, ready_by=ready_by, limit=limit
+    )
+    got = [result.factory.pk for result in found]
+    assert len(got) == min(limit, len(scores))
+    assert set(got) <= set(scores)
+    if got:
+        lowest_returned = min(scores[pk] for pk in got)
+        left_out = [scores[pk] for pk in scores if pk not in set(got)]
+        assert all(score <= lowest_returned + 1.1e-4 for score in left_out)
