@@ -793,6 +793,15 @@ class _Search(NamedTuple):
         """The ranking followed by `tail` (`_statement`)."""
         return _statement(self.filters, self.parameters["pruning_index"], tail)
 
+    def ranked(self) -> list[_Ranked]:
+        """The top `limit` lines by score (then factory pk): one query."""
+        return [
+            _Ranked(pk, merit, available, score / 10000)
+            for pk, merit, available, score in fetchall_prepared(
+                self.statement(_RANKED_ROWS), self.parameters
+            )
+        ]
+
 
 def _search(
     *,
@@ -843,7 +852,7 @@ def search_rank(
 ) -> list[_Ranked]:
     """The top `limit` lines by score (then factory pk) that can make `quantity` from
     `start` to `ready_by`, read from the free-capacity lines: one query."""
-    search = _search(
+    return _search(
         category=category,
         quantity=quantity,
         ready_by=ready_by,
@@ -853,13 +862,7 @@ def search_rank(
         certification=certification,
         free_sampling=free_sampling,
         limit=limit,
-    )
-    return [
-        _Ranked(pk, merit, available, score / 10000)
-        for pk, merit, available, score in fetchall_prepared(
-            search.statement(_RANKED_ROWS), search.parameters
-        )
-    ]
+    ).ranked()
 
 
 def production_start(*, today: datetime.date, with_sample: bool = False) -> datetime.date:
@@ -980,7 +983,7 @@ def _completion(
     return None
 
 
-def _search_ranked(
+def _search_today(
     *,
     category: Category,
     quantity: int,
@@ -990,13 +993,14 @@ def _search_ranked(
     free_sampling: bool | None,
     with_sample: bool,
     limit: int,
-) -> tuple[datetime.date, datetime.date, list[_Ranked]]:
-    """Today, the production start and the ranked lines of a search (`search_rank`)."""
+) -> tuple[datetime.date, datetime.date, _Search | None]:
+    """Today, the production start and the search from them (`_search`); None when
+    `ready_by` comes before the start: nobody can make anything by then."""
     today = timezone.localdate()
     start = production_start(today=today, with_sample=with_sample)
     if ready_by < start:
-        return today, start, []
-    ranked = search_rank(
+        return today, start, None
+    search = _search(
         category=category,
         quantity=quantity,
         ready_by=ready_by,
@@ -1007,7 +1011,14 @@ def _search_ranked(
         free_sampling=free_sampling,
         limit=limit,
     )
-    return today, start, ranked
+    return today, start, search
+
+
+def _search_ranked(**criteria: Any) -> tuple[datetime.date, datetime.date, list[_Ranked]]:
+    """Today, the production start and the ranked lines of a search (`_search_today`'s
+    criteria)."""
+    today, start, search = _search_today(**criteria)
+    return today, start, search.ranked() if search is not None else []
 
 
 def factory_search(
@@ -1366,21 +1377,18 @@ def factory_search_page(
     """The API's page of `factory_search`: the number of results and their JSON array
     (the shape `SearchResultSerializer` documents), ranked and built by PostgreSQL in one
     prepared statement, in the active language."""
-    today = timezone.localdate()
-    start = production_start(today=today, with_sample=with_sample)
-    if ready_by < start:
-        return 0, "[]"
-    search = _search(
+    today, start, search = _search_today(
         category=category,
         quantity=quantity,
         ready_by=ready_by,
-        start=start,
-        today=today,
         region=region,
         certification=certification,
         free_sampling=free_sampling,
+        with_sample=with_sample,
         limit=limit,
     )
+    if search is None:
+        return 0, "[]"
     parameters = {
         **search.parameters,
         "first_offset": max((start - today).days, 0),
